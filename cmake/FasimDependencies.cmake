@@ -1,0 +1,103 @@
+# Finds fasim's dependencies the standard way and fails at configure time with the Debian package to install.
+include_guard(GLOBAL)
+find_package(PkgConfig QUIET)
+
+function(fasim_missing what package)
+  message(FATAL_ERROR "fasim: ${what} not found. On Debian 12 install it with: apt-get install ${package} "
+                      "(or run scripts/setup, which installs everything fasim needs).")
+endfunction()
+
+find_package(MPI COMPONENTS C CXX)
+if(NOT MPI_CXX_FOUND)
+  fasim_missing("MPI (MPI::MPI_CXX)" "libopenmpi-dev openmpi-bin")
+endif()
+
+# ScaLAPACK + BLACS: a cluster user may point FASIM_SCALAPACK_LIBRARIES at MKL's or Cray's instead.
+if(FASIM_SCALAPACK_LIBRARIES)
+  set(_fasim_scalapack ${FASIM_SCALAPACK_LIBRARIES})
+else()
+  # Debian 12's scalapack CMake package points at a wrong path, so ask pkg-config, then look for the library.
+  if(PkgConfig_FOUND)
+    pkg_check_modules(SCALAPACK QUIET IMPORTED_TARGET scalapack-openmpi)
+    if(SCALAPACK_FOUND)
+      set(_fasim_scalapack PkgConfig::SCALAPACK)
+    endif()
+  endif()
+  if(NOT _fasim_scalapack)
+    find_library(FASIM_SCALAPACK_LIB NAMES scalapack-openmpi scalapack)
+    if(FASIM_SCALAPACK_LIB)
+      set(_fasim_scalapack ${FASIM_SCALAPACK_LIB})
+    endif()
+  endif()
+  if(NOT _fasim_scalapack)
+    fasim_missing("ScaLAPACK/BLACS" "libscalapack-openmpi-dev (or set -DFASIM_SCALAPACK_LIBRARIES=...)")
+  endif()
+endif()
+
+if(FASIM_BLAS_LIBRARIES)
+  set(_fasim_blas ${FASIM_BLAS_LIBRARIES})
+else()
+  if(PkgConfig_FOUND)
+    pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
+  endif()
+  if(OPENBLAS_FOUND)
+    set(_fasim_blas PkgConfig::OPENBLAS)
+  else()
+    find_package(BLAS)
+    find_package(LAPACK)
+    if(NOT BLAS_FOUND OR NOT LAPACK_FOUND)
+      fasim_missing("BLAS/LAPACK" "libopenblas-dev (or set -DFASIM_BLAS_LIBRARIES=...)")
+    endif()
+    set(_fasim_blas ${LAPACK_LIBRARIES} ${BLAS_LIBRARIES})
+  endif()
+endif()
+
+# HDF5 must be the parallel build: look for Debian's openmpi flavour first.
+set(HDF5_PREFER_PARALLEL TRUE)
+if(PkgConfig_FOUND)
+  pkg_check_modules(HDF5P QUIET IMPORTED_TARGET hdf5-openmpi)
+endif()
+if(HDF5P_FOUND)
+  set(_fasim_hdf5 PkgConfig::HDF5P)
+  set(_fasim_hdf5_inc ${HDF5P_INCLUDE_DIRS})
+else()
+  find_package(HDF5 COMPONENTS C)
+  if(NOT HDF5_FOUND)
+    fasim_missing("parallel HDF5" "libhdf5-openmpi-dev")
+  endif()
+  set(_fasim_hdf5 ${HDF5_C_LIBRARIES})
+  set(_fasim_hdf5_inc ${HDF5_C_INCLUDE_DIRS})
+endif()
+find_file(_fasim_h5pubconf H5pubconf.h PATHS ${_fasim_hdf5_inc} NO_DEFAULT_PATH)
+if(_fasim_h5pubconf)
+  file(STRINGS ${_fasim_h5pubconf} _fasim_h5par REGEX "define H5_HAVE_PARALLEL 1")
+endif()
+if(NOT _fasim_h5par)
+  message(FATAL_ERROR "fasim: the HDF5 found (${_fasim_hdf5_inc}) is a serial build; fasim needs parallel HDF5. "
+                      "On Debian 12: apt-get install libhdf5-openmpi-dev")
+endif()
+
+find_package(Boost 1.74 COMPONENTS program_options)
+if(NOT Boost_PROGRAM_OPTIONS_FOUND)
+  fasim_missing("Boost.Program_options" "libboost-program-options-dev")
+endif()
+
+find_package(doctest CONFIG QUIET)
+if(NOT doctest_FOUND)
+  fasim_missing("doctest" "doctest-dev")
+endif()
+
+find_path(RANDOM123_INCLUDE_DIR Random123/philox.h)
+if(NOT RANDOM123_INCLUDE_DIR)
+  fasim_missing("Random123" "librandom123-dev")
+endif()
+
+add_library(fasim_deps INTERFACE)
+add_library(fasim::deps ALIAS fasim_deps)
+target_include_directories(fasim_deps SYSTEM INTERFACE ${_fasim_hdf5_inc} ${RANDOM123_INCLUDE_DIR})
+# The BLAS is linked first and kept (no --as-needed) so that its dgemm, not libblas.so.3's, serves ScaLAPACK and
+# its openblas_* entry points (kernel name, thread count) are the ones that control it.
+target_link_libraries(fasim_deps INTERFACE "-Wl,--push-state,--no-as-needed" ${_fasim_blas} "-Wl,--pop-state"
+                                           ${_fasim_scalapack} ${_fasim_hdf5}
+                                           Boost::program_options MPI::MPI_CXX MPI::MPI_C gfortran ${CMAKE_DL_LIBS})
+target_compile_definitions(fasim_deps INTERFACE OMPI_SKIP_MPICXX MPICH_SKIP_MPICXX)

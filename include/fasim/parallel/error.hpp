@@ -1,0 +1,55 @@
+#pragma once
+// The error types every layer throws. Messages are one line: what failed, where, and how to fix it.
+#include <stdexcept>
+#include <string>
+
+namespace fasim {
+
+/// Base of every fasim error; what() is the one-line message shown to the user.
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A user-facing configuration or input problem (bad key, bad value, missing file).
+class UsageError : public Error {
+public:
+  using Error::Error;
+};
+
+/// An MPI call returned an error code.
+class MpiError : public Error {
+public:
+  using Error::Error;
+};
+
+/// A ScaLAPACK/PBLAS routine returned INFO != 0.
+class ScalapackError : public Error {
+public:
+  ScalapackError(const std::string& routine, int info)
+      : Error(routine + " failed with INFO = " + std::to_string(info) +
+              (info < 0 ? " (argument " + std::to_string(-info) + " was illegal)"
+                        : " (numerical failure: matrix singular, not positive definite or not converged)")),
+        routine_(routine), info_(info) {}
+  const std::string& routine() const { return routine_; }
+  int info() const { return info_; }
+
+private:
+  std::string routine_;
+  int info_;
+};
+
+/// An error that every rank of a communicator has agreed on; carries the failing rank's message.
+class CollectiveError : public Error {
+public:
+  CollectiveError(int failed_rank, const std::string& message, int exit_code)
+      : Error(message), failed_rank_(failed_rank), exit_code_(exit_code) {}
+  int failed_rank() const { return failed_rank_; }
+  int exit_code() const { return exit_code_; }
+
+private:
+  int failed_rank_;
+  int exit_code_;
+};
+
+} // namespace fasim
