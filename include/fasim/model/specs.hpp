@@ -1,0 +1,71 @@
+#pragma once
+// Plain descriptions of an experiment, filled by io/config and read by the model. No behaviour here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fasim::model {
+
+enum class Source { Synthetic, GaussianProduct, UnitVector, LinearNetwork };
+enum class Spectrum { Flat, TwoLevel, Spiked, List, Power };
+enum class Representation { Dense, Factored, Diagonal };
+enum class FeedbackSource { Gaussian, MinusW0 };
+enum class InitZ { Gaussian, Orthonormal };
+enum class InitW { Gaussian, Optimal };
+enum class AlgorithmKind { GD, FA, FAStar };
+enum class IntegratorKind { Euler, RK4 };
+
+struct ProblemSpec {
+  Source source = Source::Synthetic;
+  Representation representation = Representation::Dense;
+  int n = 100, m = 100, k = 10; ///< Y is n×m of rank k
+  Spectrum spectrum = Spectrum::Flat;
+  double scale = 1.0;                ///< flat: σ_i = scale/√k; power: σ_i = scale·i^(-exponent)
+  int head = 0;                      ///< two-level: number of head values (0 = r)
+  double head_mass = 0.5;            ///< two-level: Σ_{i≤head} σ_i² = head_mass, the tail holds the rest
+  double epsilon = 0.5;              ///< spiked: σ_1 = 1, σ_i = epsilon
+  double exponent = 1.0;             ///< power
+  std::vector<double> values;        ///< list
+  int samples = 0;                   ///< linear-network: N rows of X (0 = n)
+  std::uint64_t seed = 1;
+};
+
+struct FeedbackSpec {
+  FeedbackSource source = FeedbackSource::Gaussian;
+  double std = 1.0;
+  std::uint64_t seed = 2;
+};
+
+struct InitSpec {
+  InitZ z = InitZ::Gaussian;
+  double z_std = 1e-3;
+  InitW w = InitW::Gaussian;
+  double w_std = 1e-3;
+  std::uint64_t seed = 3;
+};
+
+struct AlgorithmSpec {
+  AlgorithmKind kind = AlgorithmKind::FA;
+  double lr = 0.1;         ///< step size h for Z (and for W unless lr_w is set)
+  double lr_w = 0.0;       ///< FA: W's step size; 0 means "same as lr"
+  bool scale_free = false; ///< FA*: dZ/dt = (Y−Ŷ)Cᵀ‖Z‖_F/(‖Y‖_F‖C‖_F) (Appendix A)
+};
+
+struct RunSpec {
+  std::vector<AlgorithmSpec> algorithms;
+  long long steps = 1000;
+  IntegratorKind integrator = IntegratorKind::Euler;
+  long long record_every = 0;  ///< 0: off
+  int record_points = 0;       ///< log-spaced recording points over [1, steps]; 0: off
+  double stop_loss = 0.0;      ///< stop an algorithm when loss <= stop_loss (0: never)
+  double stop_stationarity = 0.0;
+  double divergence_factor = 1e12; ///< stop when loss > factor·max(‖Y‖², loss(0))
+  int probes = 10;             ///< number of fixed random unit vectors x for probe_xAx
+  std::uint64_t probe_seed = 4;
+  int r = 10;
+};
+
+const char* to_string(AlgorithmKind kind);
+const char* to_string(IntegratorKind kind);
+
+} // namespace fasim::model

@@ -1,0 +1,15 @@
+# Sourced by fasim's scripts and job templates: an MPI and BLAS environment that works out of the box.
+# Root needs Open MPI's explicit consent; more ranks than cores need oversubscription.
+if [[ $(id -u) -eq 0 ]]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
+# Several ranks share a node: one BLAS thread each.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# OpenBLAS falls back to slow generic kernels on CPUs newer than its build; pick the best kernel this CPU runs,
+# unless the user chose one. (SkylakeX kernels on a CPU without AVX-512 would crash: check the flags.)
+if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && [[ -r /proc/cpuinfo ]]; then
+  if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo && grep -qw avx512vl /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=SkylakeX
+  fi
+fi
