@@ -51,12 +51,15 @@ inline double rel_diff(const std::vector<double>& a, const std::vector<double>& 
   if (a.size() != b.size()) return INFINITY;
   double num = 0, den = 1;
   for (size_t i = 0; i < a.size(); ++i) {
+    if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return INFINITY; // NaN must never compare as equal
     num = std::max(num, std::abs(a[i] - b[i]));
     den = std::max(den, std::abs(b[i]));
   }
   return num / den;
 }
 
-inline double rel_diff(double a, double b) { return std::abs(a - b) / std::max(1e-300, std::abs(b)); }
+inline double rel_diff(double a, double b) {
+  if (!std::isfinite(a) || !std::isfinite(b)) return INFINITY;
+  return std::abs(a - b) / std::max(1e-300, std::abs(b)); }
 
 } // namespace fasim::testing

@@ -1,0 +1,43 @@
+#pragma once
+// The recorded quantities of a state (paper Sections 3-4, Appendix A). Losses come from explicit residuals.
+#include "fasim/linalg/small_matrix.hpp"
+#include "fasim/model/dynamics.hpp"
+
+#include <array>
+#include <string_view>
+#include <vector>
+
+namespace fasim::model {
+
+/// Scalar metrics in the order they are stored; probe_xAx is separate (one column per probe).
+inline constexpr std::array<std::string_view, 10> kScalarMetrics = {
+    "step", "time", "loss", "fa_loss", "ell", "alignment_cos", "align_min_eig", "align_max_eig", "ztz_drift",
+    "stationarity"};
+
+struct MetricRow {
+  std::array<double, kScalarMetrics.size()> scalars{};
+  std::vector<double> probes; ///< xᵀAx for each probe direction
+  double loss() const { return scalars[2]; }
+  double stationarity() const { return scalars[9]; }
+};
+
+class MetricsCalculator {
+public:
+  /// `probes` fixed random unit vectors in R^r drawn from `probe_seed` (Fig 4a).
+  MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed);
+  /// Metrics of state s (whose W is current: call VectorField::refresh first for FA*). Collective; valid on
+  /// the grid's active ranks.
+  MetricRow compute(const State& s, long long step, double time) const;
+  int probes() const { return static_cast<int>(probe_vectors_.size()); }
+
+private:
+  const Problem& problem_;
+  linalg::SmallMatrix gram0_;
+  double c_norm_ = 0.0;
+  std::vector<std::vector<double>> probe_vectors_;
+};
+
+/// Cosines of the principal angles between col(A) and col(B) (both n×r), descending. Collective.
+std::vector<double> principal_cosines(const parallel::DistMatrix& a, const parallel::DistMatrix& b);
+
+} // namespace fasim::model

@@ -1,0 +1,46 @@
+#pragma once
+// One experiment's data: the target Y, the feedback matrix C and the common starting point Z(0), W(0), all
+// generated from counter-based random streams (identical on every grid) or supplied by an input file.
+#include "fasim/model/specs.hpp"
+#include "fasim/model/target.hpp"
+#include "fasim/parallel/dist_matrix.hpp"
+
+#include <limits>
+#include <memory>
+#include <optional>
+
+namespace fasim::model {
+
+/// Matrices supplied by the user ([input] file); each one present replaces the generated one.
+struct ProblemInputs {
+  std::optional<parallel::DistMatrix> y, c, z0, w0;
+};
+
+struct Problem {
+  parallel::GridPtr grid;
+  int block = 64;
+  int n = 0, m = 0, k = 0, r = 0;
+  std::unique_ptr<Target> target;
+  parallel::DistMatrix c;     ///< r×m feedback
+  parallel::DistMatrix z0;    ///< n×r
+  parallel::DistMatrix w0;    ///< r×m (FA* replaces it by the optimal W)
+  parallel::DistMatrix y_ct;  ///< Y·Cᵀ (n×r): constant, computed once
+  double optimal_error = std::numeric_limits<double>::quiet_NaN(); ///< Σ_{i>r} σ_i²
+  double lemma1_error = std::numeric_limits<double>::quiet_NaN();  ///< ‖Y − P_{YCᵀ}Y‖²_F
+};
+
+/// The singular values a spectrum spec describes (length k, descending for the built-in shapes).
+std::vector<double> make_spectrum(const ProblemSpec& spec, int r);
+
+/// Generates (or takes from `inputs`) Y, C, Z(0), W(0) and Y·Cᵀ. Collective over the grid.
+Problem build_problem(const ProblemSpec& problem, const FeedbackSpec& feedback, const InitSpec& init, int r,
+                      parallel::GridPtr grid, int block, ProblemInputs inputs = {});
+
+/// Computes optimal_error (from the known spectrum, else from pdgesvd when n·m <= svd_limit) and
+/// lemma1_error (explicit residual of Y's projection on col(Y·Cᵀ)).
+void compute_reference_errors(Problem& problem, double svd_limit = 16e6);
+
+/// W = (ZᵀZ)⁻¹ZᵀY (Cholesky of the Gram matrix). Collective.
+void optimal_w(const Target& y, const parallel::DistMatrix& z, parallel::DistMatrix& w);
+
+} // namespace fasim::model

@@ -1,0 +1,120 @@
+#include "fasim/model/metrics.hpp"
+
+#include "fasim/linalg/panels.hpp"
+#include "fasim/parallel/error.hpp"
+#include "fasim/parallel/pblas.hpp"
+#include "fasim/parallel/random.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fasim::model {
+
+using linalg::SmallMatrix;
+using parallel::DistMatrix;
+using parallel::Op;
+
+namespace {
+SmallMatrix gram_of(const DistMatrix& a, const DistMatrix& b) {
+  DistMatrix g(a.grid(), a.cols(), b.cols(), a.col_block(), b.col_block());
+  parallel::gemm(Op::Trans, Op::None, 1.0, a, b, 0.0, g);
+  return linalg::replicate(g);
+}
+} // namespace
+
+MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed)
+    : problem_(problem) {
+  gram0_ = gram_of(problem.z0, problem.z0);
+  c_norm_ = parallel::frobenius_norm(problem.c);
+  const parallel::CounterRng rng(probe_seed, parallel::Stream::Probes);
+  for (int p = 0; p < probes; ++p) {
+    // Uniform on the unit sphere: a normalised Gaussian vector.
+    std::vector<double> x(static_cast<std::size_t>(problem.r));
+    double norm = 0.0;
+    for (int i = 0; i < problem.r; ++i) norm += (x[i] = rng.normal(static_cast<std::uint64_t>(p), i)) * x[i];
+    for (double& v : x) v /= std::sqrt(norm);
+    probe_vectors_.push_back(std::move(x));
+  }
+}
+
+MetricRow MetricsCalculator::compute(const State& s, long long step, double time) const {
+  const Problem& p = problem_;
+  MetricRow row;
+  row.probes.assign(probe_vectors_.size(), 0.0);
+  const double loss = p.target->residual_norm2(s.z, s.w);
+
+  const SmallMatrix gram = gram_of(s.z, s.z);
+  DistMatrix wct_d(p.grid, p.r, p.r, p.block, p.block);
+  parallel::gemm(Op::None, Op::Trans, 1.0, s.w, p.c, 0.0, wct_d);
+  const SmallMatrix wct = linalg::replicate(wct_d);
+
+  // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ): fa_loss = ‖R‖², ell = ‖R(ZᵀZ)^{-1/2}‖² = tr((ZᵀZ)⁻¹RᵀR).
+  DistMatrix resid = DistMatrix::like(p.y_ct);
+  resid.copy_from(p.y_ct);
+  parallel::gemm(Op::None, Op::None, -1.0, s.z, wct_d, 1.0, resid);
+  const double fa_norm = parallel::frobenius_norm(resid);
+  const SmallMatrix rtr = gram_of(resid, resid);
+
+  // Stationarity (Fact 2): ‖Zᵀ(Y − ZW)‖ = ‖ZᵀY − (ZᵀZ)W‖.
+  DistMatrix stat(p.grid, p.r, p.m, p.block, p.block);
+  p.target->zt_y(s.z, stat);
+  DistMatrix gram_d(p.grid, p.r, p.r, p.block, p.block);
+  linalg::distribute(gram, gram_d);
+  parallel::gemm(Op::None, Op::None, -1.0, gram_d, s.w, 1.0, stat);
+  const double stationarity = parallel::frobenius_norm(stat);
+
+  const double w_norm = parallel::frobenius_norm(s.w);
+  const double cw = parallel::dot(p.c, s.w);
+  if (!p.grid->active()) return row;
+
+  double ell = std::numeric_limits<double>::quiet_NaN();
+  double min_eig = ell, max_eig = ell;
+  try {
+    const SmallMatrix factor = linalg::cholesky(gram, "ZᵀZ");
+    ell = linalg::trace(linalg::cholesky_solve(factor, rtr));
+    // A = (ZᵀZ)⁻¹CWᵀ + WCᵀ(ZᵀZ)⁻¹ (Appendix A's alignment matrix); CWᵀ = (WCᵀ)ᵀ.
+    const SmallMatrix m = linalg::cholesky_solve(factor, linalg::transpose(wct));
+    SmallMatrix a = m;
+    for (int i = 0; i < p.r; ++i)
+      for (int j = 0; j < p.r; ++j) a(i, j) = m(i, j) + m(j, i);
+    const std::vector<double> eig = linalg::symmetric_eigenvalues(a);
+    min_eig = eig.front();
+    max_eig = eig.back();
+    for (std::size_t k = 0; k < probe_vectors_.size(); ++k) {
+      const auto& x = probe_vectors_[k];
+      double xax = 0.0;
+      for (int j = 0; j < p.r; ++j)
+        for (int i = 0; i < p.r; ++i) xax += x[i] * a(i, j) * x[j];
+      row.probes[k] = xax;
+    }
+  } catch (const fasim::Error&) {
+    // ZᵀZ singular or non-finite: the A-based metrics are undefined; they are recorded as NaN.
+    std::fill(row.probes.begin(), row.probes.end(), std::numeric_limits<double>::quiet_NaN());
+  }
+  row.scalars = {static_cast<double>(step),
+                 time,
+                 loss,
+                 fa_norm * fa_norm,
+                 ell,
+                 cw / (c_norm_ * w_norm),
+                 min_eig,
+                 max_eig,
+                 linalg::frobenius(linalg::subtract(gram, gram0_)),
+                 stationarity};
+  return row;
+}
+
+std::vector<double> principal_cosines(const DistMatrix& a, const DistMatrix& b) {
+  DistMatrix qa = DistMatrix::like(a), qb = DistMatrix::like(b);
+  qa.copy_from(a);
+  qb.copy_from(b);
+  parallel::qr_thin(qa);
+  parallel::qr_thin(qb);
+  const SmallMatrix cross = gram_of(qa, qb);
+  if (!a.grid()->active()) return {};
+  std::vector<double> s = linalg::singular_values(cross);
+  for (double& v : s) v = std::min(1.0, v);
+  return s;
+}
+
+} // namespace fasim::model

@@ -1,0 +1,173 @@
+#include "fasim/model/problem.hpp"
+
+#include "fasim/parallel/error.hpp"
+#include "fasim/parallel/pblas.hpp"
+#include "fasim/parallel/random.hpp"
+
+#include <cmath>
+#include <numeric>
+
+namespace fasim::model {
+
+using parallel::CounterRng;
+using parallel::DistMatrix;
+using parallel::Op;
+using parallel::Stream;
+
+std::vector<double> make_spectrum(const ProblemSpec& spec, int r) {
+  const int k = spec.k;
+  std::vector<double> s(static_cast<std::size_t>(k));
+  switch (spec.spectrum) {
+  case Spectrum::Flat:
+    std::fill(s.begin(), s.end(), spec.scale / std::sqrt(static_cast<double>(k)));
+    break;
+  case Spectrum::TwoLevel: {
+    // Theorem 3: the first `head` values share head_mass of ‖Y‖², the other k − head the rest.
+    const int head = spec.head > 0 ? spec.head : r;
+    for (int i = 0; i < k; ++i)
+      s[i] = i < head ? std::sqrt(spec.head_mass / head) : std::sqrt((1.0 - spec.head_mass) / (k - head));
+    break;
+  }
+  case Spectrum::Spiked:
+    for (int i = 0; i < k; ++i) s[i] = i == 0 ? 1.0 : spec.epsilon;
+    break;
+  case Spectrum::List:
+    s = spec.values;
+    break;
+  case Spectrum::Power:
+    for (int i = 0; i < k; ++i) s[i] = spec.scale * std::pow(i + 1.0, -spec.exponent);
+    break;
+  }
+  return s;
+}
+
+namespace {
+DistMatrix gaussian(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed, Stream stream,
+                    double std_dev) {
+  DistMatrix a(std::move(g), rows, cols, block, block);
+  const CounterRng rng(seed, stream);
+  a.fill([&](int i, int j) { return std_dev * rng.normal(i, j); });
+  return a;
+}
+
+DistMatrix orthonormal(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed, Stream stream) {
+  DistMatrix a = gaussian(std::move(g), rows, cols, block, seed, stream, 1.0);
+  parallel::qr_thin(a);
+  return a;
+}
+
+void scale_columns(DistMatrix& a, const std::vector<double>& s) {
+  for (int lj = 0; lj < a.local_cols(); ++lj) {
+    const double f = s[a.global_col({lj}).value];
+    for (int li = 0; li < a.local_rows(); ++li) a.local({li}, {lj}) *= f;
+  }
+}
+
+void scale(DistMatrix& a, double f) {
+  for (int lj = 0; lj < a.local_cols(); ++lj)
+    for (int li = 0; li < a.local_rows(); ++li) a.local({li}, {lj}) *= f;
+}
+
+std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parallel::GridPtr& g, int block) {
+  switch (spec.source) {
+  case Source::Synthetic: {
+    // Y = U·diag(σ)·Vᵀ with U, V random with orthonormal columns (QR of Gaussian matrices), Appendix F.
+    const std::vector<double> sigma = make_spectrum(spec, r);
+    DistMatrix u = orthonormal(g, spec.n, spec.k, block, spec.seed, Stream::TargetU);
+    DistMatrix v = orthonormal(g, spec.m, spec.k, block, spec.seed, Stream::TargetV);
+    scale_columns(u, sigma);
+    DistMatrix y(g, spec.n, spec.m, block, block);
+    parallel::gemm(Op::None, Op::Trans, 1.0, u, v, 0.0, y);
+    std::vector<double> sorted = sigma;
+    std::sort(sorted.begin(), sorted.end(), std::greater<>());
+    return std::make_unique<DenseTarget>(std::move(y), std::move(sorted));
+  }
+  case Source::GaussianProduct: {
+    // Fig 3b: Y = A·Bᵀ/‖A·Bᵀ‖_F with Gaussian A (n×k), B (m×k).
+    DistMatrix a = gaussian(g, spec.n, spec.k, block, spec.seed, Stream::TargetA, 1.0);
+    DistMatrix b = gaussian(g, spec.m, spec.k, block, spec.seed, Stream::TargetB, 1.0);
+    DistMatrix y(g, spec.n, spec.m, block, block);
+    parallel::gemm(Op::None, Op::Trans, 1.0, a, b, 0.0, y);
+    scale(y, 1.0 / parallel::frobenius_norm(y));
+    return std::make_unique<DenseTarget>(std::move(y), std::vector<double>{});
+  }
+  case Source::UnitVector: {
+    // Fig 3a: y a random unit vector (m = 1); its only singular value is 1.
+    DistMatrix y = gaussian(g, spec.n, 1, block, spec.seed, Stream::UnitVector, 1.0);
+    scale(y, 1.0 / parallel::frobenius_norm(y));
+    return std::make_unique<DenseTarget>(std::move(y), std::vector<double>{1.0});
+  }
+  case Source::LinearNetwork:
+    break;
+  }
+  throw UsageError("problem.source = linear-network is not available in this version of fasim; use synthetic, "
+                   "gaussian-product or unit-vector");
+}
+} // namespace
+
+void optimal_w(const Target& y, const DistMatrix& z, DistMatrix& w) {
+  DistMatrix gram(z.grid(), z.cols(), z.cols(), z.col_block(), z.col_block());
+  parallel::gemm(Op::Trans, Op::None, 1.0, z, z, 0.0, gram);
+  y.zt_y(z, w);
+  parallel::potrf(gram);
+  parallel::potrs(gram, w);
+}
+
+Problem build_problem(const ProblemSpec& spec, const FeedbackSpec& feedback, const InitSpec& init, int r,
+                      parallel::GridPtr grid, int block, ProblemInputs inputs) {
+  Problem p;
+  p.grid = grid;
+  p.block = block;
+  p.n = spec.n;
+  p.m = spec.m;
+  p.k = spec.k;
+  p.r = r;
+  if (inputs.y) {
+    p.target = std::make_unique<DenseTarget>(std::move(*inputs.y), std::vector<double>{});
+  } else {
+    p.target = make_target(spec, r, grid, block);
+  }
+  p.z0 = inputs.z0 ? std::move(*inputs.z0)
+         : init.z == InitZ::Orthonormal ? orthonormal(grid, spec.n, r, block, init.seed, Stream::InitZ)
+                                        : gaussian(grid, spec.n, r, block, init.seed, Stream::InitZ, init.z_std);
+  if (inputs.w0) {
+    p.w0 = std::move(*inputs.w0);
+  } else if (init.w == InitW::Optimal) {
+    p.w0 = DistMatrix(grid, r, spec.m, block, block);
+    optimal_w(*p.target, p.z0, p.w0);
+  } else {
+    p.w0 = gaussian(grid, r, spec.m, block, init.seed, Stream::InitW, init.w_std);
+  }
+  if (inputs.c) {
+    p.c = std::move(*inputs.c);
+  } else if (feedback.source == FeedbackSource::MinusW0) {
+    // Fig 3a: c = −w(0), the worst start for alignment.
+    p.c = DistMatrix::like(p.w0);
+    parallel::geadd(Op::None, -1.0, p.w0, 0.0, p.c);
+  } else {
+    p.c = gaussian(grid, r, spec.m, block, feedback.seed, Stream::FeedbackC, feedback.std);
+  }
+  p.y_ct = DistMatrix(grid, spec.n, r, block, block);
+  p.target->y_bt(p.c, p.y_ct);
+  return p;
+}
+
+void compute_reference_errors(Problem& p, double svd_limit) {
+  const auto& known = p.target->spectrum();
+  if (!known.empty() || static_cast<double>(p.n) * p.m <= svd_limit) {
+    const std::vector<double> s = p.target->singular_values();
+    double tail = 0.0;
+    for (std::size_t i = static_cast<std::size_t>(p.r); i < s.size(); ++i) tail += s[i] * s[i];
+    p.optimal_error = tail;
+  }
+  // Lemma 1: FA's stationary Ŷ is the projection of Y on col(Y·Cᵀ). Q from a thin QR spans it; the error is
+  // taken from the explicit residual Y − Q(QᵀY), not from ‖Y‖² − ‖QᵀY‖² (which cancels).
+  DistMatrix q = DistMatrix::like(p.y_ct);
+  q.copy_from(p.y_ct);
+  parallel::qr_thin(q);
+  DistMatrix qty(p.grid, p.r, p.m, p.block, p.block);
+  p.target->zt_y(q, qty);
+  p.lemma1_error = p.target->residual_norm2(q, qty);
+}
+
+} // namespace fasim::model

@@ -1,0 +1,183 @@
+#include "serial_reference.hpp"
+
+#include "fasim/model/dynamics.hpp"
+#include "fasim/model/metrics.hpp"
+#include "fasim/model/problem.hpp"
+#include "fasim/model/schedule.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace fasim;
+using namespace fasim::model;
+using fasim::testing::Dense;
+using fasim::testing::rel_diff;
+
+namespace {
+ProblemSpec small_problem() {
+  ProblemSpec s;
+  s.n = 37;
+  s.m = 29;
+  s.k = 12;
+  s.spectrum = Spectrum::Power;
+  s.exponent = 0.5;
+  s.seed = 11;
+  return s;
+}
+Dense dense(const parallel::DistMatrix& a) { return Dense(a.rows(), a.cols(), a.allgather()); }
+} // namespace
+
+TEST_CASE("GD, FA and FA* (Euler and RK4) match a serial implementation for 25 steps on every grid") {
+  const ProblemSpec spec = small_problem();
+  const int r = 5;
+  FeedbackSpec fb;
+  fb.std = 0.3; // keeps 25 steps of size 0.1-0.2 well inside the stable range on this small problem
+  InitSpec init;
+  init.z_std = 0.3;
+  init.w_std = 0.1;
+  for (auto [p, q] : fasim::testing::grid_shapes())
+    for (int block : {8, 3}) {
+      auto grid = parallel::ProcessGrid::create(parallel::Communicator::world(), p, q);
+      Problem prob = build_problem(spec, fb, init, r, grid, block);
+      const Dense y = dense(*prob.target->dense()), c = dense(prob.c);
+      for (auto kind : {AlgorithmKind::GD, AlgorithmKind::FA, AlgorithmKind::FAStar})
+        for (auto integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+          AlgorithmSpec alg{kind, kind == AlgorithmKind::GD ? 0.2 : 0.1, kind == AlgorithmKind::FA ? 0.3 : 0.0, false};
+          const double ratio = kind == AlgorithmKind::FA ? 3.0 : 1.0;
+          VectorField field(prob, alg);
+          Integrator integrator(prob, integ);
+          State s = make_state(prob);
+          s.z.copy_from(prob.z0);
+          s.w.copy_from(prob.w0);
+          fasim::testing::SerialState ref{dense(prob.z0), dense(prob.w0)};
+          for (int step = 0; step < 25; ++step) {
+            integrator.step(field, s, alg.lr);
+            fasim::testing::serial_step(kind, integ, alg.lr, ratio, y, c, ref);
+          }
+          field.refresh(s);
+          if (kind == AlgorithmKind::FAStar)
+            ref.w = fasim::testing::solve(fasim::testing::matmul(fasim::testing::transpose(ref.z), ref.z),
+                                          fasim::testing::matmul(fasim::testing::transpose(ref.z), y));
+          const Dense z = dense(s.z), w = dense(s.w);
+          MetricsCalculator metrics(prob, 3, 5);
+          const MetricRow row = metrics.compute(s, 25, 25 * alg.lr);
+          if (!grid->active()) continue;
+          INFO("grid " << p << "x" << q << " block " << block << " alg " << std::string(to_string(kind)) << " "
+                       << std::string(to_string(integ)) << " z[0] " << z.v[0] << " ref " << ref.z.v[0]);
+          CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
+          CHECK(rel_diff(w.v, ref.w.v) < 1e-10);
+          const Dense e = fasim::testing::sub(y, fasim::testing::matmul(ref.z, ref.w));
+          CHECK(rel_diff(row.loss(), fasim::testing::norm2(e)) < 1e-10);
+          const Dense fa = fasim::testing::matmul(e, fasim::testing::transpose(c));
+          CHECK(rel_diff(row.scalars[3], fasim::testing::norm2(fa)) < 1e-10);
+          const Dense zte = fasim::testing::matmul(fasim::testing::transpose(ref.z), e);
+          // FA*'s stationarity is zero up to rounding: compare it on the scale of ‖Y‖ (= O(1) here).
+          CHECK(std::abs(row.stationarity() - std::sqrt(fasim::testing::norm2(zte))) <
+                1e-10 * std::max(1.0, std::sqrt(fasim::testing::norm2(zte))));
+          // ell = tr((ZᵀZ)⁻¹ RᵀR)
+          const Dense g = fasim::testing::matmul(fasim::testing::transpose(ref.z), ref.z);
+          const Dense sol = fasim::testing::solve(g, fasim::testing::matmul(fasim::testing::transpose(fa), fa));
+          double tr = 0;
+          for (int i = 0; i < r; ++i) tr += sol(i, i);
+          CHECK(rel_diff(row.scalars[4], tr) < 1e-9);
+          double cw = 0, cc = 0, ww = 0;
+          for (size_t i = 0; i < c.v.size(); ++i) cw += c.v[i] * ref.w.v[i], cc += c.v[i] * c.v[i], ww += ref.w.v[i] * ref.w.v[i];
+          CHECK(rel_diff(row.scalars[5], cw / std::sqrt(cc * ww)) < 1e-10);
+          CHECK(row.scalars[6] <= row.scalars[7]);
+          for (double x : row.probes) {
+            CHECK(x >= row.scalars[6] - 1e-12);
+            CHECK(x <= row.scalars[7] + 1e-12);
+          }
+        }
+    }
+}
+
+TEST_CASE("FA* keeps ZᵀZ constant up to discretisation, and RK4 drifts far less than Euler (Fact 3)") {
+  ProblemSpec spec = small_problem();
+  auto grid = parallel::ProcessGrid::create(parallel::Communicator::world());
+  InitSpec init;
+  init.z = InitZ::Orthonormal;
+  Problem prob = build_problem(spec, FeedbackSpec{}, init, 5, grid, 8);
+  double drift[2];
+  int i = 0;
+  for (auto integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+    AlgorithmSpec alg{AlgorithmKind::FAStar, 0.05, 0.0, false};
+    VectorField field(prob, alg);
+    Integrator integrator(prob, integ);
+    State s = make_state(prob);
+    s.z.copy_from(prob.z0);
+    for (int step = 0; step < 40; ++step) integrator.step(field, s, alg.lr);
+    field.refresh(s);
+    drift[i++] = MetricsCalculator(prob, 0, 1).compute(s, 40, 2.0).scalars[8];
+  }
+  if (grid->active()) {
+    CHECK(drift[0] > 0);
+    CHECK(drift[1] < drift[0] / 100);
+  }
+}
+
+TEST_CASE("reference errors: the optimal error is the spectrum's tail and Lemma 1's error is a projection's") {
+  ProblemSpec spec = small_problem();
+  auto grid = parallel::ProcessGrid::create(parallel::Communicator::world());
+  Problem prob = build_problem(spec, FeedbackSpec{}, InitSpec{}, 5, grid, 8);
+  compute_reference_errors(prob);
+  const auto sigma = make_spectrum(spec, 5);
+  double tail = 0;
+  for (int i = 5; i < spec.k; ++i) tail += sigma[i] * sigma[i];
+  if (grid->active()) {
+    CHECK(rel_diff(prob.optimal_error, tail) < 1e-12);
+    CHECK(prob.lemma1_error >= prob.optimal_error * (1 - 1e-12)); // no rank-5 subspace beats the SVD's
+    CHECK(prob.lemma1_error < prob.target->norm2());
+  }
+  // r >= rank(Y): Lemma 1's error vanishes (Theorem 2).
+  Problem full = build_problem(spec, FeedbackSpec{}, InitSpec{}, 12, grid, 8);
+  compute_reference_errors(full);
+  if (grid->active()) {
+    CHECK(full.lemma1_error < 1e-24);
+    CHECK(full.optimal_error == 0.0);
+  }
+}
+
+TEST_CASE("the generated problem is the same on every grid shape and block size") {
+  std::vector<double> ref_y, ref_c, ref_z;
+  for (auto [p, q] : fasim::testing::grid_shapes())
+    for (int block : {4, 64}) {
+      auto grid = parallel::ProcessGrid::create(parallel::Communicator::world(), p, q);
+      Problem prob = build_problem(small_problem(), FeedbackSpec{}, InitSpec{}, 5, grid, block);
+      auto y = prob.target->dense()->allgather(), c = prob.c.allgather(), z = prob.z0.allgather();
+      if (!grid->active()) continue;
+      if (ref_y.empty()) ref_y = y, ref_c = c, ref_z = z;
+      CHECK(rel_diff(y, ref_y) < 1e-14);
+      CHECK(c == ref_c);
+      CHECK(z == ref_z);
+    }
+}
+
+TEST_CASE("the spectra follow the paper's definitions") {
+  ProblemSpec s;
+  s.k = 500;
+  s.spectrum = Spectrum::TwoLevel;
+  auto sigma = make_spectrum(s, 50); // Fig 2b / Theorem 3
+  CHECK(sigma[0] == doctest::Approx(1 / std::sqrt(100.0)));
+  CHECK(sigma[499] == doctest::Approx(1 / std::sqrt(900.0)));
+  double total = 0;
+  for (double x : sigma) total += x * x;
+  CHECK(total == doctest::Approx(1.0));
+  s.spectrum = Spectrum::Flat;
+  s.k = 50;
+  CHECK(make_spectrum(s, 50)[7] == doctest::Approx(1 / std::sqrt(50.0)));
+  s.spectrum = Spectrum::Spiked;
+  s.epsilon = 0.5;
+  auto sp = make_spectrum(s, 1);
+  CHECK(sp[0] == 1.0);
+  CHECK(sp[1] == 0.5);
+}
+
+TEST_CASE("the record schedule holds step 0, the interval, log-spaced points and the last step") {
+  RecordSchedule s(1000, 300, 4);
+  CHECK(s.steps() == std::vector<long long>{0, 1, 10, 100, 300, 600, 900, 1000});
+  CHECK(s.records(600));
+  CHECK_FALSE(s.records(601));
+  CHECK(s.count_through(300) == 5u);
+}
