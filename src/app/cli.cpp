@@ -1,20 +1,33 @@
 #include "fasim/app/cli.hpp"
 
+#include "fasim/app/run.hpp"
+#include "fasim/io/checkpoint.hpp"
+#include "fasim/io/hdf5.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/communicator.hpp"
+#include "fasim/parallel/error.hpp"
 #include "fasim/version.hpp"
+#include "verbs.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace fasim::app {
 
 namespace {
 const char* kUsage = R"(usage: fasim VERB [options]
 verbs:
-  version                 print version, git commit and the BLAS in use
+  run CONFIG.ini [--section.key=value ...]   run one experiment (--dry-run: show config, grid, memory; --help: keys)
+  resume CHECKPOINT [--run.steps=N ...]      continue a checkpointed run (also to more steps)
+  info FILE [--json]                         summarise a result or checkpoint file
+  bench [--section.key=value ...]            time the step of each algorithm (JSON lines)
+  version                                    version, git commit and the BLAS in use
+exit codes: 0 success, 1 failure, 2 bad configuration or input, 75 checkpointed on a signal (resume it)
 )";
 
 int version_verb(const parallel::Communicator& world) {
@@ -27,6 +40,106 @@ int version_verb(const parallel::Communicator& world) {
   }
   return 0;
 }
+
+// Logs the BLAS once and pins its threads: several ranks share a node, so one BLAS thread each by default.
+void setup_blas(const parallel::Communicator& world, int threads, bool quiet) {
+  parallel::set_blas_threads(threads);
+  const auto blas = parallel::query_blas();
+  if (world.rank() != 0) return;
+  if (!quiet)
+    std::cout << "fasim " << kVersion << " (" << kGitCommit << ") on " << world.size() << " rank(s); BLAS "
+              << blas.library << ", kernel " << blas.core << ", " << blas.threads << " thread(s) per rank"
+              << std::endl;
+  if (!blas.warning.empty()) std::cerr << "fasim: warning: " << blas.warning << std::endl;
+}
+
+int run_verb(const parallel::Communicator& world, std::vector<std::string> args) {
+  RunRequest req;
+  std::string help;
+  for (auto it = args.begin(); it != args.end();)
+    if (*it == "--dry-run") {
+      req.dry_run = true;
+      it = args.erase(it);
+    } else {
+      ++it;
+    }
+  parallel::agreed(world, [&] { req.config = io::parse_config(args, &help); });
+  if (!help.empty()) {
+    if (world.rank() == 0) std::cout << help;
+    return 0;
+  }
+  setup_blas(world, req.config.blas_threads, req.dry_run);
+  return run_experiment(req, world);
+}
+
+// Keys a resumed run may change: how long and where it runs, not what it computes.
+bool may_change_on_resume(const std::string& key) {
+  for (const char* prefix : {"run.steps", "run.stop_", "output.", "grid.", "system.", "run.record_"})
+    if (key.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+std::vector<std::string> changed_keys(const std::string& a, const std::string& b) {
+  auto parse = [](const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> kv;
+    std::string section, line;
+    std::istringstream in(text);
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+      if (line[0] == '[') {
+        section = line.substr(1, line.find(']') - 1);
+        continue;
+      }
+      const auto eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      auto trim = [](std::string s) {
+        s.erase(0, s.find_first_not_of(" \t"));
+        s.erase(s.find_last_not_of(" \t") + 1);
+        return s;
+      };
+      kv.emplace_back(section + "." + trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
+    }
+    return kv;
+  };
+  const auto ka = parse(a), kb = parse(b);
+  std::vector<std::string> diffs;
+  for (const auto& [key, value] : kb) {
+    std::string old = "(unset)";
+    for (const auto& [k2, v2] : ka)
+      if (k2 == key) old = v2;
+    if (old != value && !may_change_on_resume(key)) diffs.push_back(key + ": " + old + " -> " + value);
+  }
+  return diffs;
+}
+
+int resume_verb(const parallel::Communicator& world, std::vector<std::string> args) {
+  if (args.empty() || args[0].rfind("--", 0) == 0)
+    throw UsageError("usage: fasim resume CHECKPOINT [--run.steps=N] [other --section.key=value]");
+  const std::string checkpoint = args[0];
+  args.erase(args.begin());
+  std::string ini;
+  parallel::agreed(world, [&] {
+    try {
+      ini = io::read_checkpoint_config(checkpoint, world);
+    } catch (const io::Hdf5Error& e) {
+      throw UsageError("checkpoint '" + checkpoint + "' cannot be read (truncated or corrupted): " + e.what());
+    }
+  });
+  RunRequest req;
+  req.resume_from = checkpoint;
+  parallel::agreed(world, [&] {
+    req.config = io::parse_config_text(ini, args);
+    const auto diffs = changed_keys(ini, req.config.resolved_ini);
+    if (!diffs.empty()) {
+      std::string list;
+      for (const auto& d : diffs) list += (list.empty() ? "" : "; ") + d;
+      throw UsageError("resume of '" + checkpoint + "' refused: the configuration contradicts the checkpoint (" +
+                       list + "); start a new run for a different experiment");
+    }
+  });
+  setup_blas(world, req.config.blas_threads, false);
+  return run_experiment(req, world);
+}
 } // namespace
 
 int main(int argc, char** argv) {
@@ -37,10 +150,27 @@ int main(int argc, char** argv) {
     return argc < 2 ? parallel::kExitUsage : 0;
   }
   const std::string verb = argv[1];
-  if (verb == "version" || verb == "--version") return version_verb(world);
-  if (world.rank() == 0)
-    std::cerr << "fasim: unknown verb '" << verb << "'; run 'fasim --help' for the list of verbs\n";
-  return parallel::kExitUsage;
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (verb == "version" || verb == "--version") return version_verb(world);
+    if (verb == "run") return run_verb(world, args);
+    if (verb == "resume") return resume_verb(world, args);
+    if (verb == "info") return info_verb(world, args);
+    if (verb == "bench") return bench_verb(world, args);
+    if (world.rank() == 0)
+      std::cerr << "fasim: unknown verb '" << verb << "'; run 'fasim --help' for the list of verbs\n";
+    return parallel::kExitUsage;
+  } catch (const CollectiveError& e) {
+    // Every rank knows; rank 0 tells the user once.
+    if (world.rank() == 0) std::cerr << "fasim: error: " << e.what() << std::endl;
+    return e.exit_code();
+  } catch (...) {
+    // Not agreed: peers may be blocked in a collective. Report from here and end the whole job.
+    const auto error = std::current_exception();
+    std::cerr << "fasim: error: rank " << world.rank() << ": " << parallel::message_of(error) << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, parallel::exit_code_for(error));
+    return parallel::exit_code_for(error);
+  }
 }
 
 } // namespace fasim::app

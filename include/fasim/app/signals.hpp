@@ -1,0 +1,15 @@
+#pragma once
+// Signals are only flagged in the handler; the run loop acts on them between steps, after the ranks agreed.
+namespace fasim::app {
+
+enum SignalFlag : int {
+  kStopRequested = 1,      ///< SIGUSR1 / SIGTERM: checkpoint and exit with "resume me"
+  kCheckpointRequested = 2 ///< SIGUSR2: checkpoint and continue
+};
+
+/// Installs handlers for SIGUSR1, SIGUSR2 and SIGTERM.
+void install_signal_handlers();
+/// The flags raised since the last call (and clears them).
+int take_signal_flags();
+
+} // namespace fasim::app

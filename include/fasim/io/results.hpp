@@ -1,0 +1,73 @@
+#pragma once
+// The result file of one run (schema: docs/output-format.md): root attributes, /problem, /init, and per
+// algorithm its trajectory series, snapshots and final matrices. All calls are collective over the file's
+// communicator (the grid's active ranks).
+#include "fasim/io/config.hpp"
+#include "fasim/io/hdf5.hpp"
+#include "fasim/io/series.hpp"
+#include "fasim/model/dynamics.hpp"
+#include "fasim/model/metrics.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fasim::io {
+
+/// What a trajectory has done so far; stored in result files and checkpoints.
+struct TrajectoryStatus {
+  bool stopped = false;
+  std::string stop_reason;   ///< "" while running; see docs/output-format.md
+  long long stop_step = -1;
+  double wall_seconds = 0.0; ///< time spent in this algorithm's steps
+};
+
+/// Root attributes describing how the file was produced.
+struct RunProvenance {
+  int mpi_size = 1;
+  int grid_rows = 1, grid_cols = 1, block = 64;
+  std::string blas_library, blas_core, host;
+  int blas_threads = 1;
+};
+
+class ResultsFile {
+public:
+  /// Creates `path` (refusing an existing file unless `truncate`) and writes the root attributes, /problem and
+  /// /init, and an empty trajectory for each algorithm.
+  static ResultsFile create(const std::string& path, const parallel::Communicator& comm, bool truncate,
+                            const RunConfig& config, const RunProvenance& provenance, const model::Problem& problem,
+                            int probes);
+
+  void append_rows(std::size_t algorithm, const std::vector<model::MetricRow>& rows, std::size_t from);
+  void append_snapshot(std::size_t algorithm, long long step, const model::State& state);
+  void write_final(std::size_t algorithm, const model::State& state, const TrajectoryStatus& status,
+                   long long steps_done);
+  void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
+  void write_summary(const std::vector<double>& overlap);
+  void set_status(const std::string& status);
+  void flush();
+  /// Copies the first `count` snapshots of each algorithm from another result file (resume).
+  void copy_snapshots_from(const File& old, const std::vector<long long>& counts, const model::Problem& problem);
+  long long snapshot_count(std::size_t algorithm) const;
+  const File& file() const { return file_; }
+
+private:
+  struct AlgorithmGroup {
+    std::string name;
+    Group group;
+    std::vector<Series> scalars;
+    std::optional<Series> probes;
+    std::optional<Dataset> snap_z, snap_w;
+    std::optional<Series> snap_step;
+  };
+  explicit ResultsFile(File file) : file_(std::move(file)) {}
+  File file_;
+  std::vector<AlgorithmGroup> algorithms_;
+  const RunConfig* config_ = nullptr;
+};
+
+/// Whether /problem/Y is saved for `config` (output.save_target: yes, no, or auto = when n·m <= 4e6).
+bool saves_target(const RunConfig& config);
+
+} // namespace fasim::io

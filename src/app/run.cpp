@@ -1,0 +1,151 @@
+#include "fasim/app/run.hpp"
+
+#include "fasim/app/signals.hpp"
+#include "fasim/io/checkpoint.hpp"
+#include "fasim/io/matrix_io.hpp"
+#include "fasim/parallel/blas_info.hpp"
+#include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/error.hpp"
+#include "simulation.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace fasim::app {
+
+namespace fs = std::filesystem;
+
+double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
+  const double ranks = static_cast<double>(p) * q;
+  const double n = c.problem.n, m = c.problem.m, r = c.run.r;
+  // Y, plus a block of padding per process row/column; Y·Cᵀ, C, Z0, W0; per algorithm its state and workspace
+  // (Euler: state + increment + ZᵀY = 5 thin matrices; RK4: 4 more increments and a stage state).
+  const double block_pad = static_cast<double>(c.grid.block) * (n / p + m / q);
+  const double y = (n * m) / ranks + block_pad;
+  const double thin = (n + m) * r / ranks + 2.0 * c.grid.block * r;
+  const double per_alg = c.run.integrator == model::IntegratorKind::RK4 ? 15.0 : 5.0;
+  const double algs = static_cast<double>(c.run.algorithms.size());
+  return 8.0 * (y + thin * (3.0 + per_alg * algs)) + 64.0 * 1024 * 1024;
+}
+
+namespace {
+// Memory this node can give each of its ranks: MemAvailable divided by the ranks sharing the node.
+double available_bytes_per_rank(const parallel::Communicator& comm) {
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
+  int local = 1;
+  MPI_Comm_size(node, &local);
+  MPI_Comm_free(&node);
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double kib = 0;
+  while (meminfo >> key >> kib)
+    if (key == "MemAvailable:") return kib * 1024.0 / local;
+  return 0.0;
+}
+
+std::string human_bytes(double b) {
+  char buf[32];
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  std::snprintf(buf, sizeof buf, "%.1f %s", b, units[u]);
+  return buf;
+}
+
+// Refuses to clobber results and catches an unwritable destination before any heavy work. Rank 0 looks.
+void check_output(const io::RunConfig& c, bool resuming) {
+  const fs::path out(c.output.file);
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir))
+    throw UsageError("output directory '" + dir.string() + "' (output.file) does not exist: create it first");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw UsageError("output directory '" + dir.string() + "' (output.file) is not writable");
+  if (!resuming && fs::exists(out) && !c.output.overwrite)
+    throw UsageError("output file '" + out.string() + "' exists; pass --output.overwrite=true to replace it or " +
+                     "choose another output.file");
+}
+
+model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr& grid) {
+  model::ProblemInputs in;
+  if (c.input.file.empty()) return in;
+  const int n = c.problem.n, m = c.problem.m, r = c.run.r, b = c.grid.block;
+  if (!fs::exists(c.input.file))
+    throw UsageError("input file '" + c.input.file + "' (input.file) does not exist");
+  const io::File f = io::File::open(c.input.file, grid->grid_comm(), true);
+  auto take = [&](const char* name, int rows, int cols, std::optional<parallel::DistMatrix>& slot) {
+    if (!f.exists(name)) return;
+    slot = io::read_matrix(f, name, grid, b, io::MatrixShape{rows, cols});
+    io::check_finite(*slot, "dataset '" + std::string(name) + "' of input file '" + c.input.file + "'");
+  };
+  take("Y", n, m, in.y);
+  take("C", r, m, in.c);
+  take("Z0", n, r, in.z0);
+  take("W0", r, m, in.w0);
+  return in;
+}
+} // namespace
+
+int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
+  const io::RunConfig& c = req.config;
+  const bool resuming = !req.resume_from.empty();
+  parallel::agreed(comm, [&] {
+    if (comm.rank() == 0) check_output(c, resuming);
+  });
+  auto grid = parallel::ProcessGrid::create(comm, c.grid.rows, c.grid.cols);
+  const double need = estimate_bytes_per_rank(c, grid->rows(), grid->cols());
+  const double have = available_bytes_per_rank(comm);
+  if (req.dry_run) {
+    if (comm.rank() == 0)
+      std::cout << c.resolved_ini << "\n# process grid " << grid->rows() << "x" << grid->cols() << " on "
+                << comm.size() << " ranks, block " << c.grid.block << "\n# memory per rank: "
+                << human_bytes(need) << " (available per rank on this node: " << human_bytes(have) << ")\n";
+    return parallel::kExitSuccess;
+  }
+  parallel::agreed(comm, [&] {
+    if (have > 0 && need > have)
+      throw UsageError("the run needs about " + human_bytes(need) + " per rank but only " + human_bytes(have) +
+                       " is available: use more ranks or nodes, or a smaller problem");
+  });
+  install_signal_handlers();
+  int code = parallel::kExitSuccess;
+  std::exception_ptr failure;
+  if (grid->active()) {
+    try {
+      const parallel::Communicator& gc = grid->grid_comm();
+      model::ProblemInputs inputs;
+      parallel::agreed(gc, [&] { inputs = read_inputs(c, grid); });
+      model::Problem problem = model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block,
+                                                    std::move(inputs));
+      model::compute_reference_errors(problem);
+      const auto blas = parallel::query_blas();
+      char host[256] = {0};
+      gethostname(host, sizeof host - 1);
+      std::string host_name = host;
+      gc.broadcast(host_name, 0);
+      io::RunProvenance prov{comm.size(), grid->rows(),  grid->cols(), c.grid.block, blas.library, blas.core,
+                             host_name,   blas.threads};
+      Simulation sim(c, problem, gc, req.quiet);
+      std::optional<io::Checkpoint> ck;
+      if (resuming)
+        ck = io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n, c.problem.m, c.run.r,
+                                 c.run.probes);
+      sim.start(prov, ck ? &*ck : nullptr, c.output.file);
+      if (sim.run())
+        sim.finish();
+      else
+        code = parallel::kExitCheckpointed;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  }
+  // Inactive ranks wait here; a failure inside the grid reaches them through this agreement.
+  parallel::agree(comm, failure);
+  return comm.allreduce_max(code);
+}
+
+} // namespace fasim::app

@@ -1,0 +1,270 @@
+#include "simulation.hpp"
+
+#include "fasim/app/signals.hpp"
+#include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/error.hpp"
+
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+namespace fasim::app {
+
+using model::AlgorithmKind;
+
+Simulation::Simulation(const io::RunConfig& config, model::Problem& problem, const parallel::Communicator& comm,
+                       bool quiet)
+    : config_(config), problem_(problem), comm_(comm), quiet_(quiet),
+      metrics_(problem, config.run.probes, config.run.probe_seed),
+      schedule_(config.run.steps, config.run.record_every, config.run.record_points) {
+  for (const auto& spec : config.run.algorithms) {
+    auto t = std::unique_ptr<Trajectory>(new Trajectory{spec, model::VectorField(problem, spec),
+                                                        model::Integrator(problem, config.run.integrator),
+                                                        model::make_state(problem), {}, {}, 0});
+    t->state.z.copy_from(problem.z0);
+    t->state.w.copy_from(problem.w0);
+    trajectories_.push_back(std::move(t));
+  }
+}
+
+namespace {
+// FA*'s W(Z) needs ZᵀZ to be positive definite; a diverged Z may not be. pdpotrf's INFO is the same on every
+// rank, so the failure is handled alike everywhere: the trajectory stops.
+void refresh_or_stop(Trajectory& t, long long step) {
+  if (t.status.stopped && t.status.stop_reason != "stop_loss" && t.status.stop_reason != "stop_stationarity") return;
+  try {
+    t.field.refresh(t.state);
+  } catch (const ScalapackError&) {
+    t.status = {true, "non-finite", step, t.status.wall_seconds};
+  }
+}
+} // namespace
+
+void Simulation::record(Trajectory& t, long long step) {
+  refresh_or_stop(t, step);
+  model::MetricRow row = metrics_.compute(t.state, step, static_cast<double>(step) * t.spec.lr);
+  // Values are computed on every rank of the grid; rank 0's are authoritative for decisions and files.
+  comm_.broadcast(row.scalars.data(), static_cast<int>(sizeof(double) * row.scalars.size()), 0);
+  if (!row.probes.empty())
+    comm_.broadcast(row.probes.data(), static_cast<int>(sizeof(double) * row.probes.size()), 0);
+  const double loss = row.loss();
+  if (!t.status.stopped) {
+    const double bound = config_.run.divergence_factor *
+                         std::max(problem_.target->norm2(), t.rows.empty() ? 0.0 : t.rows.front().loss());
+    const char* reason = !std::isfinite(loss)                                        ? "non-finite"
+                         : loss > bound                                              ? "diverged"
+                         : config_.run.stop_loss > 0 && loss <= config_.run.stop_loss ? "stop_loss"
+                         : config_.run.stop_stationarity > 0 && row.stationarity() <= config_.run.stop_stationarity
+                             ? "stop_stationarity"
+                             : nullptr;
+    if (reason && step > 0) {
+      t.status.stopped = true;
+      t.status.stop_reason = reason;
+      t.status.stop_step = step;
+    }
+  }
+  t.rows.push_back(std::move(row));
+  ++records_since_flush_;
+}
+
+void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint* ck, const std::string& old_results) {
+  const bool resuming = ck != nullptr;
+  // A resumed run rebuilds its result file beside the old one and renames it over it only when complete, so
+  // a failure while resuming never destroys what the interrupted run wrote.
+  const std::string path = config_.output.file;
+  const std::string target = resuming ? path + ".resume" : path;
+  results_.emplace(io::ResultsFile::create(target, comm_, resuming || config_.output.overwrite, config_,
+                                           provenance, problem_, config_.run.probes));
+  if (resuming) {
+    step_ = ck->step;
+    elapsed_before_ = ck->elapsed_seconds;
+    std::vector<long long> snapshot_counts;
+    for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+      Trajectory& t = *trajectories_[a];
+      t.state.z.copy_from(ck->algorithms.at(a).state.z);
+      t.state.w.copy_from(ck->algorithms.at(a).state.w);
+      t.status = ck->algorithms[a].status;
+      t.rows = ck->algorithms[a].rows;
+      snapshot_counts.push_back(ck->algorithms[a].snapshots);
+    }
+    long long wanted = 0;
+    for (long long c : snapshot_counts) wanted += c;
+    if (wanted > 0) {
+      parallel::agreed(comm_, [&] {
+        const io::File old = io::File::open(old_results, comm_, true);
+        results_->copy_snapshots_from(old, snapshot_counts, problem_);
+      });
+    }
+    flush_rows();
+    results_->flush();
+    parallel::agreed(comm_, [&] {
+      if (comm_.rank() == 0 && std::rename(target.c_str(), path.c_str()) != 0)
+        throw Error("cannot rename " + target + " to " + path);
+    });
+  } else {
+    for (auto& t : trajectories_) record(*t, 0);
+    flush_rows();
+    if (config_.output.snapshot_every > 0)
+      for (std::size_t a = 0; a < trajectories_.size(); ++a) results_->append_snapshot(a, 0, trajectories_[a]->state);
+  }
+  start_time_ = MPI_Wtime();
+  last_progress_ = last_checkpoint_ = start_time_;
+  progress_step_ = step_;
+}
+
+void Simulation::flush_rows() {
+  for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+    Trajectory& t = *trajectories_[a];
+    results_->append_rows(a, t.rows, t.flushed);
+    t.flushed = t.rows.size();
+  }
+  records_since_flush_ = 0;
+}
+
+void Simulation::checkpoint() {
+  flush_rows();
+  results_->flush();
+  io::Checkpoint ck;
+  ck.config_ini = config_.resolved_ini;
+  ck.step = step_;
+  ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
+  for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+    const Trajectory& t = *trajectories_[a];
+    ck.algorithms.push_back({{parallel::DistMatrix::like(t.state.z), parallel::DistMatrix::like(t.state.w)},
+                             t.status, t.rows, results_->snapshot_count(a)});
+    ck.algorithms.back().state.z.copy_from(t.state.z);
+    ck.algorithms.back().state.w.copy_from(t.state.w);
+  }
+  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes, config_.output.checkpoint_keep);
+  last_checkpoint_ = MPI_Wtime();
+}
+
+bool Simulation::all_stopped() const {
+  for (const auto& t : trajectories_)
+    if (!t->status.stopped) return false;
+  return true;
+}
+
+void Simulation::progress(bool force) {
+  if (quiet_ || comm_.rank() != 0 || config_.output.progress_seconds <= 0) return;
+  const double now = MPI_Wtime();
+  if (!force && now - last_progress_ < config_.output.progress_seconds) return;
+  const double rate = (step_ - progress_step_) / std::max(1e-9, now - last_progress_);
+  const double eta = rate > 0 ? (config_.run.steps - step_) / rate : 0.0;
+  std::ostringstream line;
+  line << "step " << step_ << "/" << config_.run.steps;
+  for (const auto& t : trajectories_)
+    if (!t->rows.empty()) line << "  " << model::to_string(t->spec.kind) << " loss " << t->rows.back().loss();
+  char tail[96];
+  std::snprintf(tail, sizeof tail, "  %.1f steps/s  ETA %.0f s", rate, eta);
+  line << tail;
+  static const bool tty = isatty(STDOUT_FILENO);
+  if (tty)
+    std::cout << "\r" << line.str() << "\033[K" << std::flush;
+  else
+    std::cout << line.str() << std::endl;
+  last_progress_ = now;
+  progress_step_ = step_;
+}
+
+bool Simulation::run() {
+  const long long steps = config_.run.steps;
+  // How often the ranks agree on signals and timers: every step for large problems, in batches for tiny ones
+  // (where one allreduce would cost as much as the step). A pure function of the configuration, so every
+  // rank checks at the same steps.
+  const double work = static_cast<double>(problem_.n) * problem_.m * problem_.r;
+  const long long check_every = work > 1e6 ? 1 : 32;
+  const auto& out = config_.output;
+  const std::size_t flush_every = out.flush_every > 0 ? static_cast<std::size_t>(out.flush_every) : 256;
+  while (step_ < steps && !all_stopped()) {
+    for (auto& t : trajectories_) {
+      if (t->status.stopped) continue;
+      const double t0 = MPI_Wtime();
+      const double health = t->integrator.step(t->field, t->state, t->spec.lr);
+      t->status.wall_seconds += MPI_Wtime() - t0;
+      if (!std::isfinite(health) || health > 1e150) {
+        // ‖Z‖² is non-finite or astronomically large: stop this algorithm now, the others go on.
+        t->status.stopped = true;
+        t->status.stop_reason = std::isfinite(health) ? "diverged" : "non-finite";
+        t->status.stop_step = step_ + 1;
+        record(*t, step_ + 1);
+      }
+    }
+    ++step_;
+    if (schedule_.records(step_))
+      for (auto& t : trajectories_)
+        if (!t->status.stopped) record(*t, step_);
+    if (out.snapshot_every > 0 && step_ % out.snapshot_every == 0)
+      for (std::size_t a = 0; a < trajectories_.size(); ++a)
+        if (!trajectories_[a]->status.stopped) results_->append_snapshot(a, step_, trajectories_[a]->state);
+    if (records_since_flush_ >= flush_every) flush_rows();
+
+    if (step_ % check_every == 0 || step_ == steps) {
+      int flags = take_signal_flags();
+      if (comm_.rank() == 0 && out.checkpoint_seconds > 0 && MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
+        flags |= kCheckpointRequested;
+      flags = comm_.allreduce_max(flags);
+      const bool due = out.checkpoint_every > 0 && step_ % out.checkpoint_every == 0;
+      if (flags & kStopRequested) {
+        checkpoint();
+        results_->set_status("checkpointed");
+        results_->flush();
+        if (comm_.rank() == 0)
+          std::cout << (quiet_ ? "" : "\n") << "fasim: stop requested at step " << step_ << "; checkpoint written to "
+                    << out.checkpoint_file << "; continue with: fasim resume " << out.checkpoint_file << std::endl;
+        return false;
+      }
+      if (due || (flags & kCheckpointRequested)) checkpoint();
+    }
+    progress(false);
+  }
+  return true;
+}
+
+void Simulation::finish() {
+  for (auto& t : trajectories_) {
+    const long long last = t->status.stopped ? t->status.stop_step : step_;
+    if (t->rows.empty() || static_cast<long long>(t->rows.back().scalars[0]) != last) record(*t, last);
+    if (!t->status.stopped) {
+      t->status.stop_reason = "steps";
+      t->status.stop_step = step_;
+    }
+  }
+  flush_rows();
+  for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+    Trajectory& t = *trajectories_[a];
+    refresh_or_stop(t, t.status.stop_step);
+    results_->write_final(a, t.state, t.status, t.status.stop_step);
+  }
+  // Theorem 4: principal angles between the GD and FA (or FA*) representations.
+  const Trajectory *gd = nullptr, *fa = nullptr;
+  for (const auto& t : trajectories_) {
+    if (t->spec.kind == AlgorithmKind::GD) gd = t.get();
+    if (t->spec.kind != AlgorithmKind::GD && !fa) fa = t.get();
+  }
+  std::vector<double> overlap;
+  if (gd && fa) {
+    overlap = model::principal_cosines(gd->state.z, fa->state.z);
+    comm_.broadcast(overlap, 0);
+  }
+  results_->write_summary(overlap);
+  results_->set_status("complete");
+  results_->flush();
+  if (comm_.rank() != 0 || quiet_) return;
+  progress(true);
+  std::cout << (isatty(STDOUT_FILENO) ? "\n" : "") << "\n";
+  std::printf("%-8s %14s %14s %14s %10s %10s %-12s\n", "alg", "final loss", "optimal", "lemma1", "steps",
+              "wall s", "stop");
+  for (const auto& t : trajectories_)
+    std::printf("%-8s %14.6e %14.6e %14.6e %10lld %10.2f %-12s\n", model::to_string(t->spec.kind),
+                t->rows.back().loss(), problem_.optimal_error, problem_.lemma1_error, t->status.stop_step,
+                t->status.wall_seconds, t->status.stop_reason.c_str());
+  if (!overlap.empty()) std::printf("representation overlap (largest principal cosine): %.6f\n", overlap.front());
+  std::printf("results: %s\n", config_.output.file.c_str());
+}
+
+} // namespace fasim::app

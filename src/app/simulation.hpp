@@ -1,0 +1,59 @@
+#pragma once
+// The state of one running experiment: the problem, one trajectory per algorithm, the result file, and the
+// loop that advances them. Private to the app layer.
+#include "fasim/io/checkpoint.hpp"
+#include "fasim/io/results.hpp"
+#include "fasim/model/dynamics.hpp"
+#include "fasim/model/metrics.hpp"
+#include "fasim/model/schedule.hpp"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace fasim::app {
+
+struct Trajectory {
+  model::AlgorithmSpec spec;
+  model::VectorField field;
+  model::Integrator integrator;
+  model::State state;
+  io::TrajectoryStatus status;
+  std::vector<model::MetricRow> rows;
+  std::size_t flushed = 0; ///< rows already in the result file
+};
+
+class Simulation {
+public:
+  Simulation(const io::RunConfig& config, model::Problem& problem, const parallel::Communicator& comm, bool quiet);
+  /// Starts fresh (records step 0) or from a checkpoint; creates the result file.
+  void start(const io::RunProvenance& provenance, const io::Checkpoint* checkpoint,
+             const std::string& old_results);
+  /// Runs to the configured number of steps; returns false when a stop signal checkpointed the run.
+  bool run();
+  /// Writes final matrices, statuses, the summary; prints the summary table.
+  void finish();
+
+private:
+  void record(Trajectory& t, long long step);
+  void flush_rows();
+  void checkpoint();
+  void progress(bool force);
+  bool all_stopped() const;
+
+  const io::RunConfig& config_;
+  model::Problem& problem_;
+  parallel::Communicator comm_;
+  bool quiet_;
+  model::MetricsCalculator metrics_;
+  model::RecordSchedule schedule_;
+  std::vector<std::unique_ptr<Trajectory>> trajectories_;
+  std::optional<io::ResultsFile> results_;
+  long long step_ = 0;
+  double start_time_ = 0, elapsed_before_ = 0, last_progress_ = 0, last_checkpoint_ = 0;
+  long long progress_step_ = 0;
+  double progress_time_ = 0;
+  std::size_t records_since_flush_ = 0;
+};
+
+} // namespace fasim::app

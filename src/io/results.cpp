@@ -1,0 +1,172 @@
+#include "fasim/io/results.hpp"
+
+#include "fasim/io/matrix_io.hpp"
+#include "fasim/version.hpp"
+
+#include <chrono>
+#include <ctime>
+
+namespace fasim::io {
+
+using model::AlgorithmKind;
+
+bool saves_target(const RunConfig& config) {
+  if (config.output.save_target == "yes") return true;
+  if (config.output.save_target == "no") return false;
+  return static_cast<double>(config.problem.n) * config.problem.m <= 4e6;
+}
+
+namespace {
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+const char* source_name(model::Source s) {
+  switch (s) {
+  case model::Source::Synthetic: return "synthetic";
+  case model::Source::GaussianProduct: return "gaussian-product";
+  case model::Source::UnitVector: return "unit-vector";
+  case model::Source::LinearNetwork: return "linear-network";
+  }
+  return "?";
+}
+} // namespace
+
+ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, bool truncate,
+                                const RunConfig& config, const RunProvenance& prov, const model::Problem& problem,
+                                int probes) {
+  ResultsFile out(File::create(path, comm, truncate ? TruncatePolicy::Truncate : TruncatePolicy::FailIfExists));
+  out.config_ = &config;
+  const File& f = out.file_;
+  f.write_attribute("fasim_version", kVersion);
+  f.write_attribute("git_commit", kGitCommit);
+  std::string created = utc_now();
+  comm.broadcast(created, 0); // attribute values must be identical on every rank
+  f.write_attribute("created", created);
+  f.write_attribute("config", config.resolved_ini);
+  f.write_attribute("mpi_size", static_cast<long long>(prov.mpi_size));
+  f.write_attribute("grid", std::vector<long long>{prov.grid_rows, prov.grid_cols});
+  f.write_attribute("block", static_cast<long long>(prov.block));
+  f.write_attribute("blas_library", prov.blas_library);
+  f.write_attribute("blas_core", prov.blas_core);
+  f.write_attribute("blas_threads", static_cast<long long>(prov.blas_threads));
+  f.write_attribute("host", prov.host);
+  f.write_attribute("status", "running");
+
+  const Group pg = f.create_group("problem");
+  if (saves_target(config) && problem.target->dense()) write_matrix(pg, "Y", *problem.target->dense());
+  write_matrix(pg, "C", problem.c);
+  const auto& spectrum = problem.target->spectrum();
+  if (!spectrum.empty()) {
+    Series s = Series::create(pg, "singular_values");
+    s.append(spectrum.data(), static_cast<long long>(spectrum.size()));
+  }
+  pg.write_attribute("optimal_error", problem.optimal_error);
+  pg.write_attribute("lemma1_error", problem.lemma1_error);
+  pg.write_attribute("y_norm2", problem.target->norm2());
+  pg.write_attribute("n", static_cast<long long>(problem.n));
+  pg.write_attribute("m", static_cast<long long>(problem.m));
+  pg.write_attribute("k", static_cast<long long>(problem.k));
+  pg.write_attribute("r", static_cast<long long>(problem.r));
+  pg.write_attribute("source", source_name(config.problem.source));
+  const Group ig = f.create_group("init");
+  write_matrix(ig, "Z0", problem.z0);
+  write_matrix(ig, "W0", problem.w0);
+
+  for (const auto& alg : config.run.algorithms) {
+    AlgorithmGroup g{model::to_string(alg.kind), f.create_group(std::string("runs/") + model::to_string(alg.kind)),
+                     {}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    g.group.write_attribute("lr", alg.lr);
+    g.group.write_attribute("lr_w", alg.kind == AlgorithmKind::FA && alg.lr_w > 0 ? alg.lr_w : alg.lr);
+    g.group.write_attribute("integrator", model::to_string(config.run.integrator));
+    g.group.write_attribute("scale_free", static_cast<long long>(alg.scale_free));
+    const Group traj = g.group.create_group("trajectory");
+    for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
+    if (probes > 0) g.probes = Series::create(traj, "probe_xAx", probes);
+    if (config.output.snapshot_every > 0) {
+      const Group sg = g.group.create_group("snapshots");
+      g.snap_z = create_snapshot_series(sg, "Z", problem.n, problem.r);
+      g.snap_w = create_snapshot_series(sg, "W", problem.r, problem.m);
+      g.snap_step = Series::create(sg, "step", 0, SeriesType::Integer);
+    }
+    out.algorithms_.push_back(std::move(g));
+  }
+  f.flush();
+  return out;
+}
+
+void ResultsFile::append_rows(std::size_t a, const std::vector<model::MetricRow>& rows, std::size_t from) {
+  if (from >= rows.size()) return;
+  AlgorithmGroup& g = algorithms_.at(a);
+  const std::size_t count = rows.size() - from;
+  std::vector<double> column(count);
+  for (std::size_t k = 0; k < model::kScalarMetrics.size(); ++k) {
+    for (std::size_t i = 0; i < count; ++i) column[i] = rows[from + i].scalars[k];
+    g.scalars[k].append(column.data(), static_cast<long long>(count));
+  }
+  if (g.probes) {
+    const std::size_t p = static_cast<std::size_t>(g.probes->width());
+    std::vector<double> block(count * p);
+    for (std::size_t i = 0; i < count; ++i)
+      for (std::size_t j = 0; j < p; ++j) block[i * p + j] = rows[from + i].probes[j];
+    g.probes->append(block.data(), static_cast<long long>(count));
+  }
+}
+
+void ResultsFile::append_snapshot(std::size_t a, long long step, const model::State& s) {
+  AlgorithmGroup& g = algorithms_.at(a);
+  if (!g.snap_z) return;
+  io::append_snapshot(*g.snap_z, s.z);
+  io::append_snapshot(*g.snap_w, s.w);
+  g.snap_step->append(&step, 1);
+}
+
+long long ResultsFile::snapshot_count(std::size_t a) const {
+  const AlgorithmGroup& g = algorithms_.at(a);
+  return g.snap_z ? io::snapshot_count(*g.snap_z) : 0;
+}
+
+void ResultsFile::copy_snapshots_from(const File& old, const std::vector<long long>& counts,
+                                      const model::Problem& problem) {
+  for (std::size_t a = 0; a < algorithms_.size(); ++a) {
+    AlgorithmGroup& g = algorithms_[a];
+    if (!g.snap_z || counts.at(a) == 0) continue;
+    const std::string base = "runs/" + g.name + "/snapshots/";
+    const std::vector<long long> steps = Series::open(old, base + "step").read_integers();
+    for (long long s = 0; s < counts[a]; ++s) {
+      model::State st{read_snapshot(old, base + "Z", s, problem.grid, problem.block),
+                      read_snapshot(old, base + "W", s, problem.grid, problem.block)};
+      append_snapshot(a, steps.at(static_cast<std::size_t>(s)), st);
+    }
+  }
+}
+
+void ResultsFile::write_status(std::size_t a, const TrajectoryStatus& st, long long steps_done) {
+  const Group& g = algorithms_.at(a).group;
+  g.write_attribute("stop_reason", st.stop_reason.empty() ? std::string("running") : st.stop_reason);
+  g.write_attribute("stop_step", st.stop_step);
+  g.write_attribute("steps_done", steps_done);
+  g.write_attribute("wall_seconds", st.wall_seconds);
+  g.write_attribute("seconds_per_step", steps_done > 0 ? st.wall_seconds / static_cast<double>(steps_done) : 0.0);
+}
+
+void ResultsFile::write_final(std::size_t a, const model::State& s, const TrajectoryStatus& st, long long steps_done) {
+  const Group& g = algorithms_.at(a).group;
+  write_matrix(g, "Z", s.z);
+  write_matrix(g, "W", s.w);
+  write_status(a, st, steps_done);
+}
+
+void ResultsFile::write_summary(const std::vector<double>& overlap) {
+  const Group s = file_.require_group("summary");
+  if (!overlap.empty()) s.write_attribute("representation_overlap", overlap);
+}
+
+void ResultsFile::set_status(const std::string& status) { file_.write_attribute("status", status); }
+
+void ResultsFile::flush() { file_.flush(); }
+
+} // namespace fasim::io
