@@ -1,0 +1,119 @@
+// Rules that relate several keys, checked once every value is read so a message can name both sides.
+#include "fasim/parallel/error.hpp"
+#include "io/config_keys.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace fasim::io::detail {
+
+namespace {
+
+using model::Source;
+using model::Spectrum;
+using std::to_string;
+
+[[noreturn]] void refuse(const std::string& message) {
+  throw UsageError(message);
+}
+
+void check_shapes(const Settings& s) {
+  const auto& p = s.cfg.problem;
+  const int r = s.cfg.run.r;
+  if (p.source == Source::UnitVector) {
+    // Fig 3a: y is one n-vector; we refuse rather than silently change m or k so the stored config says what
+    // ran.
+    if (p.m != 1)
+      refuse("problem.m = " + to_string(p.m) +
+             " but problem.source = unit-vector makes Y a single column; set problem.m = 1");
+    if (p.k != 1)
+      refuse("problem.k = " + to_string(p.k) +
+             " but problem.source = unit-vector has rank 1; set problem.k = 1");
+    // An overparameterised w (r > m = 1) is exactly Fig 3a's setting; only Z's columns are bounded by n.
+    if (r > p.n)
+      refuse("model.r = " + to_string(r) + " exceeds problem.n = " + to_string(p.n) +
+             "; choose 1 <= model.r <= " + to_string(p.n));
+    return;
+  }
+  const int smaller = std::min(p.n, p.m);
+  if (p.k > smaller)
+    refuse("problem.k = " + to_string(p.k) + " exceeds min(problem.n, problem.m) = " + to_string(smaller) +
+           "; choose 1 <= problem.k <= " + to_string(smaller));
+  if (r > smaller)
+    refuse("model.r = " + to_string(r) + " exceeds min(problem.n, problem.m) = " + to_string(smaller) +
+           "; choose 1 <= model.r <= " + to_string(smaller));
+}
+
+/// Only the sources built from a spectrum read problem.spectrum; the others ignore it.
+void check_spectrum(const Settings& s) {
+  const auto& p = s.cfg.problem;
+  if (p.spectrum != Spectrum::List && !p.values.empty())
+    refuse("problem.values is set but problem.spectrum is not 'list'; set problem.spectrum = list or remove "
+           "problem.values");
+  if (p.source == Source::GaussianProduct || p.source == Source::UnitVector) return;
+  switch (p.spectrum) {
+  case Spectrum::TwoLevel: {
+    const int head = p.head > 0 ? p.head : s.cfg.run.r;
+    const std::string what = p.head > 0 ? "problem.head = " + to_string(head)
+                                        : "problem.head = 0 (meaning model.r = " + to_string(head) + ")";
+    if (head >= p.k)
+      refuse(what + " must be < problem.k = " + to_string(p.k) +
+             " for spectrum two-level (the tail needs at least one value); raise problem.k or lower "
+             "problem.head");
+    break;
+  }
+  case Spectrum::Spiked:
+    if (p.k < 2)
+      refuse("problem.k = " + to_string(p.k) + " but spectrum spiked needs k >= 2 (one spike plus the rest)");
+    break;
+  case Spectrum::List:
+    if (static_cast<long long>(p.values.size()) != p.k)
+      refuse("problem.values has " + to_string(p.values.size()) + " values but problem.k = " +
+             to_string(p.k) + "; give exactly k comma-separated singular values");
+    break;
+  case Spectrum::Flat:
+  case Spectrum::Power:
+    break;
+  }
+}
+
+} // namespace
+
+void check_consistency(const Settings& settings) {
+  check_shapes(settings);
+  check_spectrum(settings);
+}
+
+void resolve_defaults(Settings& settings) {
+  if (settings.fa.lr_w == 0) settings.fa.lr_w = settings.fa.lr;
+  auto& output = settings.cfg.output;
+  if (output.checkpoint_file.empty()) output.checkpoint_file = output.file + ".ckpt";
+}
+
+RunConfig build_run_config(const Settings& settings) {
+  RunConfig cfg = settings.cfg;
+  cfg.run.algorithms.clear();
+  for (auto kind : settings.algorithms) {
+    model::AlgorithmSpec spec;
+    switch (kind) {
+    case model::AlgorithmKind::GD:
+      spec = settings.gd;
+      spec.lr_w = spec.lr; // GD steps W with the same rate
+      spec.scale_free = false;
+      break;
+    case model::AlgorithmKind::FA:
+      spec = settings.fa;
+      spec.scale_free = false;
+      break;
+    case model::AlgorithmKind::FAStar:
+      spec = settings.fastar;
+      spec.lr_w = 0; // FA*'s W is re-solved every step, never stepped
+      break;
+    }
+    spec.kind = kind;
+    cfg.run.algorithms.push_back(spec);
+  }
+  return cfg;
+}
+
+} // namespace fasim::io::detail
