@@ -41,10 +41,11 @@ double available_bytes_per_rank(const parallel::Communicator& comm) {
   MPI_Comm_size(node, &local);
   MPI_Comm_free(&node);
   std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  double kib = 0;
-  while (meminfo >> key >> kib)
-    if (key == "MemAvailable:") return kib * 1024.0 / local;
+  std::string line;
+  while (std::getline(meminfo, line)) {
+    double kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %lf kB", &kib) == 1) return kib * 1024.0 / local;
+  }
   return 0.0;
 }
 
@@ -96,14 +97,23 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   parallel::agreed(comm, [&] {
     if (comm.rank() == 0) check_output(c, resuming);
   });
-  auto grid = parallel::ProcessGrid::create(comm, c.grid.rows, c.grid.cols);
-  const double need = estimate_bytes_per_rank(c, grid->rows(), grid->cols());
+  // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
+  // file of the run is opened on the grid's own communicator.
+  const auto [p, q] = parallel::ProcessGrid::choose_shape(comm.size(), c.grid.rows, c.grid.cols);
+  parallel::agreed(comm, [&, p = p, q = q] {
+    if (static_cast<long long>(p) * q > comm.size())
+      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) + " (grid.rows x grid.cols) " +
+                       "needs " + std::to_string(p * q) + " ranks but " + std::to_string(comm.size()) +
+                       " were started: lower grid.rows/grid.cols or start more ranks");
+  });
+  const parallel::Communicator active = comm.split(comm.rank() < p * q ? 0 : MPI_UNDEFINED, comm.rank());
+  const double need = estimate_bytes_per_rank(c, p, q);
   const double have = available_bytes_per_rank(comm);
   if (req.dry_run) {
     if (comm.rank() == 0)
-      std::cout << c.resolved_ini << "\n# process grid " << grid->rows() << "x" << grid->cols() << " on "
-                << comm.size() << " ranks, block " << c.grid.block << "\n# memory per rank: "
-                << human_bytes(need) << " (available per rank on this node: " << human_bytes(have) << ")\n";
+      std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
+                << " ranks, block " << c.grid.block << "\n# memory per rank: " << human_bytes(need)
+                << " (available per rank on this node: " << human_bytes(have) << ")\n";
     return parallel::kExitSuccess;
   }
   parallel::agreed(comm, [&] {
@@ -114,9 +124,10 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   install_signal_handlers();
   int code = parallel::kExitSuccess;
   std::exception_ptr failure;
-  if (grid->active()) {
+  if (!active.is_null()) {
     try {
-      const parallel::Communicator& gc = grid->grid_comm();
+      const auto grid = parallel::ProcessGrid::create(active, p, q);
+      const parallel::Communicator& gc = active;
       model::ProblemInputs inputs;
       parallel::agreed(gc, [&] { inputs = read_inputs(c, grid); });
       model::Problem problem = model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block,

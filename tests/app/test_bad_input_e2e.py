@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""The bad-input table (docs/bad-inputs.md): each row is refused with a one-line message naming the key or file,
+a nonzero exit, in under 10 s, and without creating (or touching) an output file."""
+import os
+import resource
+import time
+
+import h5py
+import numpy as np
+
+from e2e_support import SMALL, fasim, run_tests, tmpdir, write
+
+D = tmpdir()
+INI = write(f"{D}/base.ini", SMALL)
+
+
+def refused(args, expect, ranks=2, out=None, preexisting=None):
+    out = out or f"{D}/out-{abs(hash(tuple(args)))}.h5"
+    before = os.path.getmtime(preexisting) if preexisting else None
+    t0 = time.time()
+    p = fasim(list(args) + ([f"--output.file={out}"] if "--output.file" not in " ".join(args) else []),
+              ranks=ranks, check=False, timeout=60)
+    elapsed = time.time() - t0
+    assert p.returncode != 0, f"{args} was accepted"
+    lines = [l for l in p.stderr.splitlines() if l.startswith("fasim: error")]
+    assert len(lines) == 1, f"{args}: expected one error line, got:\n{p.stderr}"
+    assert expect in lines[0], f"{args}: '{expect}' not in: {lines[0]}"
+    assert elapsed < 10, f"{args}: took {elapsed:.1f} s"
+    if preexisting:
+        assert os.path.getmtime(preexisting) == before, "an existing file was touched"
+    else:
+        assert not os.path.exists(out), f"{args}: left an output file"
+    return lines[0]
+
+
+CASES = [
+    (["run", INI, "--model.r=0"], "model.r"),
+    (["run", INI, "--model.r=50"], "model.r"),
+    (["run", INI, "--problem.n=0"], "problem.n"),
+    (["run", INI, "--problem.k=60"], "problem.k"),
+    (["run", INI, "--problem.k=4"], "problem.k"),
+    (["run", INI, "--grid.rows=3", "--grid.cols=1"], "grid"),
+    (["run", INI, "--grid.block=0"], "grid.block"),
+    (["run", INI, "--fa.lr=-1"], "fa.lr"),
+    (["run", INI, "--fa.lr=nan"], "fa.lr"),
+    (["run", INI, "--run.steps=-5"], "run.steps"),
+    (["run", INI, "--run.algorithms=gd,sgd"], "sgd"),
+    (["run", INI, "--problem.nn=5"], "did you mean"),
+    (["run", INI, "--problem.n=1e"], "problem.n"),
+    (["run", INI, "--problem.n=abc"], "problem.n"),
+    (["run", INI, "--problem.n=10x"], "problem.n"),
+    (["run", f"{D}/missing.ini"], "missing.ini"),
+    (["run", INI, f"--input.file={D}/missing.h5"], "missing.h5"),
+    (["run", INI, f"--output.file={D}/no/such/dir/x.h5"], "does not exist"),
+]
+
+
+def make_tests():
+    tests = []
+    for i, (args, expect) in enumerate(CASES):
+        def t(args=args, expect=expect):
+            refused(args, expect)
+        t.__name__ = f"test_refuses_{'_'.join(a.split('=')[0].strip('-') for a in args[2:]) or 'config'}_{i}"
+        tests.append(t)
+    return tests
+
+
+def test_duplicate_key():
+    ini = write(f"{D}/dup.ini", SMALL + "\n[model]\nr = 7\n")
+    refused(["run", ini], "model.r")
+
+
+def test_existing_output_is_never_clobbered():
+    out = f"{D}/exists.h5"
+    write(out, "precious")
+    refused(["run", INI, f"--output.file={out}"], "overwrite", preexisting=out)
+    assert open(out).read() == "precious"
+
+
+def test_input_dataset_wrong_shape_and_nan():
+    bad = f"{D}/bad-input.h5"
+    with h5py.File(bad, "w") as f:
+        f["Y"] = np.ones((10, 10))
+    refused(["run", INI, f"--input.file={bad}"], "Y")
+    with h5py.File(bad, "w") as f:
+        y = np.ones((45, 38))
+        y[3, 4] = np.nan
+        f["Y"] = y
+    refused(["run", INI, f"--input.file={bad}"], "non-finite")
+    with h5py.File(bad, "w") as f:
+        f["C"] = np.ones((6, 38), dtype=np.int32).astype("S1")
+    refused(["run", INI, f"--input.file={bad}"], "C")
+
+
+def test_unwritable_output_directory():
+    d = f"{D}/ro"
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o500)
+    if os.geteuid() == 0:
+        # root ignores permission bits; a directory path that is a file is unwritable for everyone
+        write(f"{D}/notadir", "x")
+        refused(["run", INI, f"--output.file={D}/notadir/x.h5"], "does not exist")
+    else:
+        refused(["run", INI, f"--output.file={d}/x.h5"], "not writable")
+
+
+def test_truncated_and_contradicting_checkpoints():
+    out = f"{D}/ck.h5"
+    fasim(["run", INI, f"--output.file={out}", "--output.checkpoint_every=100"], ranks=2)
+    ck = out + ".ckpt"
+    refused(["resume", ck, "--model.r=5"], "contradicts", out=out, preexisting=out)
+    data = open(ck, "rb").read()
+    with open(f"{D}/trunc.ckpt", "wb") as f:
+        f.write(data[: len(data) // 2])
+    refused(["resume", f"{D}/trunc.ckpt"], "trunc.ckpt", out=out, preexisting=out)
+
+
+def test_memory_estimate_above_available_is_refused():
+    line = refused(["run", INI, "--problem.n=2000000", "--problem.m=2000000", "--problem.spectrum=flat"], "per rank")
+    assert "GiB" in line or "TiB" in line
+
+
+def test_disk_full_keeps_previous_checkpoint():
+    out = f"{D}/full.h5"
+    fasim(["run", INI, f"--output.file={out}", "--output.checkpoint_every=100"], ranks=1)
+    ck = out + ".ckpt"
+    before = open(ck, "rb").read()
+    # RLIMIT_FSIZE: any write past 64 KiB fails (SIGXFSZ ignored -> EFBIG), as a full disk would.
+    import subprocess
+    from e2e_support import ENV, FASIM
+    def limit():
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    p = subprocess.run(["mpirun", "-n", "1", FASIM, "resume", ck, "--run.steps=800"], env=ENV,
+                       capture_output=True, text=True, preexec_fn=limit, timeout=60)
+    assert p.returncode != 0, "a write past the file size limit must fail"
+    assert open(ck, "rb").read() == before or os.path.exists(ck + ".1"), "the previous checkpoint was lost"
+    r = fasim(["resume", ck if open(ck, "rb").read() == before else ck + ".1"], ranks=1, check=False)
+    assert r.returncode == 0, r.stderr
+
+
+if __name__ == "__main__":
+    run_tests(make_tests() + [test_duplicate_key, test_existing_output_is_never_clobbered,
+                              test_input_dataset_wrong_shape_and_nan, test_unwritable_output_directory,
+                              test_truncated_and_contradicting_checkpoints,
+                              test_memory_estimate_above_available_is_refused, test_disk_full_keeps_previous_checkpoint])

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""End-to-end: fasim run's physics, determinism, grid invariance, resume, signals and faults."""
+import os
+import random
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+from e2e_support import ENV, FASIM, SMALL, datasets, fasim, max_rel_diff, run_tests, tmpdir, write
+
+
+def test_lemma1_and_optimum_reached():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL)
+    fasim([ "run", ini, f"--output.file={d}/a.h5", "--run.steps=3000"], ranks=2)
+    with h5py.File(f"{d}/a.h5", "r") as f:
+        opt, lem = f["problem"].attrs["optimal_error"], f["problem"].attrs["lemma1_error"]
+        assert f.attrs["status"] == "complete"
+        assert abs(f["runs/gd/trajectory/loss"][-1] - opt) < 1e-6, "GD reaches the optimal error"
+        for alg in ("fa", "fastar"):
+            assert abs(f[f"runs/{alg}/trajectory/loss"][-1] - lem) < 1e-6, f"{alg} reaches Lemma 1's error"
+        # all trajectory datasets of an algorithm have the same length
+        lengths = {len(f[f"runs/fa/trajectory/{k}"]) for k in f["runs/fa/trajectory"]}
+        assert len(lengths) == 1
+
+
+def test_same_config_same_grid_is_bitwise_identical():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL)
+    for name in ("x", "y"):
+        fasim(["run", ini, f"--output.file={d}/{name}.h5"], ranks=2)
+    a, b = datasets(f"{d}/x.h5"), datasets(f"{d}/y.h5")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert np.array_equal(a[k], b[k], equal_nan=True), f"{k} differs between identical runs"
+
+
+def test_grid_shape_and_block_change_nothing_beyond_1e10():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL)
+    fasim(["run", ini, f"--output.file={d}/ref.h5", "--grid.block=8"], ranks=1)
+    ref = datasets(f"{d}/ref.h5")
+    for ranks, rows, cols, block in [(2, 1, 2, 8), (2, 2, 1, 32), (4, 2, 2, 64), (4, 2, 2, 8), (3, 1, 2, 8)]:
+        out = f"{d}/g{ranks}{rows}{cols}{block}.h5"
+        fasim(["run", ini, f"--output.file={out}", f"--grid.rows={rows}", f"--grid.cols={cols}",
+               f"--grid.block={block}"], ranks=ranks)
+        worst = max_rel_diff(datasets(out), ref)
+        assert worst < 1e-10, f"grid {rows}x{cols} block {block}: max relative difference {worst}"
+
+
+def _interrupt_and_resume(d, ranks, sig, at_seconds):
+    ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 6000"))
+    fasim(["run", ini, f"--output.file={d}/full.h5"], ranks=ranks)
+    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM, "run", ini, f"--output.file={d}/cut.h5",
+           "--output.checkpoint_every=500", "--output.progress_seconds=0"]
+    p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(at_seconds)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=120)
+    return ini, p.returncode, out, err
+
+
+def test_sigusr1_checkpoints_exits_75_and_resumes_to_the_same_result():
+    d = tmpdir()
+    ini, code, out, err = _interrupt_and_resume(d, 2, signal.SIGUSR1, 2.0)
+    assert code == 75, f"exit code {code}, expected 75 (checkpointed):\n{out}\n{err}"
+    with h5py.File(f"{d}/cut.h5", "r") as f:
+        assert f.attrs["status"] == "checkpointed"
+    fasim(["resume", f"{d}/cut.h5.ckpt"], ranks=2)
+    a, b = datasets(f"{d}/cut.h5"), datasets(f"{d}/full.h5")
+    for k in b:
+        assert np.array_equal(a[k], b[k], equal_nan=True), f"{k} differs after resume"
+
+
+def test_resume_on_another_grid_agrees_to_1e12():
+    d = tmpdir()
+    ini, code, out, err = _interrupt_and_resume(d, 2, signal.SIGUSR1, 2.0)
+    assert code == 75, err
+    fasim(["resume", f"{d}/cut.h5.ckpt", "--grid.rows=1", "--grid.cols=1"], ranks=1)
+    worst = max_rel_diff(datasets(f"{d}/cut.h5"), datasets(f"{d}/full.h5"))
+    assert worst < 1e-12, f"max relative difference {worst}"
+
+
+def test_resume_to_more_steps_than_planned():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL)
+    fasim(["run", ini, f"--output.file={d}/long.h5", "--run.steps=800", "--run.record_every=20"], ranks=2)
+    fasim(["run", ini, f"--output.file={d}/short.h5", "--output.checkpoint_every=400"], ranks=2)
+    fasim(["resume", f"{d}/short.h5.ckpt", "--run.steps=800"], ranks=2)
+    with h5py.File(f"{d}/short.h5", "r") as a, h5py.File(f"{d}/long.h5", "r") as b:
+        for alg in ("gd", "fa", "fastar"):
+            assert np.array_equal(a[f"runs/{alg}/Z"][()], b[f"runs/{alg}/Z"][()]), alg
+
+
+def test_sigkill_at_random_moments_then_resume_is_bitwise_identical():
+    random.seed(7)
+    for ranks in (1, 2):
+        d = tmpdir()
+        ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 4000"))
+        fasim(["run", ini, f"--output.file={d}/full.h5"], ranks=ranks)
+        for attempt in range(3):
+            cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM, "run", ini, f"--output.file={d}/cut.h5",
+                   "--output.checkpoint_every=100", "--output.overwrite=true", "--output.progress_seconds=0"]
+            p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+            time.sleep(random.uniform(1.0, 3.0))
+            os.killpg(p.pid, signal.SIGKILL)  # mpirun and every rank, wherever they are (often mid-checkpoint)
+            p.wait()
+            if os.path.exists(f"{d}/cut.h5.ckpt"):
+                break
+        assert os.path.exists(f"{d}/cut.h5.ckpt"), "no checkpoint survived"
+        ck = f"{d}/cut.h5.ckpt"
+        r = fasim(["resume", ck], ranks=ranks, check=False)
+        if r.returncode != 0 and os.path.exists(ck + ".1"):  # the newest was cut mid-write: the ring has the previous
+            r = fasim(["resume", ck + ".1"], ranks=ranks, check=False)
+        assert r.returncode == 0, r.stderr
+        a, b = datasets(f"{d}/cut.h5"), datasets(f"{d}/full.h5")
+        for k in b:
+            assert np.array_equal(a[k], b[k], equal_nan=True), f"{ranks} ranks: {k} differs after kill + resume"
+
+
+def test_divergent_algorithm_stops_others_continue():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL.replace("[gd]\nlr = 1.0", "[gd]\nlr = 10"))
+    fasim(["run", ini, f"--output.file={d}/div.h5"], ranks=2)
+    with h5py.File(f"{d}/div.h5", "r") as f:
+        assert f["runs/gd"].attrs["stop_reason"] in ("non-finite", "diverged")
+        assert f["runs/gd"].attrs["stop_step"] < 400
+        assert f["runs/fa"].attrs["stop_reason"] == "steps"
+        assert np.isfinite(f["runs/fa/trajectory/loss"][-1])
+
+
+def test_killing_one_rank_ends_the_job():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 1000000"))
+    p = subprocess.Popen(["mpirun", "-n", "2", "--oversubscribe", FASIM, "run", ini, f"--output.file={d}/k.h5"],
+                         env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    pids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    assert pids, "no rank processes found"
+    os.kill(int(pids[-1]), signal.SIGKILL)
+    p.wait(timeout=60)  # no hang
+    assert p.returncode != 0
+
+
+if __name__ == "__main__":
+    run_tests([test_lemma1_and_optimum_reached, test_same_config_same_grid_is_bitwise_identical,
+               test_grid_shape_and_block_change_nothing_beyond_1e10,
+               test_sigusr1_checkpoints_exits_75_and_resumes_to_the_same_result,
+               test_resume_on_another_grid_agrees_to_1e12, test_resume_to_more_steps_than_planned,
+               test_sigkill_at_random_moments_then_resume_is_bitwise_identical,
+               test_divergent_algorithm_stops_others_continue, test_killing_one_rank_ends_the_job])
