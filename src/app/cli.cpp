@@ -26,6 +26,8 @@ verbs:
   resume CHECKPOINT [--run.steps=N ...]      continue a checkpointed run (also to more steps)
   info FILE [--json]                         summarise a result or checkpoint file
   bench [--section.key=value ...]            time the step of each algorithm (JSON lines)
+  sweep list|run SWEEP.ini [--index I | --groups G]  the points of a [sweep] section; run one or all
+  collect DIR_OR_FILE... --output S.h5 [--csv S.csv] one table row per result file
   version                                    version, git commit and the BLAS in use
 exit codes: 0 success, 1 failure, 2 bad configuration or input, 75 checkpointed on a signal (resume it)
 )";
@@ -157,6 +159,8 @@ int main(int argc, char** argv) {
     if (verb == "resume") return resume_verb(world, args);
     if (verb == "info") return info_verb(world, args);
     if (verb == "bench") return bench_verb(world, args);
+    if (verb == "sweep") return sweep_verb(world, args);
+    if (verb == "collect") return collect_verb(world, args);
     if (world.rank() == 0)
       std::cerr << "fasim: unknown verb '" << verb << "'; run 'fasim --help' for the list of verbs\n";
     return parallel::kExitUsage;

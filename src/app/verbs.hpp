@@ -8,4 +8,6 @@
 namespace fasim::app {
 int info_verb(const parallel::Communicator& world, const std::vector<std::string>& args);
 int bench_verb(const parallel::Communicator& world, const std::vector<std::string>& args);
+int sweep_verb(const parallel::Communicator& world, const std::vector<std::string>& args);
+int collect_verb(const parallel::Communicator& world, const std::vector<std::string>& args);
 } // namespace fasim::app

@@ -17,7 +17,8 @@ template <class Body> bool refuses(Body&& body, const std::string& needle) {
     body();
   } catch (const UsageError& e) {
     const std::string what = e.what();
-    if (what.find(needle) == std::string::npos) FAIL_CHECK("message '" << what << "' lacks '" << needle << "'");
+    if (what.find(needle) == std::string::npos)
+      FAIL_CHECK("message '" << what << "' lacks '" << needle << "'");
     if (what.find('\n') != std::string::npos) FAIL_CHECK("message '" << what << "' is not one line");
     return true;
   }
@@ -91,7 +92,8 @@ TEST_CASE("sweep: no [sweep] section is a single point; malformed sections are r
   CHECK(parse_sweep_text("[model]\nr = 3\n", "t").count() == 1);
   CHECK(refuses([] { parse_sweep_text("[sweep]\nseed = 0:3\n", "t"); }, "needs its section"));
   CHECK(refuses([] { parse_sweep_text("[sweep]\nproblem.seed 0:3\n", "t"); }, "has no '='"));
-  CHECK(refuses([] { parse_sweep_text("[sweep]\nproblem.seed = 0:3\nproblem.seed = 4\n", "t"); }, "duplicate"));
+  CHECK(
+      refuses([] { parse_sweep_text("[sweep]\nproblem.seed = 0:3\nproblem.seed = 4\n", "t"); }, "duplicate"));
   CHECK(refuses([] { parse_sweep_text("[sweep]\noutput.file = a.h5,b.h5\n", "t"); }, "output.file"));
   CHECK(refuses([] { parse_sweep_text("[sweep]\nproblem.seed = 0:10000\nfeedback.seed = 0:10000\n", "t"); },
                 "10^7"));
@@ -118,7 +120,8 @@ TEST_CASE("sweep: a point's configuration has its values, its own files and the 
   CHECK(make_point(spec, 0, {{"output.file", "x/y.h5"}}).output == "x/y-0.h5");
   CHECK(refuses([&] { make_point(spec, 0, {{"model.r", "4"}}); }, "is swept"));
   CHECK(refuses([&] { make_point(spec, 0, {{"run.stepz", "4"}}); }, "sweep point 0"));
-  const SweepSpec bad = parse_sweep_text("[model]\nr = 3\n[sweep]\nmodel.r = 3,40\n", "t");
+  const SweepSpec bad =
+      parse_sweep_text("[problem]\nn = 30\nm = 30\nk = 30\n[model]\nr = 3\n[sweep]\nmodel.r = 3,40\n", "t");
   CHECK_NOTHROW(make_point(bad, 0, {}));
   CHECK(refuses([&] { make_point(bad, 1, {}); }, "model.r=40"));
 }

@@ -1,0 +1,396 @@
+// `fasim sweep list|run SWEEP.ini`: the points of a [sweep] section, and running them in process groups.
+#include "fasim/app/sweep.hpp"
+
+#include "fasim/app/run.hpp"
+#include "fasim/app/signals.hpp"
+#include "fasim/io/hdf5.hpp"
+#include "fasim/parallel/blas_info.hpp"
+#include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/error.hpp"
+#include "verbs.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace fasim::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr long long kMaxPoints = 10'000'000;
+
+std::string trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\r"));
+  s.erase(s.find_last_not_of(" \t\r") + 1);
+  return s;
+}
+
+bool parse_integer(const std::string& text, long long& out) {
+  const std::string t = trim(text);
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+  return !t.empty() && ec == std::errc() && end == t.data() + t.size();
+}
+
+std::string without_comment(const std::string& line) {
+  for (std::size_t i = 0; i < line.size(); ++i)
+    if ((line[i] == '#' || line[i] == ';') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
+      return line.substr(0, i);
+  return line;
+}
+} // namespace
+
+long long SweepSpec::count() const {
+  long long n = 1;
+  for (const auto& axis : axes) n *= static_cast<long long>(axis.values.size());
+  return n;
+}
+
+SweepSettings SweepSpec::point(long long index) const {
+  if (index < 0 || index >= count())
+    throw UsageError("sweep point " + std::to_string(index) + " does not exist in " + origin +
+                     ": indices are 0.." + std::to_string(count() - 1) + " (see `fasim sweep list`)");
+  SweepSettings settings(axes.size());
+  for (std::size_t a = axes.size(); a-- > 0;) {
+    const auto size = static_cast<long long>(axes[a].values.size());
+    settings[a] = {axes[a].key, axes[a].values[static_cast<std::size_t>(index % size)]};
+    index /= size;
+  }
+  return settings;
+}
+
+std::vector<std::string> parse_sweep_values(const std::string& key, const std::string& text) {
+  const std::string value = trim(text);
+  const std::string where = "[sweep] key '" + key + "'";
+  if (value.empty())
+    throw UsageError(where + " has no values; write a list `x,y,z` or a range `a:b` / `a:b:step`");
+  std::vector<std::string> out;
+  if (value.find(':') != std::string::npos && value.find(',') == std::string::npos) {
+    std::vector<std::string> parts;
+    std::stringstream in(value);
+    for (std::string part; std::getline(in, part, ':');) parts.push_back(part);
+    long long a = 0, b = 0, step = 1;
+    if (parts.size() < 2 || parts.size() > 3 || !parse_integer(parts[0], a) || !parse_integer(parts[1], b) ||
+        (parts.size() == 3 && !parse_integer(parts[2], step)))
+      throw UsageError(where + ": range '" + value +
+                       "' must be integers `a:b` or `a:b:step` (b exclusive); list other values as `x,y,z`");
+    if (step <= 0 || b <= a)
+      throw UsageError(where + ": range '" + value +
+                       "' is empty; it needs a < b and step > 0 (b is exclusive)");
+    if ((b - a + step - 1) / step > kMaxPoints)
+      throw UsageError(where + ": range '" + value + "' has more than 10^7 values; narrow it");
+    for (long long v = a; v < b; v += step) out.push_back(std::to_string(v));
+    return out;
+  }
+  std::stringstream in(value);
+  for (std::string item; std::getline(in, item, ',');) {
+    item = trim(item);
+    if (item.empty())
+      throw UsageError(where + ": list '" + value + "' has an empty entry; remove the extra comma");
+    out.push_back(item);
+  }
+  if (value.back() == ',') throw UsageError(where + ": list '" + value + "' ends with a comma; remove it");
+  return out;
+}
+
+SweepSpec parse_sweep_text(const std::string& ini_text, const std::string& origin) {
+  SweepSpec spec;
+  spec.origin = origin;
+  std::istringstream in(ini_text);
+  std::string line, section;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string t = trim(line);
+    if (!t.empty() && t.front() == '[' && t.find(']') != std::string::npos)
+      section = trim(t.substr(1, t.find(']') - 1));
+    if (section != "sweep") {
+      spec.base_ini += line + "\n";
+      continue;
+    }
+    const std::string body = trim(without_comment(t));
+    if (body.empty() || body.front() == '[') continue;
+    const std::string at = " (line " + std::to_string(number) + " of " + origin + ")";
+    const auto eq = body.find('=');
+    if (eq == std::string::npos)
+      throw UsageError("[sweep] line '" + body + "' has no '='" + at + "; write `section.key = values`");
+    const std::string key = trim(body.substr(0, eq));
+    if (key.find('.') == std::string::npos || key.front() == '.' || key.back() == '.')
+      throw UsageError("[sweep] key '" + key + "'" + at +
+                       " needs its section: write e.g. `problem.seed = 0:100`");
+    if (key == "output.file" || key == "output.checkpoint_file")
+      throw UsageError("[sweep] key '" + key + "'" + at +
+                       " cannot be swept: each point writes <output.file stem>-<index>.h5; remove it");
+    for (const auto& axis : spec.axes)
+      if (axis.key == key)
+        throw UsageError("duplicate [sweep] key '" + key + "'" + at + "; list all its values once");
+    spec.axes.push_back({key, parse_sweep_values(key, body.substr(eq + 1))});
+    if (spec.count() > kMaxPoints)
+      throw UsageError("the [sweep] of " + origin + " has more than 10^7 points; sweep fewer keys or values");
+  }
+  return spec;
+}
+
+SweepSpec read_sweep_file(const std::string& path) {
+  const std::string origin = "sweep file '" + path + "'";
+  if (!fs::is_regular_file(path))
+    throw UsageError(origin + " not found; give the path of an INI file with a [sweep]");
+  std::ifstream in(path);
+  if (!in) throw UsageError(origin + " cannot be opened for reading; check its permissions");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_sweep_text(text.str(), origin);
+}
+
+std::string point_output_path(const std::string& output_file, long long index, long long count) {
+  const fs::path out(output_file);
+  const int width = static_cast<int>(std::to_string(count).size());
+  char number[32];
+  std::snprintf(number, sizeof number, "%0*lld", width, index);
+  return (out.parent_path() / (out.stem().string() + "-" + number + ".h5")).string();
+}
+
+SweepSettings parse_overrides(const std::vector<std::string>& words) {
+  SweepSettings out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w.rfind("--", 0) != 0 || w.size() == 2)
+      throw UsageError("unexpected word '" + w +
+                       "' on the command line; write overrides as --section.key=value");
+    std::string key = w.substr(2), value = "true";
+    if (const auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key.resize(eq);
+    } else if (i + 1 < words.size() && words[i + 1].rfind("--", 0) != 0) {
+      value = words[++i];
+    }
+    for (const auto& kv : out)
+      if (kv.first == key)
+        throw UsageError("duplicate key '" + key + "' on the command line; give each override once");
+    out.emplace_back(key, value);
+  }
+  return out;
+}
+
+SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSettings& overrides,
+                      bool overwrite) {
+  SweepPoint p;
+  p.index = index;
+  p.settings = spec.point(index);
+  std::vector<std::string> words;
+  for (const auto& [key, value] : p.settings) words.push_back("--" + key + "=" + value);
+  std::string output_override;
+  for (const auto& [key, value] : overrides) {
+    for (const auto& axis : spec.axes)
+      if (axis.key == key)
+        throw UsageError("key '" + key + "' is swept in the [sweep] of " + spec.origin +
+                         "; remove it from the command line or from [sweep]");
+    if (key != "output.checkpoint_file") words.push_back("--" + key + "=" + value);
+  }
+  const std::string what =
+      "sweep point " + std::to_string(index) + " (" + point_label(p.settings) + ") of " + spec.origin + ": ";
+  try {
+    const io::RunConfig base = io::parse_config_text(spec.base_ini, words);
+    p.output = point_output_path(base.output.file, index, spec.count());
+    std::erase_if(words, [](const std::string& w) { return w.rfind("--output.file=", 0) == 0; });
+    words.push_back("--output.file=" + p.output);
+    words.push_back("--output.checkpoint_file=" + p.output + ".ckpt");
+    if (overwrite) {
+      std::erase_if(words, [](const std::string& w) { return w.rfind("--output.overwrite", 0) == 0; });
+      words.push_back("--output.overwrite=true");
+    }
+    p.config = io::parse_config_text(spec.base_ini, words);
+  } catch (const UsageError& e) {
+    throw UsageError(what + e.what());
+  }
+  return p;
+}
+
+namespace {
+enum Action : int { kRun = 0, kRerun = 1, kResume = 2, kSkip = 3 };
+
+// Rank-local look at a point's files: complete -> skip, checkpoint -> resume, leftover file -> rerun.
+Action decide(const SweepPoint& p, std::string& status) {
+  status = "-";
+  if (fs::exists(p.output)) {
+    try {
+      const io::File f = io::File::open(p.output, parallel::Communicator::borrow(MPI_COMM_SELF), true);
+      status = f.has_attribute("status") ? f.read_attribute<std::string>("status") : "unknown";
+    } catch (const Error&) {
+      status = "unreadable";
+    }
+    if (status == "complete") return kSkip;
+  }
+  if (fs::exists(p.config.output.checkpoint_file)) {
+    if (status == "-") status = "checkpoint";
+    return kResume;
+  }
+  return fs::exists(p.output) ? kRerun : kRun;
+}
+
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+
+std::string report_line(const SweepPoint& p, const std::string& note) {
+  const PointSummary s = read_point_summary(p.output);
+  std::string line = "point " + std::to_string(p.index) + ":";
+  for (const auto& [name, loss] : {std::pair{"gd", s.gd}, {"fa", s.fa}, {"fastar", s.fastar}})
+    if (!std::isnan(loss)) line += std::string(" ") + name + " " + number(loss);
+  line += " optimal " + number(s.optimal_error) + " lemma1 " + number(s.lemma1_error);
+  if (!std::isnan(s.overlap)) line += " overlap " + number(s.overlap);
+  return line + " [" + point_label(p.settings) + "]" + note;
+}
+
+struct Tally {
+  double ran = 0, skipped = 0, failed = 0, checkpointed = 0;
+  int worst_failure = 0;
+};
+
+// Runs one point on the group communicator; failures are agreed within the group and counted, not thrown.
+bool run_point(const SweepSpec& spec, long long index, const SweepSettings& overrides,
+               const parallel::Communicator& gc, Tally& tally) {
+  const bool leader = gc.rank() == 0;
+  int action = kRun, code = 0;
+  try {
+    SweepPoint p;
+    parallel::agreed(gc, [&] {
+      p = make_point(spec, index, overrides);
+      std::string status;
+      if (leader) action = decide(p, status);
+    });
+    gc.broadcast(&action, sizeof action, 0);
+    if (action == kSkip) {
+      if (leader) std::cout << "point " << index << ": skipped (complete: " << p.output << ")" << std::endl;
+      tally.skipped += leader;
+      return true;
+    }
+    RunRequest req;
+    req.config = action == kRerun ? make_point(spec, index, overrides, true).config : p.config;
+    req.quiet = true;
+    if (action == kResume) req.resume_from = p.config.output.checkpoint_file;
+    parallel::set_blas_threads(req.config.blas_threads);
+    std::exception_ptr local;
+    try {
+      code = run_experiment(req, gc);
+    } catch (const CollectiveError&) {
+      throw;
+    } catch (...) {
+      local = std::current_exception();
+    }
+    parallel::agree(gc, local);
+    parallel::agreed(gc, [&] {
+      if (!leader) return;
+      const io::File f = io::File::open(p.output, parallel::Communicator::borrow(MPI_COMM_SELF), false);
+      f.write_attribute("sweep_point", point_label(p.settings));
+      std::cout << report_line(p, code == parallel::kExitCheckpointed
+                                      ? " (checkpointed; rerun the sweep to resume)"
+                                  : action == kResume ? " (resumed)"
+                                                      : "")
+                << std::endl;
+    });
+  } catch (const CollectiveError& e) {
+    if (leader) std::cerr << "fasim: point " << index << " failed: " << e.what() << std::endl;
+    tally.failed += leader;
+    tally.worst_failure = std::max(tally.worst_failure, e.exit_code());
+    return true;
+  }
+  if (code == parallel::kExitCheckpointed) {
+    tally.checkpointed += leader;
+    return false;
+  }
+  tally.ran += leader;
+  return true;
+}
+
+int list_points(const parallel::Communicator& world, const SweepSpec& spec, const SweepSettings& overrides) {
+  std::ostringstream out;
+  parallel::agreed(world, [&] {
+    if (world.rank() != 0) return;
+    out << "# " << spec.count() << " point(s) from " << spec.origin << "; index, status, output, settings\n";
+    for (long long i = 0; i < spec.count(); ++i) {
+      const SweepPoint p = make_point(spec, i, overrides);
+      std::string status;
+      decide(p, status);
+      out << i << "\t" << status << "\t" << p.output << "\t" << point_label(p.settings) << "\n";
+    }
+  });
+  if (world.rank() == 0) std::cout << out.str() << std::flush;
+  return 0;
+}
+} // namespace
+
+int sweep_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
+  const char* usage =
+      "usage: fasim sweep list SWEEP.ini | fasim sweep run SWEEP.ini [--index I | --groups G] "
+      "[--section.key=value ...]";
+  long long index = -1, groups = 0;
+  std::vector<std::string> rest;
+  SweepSpec spec;
+  SweepSettings overrides;
+  parallel::agreed(world, [&] {
+    if (args.size() < 2 || (args[0] != "list" && args[0] != "run") || args[1].rfind("--", 0) == 0)
+      throw UsageError(usage);
+    for (std::size_t i = 2; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      const bool is_index = a == "--index" || a.rfind("--index=", 0) == 0;
+      if (!is_index && a != "--groups" && a.rfind("--groups=", 0) != 0) {
+        rest.push_back(a);
+        continue;
+      }
+      const std::string flag = is_index ? "--index" : "--groups";
+      const std::string value =
+          a.size() > flag.size() ? a.substr(flag.size() + 1) : (i + 1 < args.size() ? args[++i] : "");
+      long long& slot = is_index ? index : groups;
+      if (!parse_integer(value, slot) || slot < (is_index ? 0 : 1))
+        throw UsageError(flag + " needs " + (is_index ? "a point index >= 0" : "a group count >= 1") +
+                         ", got '" + value + "'");
+    }
+    if (index >= 0 && groups > 0)
+      throw UsageError("give --index or --groups, not both; " + std::string(usage));
+    if (groups > world.size())
+      throw UsageError("--groups " + std::to_string(groups) + " exceeds the " + std::to_string(world.size()) +
+                       " rank(s); use at most one group per rank");
+    spec = read_sweep_file(args[1]);
+    overrides = parse_overrides(rest);
+    if (index >= spec.count()) spec.point(index); // throws the out-of-range message
+    for (long long i = 0; i < spec.count() && args[0] == "run"; ++i)
+      if (index < 0 || i == index) { // every point's configuration is valid and its directory exists
+        const fs::path dir = fs::path(make_point(spec, i, overrides).output).parent_path();
+        if (!dir.empty() && !fs::is_directory(dir))
+          throw UsageError("output directory '" + dir.string() + "' (output.file) of sweep point " +
+                           std::to_string(i) + " does not exist: create it first (mkdir -p " + dir.string() +
+                           ")");
+      }
+  });
+  if (args[0] == "list") return list_points(world, spec, overrides);
+  const int g = static_cast<int>(groups > 0 ? groups : 1);
+  const int colour = static_cast<int>(static_cast<long long>(world.rank()) * g / world.size());
+  const parallel::Communicator gc = world.split(colour, world.rank());
+  if (world.rank() == 0)
+    std::cout << "fasim sweep: " << spec.count() << " point(s) from " << spec.origin << " on " << g
+              << " group(s) of " << world.size() / g << (world.size() % g ? "+" : "") << " rank(s)"
+              << std::endl;
+  Tally tally;
+  const long long first = index >= 0 ? index : colour, last = index >= 0 ? index + 1 : spec.count();
+  for (long long i = first; i < last; i += g) {
+    if (gc.allreduce_max((take_signal_flags() & kStopRequested) ? 1 : 0) > 0) break;
+    if (!run_point(spec, i, overrides, gc, tally)) break;
+  }
+  double counts[4] = {tally.ran, tally.skipped, tally.failed, tally.checkpointed};
+  world.allreduce_sum(counts, 4);
+  const int worst = world.allreduce_max(tally.worst_failure);
+  if (world.rank() == 0)
+    std::cout << "fasim sweep: " << counts[0] << " run, " << counts[1] << " skipped, " << counts[2]
+              << " failed, " << counts[3] << " checkpointed" << std::endl;
+  if (worst > 0) return worst;
+  return counts[3] > 0 ? parallel::kExitCheckpointed : parallel::kExitSuccess;
+}
+
+} // namespace fasim::app
