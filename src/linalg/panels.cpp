@@ -28,13 +28,6 @@ std::vector<double> allgather_pieces(const parallel::Communicator& comm, const s
   return all;
 }
 
-std::vector<double> dense_local(const DistMatrix& a) {
-  std::vector<double> out(static_cast<std::size_t>(a.local_rows()) * a.local_cols());
-  for (int j = 0; j < a.local_cols(); ++j)
-    std::copy_n(a.data() + static_cast<std::size_t>(j) * a.lld(), a.local_rows(),
-                out.data() + static_cast<std::size_t>(j) * a.local_rows());
-  return out;
-}
 } // namespace
 
 SmallMatrix gather_rows(const DistMatrix& z) {
@@ -42,7 +35,7 @@ SmallMatrix gather_rows(const DistMatrix& z) {
   SmallMatrix out(z.local_rows(), z.cols());
   if (!g.active()) return out;
   std::vector<int> counts, displs;
-  const auto all = allgather_pieces(g.row_comm(), dense_local(z), counts, displs);
+  const auto all = allgather_pieces(g.row_comm(), z.packed_local(), counts, displs);
   for (int q = 0; q < g.cols(); ++q) {
     const int lc = z.col_layout().local_count(q);
     for (int lj = 0; lj < lc; ++lj) {
@@ -59,7 +52,7 @@ SmallMatrix gather_cols(const DistMatrix& w) {
   SmallMatrix out(w.rows(), w.local_cols());
   if (!g.active()) return out;
   std::vector<int> counts, displs;
-  const auto all = allgather_pieces(g.col_comm(), dense_local(w), counts, displs);
+  const auto all = allgather_pieces(g.col_comm(), w.packed_local(), counts, displs);
   for (int p = 0; p < g.rows(); ++p) {
     const int lr = w.row_layout().local_count(p);
     for (int j = 0; j < w.local_cols(); ++j)

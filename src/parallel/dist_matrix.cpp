@@ -60,23 +60,20 @@ void DistMatrix::copy_from(const DistMatrix& other) {
   local_ = other.local_;
 }
 
-namespace {
-// Packs the local piece densely (local_rows × local_cols, column-major), dropping lld padding.
-std::vector<double> pack(const DistMatrix& a) {
-  std::vector<double> out(static_cast<std::size_t>(a.local_rows()) * a.local_cols());
-  for (int j = 0; j < a.local_cols(); ++j)
-    std::copy_n(a.data() + static_cast<std::size_t>(j) * a.lld(), a.local_rows(),
-                out.data() + static_cast<std::size_t>(j) * a.local_rows());
+std::vector<double> DistMatrix::packed_local() const {
+  std::vector<double> out(static_cast<std::size_t>(local_rows_) * local_cols_);
+  for (int j = 0; j < local_cols_; ++j)
+    std::copy_n(data() + static_cast<std::size_t>(j) * lld(), local_rows_,
+                out.data() + static_cast<std::size_t>(j) * local_rows_);
   return out;
 }
-} // namespace
 
 std::vector<double> DistMatrix::gather(int root) const {
   std::vector<double> whole;
   if (!grid_->active()) return whole;
   const Communicator& gc = grid_->grid_comm();
   const int nprocs = gc.size();
-  const std::vector<double> mine = pack(*this);
+  const std::vector<double> mine = packed_local();
   std::vector<int> counts(nprocs), displs(nprocs);
   for (int r = 0; r < nprocs; ++r) {
     counts[r] = rows_.local_count(r / grid_->cols()) * cols_.local_count(r % grid_->cols());

@@ -73,6 +73,8 @@ public:
   void set_zero();
   void copy_from(const DistMatrix& other); ///< same layout required
 
+  /// This rank's piece without lld padding: local_rows × local_cols, column-major.
+  std::vector<double> packed_local() const;
   /// The whole matrix, column-major (rows×cols), on grid rank `root` (empty elsewhere). For tests and small
   /// outputs only: never use it for Y. Collective over the grid's communicator.
   std::vector<double> gather(int root = 0) const;
