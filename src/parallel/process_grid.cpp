@@ -37,8 +37,9 @@ std::shared_ptr<const ProcessGrid> ProcessGrid::create(const Communicator& comm,
   grid->system_handle_ = Csys2blacs_handle(comm.get());
   int ctx = grid->system_handle_;
   Cblacs_gridinit(&ctx, "Row", p, q);
-  grid->all_system_handle_ = Csys2blacs_handle(comm.get());
-  int all = grid->all_system_handle_;
+  // Both contexts are made from the one system handle of the communicator (BLACS hands out one per
+  // communicator; freeing a second copy triggers its "non-existent system context handle" warning).
+  int all = grid->system_handle_;
   Cblacs_gridinit(&all, "Row", 1, size);
   grid->all_context_ = all;
   if (active) {
