@@ -78,7 +78,8 @@ slurm_harness_start() {
 
   local host cpus ctl_port d_port
   host=$(hostname -s)
-  cpus=$(nproc)
+  # Not nproc: it honours OMP_NUM_THREADS (ctest sets 1), and a 1-CPU node could never run a 2-rank job.
+  cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc --all)
   ctl_port=$(_sh_free_port) && d_port=$(_sh_free_port) || { _sh_log "no free TCP port"; return 1; }
   [[ $d_port != "$ctl_port" ]] || d_port=$((ctl_port + 1))
   : >"$d/plugstack.conf"
@@ -187,8 +188,18 @@ slurm_harness_stop() {
 # if TIMEOUT seconds pass first. A requeued job (PENDING again) is still waited for.
 slurm_harness_wait_job() {
   local id=$1 limit=${2:-300} t state
+  local info reason
   for ((t = 0; t < limit; t++)); do
-    state=$(scontrol -o show job "$id" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | head -1 | cut -d= -f2)
+    info=$(scontrol -o show job "$id" 2>/dev/null)
+    state=$(grep -o 'JobState=[A-Z_]*' <<<"$info" | head -1 | cut -d= -f2)
+    reason=$(grep -o ' Reason=[A-Za-z_]*' <<<"$info" | head -1 | cut -d= -f2)
+    # A job this cluster can never run: say so now rather than at the timeout.
+    case $reason in
+      PartitionConfig | PartitionNodeLimit | BadConstraints | ReqNodeNotAvail | Resources_Unavailable)
+        echo "UNSCHEDULABLE-$reason"
+        return 0
+        ;;
+    esac
     case $state in
       COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | BOOT_FAIL | DEADLINE | PREEMPTED)
         echo "$state"

@@ -170,7 +170,7 @@ EOF
 fi
 
 # ---- 3. USR1 -> checkpoint -> exit 75 -> requeue -> resume, same result as without interruption --------------
-steps=3000
+steps=20000
 ref_out=$work/reference.h5
 t_ref=$(date +%s)
 (
@@ -215,6 +215,10 @@ signal_test() { # NAME LAUNCHER(auto|mpirun)
   # --signal=B:USR1@T does T seconds before the time limit.
   for ((i = 0; i < 240; i++)); do
     grep -q 'step [0-9]*/' "$log" 2>/dev/null && break
+    # Stop waiting if the job has ended or can never start.
+    if ((i % 10 == 9)) && [[ $(slurm_harness_wait_job "$jid" 1) != TIMEOUT-WAITING ]]; then
+      break
+    fi
     sleep 0.5
   done
   sleep 1
