@@ -6,7 +6,9 @@
 #include "verbs.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -39,8 +41,171 @@ struct AlgorithmInfo {
   double final_loss = NAN, wall = NAN;
 };
 
+// SHA-256 (FIPS 180-4) of a string, hex: the checkpoint's configuration digest, which a script can compare
+// with hashlib.sha256(config.encode()).hexdigest() of a result file's or another checkpoint's `config`.
+std::string sha256_hex(const std::string& text) {
+  static constexpr std::uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  std::uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  std::string msg = text;
+  const std::uint64_t bits = static_cast<std::uint64_t>(text.size()) * 8;
+  msg += static_cast<char>(0x80);
+  while (msg.size() % 64 != 56) msg += '\0';
+  for (int i = 7; i >= 0; --i) msg += static_cast<char>((bits >> (8 * i)) & 0xff);
+  auto rotr = [](std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
+  for (std::size_t block = 0; block < msg.size(); block += 64) {
+    std::uint32_t w[64];
+    for (int i = 0; i < 16; ++i) {
+      w[i] = 0;
+      for (int j = 0; j < 4; ++j)
+        w[i] = (w[i] << 8) | static_cast<unsigned char>(msg[block + 4 * static_cast<std::size_t>(i) + j]);
+    }
+    for (int i = 16; i < 64; ++i) {
+      const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; ++i) {
+      const std::uint32_t t1 =
+          hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      hh = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    const std::uint32_t add[8] = {a, b, c, d, e, f, g, hh};
+    for (int i = 0; i < 8; ++i) h[i] += add[i];
+  }
+  char hex[65];
+  for (int i = 0; i < 8; ++i) std::snprintf(hex + 8 * i, 9, "%08x", static_cast<unsigned>(h[i]));
+  return std::string(hex, 64);
+}
+
+// The value of `section.key` in a resolved INI text, or "" when absent.
+std::string ini_value(const std::string& text, const std::string& section, const std::string& key) {
+  auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t\r"));
+    s.erase(s.find_last_not_of(" \t\r") + 1);
+    return s;
+  };
+  std::istringstream in(text);
+  std::string line, current;
+  while (std::getline(in, line)) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      current = trim(line.substr(1, line.find(']') - 1));
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (current == section && eq != std::string::npos && trim(line.substr(0, eq)) == key)
+      return trim(line.substr(eq + 1));
+  }
+  return {};
+}
+
+struct CheckpointAlgorithmInfo {
+  std::string name, stop_reason;
+  bool stopped = false;
+  long long stop_step = 0, rows = 0, snapshots = 0;
+  double last_loss = NAN, wall = NAN;
+};
+
+// A checkpoint (io::write_checkpoint): root attributes format_version, config, step, elapsed_seconds,
+// complete; one group algorithms/<i> per algorithm of [run] algorithms, in that order.
+std::string describe_checkpoint(const io::File& f, const std::string& path, bool json) {
+  const long long version = f.read_attribute<long long>("format_version");
+  const bool complete = f.read_attribute<long long>("complete") == 1;
+  const std::string config =
+      f.has_attribute("config") ? f.read_attribute<std::string>("config") : std::string();
+  const long long step = f.has_attribute("step") ? f.read_attribute<long long>("step") : -1;
+  const double elapsed =
+      f.has_attribute("elapsed_seconds") ? f.read_attribute<double>("elapsed_seconds") : NAN;
+  const long long steps_planned = config.empty() ? -1 : std::atoll(ini_value(config, "run", "steps").c_str());
+  std::vector<std::string> names;
+  {
+    std::stringstream list(ini_value(config, "run", "algorithms"));
+    for (std::string item; std::getline(list, item, ',');) {
+      item.erase(0, item.find_first_not_of(' '));
+      item.erase(item.find_last_not_of(' ') + 1);
+      if (!item.empty()) names.push_back(item);
+    }
+  }
+  std::vector<CheckpointAlgorithmInfo> algs;
+  // An incomplete checkpoint (cut short while writing) may lack groups or attributes: show what is there.
+  for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
+    const io::Group g = f.open_group("algorithms/" + std::to_string(a));
+    CheckpointAlgorithmInfo info;
+    info.name =
+        static_cast<std::size_t>(a) < names.size() ? names[static_cast<std::size_t>(a)] : std::to_string(a);
+    if (g.has_attribute("stopped")) info.stopped = g.read_attribute<long long>("stopped") != 0;
+    if (g.has_attribute("stop_reason")) info.stop_reason = g.read_attribute<std::string>("stop_reason");
+    if (g.has_attribute("stop_step")) info.stop_step = g.read_attribute<long long>("stop_step");
+    if (g.has_attribute("rows")) info.rows = g.read_attribute<long long>("rows");
+    if (g.has_attribute("snapshots")) info.snapshots = g.read_attribute<long long>("snapshots");
+    if (g.has_attribute("wall_seconds")) info.wall = g.read_attribute<double>("wall_seconds");
+    if (info.rows > 0 && g.exists("trajectory")) {
+      const std::vector<double> packed = io::Series::open(g, "trajectory").read();
+      const std::size_t width = packed.size() / static_cast<std::size_t>(info.rows);
+      if (width > 2 && packed.size() == width * static_cast<std::size_t>(info.rows))
+        info.last_loss = packed[packed.size() - width + 2]; // scalars[2] is the loss (model::MetricRow::loss)
+    }
+    algs.push_back(info);
+  }
+  const std::string digest = sha256_hex(config);
+  const std::string results =
+      path.size() > 5 && path.ends_with(".ckpt") ? path.substr(0, path.size() - 5) : "";
+  std::ostringstream out;
+  if (json) {
+    out << "{\"file\":" << json_string(path) << ",\"kind\":\"checkpoint\",\"format_version\":" << version
+        << ",\"complete\":" << (complete ? "true" : "false") << ",\"step\":" << step
+        << ",\"steps\":" << steps_planned << ",\"elapsed_seconds\":" << json_number(elapsed)
+        << ",\"config_sha256\":" << json_string(digest) << ",\"algorithms\":{";
+    for (std::size_t i = 0; i < algs.size(); ++i)
+      out << (i ? "," : "") << json_string(algs[i].name)
+          << ":{\"stopped\":" << (algs[i].stopped ? "true" : "false")
+          << ",\"stop_reason\":" << json_string(algs[i].stop_reason) << ",\"stop_step\":" << algs[i].stop_step
+          << ",\"records\":" << algs[i].rows << ",\"snapshots\":" << algs[i].snapshots
+          << ",\"last_loss\":" << json_number(algs[i].last_loss)
+          << ",\"wall_seconds\":" << json_number(algs[i].wall) << "}";
+    out << "},\"config\":" << json_string(config) << "}\n";
+    return out.str();
+  }
+  out << path << ": checkpoint (format " << version << "), "
+      << (complete ? "complete" : "INCOMPLETE (cut short while writing; do not resume from it)") << "\nstep "
+      << step;
+  if (steps_planned >= 0) out << " of " << steps_planned;
+  out << ", elapsed " << json_number(elapsed) << " s\nconfig sha256 " << digest << "\n";
+  char line[200];
+  std::snprintf(line, sizeof line, "%-8s %14s %8s %-18s %10s\n", "alg", "last loss", "records", "stop",
+                "stop step");
+  out << line;
+  for (const auto& a : algs) {
+    std::snprintf(line, sizeof line, "%-8s %14.6e %8lld %-18s %10s\n", a.name.c_str(), a.last_loss, a.rows,
+                  a.stopped ? a.stop_reason.c_str() : "running",
+                  a.stopped ? std::to_string(a.stop_step).c_str() : "-");
+    out << line;
+  }
+  if (complete) out << "continue with: fasim resume " << path << "\n";
+  if (!results.empty()) out << "results: " << results << "\n";
+  return out.str();
+}
+
 std::string describe(const std::string& path, bool json) {
   const io::File f = io::File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true);
+  if (f.has_attribute("format_version") && f.has_attribute("complete"))
+    return describe_checkpoint(f, path, json);
+  if (!f.exists("problem") || !f.exists("runs"))
+    throw UsageError("'" + path +
+                     "' is neither a fasim result file (no /problem and /runs) nor a checkpoint " +
+                     "(no format_version and complete attributes)");
   std::vector<AlgorithmInfo> algs;
   if (f.exists("runs"))
     for (const char* name : {"gd", "fa", "fastar"}) {
@@ -57,7 +222,8 @@ std::string describe(const std::string& path, bool json) {
       algs.push_back(a);
     }
   const io::Group p = f.open_group("problem");
-  const double optimal = p.read_attribute<double>("optimal_error"), lemma1 = p.read_attribute<double>("lemma1_error");
+  const double optimal = p.read_attribute<double>("optimal_error"),
+               lemma1 = p.read_attribute<double>("lemma1_error");
   std::vector<double> overlap;
   if (f.exists("summary") && f.open_group("summary").has_attribute("representation_overlap"))
     overlap = f.open_group("summary").read_attribute<std::vector<double>>("representation_overlap");
@@ -69,33 +235,36 @@ std::string describe(const std::string& path, bool json) {
     out << "{\"file\":" << json_string(path) << ",\"status\":" << json_string(status)
         << ",\"n\":" << p.read_attribute<long long>("n") << ",\"m\":" << p.read_attribute<long long>("m")
         << ",\"r\":" << p.read_attribute<long long>("r") << ",\"optimal_error\":" << json_number(optimal)
-        << ",\"lemma1_error\":" << json_number(lemma1) << ",\"checkpoint\":" << (has_ckpt ? json_string(ckpt) : "null")
-        << ",\"representation_overlap\":[";
+        << ",\"lemma1_error\":" << json_number(lemma1)
+        << ",\"checkpoint\":" << (has_ckpt ? json_string(ckpt) : "null") << ",\"representation_overlap\":[";
     for (std::size_t i = 0; i < overlap.size(); ++i) out << (i ? "," : "") << json_number(overlap[i]);
     out << "],\"algorithms\":{";
     for (std::size_t i = 0; i < algs.size(); ++i)
-      out << (i ? "," : "") << json_string(algs[i].name) << ":{\"final_loss\":" << json_number(algs[i].final_loss)
+      out << (i ? "," : "") << json_string(algs[i].name)
+          << ":{\"final_loss\":" << json_number(algs[i].final_loss)
           << ",\"steps_done\":" << algs[i].steps_done << ",\"records\":" << algs[i].records
-          << ",\"stop_reason\":" << json_string(algs[i].stop_reason) << ",\"wall_seconds\":" << json_number(algs[i].wall)
-          << "}";
+          << ",\"stop_reason\":" << json_string(algs[i].stop_reason)
+          << ",\"wall_seconds\":" << json_number(algs[i].wall) << "}";
     out << "},\"config\":" << json_string(f.read_attribute<std::string>("config")) << "}\n";
     return out.str();
   }
   out << path << ": " << status << ", fasim " << f.read_attribute<std::string>("fasim_version") << " ("
-      << f.read_attribute<std::string>("git_commit") << "), created " << f.read_attribute<std::string>("created")
-      << "\nproblem: " << p.read_attribute<std::string>("source") << " n=" << p.read_attribute<long long>("n")
-      << " m=" << p.read_attribute<long long>("m") << " k=" << p.read_attribute<long long>("k")
-      << " r=" << p.read_attribute<long long>("r") << "\noptimal error " << json_number(optimal)
-      << ", Lemma 1 prediction " << json_number(lemma1) << "\n";
+      << f.read_attribute<std::string>("git_commit") << "), created "
+      << f.read_attribute<std::string>("created") << "\nproblem: " << p.read_attribute<std::string>("source")
+      << " n=" << p.read_attribute<long long>("n") << " m=" << p.read_attribute<long long>("m")
+      << " k=" << p.read_attribute<long long>("k") << " r=" << p.read_attribute<long long>("r")
+      << "\noptimal error " << json_number(optimal) << ", Lemma 1 prediction " << json_number(lemma1) << "\n";
   char line[200];
-  std::snprintf(line, sizeof line, "%-8s %14s %10s %8s %-18s\n", "alg", "final loss", "steps", "records", "stop");
+  std::snprintf(line, sizeof line, "%-8s %14s %10s %8s %-18s\n", "alg", "final loss", "steps", "records",
+                "stop");
   out << line;
   for (const auto& a : algs) {
-    std::snprintf(line, sizeof line, "%-8s %14.6e %10lld %8lld %-18s\n", a.name.c_str(), a.final_loss, a.steps_done,
-                  a.records, a.stop_reason.c_str());
+    std::snprintf(line, sizeof line, "%-8s %14.6e %10lld %8lld %-18s\n", a.name.c_str(), a.final_loss,
+                  a.steps_done, a.records, a.stop_reason.c_str());
     out << line;
   }
-  if (!overlap.empty()) out << "representation overlap (principal cosines): " << json_number(overlap.front()) << " ...\n";
+  if (!overlap.empty())
+    out << "representation overlap (principal cosines): " << json_number(overlap.front()) << " ...\n";
   out << "checkpoint: " << (has_ckpt ? ckpt : std::string("none")) << "\n";
   return out.str();
 }

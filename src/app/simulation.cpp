@@ -5,10 +5,12 @@
 #include "fasim/parallel/error.hpp"
 
 #include <mpi.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -16,15 +18,19 @@ namespace fasim::app {
 
 using model::AlgorithmKind;
 
-Simulation::Simulation(const io::RunConfig& config, model::Problem& problem, const parallel::Communicator& comm,
-                       bool quiet)
+Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
+                       const parallel::Communicator& comm, bool quiet)
     : config_(config), problem_(problem), comm_(comm), quiet_(quiet),
       metrics_(problem, config.run.probes, config.run.probe_seed),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points) {
   for (const auto& spec : config.run.algorithms) {
-    auto t = std::unique_ptr<Trajectory>(new Trajectory{spec, model::VectorField(problem, spec),
+    auto t = std::unique_ptr<Trajectory>(new Trajectory{spec,
+                                                        model::VectorField(problem, spec),
                                                         model::Integrator(problem, config.run.integrator),
-                                                        model::make_state(problem), {}, {}, 0});
+                                                        model::make_state(problem),
+                                                        {},
+                                                        {},
+                                                        0});
     t->state.z.copy_from(problem.z0);
     t->state.w.copy_from(problem.w0);
     trajectories_.push_back(std::move(t));
@@ -35,7 +41,8 @@ namespace {
 // FA*'s W(Z) needs ZᵀZ to be positive definite; a diverged Z may not be. pdpotrf's INFO is the same on every
 // rank, so the failure is handled alike everywhere: the trajectory stops.
 void refresh_or_stop(Trajectory& t, long long step) {
-  if (t.status.stopped && t.status.stop_reason != "stop_loss" && t.status.stop_reason != "stop_stationarity") return;
+  if (t.status.stopped && t.status.stop_reason != "stop_loss" && t.status.stop_reason != "stop_stationarity")
+    return;
   try {
     t.field.refresh(t.state);
   } catch (const ScalapackError&) {
@@ -55,12 +62,13 @@ void Simulation::record(Trajectory& t, long long step) {
   if (!t.status.stopped) {
     const double bound = config_.run.divergence_factor *
                          std::max(problem_.target->norm2(), t.rows.empty() ? 0.0 : t.rows.front().loss());
-    const char* reason = !std::isfinite(loss)                                        ? "non-finite"
-                         : loss > bound                                              ? "diverged"
-                         : config_.run.stop_loss > 0 && loss <= config_.run.stop_loss ? "stop_loss"
-                         : config_.run.stop_stationarity > 0 && row.stationarity() <= config_.run.stop_stationarity
-                             ? "stop_stationarity"
-                             : nullptr;
+    const char* reason =
+        !std::isfinite(loss)                                         ? "non-finite"
+        : loss > bound                                               ? "diverged"
+        : config_.run.stop_loss > 0 && loss <= config_.run.stop_loss ? "stop_loss"
+        : config_.run.stop_stationarity > 0 && row.stationarity() <= config_.run.stop_stationarity
+            ? "stop_stationarity"
+            : nullptr;
     if (reason && step > 0) {
       t.status.stopped = true;
       t.status.stop_reason = reason;
@@ -71,7 +79,8 @@ void Simulation::record(Trajectory& t, long long step) {
   ++records_since_flush_;
 }
 
-void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint* ck, const std::string& old_results) {
+void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint* ck,
+                       const std::string& old_results) {
   const bool resuming = ck != nullptr;
   // A resumed run rebuilds its result file beside the old one and renames it over it only when complete, so
   // a failure while resuming never destroys what the interrupted run wrote.
@@ -79,6 +88,7 @@ void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint
   const std::string target = resuming ? path + ".resume" : path;
   results_.emplace(io::ResultsFile::create(target, comm_, resuming || config_.output.overwrite, config_,
                                            provenance, problem_, config_.run.probes));
+  watch_output(target);
   if (resuming) {
     step_ = ck->step;
     elapsed_before_ = ck->elapsed_seconds;
@@ -105,15 +115,58 @@ void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint
       if (comm_.rank() == 0 && std::rename(target.c_str(), path.c_str()) != 0)
         throw Error("cannot rename " + target + " to " + path);
     });
+    output_path_ = path; // the same file under its final name
   } else {
     for (auto& t : trajectories_) record(*t, 0);
     flush_rows();
     if (config_.output.snapshot_every > 0)
-      for (std::size_t a = 0; a < trajectories_.size(); ++a) results_->append_snapshot(a, 0, trajectories_[a]->state);
+      for (std::size_t a = 0; a < trajectories_.size(); ++a)
+        results_->append_snapshot(a, 0, trajectories_[a]->state);
   }
   start_time_ = MPI_Wtime();
   last_progress_ = last_checkpoint_ = start_time_;
   progress_step_ = step_;
+}
+
+namespace {
+// A run-loop flag beside the signal flags (app/signals.hpp): rank 0 found the result file gone.
+constexpr int kOutputLost = 1 << 8;
+constexpr double kOutputCheckSeconds = 1.0;
+} // namespace
+
+void Simulation::watch_output(const std::string& path) {
+  output_path_ = path;
+  last_output_check_ = MPI_Wtime();
+  if (comm_.rank() != 0) return;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    output_dev_ = static_cast<unsigned long long>(st.st_dev);
+    output_ino_ = static_cast<unsigned long long>(st.st_ino);
+  }
+}
+
+std::string Simulation::output_lost() const {
+  if (comm_.rank() != 0 || output_path_.empty()) return {};
+  struct stat st {};
+  if (::stat(output_path_.c_str(), &st) == 0 && static_cast<unsigned long long>(st.st_dev) == output_dev_ &&
+      static_cast<unsigned long long>(st.st_ino) == output_ino_)
+    return {};
+  const std::filesystem::path file(output_path_);
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  const std::string what = !std::filesystem::is_directory(dir, ec)
+                               ? "its directory '" + dir.string() + "' was deleted"
+                           : std::filesystem::exists(file, ec) ? "it was replaced by another file"
+                                                               : "it was deleted";
+  return "result file '" + output_path_ + "' (output.file) vanished while the run was writing it: " + what +
+         " at or before step " + std::to_string(step_) + "; this run's results are lost, rerun it";
+}
+
+void Simulation::check_output() {
+  last_output_check_ = MPI_Wtime();
+  parallel::agreed(comm_, [&] {
+    if (const std::string lost = output_lost(); !lost.empty()) throw Error(lost);
+  });
 }
 
 void Simulation::flush_rows() {
@@ -126,6 +179,7 @@ void Simulation::flush_rows() {
 }
 
 void Simulation::checkpoint() {
+  check_output(); // before writing a checkpoint beside a result file that no longer exists
   flush_rows();
   results_->flush();
   io::Checkpoint ck;
@@ -135,11 +189,14 @@ void Simulation::checkpoint() {
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const Trajectory& t = *trajectories_[a];
     ck.algorithms.push_back({{parallel::DistMatrix::like(t.state.z), parallel::DistMatrix::like(t.state.w)},
-                             t.status, t.rows, results_->snapshot_count(a)});
+                             t.status,
+                             t.rows,
+                             results_->snapshot_count(a)});
     ck.algorithms.back().state.z.copy_from(t.state.z);
     ck.algorithms.back().state.w.copy_from(t.state.w);
   }
-  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes, config_.output.checkpoint_keep);
+  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
+                       config_.output.checkpoint_keep);
   last_checkpoint_ = MPI_Wtime();
 }
 
@@ -205,17 +262,24 @@ bool Simulation::run() {
 
     if (step_ % check_every == 0 || step_ == steps) {
       int flags = take_signal_flags();
-      if (comm_.rank() == 0 && out.checkpoint_seconds > 0 && MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
+      if (comm_.rank() == 0 && out.checkpoint_seconds > 0 &&
+          MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
         flags |= kCheckpointRequested;
+      if (comm_.rank() == 0 && (step_ == steps || MPI_Wtime() - last_output_check_ >= kOutputCheckSeconds)) {
+        last_output_check_ = MPI_Wtime();
+        if (!output_lost().empty()) flags |= kOutputLost;
+      }
       flags = comm_.allreduce_max(flags);
+      if (flags & kOutputLost) check_output(); // throws on every rank with rank 0's message
       const bool due = out.checkpoint_every > 0 && step_ % out.checkpoint_every == 0;
       if (flags & kStopRequested) {
         checkpoint();
         results_->set_status("checkpointed");
         results_->flush();
         if (comm_.rank() == 0)
-          std::cout << (quiet_ ? "" : "\n") << "fasim: stop requested at step " << step_ << "; checkpoint written to "
-                    << out.checkpoint_file << "; continue with: fasim resume " << out.checkpoint_file << std::endl;
+          std::cout << (quiet_ ? "" : "\n") << "fasim: stop requested at step " << step_
+                    << "; checkpoint written to " << out.checkpoint_file << "; continue with: fasim resume "
+                    << out.checkpoint_file << std::endl;
         return false;
       }
       if (due || (flags & kCheckpointRequested)) checkpoint();
@@ -254,6 +318,7 @@ void Simulation::finish() {
   results_->write_summary(overlap);
   results_->set_status("complete");
   results_->flush();
+  check_output(); // "complete" in a file nobody can reach is no success
   if (comm_.rank() != 0 || quiet_) return;
   progress(true);
   std::cout << (isatty(STDOUT_FILENO) ? "\n" : "") << "\n";
@@ -263,7 +328,8 @@ void Simulation::finish() {
     std::printf("%-8s %14.6e %14.6e %14.6e %10lld %10.2f %-12s\n", model::to_string(t->spec.kind),
                 t->rows.back().loss(), problem_.optimal_error, problem_.lemma1_error, t->status.stop_step,
                 t->status.wall_seconds, t->status.stop_reason.c_str());
-  if (!overlap.empty()) std::printf("representation overlap (largest principal cosine): %.6f\n", overlap.front());
+  if (!overlap.empty())
+    std::printf("representation overlap (largest principal cosine): %.6f\n", overlap.front());
   std::printf("results: %s\n", config_.output.file.c_str());
 }
 

@@ -25,7 +25,8 @@ struct Trajectory {
 
 class Simulation {
 public:
-  Simulation(const io::RunConfig& config, model::Problem& problem, const parallel::Communicator& comm, bool quiet);
+  Simulation(const io::RunConfig& config, model::Problem& problem, const parallel::Communicator& comm,
+             bool quiet);
   /// Starts fresh (records step 0) or from a checkpoint; creates the result file.
   void start(const io::RunProvenance& provenance, const io::Checkpoint* checkpoint,
              const std::string& old_results);
@@ -40,6 +41,12 @@ private:
   void checkpoint();
   void progress(bool force);
   bool all_stopped() const;
+  /// Rank 0: remembers which file (device and inode) output_path_ names now.
+  void watch_output(const std::string& path);
+  /// Rank 0: "" while output_path_ still names the file being written, else why not (one line).
+  std::string output_lost() const;
+  /// Collective: fails (on every rank, with rank 0's message) when the result file was deleted or replaced.
+  void check_output();
 
   const io::RunConfig& config_;
   model::Problem& problem_;
@@ -54,6 +61,11 @@ private:
   long long progress_step_ = 0;
   double progress_time_ = 0;
   std::size_t records_since_flush_ = 0;
+  // The result file as created: a deleted output directory or file leaves the open inode writable (Linux), so
+  // without a look at the path a run would finish "complete" into a file nobody can reach.
+  std::string output_path_;
+  unsigned long long output_dev_ = 0, output_ino_ = 0;
+  double last_output_check_ = 0;
 };
 
 } // namespace fasim::app

@@ -309,8 +309,13 @@ Dataset Group::create_dataset(const std::string& path, hid_t file_type, const st
             "H5Screate_simple", at));
   const PropertyListHandle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dataset)", at));
   if (!chunk.empty()) check(H5Pset_chunk(dcpl.get(), rank, chunk.data()), "H5Pset_chunk", at);
-  // Every element is written right after creation (or after growing): filling first would write twice.
-  check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", at);
+  // Every element is written right after creation (or after growing): filling first would write twice. Not
+  // for variable-length types (VL strings): HDF5 1.10 refuses them when no fill value is ever written
+  // ("Dataset doesn't support VL datatype when fill value is not defined"); they keep the default (fill if
+  // set).
+  const bool variable_length = check(H5Tdetect_class(file_type, H5T_VLEN), "H5Tdetect_class", at) > 0 ||
+                               check(H5Tis_variable_str(file_type), "H5Tis_variable_str", at) > 0;
+  if (!variable_length) check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), "H5Pset_fill_time", at);
   const PropertyListHandle lcpl = intermediate_groups(at);
   auto handle = std::make_shared<const ObjectHandle>(
       check(H5Dcreate2(id(), path.c_str(), file_type, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT),

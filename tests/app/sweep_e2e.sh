@@ -104,6 +104,11 @@ with h5py.File("s.h5", "r") as f:
     assert list(p["problem.seed"][()]) == [0, 0, 1, 1]
     assert p["problem.n"][0] == 30
     assert p["stop_reason_gd"].asstr()[0] == "steps"
+    # Variable-length string columns (HDF5 1.10 refuses VL datasets created with H5D_FILL_TIME_NEVER).
+    files = list(p["file"].asstr()[()])
+    assert files == sorted(files) and all(x.startswith("res/pt-") and x.endswith(".h5") for x in files), files
+    assert p["file"].id.get_type().is_variable_str(), "points/file should be a variable-length string"
+    assert p["status"].asstr()[()].tolist() == ["complete"] * 4, p["status"][()]
     assert all(0 <= x <= 1 + 1e-9 for x in p["overlap"][()])
 for path in ("s.h5", "s.csv"):
     cols = fasim_post.load_summary(path)

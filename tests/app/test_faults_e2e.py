@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""End-to-end faults while running: the output directory or file vanishing mid-run fails with one clear
+`fasim: error:` line naming the file, a nonzero exit, within a bounded time (no crash, no hang, no "complete"
+written into an unreachable inode); `fasim info` on a checkpoint (docs/bad-inputs.md)."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import h5py
+
+from e2e_support import ENV, FASIM, SMALL, fasim, run_tests, tmpdir, write
+
+LONG = SMALL.replace("steps = 400", "steps = 1000000").replace("record_every = 20", "record_every = 500")
+
+
+def _start(ini, out, ranks, extra=()):
+    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM, "run", ini, f"--output.file={out}",
+           "--output.progress_seconds=0"] + list(extra)
+    return subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_running(p, path):
+    # Act once the run is stepping (its result file exists), however fast the machine is.
+    deadline = time.time() + 60
+    while not os.path.exists(path) and time.time() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    assert p.poll() is None, f"the run ended before the fault was injected: {p.communicate()}"
+    time.sleep(0.7)
+
+
+def _fails_clearly(p, expect, bound=20):
+    t0 = time.time()
+    try:
+        out, err = p.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise AssertionError(f"no exit within {bound} s after the fault (hang):\n{out}\n{err}")
+    elapsed = time.time() - t0
+    assert p.returncode not in (0, 75), f"exit code {p.returncode} after the fault:\n{out}\n{err}"
+    assert p.returncode == 1, f"exit code {p.returncode} (a crash?), expected 1:\n{err}"
+    lines = [l for l in err.splitlines() if l.startswith("fasim: error")]
+    assert len(lines) == 1, f"expected one error line, got:\n{err}"
+    for word in expect:
+        assert word in lines[0], f"'{word}' not in: {lines[0]}"
+    assert "Signal" not in err and "AddressSanitizer" not in err, err
+    return lines[0], elapsed
+
+
+def test_output_directory_deleted_mid_run_fails_clearly():
+    for ranks in (1, 2):
+        d = tmpdir()
+        ini = write(f"{d}/a.ini", LONG)
+        os.mkdir(f"{d}/res")
+        out = f"{d}/res/x.h5"
+        p = _start(ini, out, ranks)
+        _wait_running(p, out)
+        shutil.rmtree(f"{d}/res")
+        line, elapsed = _fails_clearly(p, [out, "directory", f"{d}/res", "deleted"])
+        assert elapsed < 20, f"{ranks} ranks: took {elapsed:.1f} s"
+
+
+def test_output_directory_deleted_with_checkpoints_on_fails_clearly():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", LONG)
+    os.mkdir(f"{d}/res")
+    out = f"{d}/res/x.h5"
+    p = _start(ini, out, 2, ["--output.checkpoint_every=200"])
+    _wait_running(p, out)
+    shutil.rmtree(f"{d}/res")
+    _fails_clearly(p, [out, "deleted"])
+    assert not os.path.exists(f"{d}/res"), "the deleted directory was recreated"
+
+
+def test_output_file_deleted_or_replaced_mid_run_fails_clearly():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", LONG)
+    out = f"{d}/x.h5"
+    p = _start(ini, out, 2)
+    _wait_running(p, out)
+    os.unlink(out)
+    _fails_clearly(p, [out, "was deleted"])
+    p = _start(ini, out, 1)
+    _wait_running(p, out)
+    os.rename(out, f"{d}/moved.h5")
+    write(out, "not the result file\n")
+    _fails_clearly(p, [out, "replaced"])
+
+
+def test_short_run_with_output_kept_still_completes():
+    # The watch costs nothing visible and does not fire on a healthy run (fresh and resumed).
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL)
+    fasim(["run", ini, f"--output.file={d}/ok.h5", "--output.checkpoint_every=200"], ranks=2)
+    fasim(["resume", f"{d}/ok.h5.ckpt", "--run.steps=600"], ranks=2)
+    with h5py.File(f"{d}/ok.h5", "r") as f:
+        assert f.attrs["status"] == "complete"
+
+
+def test_info_on_a_checkpoint():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL.replace("[gd]\nlr = 1.0", "[gd]\nlr = 10"))  # GD diverges and stops
+    fasim(["run", ini, f"--output.file={d}/c.h5", "--run.steps=400", "--output.checkpoint_every=200"], ranks=2)
+    ck = f"{d}/c.h5.ckpt"
+    with h5py.File(ck, "r") as f:
+        config = f.attrs["config"]
+        step = int(f.attrs["step"])
+    digest = hashlib.sha256(config.encode()).hexdigest()
+    text = fasim(["info", ck]).stdout
+    assert "checkpoint" in text and "complete" in text, text
+    assert f"step {step} of 400" in text, text
+    assert digest in text, text
+    for alg in ("gd", "fa", "fastar"):
+        assert f"\n{alg} " in text, text
+    assert any(l.startswith("gd ") and ("diverged" in l or "non-finite" in l) for l in text.splitlines()), text
+    assert any(l.startswith("fa ") and "running" in l for l in text.splitlines()), text
+    info = json.loads(fasim(["info", ck, "--json"]).stdout)
+    assert info["kind"] == "checkpoint" and info["complete"] is True and info["step"] == step, info
+    assert info["config_sha256"] == digest and info["config"] == config
+    assert list(info["algorithms"]) == ["gd", "fa", "fastar"], info
+    assert info["algorithms"]["gd"]["stopped"] is True and info["algorithms"]["fa"]["stopped"] is False, info
+    assert info["algorithms"]["fa"]["records"] > 0 and info["algorithms"]["fa"]["last_loss"] > 0, info
+    # an incomplete checkpoint (cut short while writing) is shown as such
+    shutil.copy(ck, f"{d}/cut.ckpt")
+    with h5py.File(f"{d}/cut.ckpt", "r+") as f:
+        f.attrs["complete"] = 0
+    text = fasim(["info", f"{d}/cut.ckpt"]).stdout
+    assert "INCOMPLETE" in text, text
+    assert json.loads(fasim(["info", f"{d}/cut.ckpt", "--json"]).stdout)["complete"] is False
+    # the result file itself still reads as before, and a file that is neither is refused in one line
+    assert "complete" in fasim(["info", f"{d}/c.h5"]).stdout
+    other = f"{d}/other.h5"
+    with h5py.File(other, "w") as f:
+        f["x"] = [1.0]
+    p = fasim(["info", other], check=False)
+    assert p.returncode != 0
+    lines = [l for l in p.stderr.splitlines() if l.startswith("fasim: error")]
+    assert len(lines) == 1 and other in lines[0] and "checkpoint" in lines[0], p.stderr
+
+
+if __name__ == "__main__":
+    run_tests([test_output_directory_deleted_mid_run_fails_clearly,
+               test_output_directory_deleted_with_checkpoints_on_fails_clearly,
+               test_output_file_deleted_or_replaced_mid_run_fails_clearly,
+               test_short_run_with_output_kept_still_completes,
+               test_info_on_a_checkpoint])
