@@ -25,7 +25,12 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   // Y, plus a block of padding per process row/column; Y·Cᵀ, C, Z0, W0; per algorithm its state and workspace
   // (Euler: state + increment + ZᵀY = 5 thin matrices; RK4: 4 more increments and a stage state).
   const double block_pad = static_cast<double>(c.grid.block) * (n / p + m / q);
-  const double y = (n * m) / ranks + block_pad;
+  // Y's share depends on its representation: dense n·m, factored U and V ((n+m)·k), diagonal k (replicated).
+  const double k = c.problem.k;
+  const double y =
+      c.problem.representation == model::Representation::Factored   ? (n + m) * k / ranks + block_pad
+      : c.problem.representation == model::Representation::Diagonal ? k
+                                                                    : (n * m) / ranks + block_pad;
   const double thin = (n + m) * r / ranks + 2.0 * c.grid.block * r;
   const double per_alg = c.run.integrator == model::IntegratorKind::RK4 ? 15.0 : 5.0;
   const double algs = static_cast<double>(c.run.algorithms.size());

@@ -58,6 +58,14 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
 
   const Group pg = f.create_group("problem");
   if (saves_target(config) && problem.target->dense()) write_matrix(pg, "Y", *problem.target->dense());
+  // A factored target saves its factors instead (Y = U·diag(singular_values)·Vᵀ), under the same rule with
+  // (n+m)·k numbers in place of n·m. A diagonal target is its singular_values alone.
+  const double factor_size = static_cast<double>(config.problem.n + config.problem.m) * config.problem.k;
+  if (problem.target->left_factor() && (config.output.save_target == "yes" ||
+                                        (config.output.save_target == "auto" && factor_size <= 4e6))) {
+    write_matrix(pg, "U", *problem.target->left_factor());
+    write_matrix(pg, "V", *problem.target->right_factor());
+  }
   write_matrix(pg, "C", problem.c);
   const auto& spectrum = problem.target->spectrum();
   if (!spectrum.empty()) {

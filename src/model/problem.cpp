@@ -69,12 +69,19 @@ void scale(DistMatrix& a, double f) {
 }
 
 std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parallel::GridPtr& g, int block) {
+  const Representation rep = spec.representation;
   switch (spec.source) {
   case Source::Synthetic: {
     // Y = U·diag(σ)·Vᵀ with U, V random with orthonormal columns (QR of Gaussian matrices), Appendix F.
     const std::vector<double> sigma = make_spectrum(spec, r);
+    // Diagonal: Y in its own singular bases. With rotation-invariant C, Z(0), W(0) every reported quantity
+    // has the same distribution as for any orthogonal U, V (docs/config.md); no n×k factor is generated.
+    if (rep == Representation::Diagonal) return std::make_unique<DiagonalTarget>(g, spec.n, spec.m, sigma);
     DistMatrix u = orthonormal(g, spec.n, spec.k, block, spec.seed, Stream::TargetU);
     DistMatrix v = orthonormal(g, spec.m, spec.k, block, spec.seed, Stream::TargetV);
+    // Factored keeps the very U, V the dense target multiplies out: both describe the same Y.
+    if (rep == Representation::Factored)
+      return std::make_unique<FactoredTarget>(std::move(u), std::move(v), sigma, /*orthonormal=*/true);
     scale_columns(u, sigma);
     DistMatrix y(g, spec.n, spec.m, block, block);
     parallel::gemm(Op::None, Op::Trans, 1.0, u, v, 0.0, y);
@@ -84,17 +91,32 @@ std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parall
   }
   case Source::GaussianProduct: {
     // Fig 3b: Y = A·Bᵀ/‖A·Bᵀ‖_F with Gaussian A (n×k), B (m×k).
+    if (rep == Representation::Diagonal)
+      throw UsageError("problem.representation = diagonal needs Y's singular values by construction; "
+                       "gaussian-product has random ones: use representation = factored or dense");
     DistMatrix a = gaussian(g, spec.n, spec.k, block, spec.seed, Stream::TargetA, 1.0);
     DistMatrix b = gaussian(g, spec.m, spec.k, block, spec.seed, Stream::TargetB, 1.0);
+    if (rep == Representation::Factored) // converted to its thin SVD (O((n+m)k²)): the spectrum becomes exact
+      return std::make_unique<FactoredTarget>(std::move(a), std::move(b),
+                                              std::vector<double>(static_cast<std::size_t>(spec.k), 1.0),
+                                              /*orthonormal=*/false, /*normalise=*/true);
     DistMatrix y(g, spec.n, spec.m, block, block);
     parallel::gemm(Op::None, Op::Trans, 1.0, a, b, 0.0, y);
     scale(y, 1.0 / parallel::frobenius_norm(y));
     return std::make_unique<DenseTarget>(std::move(y), std::vector<double>{});
   }
   case Source::UnitVector: {
-    // Fig 3a: y a random unit vector (m = 1); its only singular value is 1.
+    // Fig 3a: y a random unit vector (m = 1); its only singular value is 1. Diagonal: y = e_1, the same
+    // problem up to a rotation of R^n (the Gaussian Z(0) is rotation invariant).
+    if (rep == Representation::Diagonal)
+      return std::make_unique<DiagonalTarget>(g, spec.n, 1, std::vector{1.0});
     DistMatrix y = gaussian(g, spec.n, 1, block, spec.seed, Stream::UnitVector, 1.0);
     scale(y, 1.0 / parallel::frobenius_norm(y));
+    if (rep == Representation::Factored) {
+      DistMatrix one(g, 1, 1, block, block);
+      one.fill([](int, int) { return 1.0; });
+      return std::make_unique<FactoredTarget>(std::move(y), std::move(one), std::vector{1.0}, true);
+    }
     return std::make_unique<DenseTarget>(std::move(y), std::vector<double>{1.0});
   }
   case Source::LinearNetwork:
@@ -123,6 +145,7 @@ Problem build_problem(const ProblemSpec& spec, const FeedbackSpec& feedback, con
   p.k = spec.k;
   p.r = r;
   if (inputs.y) {
+    // A Y read from a file is dense whatever problem.representation says (documented in docs/config.md).
     p.target = std::make_unique<DenseTarget>(std::move(*inputs.y), std::vector<double>{});
   } else {
     p.target = make_target(spec, r, grid, block);

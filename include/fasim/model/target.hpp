@@ -1,6 +1,7 @@
 #pragma once
 // The target Y, seen only through the operations the dynamics need. Algorithms never ask what Y is, so dense,
 // factored and diagonal representations can stand behind the same interface.
+#include "fasim/linalg/panel_products.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
 
 #include <optional>
@@ -27,6 +28,9 @@ public:
   virtual const parallel::DistMatrix* dense() const = 0;
   /// All singular values, computing them (pdgesvd on a copy) when not known. Expensive for a large dense Y.
   virtual std::vector<double> singular_values() const = 0;
+  /// Y = U·diag(σ)·Vᵀ held as factors (for saving): U (n×k), V (m×k), σ (= spectrum()), else nullptr.
+  virtual const parallel::DistMatrix* left_factor() const { return nullptr; }
+  virtual const parallel::DistMatrix* right_factor() const { return nullptr; }
 };
 
 /// A dense block-cyclic Y: the reference implementation.
@@ -47,6 +51,69 @@ private:
   parallel::DistMatrix y_;
   std::vector<double> spectrum_;
   double norm2_ = 0.0;
+  mutable linalg::PanelProducts panels_; ///< workspace of the panel products, kept between steps
 };
+
+/// Y = U·diag(σ)·Vᵀ, never multiplied out: every product costs O((n+m)·r·k). Held as a thin SVD (orthonormal
+/// U, V; σ descending), so spectrum() is exact. U, V and every operand share one grid and one block size.
+class FactoredTarget final : public Target {
+public:
+  /// `orthonormal`: U and V have orthonormal columns (then σ are the singular values, only sorted here).
+  /// Otherwise U·diag(σ)·Vᵀ is converted to its thin SVD (thin QRs of U and V, SVD of a k×k core).
+  /// `normalise` divides Y by ‖Y‖_F (gaussian-product).
+  FactoredTarget(parallel::DistMatrix u, parallel::DistMatrix v, std::vector<double> sigma, bool orthonormal,
+                 bool normalise = false);
+  int rows() const override { return u_.rows(); }
+  int cols() const override { return v_.rows(); }
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override;
+  /// Exact: Y − ZW = [UΣ, −Z]·[V, Wᵀ]ᵀ, reduced to a (k+r)×(k+r) product by thin QRs (no Gram matrices).
+  double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
+  double norm2() const override { return norm2_; }
+  const std::vector<double>& spectrum() const override { return sigma_; }
+  const parallel::DistMatrix* dense() const override { return nullptr; }
+  std::vector<double> singular_values() const override;
+  const parallel::DistMatrix* left_factor() const override { return &u_; }
+  const parallel::DistMatrix* right_factor() const override { return &v_; }
+
+private:
+  parallel::DistMatrix u_, v_;
+  std::vector<double> sigma_;
+  double norm2_ = 0.0;
+};
+
+/// Y = diag(σ) (n×m, σ_i at (i, i) for i < k): the problem expressed in Y's singular bases. O((n+m)·r) per
+/// product; nothing of size n×m or k×k is ever formed.
+class DiagonalTarget final : public Target {
+public:
+  DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma);
+  int rows() const override { return n_; }
+  int cols() const override { return m_; }
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override;
+  /// Exact (thin QRs of [E_kΣ, −Z] and [E_k, Wᵀ]) while k + r <= kExactColumns; beyond, the diagonal part
+  /// exactly plus the off-diagonal mass ‖ZW‖² − Σ(ZW)_ii² from r×r Gram matrices (see the .cpp).
+  double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
+  double norm2() const override { return norm2_; }
+  const std::vector<double>& spectrum() const override { return spectrum_; }
+  const parallel::DistMatrix* dense() const override { return nullptr; }
+  std::vector<double> singular_values() const override;
+  const std::vector<double>& sigma() const { return sigma_; }
+  static constexpr int kExactColumns = 512;
+
+private:
+  parallel::GridPtr grid_;
+  int n_ = 0, m_ = 0;
+  std::vector<double> sigma_, spectrum_;
+  double norm2_ = 0.0;
+};
+
+/// ‖A·Bᵀ‖²_F where A = [A₀, −Z] (n×(k+r)) and B = [B₀, Wᵀ] (m×(k+r)): the caller fills the first k columns
+/// (Y = A₀·B₀ᵀ) and this fills the rest, so the result is ‖Y − ZW‖²_F. Each tall side is replaced by the R of
+/// its thin QR and a short side is replicated as it is: the small product that remains carries the residual
+/// to machine precision relative to ‖A‖·‖B‖ (a Gram-matrix expansion would lose it). A, B, Z, W on one grid
+/// and block size. A and B are overwritten. Collective; valid on active ranks.
+double low_rank_residual_norm2(parallel::DistMatrix a, parallel::DistMatrix b, const parallel::DistMatrix& z,
+                               const parallel::DistMatrix& w);
 
 } // namespace fasim::model

@@ -1,0 +1,127 @@
+#include "fasim/linalg/panels.hpp"
+#include "fasim/model/target.hpp"
+#include "fasim/parallel/error.hpp"
+#include "fasim/parallel/pblas.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace fasim::model {
+
+using linalg::SmallMatrix;
+using parallel::DistMatrix;
+using parallel::Op;
+
+// Index arithmetic used throughout: in a block-cyclic layout the owner and local index of global row (or
+// column) i depend only on i, the block size and the process count, not on the matrix's length. So for
+// i < min(n, m), row i of an n×r matrix and row i of an m×r matrix sit on the same process row at the same
+// local row (likewise for columns of r×n and r×m matrices). Y = diag(σ) couples exactly those indices i < k,
+// so every product is a transpose (pdtran, O((n+m)·r) traffic) followed by a local scaling.
+
+namespace {
+DistMatrix transposed(const DistMatrix& a) {
+  DistMatrix t(a.grid(), a.cols(), a.rows(), a.col_block(), a.row_block());
+  parallel::geadd(Op::Trans, 1.0, a, 0.0, t);
+  return t;
+}
+
+void require(bool ok, const char* what) {
+  if (!ok) throw Error(what);
+}
+} // namespace
+
+DiagonalTarget::DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma)
+    : grid_(std::move(grid)), n_(n), m_(m), sigma_(std::move(sigma)) {
+  require(static_cast<int>(sigma_.size()) <= std::min(n, m), "DiagonalTarget: more values than min(n, m)");
+  spectrum_ = sigma_;
+  std::sort(spectrum_.begin(), spectrum_.end(), std::greater<>());
+  for (double s : sigma_) norm2_ += s * s;
+}
+
+std::vector<double> DiagonalTarget::singular_values() const {
+  std::vector<double> s = spectrum_;
+  for (double& x : s) x = std::abs(x); // a negative σ_i on the diagonal is the singular value |σ_i|
+  std::sort(s.begin(), s.end(), std::greater<>());
+  s.resize(static_cast<std::size_t>(std::min(n_, m_)), 0.0);
+  return s;
+}
+
+void DiagonalTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
+  // (ZᵀY)[:, j] = σ_j·Z[j, :]ᵀ for j < k, else 0: column j of Zᵀ (r×n) lines up with column j of out (r×m).
+  require(z.rows() == n_ && out.rows() == z.cols() && out.cols() == m_, "DiagonalTarget::zt_y: shapes");
+  const DistMatrix zt = transposed(z);
+  require(zt.row_block() == out.row_block() && zt.col_block() == out.col_block(),
+          "DiagonalTarget::zt_y: Z and the output need one block size");
+  const int k = static_cast<int>(sigma_.size());
+  for (int lj = 0; lj < out.local_cols(); ++lj) {
+    const int gj = out.global_col({lj}).value;
+    for (int li = 0; li < out.local_rows(); ++li)
+      out.local({li}, {lj}) = gj < k ? sigma_[gj] * zt.local({li}, {lj}) : 0.0;
+  }
+}
+
+void DiagonalTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
+  // (Y·Bᵀ)[i, :] = σ_i·B[:, i]ᵀ for i < k, else 0: row i of Bᵀ (m×r) lines up with row i of out (n×r).
+  require(b.cols() == m_ && out.rows() == n_ && out.cols() == b.rows(), "DiagonalTarget::y_bt: shapes");
+  const DistMatrix bt = transposed(b);
+  require(bt.row_block() == out.row_block() && bt.col_block() == out.col_block(),
+          "DiagonalTarget::y_bt: B and the output need one block size");
+  const int k = static_cast<int>(sigma_.size());
+  for (int lj = 0; lj < out.local_cols(); ++lj)
+    for (int li = 0; li < out.local_rows(); ++li) {
+      const int gi = out.global_row({li}).value;
+      out.local({li}, {lj}) = gi < k ? sigma_[gi] * bt.local({li}, {lj}) : 0.0;
+    }
+}
+
+double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {
+  require(z.rows() == n_ && w.cols() == m_ && z.cols() == w.rows(), "DiagonalTarget::residual_norm2: shapes");
+  const int k = static_cast<int>(sigma_.size()), r = z.cols();
+  const auto& g = *z.grid();
+  if (k + r <= kExactColumns) {
+    // Exact: Y − ZW = [E_kΣ, −Z]·[E_k, Wᵀ]ᵀ (E_k: the first k unit vectors), the factored target's QR route.
+    DistMatrix a(z.grid(), n_, k + r, z.row_block(), z.row_block());
+    DistMatrix b(z.grid(), m_, k + r, w.col_block(), w.col_block());
+    for (DistMatrix* f : {&a, &b})
+      for (int lj = 0; lj < f->local_cols(); ++lj) {
+        const int gj = f->global_col({lj}).value;
+        if (gj >= k) continue;
+        for (int li = 0; li < f->local_rows(); ++li)
+          if (f->global_row({li}).value == gj) f->local({li}, {lj}) = f == &a ? sigma_[gj] : 1.0;
+      }
+    return low_rank_residual_norm2(std::move(a), std::move(b), z, w);
+  }
+  // Large k: the QR route would cost O((n+m)k²). Split ‖Y − ZW‖² = Σ_{i<k}(σ_i − d_i)² + (‖ZW‖² − Σ_{i<k}
+  // d_i²) with d_i = (ZW)_ii. The first sum is exact term by term. The second, the off-diagonal mass, comes
+  // from ‖ZW‖² = tr((ZᵀZ)(WWᵀ)) and carries an absolute error ~ε‖ZW‖²; but with k > r the loss is at least
+  // Σ_{i>r} σ_i² (Eckart–Young), so the relative error stays ~ε‖Y‖²/Σ_{i>r}σ_i² — the floor that matters for
+  // k <= r (ZW → Y exactly) is handled exactly above.
+  const DistMatrix wt = transposed(w);
+  DistMatrix gz(z.grid(), r, r, z.col_block(), z.col_block()), gw = DistMatrix::like(gz);
+  parallel::gemm(Op::Trans, Op::None, 1.0, z, z, 0.0, gz);
+  parallel::gemm(Op::None, Op::Trans, 1.0, w, w, 0.0, gw);
+  const SmallMatrix sz = linalg::replicate(gz), sw = linalg::replicate(gw);
+  if (!g.active()) return 0.0;
+  require(wt.row_block() == z.row_block() && wt.col_block() == z.col_block(),
+          "DiagonalTarget::residual_norm2: Z and W need one block size");
+  std::vector<double> d(static_cast<std::size_t>(z.local_rows()), 0.0);
+  for (int lj = 0; lj < z.local_cols(); ++lj)
+    for (int li = 0; li < z.local_rows(); ++li)
+      if (z.global_row({li}).value < k) d[li] += z.local({li}, {lj}) * wt.local({li}, {lj});
+  g.row_comm().allreduce_sum(d.data(), static_cast<int>(d.size())); // sum over my process row's columns of r
+  double part[2] = {0.0, 0.0};                                      // Σ(σ_i − d_i)², Σ d_i²
+  if (g.my_col() == 0)                                              // one copy of each row's d_i
+    for (int li = 0; li < z.local_rows(); ++li) {
+      const int gi = z.global_row({li}).value;
+      if (gi >= k) continue;
+      part[0] += (sigma_[gi] - d[li]) * (sigma_[gi] - d[li]);
+      part[1] += d[li] * d[li];
+    }
+  g.grid_comm().allreduce_sum(part, 2);
+  double zw2 = 0.0;
+  for (int j = 0; j < r; ++j)
+    for (int i = 0; i < r; ++i) zw2 += sz(i, j) * sw(j, i);
+  return part[0] + std::max(0.0, zw2 - part[1]);
+}
+
+} // namespace fasim::model
