@@ -2,6 +2,7 @@
 // line per algorithm, with a DGEMM reference measured in the same process.
 #include "fasim/app/run.hpp"
 #include "fasim/io/config.hpp"
+#include "fasim/linalg/product_path.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -50,6 +51,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
   io::RunConfig c;
   parallel::agreed(world, [&] { c = io::parse_config(args); });
   parallel::set_blas_threads(c.blas_threads);
+  linalg::set_product_path(c.products == "pdgemm" ? linalg::ProductPath::Pdgemm : linalg::ProductPath::Panel);
   const bool naive = c.bench.formulation == "naive";
   auto grid = parallel::ProcessGrid::create(world, c.grid.rows, c.grid.cols);
   std::exception_ptr failure;
@@ -85,10 +87,10 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const double rss = gc.allreduce_max(peak_rss_mib());
         char line[512];
         std::snprintf(line, sizeof line,
-                      "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"n\":%d,\"m\":%d,\"r\":%d,\"ranks\":%d,"
+                      "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"n\":%d,\"m\":%d,\"r\":%d,\"ranks\":%d,"
                       "\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,\"gflops\":%.3f,\"peak_rss_mib\":%.1f,"
                       "\"dgemm_gflops\":%.3f}",
-                      model::to_string(spec.kind), c.bench.formulation.c_str(), c.problem.n, c.problem.m, c.run.r,
+                      model::to_string(spec.kind), c.bench.formulation.c_str(), c.products.c_str(), c.problem.n, c.problem.m, c.run.r,
                       world.size(), grid->rows(), grid->cols(), c.grid.block, med * 1e3, passes * nmr / med / 1e9,
                       rss, dgemm_gflops);
         lines.emplace_back(line);

@@ -354,6 +354,9 @@ std::vector<KeyDef> make_keys() {
                          "update formulation to time"));
   // [system]
   k.push_back(integer_key("system.blas_threads", FIELD(cfg.blas_threads), 1, "BLAS threads per rank"));
+  k.push_back(choice_key("system.products", FIELD(cfg.products), words({"panel", "pdgemm"}),
+                         "how products with Y are computed: panel (local GEMM + one reduction) or pdgemm (the "
+                         "PBLAS reference path); results agree to rounding"));
   return k;
 }
 

@@ -1,6 +1,7 @@
 #include "fasim/model/target.hpp"
 
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/product_path.hpp"
 #include "fasim/parallel/pblas.hpp"
 
 namespace fasim::model {
@@ -14,9 +15,19 @@ DenseTarget::DenseTarget(DistMatrix y, std::vector<double> known_spectrum)
   norm2_ = f * f;
 }
 
-void DenseTarget::zt_y(const DistMatrix& z, DistMatrix& out) const { parallel::gemm(Op::Trans, Op::None, 1.0, z, y_, 0.0, out); }
+void DenseTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
+  if (linalg::product_path() == linalg::ProductPath::Pdgemm)
+    parallel::gemm(Op::Trans, Op::None, 1.0, z, y_, 0.0, out);
+  else
+    panels_.zt_y(y_, z, out);
+}
 
-void DenseTarget::y_bt(const DistMatrix& b, DistMatrix& out) const { parallel::gemm(Op::None, Op::Trans, 1.0, y_, b, 0.0, out); }
+void DenseTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
+  if (linalg::product_path() == linalg::ProductPath::Pdgemm)
+    parallel::gemm(Op::None, Op::Trans, 1.0, y_, b, 0.0, out);
+  else
+    panels_.y_bt(y_, b, out);
+}
 
 double DenseTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {
   return linalg::residual_norm2(y_, z, w);
