@@ -12,23 +12,74 @@ using linalg::SmallMatrix;
 using parallel::DistMatrix;
 using parallel::Op;
 
-// Index arithmetic used throughout: in a block-cyclic layout the owner and local index of global row (or
-// column) i depend only on i, the block size and the process count, not on the matrix's length. So for
-// i < min(n, m), row i of an n×r matrix and row i of an m×r matrix sit on the same process row at the same
-// local row (likewise for columns of r×n and r×m matrices). Y = diag(σ) couples exactly those indices i < k,
-// so every product is a transpose (pdtran, O((n+m)·r) traffic) followed by a local scaling.
+// Y = diag(σ) couples only the indices i < k: (ZᵀY)[:, j] = σ_j·Z[j, :]ᵀ and (Y·Bᵀ)[i, :] = σ_i·B[:, i]ᵀ. So
+// each product is a transpose of the leading k rows (columns) with a scaling, one all-to-all of O(k·r)
+// numbers in all. The exact-loss route also uses that, in a block-cyclic layout, the owner and local index of
+// global row i depend only on i, the block size and the process count: for i < min(n, m), row i of an n×r and
+// of an m×r matrix sit on the same process at the same local row.
 
 namespace {
-DistMatrix transposed(const DistMatrix& a) {
-  DistMatrix t(a.grid(), a.cols(), a.rows(), a.col_block(), a.row_block());
-  parallel::geadd(Op::Trans, 1.0, a, 0.0, t);
-  return t;
-}
-
 void require(bool ok, const char* what) {
   if (!ok) throw Error(what);
 }
 } // namespace
+
+void transpose_leading(const DistMatrix& src, DistMatrix& dst, int k, bool rows_limited,
+                       const double* scale) {
+  // Only the limited dimension may differ between src and dstᵀ (ZᵀY: Z is n×r, out r×m), and k fits both.
+  require(rows_limited ? src.cols() == dst.rows() && k <= std::min(src.rows(), dst.cols())
+                       : src.rows() == dst.cols() && k <= std::min(src.cols(), dst.rows()),
+          "transpose_leading: shapes do not conform");
+  const auto& g = *src.grid();
+  if (!g.active()) return;
+  const int procs = g.rows() * g.cols();
+  const auto in_scope = [&](int i, int j) { return (rows_limited ? i : j) < k; }; // (i, j) indexes src
+  // Sender and receiver agree on the order without exchanging indices: the sender walks its piece by column
+  // then row (dst row, then dst column, both ascending), the receiver walks dst by row then column.
+  std::vector<int> scount(procs, 0), rcount(procs, 0), sdispl(procs, 0), rdispl(procs, 0);
+  const auto dest = [&](int i, int j) {
+    return g.grid_rank(dst.row_layout().owner({j}), dst.col_layout().owner({i}));
+  };
+  const auto source = [&](int c, int d) {
+    return g.grid_rank(src.row_layout().owner({d}), src.col_layout().owner({c}));
+  };
+  for (int lj = 0; lj < src.local_cols(); ++lj)
+    for (int li = 0; li < src.local_rows(); ++li) {
+      const int i = src.global_row({li}).value, j = src.global_col({lj}).value;
+      if (in_scope(i, j)) ++scount[dest(i, j)];
+    }
+  for (int li = 0; li < dst.local_rows(); ++li)
+    for (int lj = 0; lj < dst.local_cols(); ++lj) {
+      const int c = dst.global_row({li}).value, d = dst.global_col({lj}).value;
+      if (in_scope(d, c)) ++rcount[source(c, d)];
+    }
+  for (int p = 1; p < procs; ++p) {
+    sdispl[p] = sdispl[p - 1] + scount[p - 1];
+    rdispl[p] = rdispl[p - 1] + rcount[p - 1];
+  }
+  std::vector<double> sbuf(static_cast<std::size_t>(sdispl.back() + scount.back()));
+  std::vector<double> rbuf(static_cast<std::size_t>(rdispl.back() + rcount.back()));
+  std::vector<int> cursor = sdispl;
+  for (int lj = 0; lj < src.local_cols(); ++lj)
+    for (int li = 0; li < src.local_rows(); ++li) {
+      const int i = src.global_row({li}).value, j = src.global_col({lj}).value;
+      if (in_scope(i, j)) sbuf[cursor[dest(i, j)]++] = src.local({li}, {lj});
+    }
+  parallel::check_mpi(MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_DOUBLE, rbuf.data(),
+                                    rcount.data(), rdispl.data(), MPI_DOUBLE, g.grid_comm().get()),
+                      "MPI_Alltoallv");
+  cursor = rdispl;
+  for (int li = 0; li < dst.local_rows(); ++li)
+    for (int lj = 0; lj < dst.local_cols(); ++lj) {
+      const int c = dst.global_row({li}).value, d = dst.global_col({lj}).value;
+      if (!in_scope(d, c)) {
+        dst.local({li}, {lj}) = 0.0;
+        continue;
+      }
+      const double w = scale ? scale[rows_limited ? d : c] : 1.0;
+      dst.local({li}, {lj}) = w * rbuf[cursor[source(c, d)]++];
+    }
+}
 
 DiagonalTarget::DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma)
     : grid_(std::move(grid)), n_(n), m_(m), sigma_(std::move(sigma)) {
@@ -47,31 +98,13 @@ std::vector<double> DiagonalTarget::singular_values() const {
 }
 
 void DiagonalTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
-  // (ZᵀY)[:, j] = σ_j·Z[j, :]ᵀ for j < k, else 0: column j of Zᵀ (r×n) lines up with column j of out (r×m).
   require(z.rows() == n_ && out.rows() == z.cols() && out.cols() == m_, "DiagonalTarget::zt_y: shapes");
-  const DistMatrix zt = transposed(z);
-  require(zt.row_block() == out.row_block() && zt.col_block() == out.col_block(),
-          "DiagonalTarget::zt_y: Z and the output need one block size");
-  const int k = static_cast<int>(sigma_.size());
-  for (int lj = 0; lj < out.local_cols(); ++lj) {
-    const int gj = out.global_col({lj}).value;
-    for (int li = 0; li < out.local_rows(); ++li)
-      out.local({li}, {lj}) = gj < k ? sigma_[gj] * zt.local({li}, {lj}) : 0.0;
-  }
+  transpose_leading(z, out, static_cast<int>(sigma_.size()), /*rows_limited=*/true, sigma_.data());
 }
 
 void DiagonalTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
-  // (Y·Bᵀ)[i, :] = σ_i·B[:, i]ᵀ for i < k, else 0: row i of Bᵀ (m×r) lines up with row i of out (n×r).
   require(b.cols() == m_ && out.rows() == n_ && out.cols() == b.rows(), "DiagonalTarget::y_bt: shapes");
-  const DistMatrix bt = transposed(b);
-  require(bt.row_block() == out.row_block() && bt.col_block() == out.col_block(),
-          "DiagonalTarget::y_bt: B and the output need one block size");
-  const int k = static_cast<int>(sigma_.size());
-  for (int lj = 0; lj < out.local_cols(); ++lj)
-    for (int li = 0; li < out.local_rows(); ++li) {
-      const int gi = out.global_row({li}).value;
-      out.local({li}, {lj}) = gi < k ? sigma_[gi] * bt.local({li}, {lj}) : 0.0;
-    }
+  transpose_leading(b, out, static_cast<int>(sigma_.size()), /*rows_limited=*/false, sigma_.data());
 }
 
 double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {
@@ -96,7 +129,8 @@ double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) 
   // from ‖ZW‖² = tr((ZᵀZ)(WWᵀ)) and carries an absolute error ~ε‖ZW‖²; but with k > r the loss is at least
   // Σ_{i>r} σ_i² (Eckart–Young), so the relative error stays ~ε‖Y‖²/Σ_{i>r}σ_i² — the floor that matters for
   // k <= r (ZW → Y exactly) is handled exactly above.
-  const DistMatrix wt = transposed(w);
+  DistMatrix wt(w.grid(), m_, r, w.col_block(), w.row_block()); // rows i < k of Wᵀ are all that is needed
+  transpose_leading(w, wt, k, /*rows_limited=*/false);
   DistMatrix gz(z.grid(), r, r, z.col_block(), z.col_block()), gw = DistMatrix::like(gz);
   parallel::gemm(Op::Trans, Op::None, 1.0, z, z, 0.0, gz);
   parallel::gemm(Op::None, Op::Trans, 1.0, w, w, 0.0, gw);

@@ -89,7 +89,7 @@ double low_rank_residual_norm2(DistMatrix a, DistMatrix b, const DistMatrix& z, 
   require(a.row_block() == z.row_block() && b.row_block() == w.col_block(),
           "low_rank_residual_norm2: Y's factors, Z and W need one block size");
   DistMatrix wt(w.grid(), w.cols(), w.rows(), w.col_block(), w.row_block());
-  parallel::geadd(Op::Trans, 1.0, w, 0.0, wt);
+  transpose_leading(w, wt, w.cols(), /*rows_limited=*/false); // not pdtran: see transpose_leading
   place_columns(a, z, k, -1.0);
   place_columns(b, wt, k, 1.0);
   const SmallMatrix sa = reduce_side(a), sb = reduce_side(b);
