@@ -92,6 +92,20 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   take("C", r, m, in.c);
   take("Z0", n, r, in.z0);
   take("W0", r, m, in.w0);
+  if (c.problem.source == model::Source::LinearNetwork) {
+    // X (N×n) and O (N×m): N is the file's; the shapes must agree with each other and with n, m.
+    if (f.exists("X")) {
+      in.x = io::read_matrix(f, "X", grid, b);
+      if (in.x->cols() != n)
+        throw UsageError("dataset 'X' of input file '" + c.input.file + "' has " + std::to_string(in.x->cols()) +
+                         " columns; expected problem.n = " + std::to_string(n));
+      io::check_finite(*in.x, "dataset 'X' of input file '" + c.input.file + "'");
+    }
+    if (f.exists("O")) {
+      const int samples = in.x ? in.x->rows() : (c.problem.samples > 0 ? c.problem.samples : n);
+      take("O", samples, m, in.o);
+    }
+  }
   return in;
 }
 } // namespace

@@ -66,6 +66,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     write_matrix(pg, "U", *problem.target->left_factor());
     write_matrix(pg, "V", *problem.target->right_factor());
   }
+  if (const auto* x = problem.target->network_inputs(); x && saves_target(config)) write_matrix(pg, "X", *x);
   write_matrix(pg, "C", problem.c);
   const auto& spectrum = problem.target->spectrum();
   if (!spectrum.empty()) {

@@ -20,6 +20,7 @@ VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec) : pr
   factor_ = DistMatrix::like(gram_);
   small_ = DistMatrix::like(gram_);
   zt_y_ = DistMatrix(g, problem.r, problem.m, problem.block, problem.block);
+  if (!problem.target->isotropic()) sz_ = DistMatrix(g, problem.n, problem.r, problem.block, problem.block);
   if (spec.kind == AlgorithmKind::FA && spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
   if (spec.kind == AlgorithmKind::FAStar && spec.scale_free) {
     const double c_norm = parallel::frobenius_norm(problem.c);
@@ -39,7 +40,7 @@ double local_trace(const DistMatrix& a) {
 
 void VectorField::refresh(State& s) {
   if (spec_.kind != AlgorithmKind::FAStar) return;
-  parallel::gemm(Op::Trans, Op::None, 1.0, s.z, s.z, 0.0, gram_);
+  input_gram_of(*problem_.target, s.z, sz_, gram_);
   factor_.copy_from(gram_);
   parallel::potrf(factor_);
   problem_.target->zt_y(s.z, s.w);
@@ -47,21 +48,23 @@ void VectorField::refresh(State& s) {
 }
 
 double VectorField::evaluate(State& s, State& d) {
-  parallel::gemm(Op::Trans, Op::None, 1.0, s.z, s.z, 0.0, gram_); // ZᵀZ
+  input_gram_of(*problem_.target, s.z, sz_, gram_); // ZᵀZ (ZᵀS Z for a linear network)
+  // Where Ŷ = ZW enters, a linear network's dynamics see S·Z (S = XᵀX); S = I otherwise.
+  const DistMatrix& zs = problem_.target->isotropic() ? s.z : sz_;
   const double z_norm2 = s.z.grid()->active() ? s.z.grid()->grid_comm().allreduce_sum(local_trace(gram_)) : 0.0;
   if (!std::isfinite(z_norm2)) return z_norm2; // caller stops this trajectory; skip the solves that would throw
   switch (spec_.kind) {
   case AlgorithmKind::GD:
     problem_.target->y_bt(s.w, d.z);                                    // YWᵀ
     parallel::gemm(Op::None, Op::Trans, 1.0, s.w, s.w, 0.0, small_);    // WWᵀ
-    parallel::gemm(Op::None, Op::None, -1.0, s.z, small_, 1.0, d.z);    // − Z(WWᵀ)
+    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);    // − Z(WWᵀ)
     problem_.target->zt_y(s.z, d.w);                                    // ZᵀY
     parallel::gemm(Op::None, Op::None, -1.0, gram_, s.w, 1.0, d.w);     // − (ZᵀZ)W
     break;
   case AlgorithmKind::FA:
     d.z.copy_from(problem_.y_ct);
     parallel::gemm(Op::None, Op::Trans, 1.0, s.w, problem_.c, 0.0, small_); // WCᵀ
-    parallel::gemm(Op::None, Op::None, -1.0, s.z, small_, 1.0, d.z);
+    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);
     problem_.target->zt_y(s.z, d.w);
     parallel::gemm(Op::None, Op::None, -w_ratio_, gram_, s.w, w_ratio_, d.w);
     break;
@@ -72,7 +75,7 @@ double VectorField::evaluate(State& s, State& d) {
     parallel::potrs(factor_, s.w); // W = (ZᵀZ)⁻¹ZᵀY
     d.z.copy_from(problem_.y_ct);
     parallel::gemm(Op::None, Op::Trans, 1.0, s.w, problem_.c, 0.0, small_);
-    parallel::gemm(Op::None, Op::None, -1.0, s.z, small_, 1.0, d.z);
+    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);
     if (spec_.scale_free) parallel::geadd(Op::None, 0.0, d.z, std::sqrt(z_norm2) * scale_free_factor_, d.z);
     d.w.set_zero();
     break;

@@ -24,7 +24,12 @@ SmallMatrix gram_of(const DistMatrix& a, const DistMatrix& b) {
 
 MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed)
     : problem_(problem) {
-  gram0_ = gram_of(problem.z0, problem.z0);
+  {
+    DistMatrix sz0 = problem.target->isotropic() ? DistMatrix() : DistMatrix::like(problem.z0);
+    DistMatrix g0(problem.grid, problem.r, problem.r, problem.block, problem.block);
+    input_gram_of(*problem.target, problem.z0, sz0, g0);
+    gram0_ = linalg::replicate(g0);
+  }
   c_norm_ = parallel::frobenius_norm(problem.c);
   const parallel::CounterRng rng(probe_seed, parallel::Stream::Probes);
   for (int p = 0; p < probes; ++p) {
@@ -43,7 +48,11 @@ MetricRow MetricsCalculator::compute(const State& s, long long step, double time
   row.probes.assign(probe_vectors_.size(), 0.0);
   const double loss = p.target->residual_norm2(s.z, s.w);
 
-  const SmallMatrix gram = gram_of(s.z, s.z);
+  DistMatrix sz = p.target->isotropic() ? DistMatrix() : DistMatrix::like(s.z);
+  DistMatrix gram_d(p.grid, p.r, p.r, p.block, p.block);
+  input_gram_of(*p.target, s.z, sz, gram_d); // ZᵀZ (ZᵀS Z for a linear network)
+  const SmallMatrix gram = linalg::replicate(gram_d);
+  const DistMatrix& zs = p.target->isotropic() ? s.z : sz;
   DistMatrix wct_d(p.grid, p.r, p.r, p.block, p.block);
   parallel::gemm(Op::None, Op::Trans, 1.0, s.w, p.c, 0.0, wct_d);
   const SmallMatrix wct = linalg::replicate(wct_d);
@@ -51,15 +60,13 @@ MetricRow MetricsCalculator::compute(const State& s, long long step, double time
   // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ): fa_loss = ‖R‖², ell = ‖R(ZᵀZ)^{-1/2}‖² = tr((ZᵀZ)⁻¹RᵀR).
   DistMatrix resid = DistMatrix::like(p.y_ct);
   resid.copy_from(p.y_ct);
-  parallel::gemm(Op::None, Op::None, -1.0, s.z, wct_d, 1.0, resid);
+  parallel::gemm(Op::None, Op::None, -1.0, zs, wct_d, 1.0, resid);
   const double fa_norm = parallel::frobenius_norm(resid);
   const SmallMatrix rtr = gram_of(resid, resid);
 
   // Stationarity (Fact 2): ‖Zᵀ(Y − ZW)‖ = ‖ZᵀY − (ZᵀZ)W‖.
   DistMatrix stat(p.grid, p.r, p.m, p.block, p.block);
   p.target->zt_y(s.z, stat);
-  DistMatrix gram_d(p.grid, p.r, p.r, p.block, p.block);
-  linalg::distribute(gram, gram_d);
   parallel::gemm(Op::None, Op::None, -1.0, gram_d, s.w, 1.0, stat);
   const double stationarity = parallel::frobenius_norm(stat);
 

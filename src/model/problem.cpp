@@ -120,16 +120,41 @@ std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parall
     return std::make_unique<DenseTarget>(std::move(y), std::vector<double>{1.0});
   }
   case Source::LinearNetwork:
-    break;
+    break; // built by build_problem from a synthetic Y and the inputs X
   }
-  throw UsageError("problem.source = linear-network is not available in this version of fasim; use synthetic, "
-                   "gaussian-product or unit-vector");
+  throw Error("make_target: unhandled problem source");
+}
+} // namespace
+
+namespace {
+// Section 5: O = X·Y with X (N×n) random with orthonormal columns (XᵀX = I, the isotropic case), unless the
+// input file gives X (any inputs: beyond the paper) and/or O.
+std::unique_ptr<Target> make_linear_network(const ProblemSpec& spec, int r, const parallel::GridPtr& grid,
+                                            int block, ProblemInputs& inputs) {
+  ProblemSpec y_spec = spec;
+  y_spec.source = Source::Synthetic;
+  y_spec.representation = Representation::Dense;
+  std::unique_ptr<Target> y = inputs.y ? std::make_unique<DenseTarget>(std::move(*inputs.y), std::vector<double>{})
+                                       : make_target(y_spec, r, grid, block);
+  const int samples = spec.samples > 0 ? spec.samples : spec.n;
+  if (!inputs.x && samples < spec.n)
+    throw UsageError("problem.samples = " + std::to_string(samples) + " must be >= problem.n = " +
+                     std::to_string(spec.n) + " for inputs with orthonormal columns");
+  const bool isotropic = !inputs.x && !inputs.o;
+  DistMatrix x = inputs.x ? std::move(*inputs.x) : orthonormal(grid, samples, spec.n, block, spec.seed, Stream::InputX);
+  DistMatrix o(grid, x.rows(), spec.m, block, block);
+  if (inputs.o)
+    o = std::move(*inputs.o);
+  else
+    parallel::gemm(Op::None, Op::None, 1.0, x, *y->dense(), 0.0, o);
+  return std::make_unique<LinearNetworkTarget>(std::move(x), std::move(o), isotropic, y->spectrum());
 }
 } // namespace
 
 void optimal_w(const Target& y, const DistMatrix& z, DistMatrix& w) {
   DistMatrix gram(z.grid(), z.cols(), z.cols(), z.col_block(), z.col_block());
-  parallel::gemm(Op::Trans, Op::None, 1.0, z, z, 0.0, gram);
+  DistMatrix sz = y.isotropic() ? DistMatrix() : DistMatrix::like(z);
+  input_gram_of(y, z, sz, gram);
   y.zt_y(z, w);
   parallel::potrf(gram);
   parallel::potrs(gram, w);
@@ -144,7 +169,9 @@ Problem build_problem(const ProblemSpec& spec, const FeedbackSpec& feedback, con
   p.m = spec.m;
   p.k = spec.k;
   p.r = r;
-  if (inputs.y) {
+  if (spec.source == Source::LinearNetwork) {
+    p.target = make_linear_network(spec, r, grid, block, inputs);
+  } else if (inputs.y) {
     // A Y read from a file is dense whatever problem.representation says (documented in docs/config.md).
     p.target = std::make_unique<DenseTarget>(std::move(*inputs.y), std::vector<double>{});
   } else {

@@ -36,7 +36,7 @@ private:
   AlgorithmSpec spec_;
   double w_ratio_ = 1.0;
   double scale_free_factor_ = 0.0;
-  parallel::DistMatrix gram_, factor_, small_, zt_y_;
+  parallel::DistMatrix gram_, factor_, small_, zt_y_, sz_;
 };
 
 /// Advances a state by one step of size h (Euler or classical RK4). Workspace allocated once.

@@ -14,6 +14,7 @@ namespace fasim::model {
 /// Matrices supplied by the user ([input] file); each one present replaces the generated one.
 struct ProblemInputs {
   std::optional<parallel::DistMatrix> y, c, z0, w0;
+  std::optional<parallel::DistMatrix> x, o; ///< linear-network inputs X (N×n) and outputs O (N×m)
 };
 
 struct Problem {

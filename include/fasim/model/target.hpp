@@ -31,7 +31,19 @@ public:
   /// Y = U·diag(σ)·Vᵀ held as factors (for saving): U (n×k), V (m×k), σ (= spectrum()), else nullptr.
   virtual const parallel::DistMatrix* left_factor() const { return nullptr; }
   virtual const parallel::DistMatrix* right_factor() const { return nullptr; }
+  /// Linear networks (Section 5) train on inputs X: the dynamics see Y as XᵀO and Z through S·Z with
+  /// S = XᵀX. For every plain target S = I (isotropic) and no product is made.
+  virtual bool isotropic() const { return true; }
+  /// out (n×r) = S·Z. Only called when !isotropic().
+  virtual void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out) const { out.copy_from(z); }
+  /// The network's inputs X (N×n), for saving, else nullptr.
+  virtual const parallel::DistMatrix* network_inputs() const { return nullptr; }
 };
+
+/// The Gram matrix the dynamics use, ZᵀS Z (= ZᵀZ for isotropic targets), into `out` (r×r). `sz` is scratch
+/// (n×r) for the non-isotropic case. Collective.
+void input_gram_of(const Target& target, const parallel::DistMatrix& z, parallel::DistMatrix& sz,
+                   parallel::DistMatrix& out);
 
 /// A dense block-cyclic Y: the reference implementation.
 class DenseTarget final : public Target {
@@ -122,5 +134,41 @@ void transpose_leading(const parallel::DistMatrix& src, parallel::DistMatrix& ds
 /// and block size. A and B are overwritten. Collective; valid on active ranks.
 double low_rank_residual_norm2(parallel::DistMatrix a, parallel::DistMatrix b, const parallel::DistMatrix& z,
                                const parallel::DistMatrix& w);
+
+} // namespace fasim::model
+
+namespace fasim::model {
+
+/// Section 5's two-layer linear network: training inputs X (N×n) and outputs O (N×m). Its training error
+/// ‖XZW − O‖² is the loss; the dynamics are dZ = Xᵀ(O − XZW)Cᵀ, dW = ZᵀXᵀ(O − XZW) (FA), i.e. Y → M = XᵀO and
+/// Z → S·Z with S = XᵀX in the products. With XᵀX = I (the paper's isotropic case) this is matrix
+/// factorisation of Y = XᵀO exactly; other X go beyond the paper.
+class LinearNetworkTarget final : public Target {
+public:
+  /// `isotropic`: X has orthonormal columns by construction (then S·Z = Z is not formed, and Y's known
+  /// spectrum, if any, is the problem's).
+  LinearNetworkTarget(parallel::DistMatrix x, parallel::DistMatrix o, bool isotropic,
+                      std::vector<double> known_spectrum);
+  int rows() const override { return m_.rows(); }
+  int cols() const override { return m_.cols(); }
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override { m_.zt_y(z, out); }
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override { m_.y_bt(b, out); }
+  /// The network's training error ‖X·Z·W − O‖²_F, from the explicit residual.
+  double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
+  double norm2() const override { return o_norm2_; }
+  const std::vector<double>& spectrum() const override { return m_.spectrum(); }
+  const parallel::DistMatrix* dense() const override { return m_.dense(); }
+  std::vector<double> singular_values() const override;
+  bool isotropic() const override { return isotropic_; }
+  void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
+  const parallel::DistMatrix* network_inputs() const override { return &x_; }
+
+private:
+  parallel::DistMatrix x_, o_;
+  DenseTarget m_; ///< M = XᵀO
+  bool isotropic_;
+  double o_norm2_ = 0.0;
+  mutable parallel::DistMatrix xz_; ///< X·Z workspace (N×r)
+};
 
 } // namespace fasim::model
