@@ -14,51 +14,76 @@ using parallel::DistMatrix;
 namespace {
 ProductPath g_path = ProductPath::Panel;
 
-// Allgathers each member's dense local piece over `comm` into `all`, reusing the buffers.
-void allgather_into(const parallel::Communicator& comm, const DistMatrix& a, std::vector<double>& packed,
-                    std::vector<double>& all, std::vector<int>& counts, std::vector<int>& displs,
-                    const parallel::BlockCyclic1D& layout, int other_extent) {
+// Allgathers each member's dense local piece over `comm` into buf.gathered.
+void allgather_pieces(const parallel::Communicator& comm, const DistMatrix& a, GatherBuffers& buf,
+                      const parallel::BlockCyclic1D& layout, int other_extent) {
   const int procs = comm.size();
-  counts.resize(static_cast<std::size_t>(procs));
-  displs.resize(static_cast<std::size_t>(procs));
+  buf.counts.resize(static_cast<std::size_t>(procs));
+  buf.displs.resize(static_cast<std::size_t>(procs));
   // Every member's count follows from the layout: no message needed to learn it.
   for (int p = 0; p < procs; ++p) {
-    counts[p] = layout.local_count(p) * other_extent;
-    displs[p] = p == 0 ? 0 : displs[p - 1] + counts[p - 1];
+    buf.counts[p] = layout.local_count(p) * other_extent;
+    buf.displs[p] = p == 0 ? 0 : buf.displs[p - 1] + buf.counts[p - 1];
   }
-  packed.resize(static_cast<std::size_t>(a.local_rows()) * a.local_cols());
+  buf.packed.resize(static_cast<std::size_t>(a.local_rows()) * a.local_cols());
   for (int j = 0; j < a.local_cols(); ++j)
     std::copy_n(a.data() + static_cast<std::size_t>(j) * a.lld(), a.local_rows(),
-                packed.data() + static_cast<std::size_t>(j) * a.local_rows());
-  all.resize(static_cast<std::size_t>(displs.back() + counts.back()));
-  parallel::check_mpi(MPI_Allgatherv(packed.data(), static_cast<int>(packed.size()), MPI_DOUBLE, all.data(),
-                                     counts.data(), displs.data(), MPI_DOUBLE, comm.get()),
+                buf.packed.data() + static_cast<std::size_t>(j) * a.local_rows());
+  buf.gathered.resize(static_cast<std::size_t>(buf.displs.back() + buf.counts.back()));
+  parallel::check_mpi(MPI_Allgatherv(buf.packed.data(), static_cast<int>(buf.packed.size()), MPI_DOUBLE,
+                                     buf.gathered.data(), buf.counts.data(), buf.displs.data(), MPI_DOUBLE,
+                                     comm.get()),
                       "MPI_Allgatherv");
 }
 
 void require_aligned(const DistMatrix& y, const DistMatrix& thin, bool rows) {
-  const bool ok = thin.grid() == y.grid() &&
-                  (rows ? thin.rows() == y.rows() && thin.row_block() == y.row_block()
-                        : thin.cols() == y.cols() && thin.col_block() == y.col_block());
+  const bool ok =
+      thin.grid() == y.grid() && (rows ? thin.rows() == y.rows() && thin.row_block() == y.row_block()
+                                       : thin.cols() == y.cols() && thin.col_block() == y.col_block());
   if (!ok) throw Error("panel product: the thin matrix does not line up with Y (same grid and block needed)");
 }
 } // namespace
 
-void set_product_path(ProductPath path) { g_path = path; }
-ProductPath product_path() { return g_path; }
+void gather_rows_into(const DistMatrix& z, std::vector<double>& out, GatherBuffers& buf) {
+  const auto& g = *z.grid();
+  const int nloc = z.local_rows();
+  out.assign(static_cast<std::size_t>(std::max(1, nloc)) * z.cols(), 0.0);
+  if (!g.active()) return;
+  allgather_pieces(g.row_comm(), z, buf, z.col_layout(), nloc);
+  for (int q = 0; q < g.cols(); ++q)
+    for (int lj = 0; lj < z.col_layout().local_count(q); ++lj)
+      std::copy_n(buf.gathered.data() + buf.displs[q] + static_cast<std::size_t>(lj) * nloc, nloc,
+                  out.data() + static_cast<std::size_t>(z.col_layout().to_global({lj}, q).value) * nloc);
+}
+
+void gather_cols_into(const DistMatrix& w, std::vector<double>& out, GatherBuffers& buf) {
+  const auto& g = *w.grid();
+  const int mloc = w.local_cols(), r = w.rows();
+  out.assign(static_cast<std::size_t>(r) * std::max(1, mloc), 0.0);
+  if (!g.active()) return;
+  allgather_pieces(g.col_comm(), w, buf, w.row_layout(), mloc);
+  for (int p = 0; p < g.rows(); ++p) {
+    const int lr = w.row_layout().local_count(p);
+    for (int j = 0; j < mloc; ++j)
+      for (int li = 0; li < lr; ++li)
+        out[static_cast<std::size_t>(j) * r + w.row_layout().to_global({li}, p).value] =
+            buf.gathered[buf.displs[p] + static_cast<std::size_t>(j) * lr + li];
+  }
+}
+
+void set_product_path(ProductPath path) {
+  g_path = path;
+}
+ProductPath product_path() {
+  return g_path;
+}
 
 void PanelProducts::zt_y(const DistMatrix& y, const DistMatrix& z, DistMatrix& out) {
   require_aligned(y, z, true);
   const auto& g = *y.grid();
   if (!g.active()) return;
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = z.cols();
-  // Z's rows for my local rows of Y, all r columns: Z's column pieces gathered along the process row.
-  allgather_into(g.row_comm(), z, packed_, gathered_, counts_, displs_, z.col_layout(), nloc);
-  panel_.resize(static_cast<std::size_t>(std::max(1, nloc)) * r);
-  for (int q = 0; q < g.cols(); ++q)
-    for (int lj = 0; lj < z.col_layout().local_count(q); ++lj)
-      std::copy_n(gathered_.data() + displs_[q] + static_cast<std::size_t>(lj) * nloc, nloc,
-                  panel_.data() + static_cast<std::size_t>(z.col_layout().to_global({lj}, q).value) * nloc);
+  gather_rows_into(z, panel_, buffers_); // Z's rows for my local rows of Y, all r columns
   // partial (r × mloc) = panelᵀ · Y_loc, then summed over the process rows.
   partial_.assign(static_cast<std::size_t>(r) * std::max(1, mloc), 0.0);
   if (nloc > 0 && mloc > 0 && r > 0) {
@@ -68,9 +93,9 @@ void PanelProducts::zt_y(const DistMatrix& y, const DistMatrix& z, DistMatrix& o
     dgemm_(&t, &n, &r, &mloc, &nloc, &one, panel_.data(), &lda, y.data(), &ldy, &zero, partial_.data(), &ldc);
   }
   if (g.rows() > 1)
-    parallel::check_mpi(MPI_Allreduce(MPI_IN_PLACE, partial_.data(), r * mloc, MPI_DOUBLE, MPI_SUM,
-                                      g.col_comm().get()),
-                        "MPI_Allreduce");
+    parallel::check_mpi(
+        MPI_Allreduce(MPI_IN_PLACE, partial_.data(), r * mloc, MPI_DOUBLE, MPI_SUM, g.col_comm().get()),
+        "MPI_Allreduce");
   // out's local columns are Y's; keep the rows of r this process row owns.
   for (int lj = 0; lj < out.local_cols(); ++lj)
     for (int li = 0; li < out.local_rows(); ++li)
@@ -82,16 +107,7 @@ void PanelProducts::y_bt(const DistMatrix& y, const DistMatrix& b, DistMatrix& o
   const auto& g = *y.grid();
   if (!g.active()) return;
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = b.rows();
-  // B's columns for my local columns of Y, all r rows: B's row pieces gathered along the process column.
-  allgather_into(g.col_comm(), b, packed_, gathered_, counts_, displs_, b.row_layout(), mloc);
-  panel_.resize(static_cast<std::size_t>(r) * std::max(1, mloc));
-  for (int p = 0; p < g.rows(); ++p) {
-    const int lr = b.row_layout().local_count(p);
-    for (int j = 0; j < mloc; ++j)
-      for (int li = 0; li < lr; ++li)
-        panel_[static_cast<std::size_t>(j) * r + b.row_layout().to_global({li}, p).value] =
-            gathered_[displs_[p] + static_cast<std::size_t>(j) * lr + li];
-  }
+  gather_cols_into(b, panel_, buffers_); // B's columns for my local columns of Y, all r rows
   // partial (nloc × r) = Y_loc · panelᵀ, then summed over the process columns.
   partial_.assign(static_cast<std::size_t>(std::max(1, nloc)) * r, 0.0);
   if (nloc > 0 && mloc > 0 && r > 0) {
@@ -101,9 +117,9 @@ void PanelProducts::y_bt(const DistMatrix& y, const DistMatrix& b, DistMatrix& o
     dgemm_(&n, &t, &nloc, &r, &mloc, &one, y.data(), &ldy, panel_.data(), &ldb, &zero, partial_.data(), &ldc);
   }
   if (g.cols() > 1)
-    parallel::check_mpi(MPI_Allreduce(MPI_IN_PLACE, partial_.data(), nloc * r, MPI_DOUBLE, MPI_SUM,
-                                      g.row_comm().get()),
-                        "MPI_Allreduce");
+    parallel::check_mpi(
+        MPI_Allreduce(MPI_IN_PLACE, partial_.data(), nloc * r, MPI_DOUBLE, MPI_SUM, g.row_comm().get()),
+        "MPI_Allreduce");
   for (int lj = 0; lj < out.local_cols(); ++lj)
     std::copy_n(partial_.data() + static_cast<std::size_t>(out.global_col({lj}).value) * nloc, nloc,
                 out.data() + static_cast<std::size_t>(lj) * out.lld());

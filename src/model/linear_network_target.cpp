@@ -26,8 +26,8 @@ void input_gram_of(const Target& target, const DistMatrix& z, DistMatrix& sz, Di
 
 LinearNetworkTarget::LinearNetworkTarget(DistMatrix x, DistMatrix o, bool isotropic,
                                          std::vector<double> known_spectrum)
-    : x_(std::move(x)), o_(std::move(o)), m_(inputs_times_outputs(x_, o_), isotropic ? std::move(known_spectrum)
-                                                                                    : std::vector<double>{}),
+    : x_(std::move(x)), o_(std::move(o)),
+      m_(inputs_times_outputs(x_, o_), isotropic ? std::move(known_spectrum) : std::vector<double>{}),
       isotropic_(isotropic) {
   const double f = parallel::frobenius_norm(o_);
   o_norm2_ = f * f;

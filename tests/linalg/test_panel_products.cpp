@@ -34,7 +34,8 @@ TEST_CASE("panel products equal PDGEMM's on every grid, ragged blocks and r belo
           panels.zt_y(y, z, zty);
           panels.y_bt(y, b, ybt);
         }
-        const auto a1 = zty.allgather(), a2 = zty_ref.allgather(), b1 = ybt.allgather(), b2 = ybt_ref.allgather();
+        const auto a1 = zty.allgather(), a2 = zty_ref.allgather(), b1 = ybt.allgather(),
+                   b2 = ybt_ref.allgather();
         if (!g->active()) continue;
         INFO("grid " << p << "x" << q << " block " << block << " r " << r);
         CHECK(testing::rel_diff(a1, a2) < 1e-13);

@@ -23,7 +23,9 @@ ProblemSpec spec_of(Source source) {
   s.seed = 9;
   return s;
 }
-Dense dense(const parallel::DistMatrix& a) { return Dense(a.rows(), a.cols(), a.allgather()); }
+Dense dense(const parallel::DistMatrix& a) {
+  return Dense(a.rows(), a.cols(), a.allgather());
+}
 
 std::vector<double> run_losses(Problem& p, AlgorithmKind kind, int steps) {
   AlgorithmSpec alg{kind, 0.1, 0.0, false};
@@ -44,7 +46,8 @@ std::vector<double> run_losses(Problem& p, AlgorithmKind kind, int steps) {
 }
 } // namespace
 
-TEST_CASE("a linear network with isotropic inputs has exactly the matrix-factorisation dynamics (Section 5)") {
+TEST_CASE(
+    "a linear network with isotropic inputs has exactly the matrix-factorisation dynamics (Section 5)") {
   for (auto [p, q] : fasim::testing::grid_shapes()) {
     auto grid = parallel::ProcessGrid::create(parallel::Communicator::world(), p, q);
     InitSpec init;
@@ -57,8 +60,10 @@ TEST_CASE("a linear network with isotropic inputs has exactly the matrix-factori
       const auto a = run_losses(mf, kind, 20), b = run_losses(ln, kind, 20);
       if (!grid->active()) continue;
       CHECK(ln.target->isotropic());
-      // Every metric of 20 steps; absolute on the scale of ‖Y‖ = O(1) for those that vanish (FA*'s stationarity).
-      for (std::size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) <= 1e-10 * std::max(1.0, std::abs(a[i])));
+      // Every metric of 20 steps; absolute on the scale of ‖Y‖ = O(1) for those that vanish (FA*'s
+      // stationarity).
+      for (std::size_t i = 0; i < a.size(); ++i)
+        CHECK(std::abs(a[i] - b[i]) <= 1e-10 * std::max(1.0, std::abs(a[i])));
     }
   }
 }
@@ -79,7 +84,8 @@ TEST_CASE("a linear network with non-isotropic inputs follows dZ = Xᵀ(O − XZ
     const Dense x = dense(*ln.target->network_inputs()), c = dense(ln.c);
     Dense z = dense(ln.z0), w = dense(ln.w0);
     const Dense m = dense(*ln.target->dense());
-    const Dense o = fasim::testing::matmul(x, fasim::testing::matmul(fasim::testing::transpose(x), x)); // unused
+    const Dense o =
+        fasim::testing::matmul(x, fasim::testing::matmul(fasim::testing::transpose(x), x)); // unused
     (void)o;
     AlgorithmSpec alg{AlgorithmKind::FA, 0.05, 0.0, false};
     VectorField field(ln, alg);

@@ -11,6 +11,19 @@
 
 namespace fasim::linalg {
 
+/// Reusable buffers of the row/column gathers.
+struct GatherBuffers {
+  std::vector<double> packed, gathered;
+  std::vector<int> counts, displs;
+};
+
+/// Z (n×r) → `out` = the local_rows × r block of Z's rows that meet this rank's rows of any matrix with Z's
+/// row layout (column-major, ld local_rows): Z's column pieces allgathered along the process row. Collective.
+void gather_rows_into(const parallel::DistMatrix& z, std::vector<double>& out, GatherBuffers& buffers);
+/// W (r×m) → `out` = the r × local_cols block of W's columns (column-major, ld r): allgathered along the
+/// process column. Collective.
+void gather_cols_into(const parallel::DistMatrix& w, std::vector<double>& out, GatherBuffers& buffers);
+
 class PanelProducts {
 public:
   /// out (r×m) = Zᵀ·Y. Y, Z, out on one grid with one block size. Collective over the grid.
@@ -19,8 +32,8 @@ public:
   void y_bt(const parallel::DistMatrix& y, const parallel::DistMatrix& b, parallel::DistMatrix& out);
 
 private:
-  std::vector<double> packed_, gathered_, panel_, partial_;
-  std::vector<int> counts_, displs_;
+  GatherBuffers buffers_;
+  std::vector<double> panel_, partial_;
 };
 
 } // namespace fasim::linalg
