@@ -18,11 +18,6 @@ using parallel::Op;
 // global row i depend only on i, the block size and the process count: for i < min(n, m), row i of an n×r and
 // of an m×r matrix sit on the same process at the same local row.
 
-namespace {
-void require(bool ok, const char* what) {
-  if (!ok) throw Error(what);
-}
-} // namespace
 
 void transpose_leading(const DistMatrix& src, DistMatrix& dst, int k, bool rows_limited,
                        const double* scale) {

@@ -14,9 +14,6 @@ using parallel::DistMatrix;
 using parallel::Op;
 
 namespace {
-void require(bool ok, const char* what) {
-  if (!ok) throw Error(what);
-}
 
 // A = Q·S with orthonormal Q, so ‖A·Bᵀ‖ = ‖S_A·S_Bᵀ‖: S is R of a thin QR when A is tall (Householder,
 // backward stable), or A itself, replicated, when it is short (Q = I): then it is no larger than the R would

@@ -16,9 +16,6 @@ char op_char(Op op) { return op == Op::None ? 'N' : 'T'; }
 void check(const char* routine, int info) {
   if (info != 0) throw ScalapackError(routine, info);
 }
-void require(bool ok, const std::string& what) {
-  if (!ok) throw Error(what);
-}
 // Some ScaLAPACK drivers (pdorgqr in 2.2.1) leave the PBLAS broadcast topology changed on return. The topology
 // is process-global state, so ranks that ran the driver and ranks that did not would later disagree on message
 // patterns and hang in the next PBLAS call they share. This guard restores every topology on scope exit.

@@ -52,4 +52,9 @@ private:
   int exit_code_;
 };
 
+/// Throws Error(what) unless `ok`: the internal-consistency check every layer uses (shapes, layouts).
+inline void require(bool ok, const std::string& what) {
+  if (!ok) throw Error(what);
+}
+
 } // namespace fasim
