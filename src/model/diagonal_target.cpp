@@ -14,73 +14,9 @@ using parallel::Op;
 
 // Y = diag(σ) couples only the indices i < k: (ZᵀY)[:, j] = σ_j·Z[j, :]ᵀ and (Y·Bᵀ)[i, :] = σ_i·B[:, i]ᵀ. So
 // each product is a transpose of the leading k rows (columns) with a scaling, one all-to-all of O(k·r)
-// numbers in all. The exact-loss route also uses that, in a block-cyclic layout, the owner and local index of
-// global row i depend only on i, the block size and the process count: for i < min(n, m), row i of an n×r and
-// of an m×r matrix sit on the same process at the same local row.
-
-
-void transpose_leading(const DistMatrix& src, DistMatrix& dst, int k, bool rows_limited,
-                       const double* scale) {
-  // Only the limited dimension may differ between src and dstᵀ (ZᵀY: Z is n×r, out r×m), and k fits both.
-  require(rows_limited ? src.cols() == dst.rows() && k <= std::min(src.rows(), dst.cols())
-                       : src.rows() == dst.cols() && k <= std::min(src.cols(), dst.rows()),
-          "transpose_leading: shapes do not conform");
-  const auto& g = *src.grid();
-  if (!g.active()) return;
-  const int procs = g.rows() * g.cols();
-  const auto in_scope = [&](int i, int j) { return (rows_limited ? i : j) < k; }; // (i, j) indexes src
-  // Sender and receiver agree on the order without exchanging indices: the sender walks its piece by column
-  // then row (dst row, then dst column, both ascending), the receiver walks dst by row then column.
-  std::vector<int> scount(procs, 0), rcount(procs, 0), sdispl(procs, 0), rdispl(procs, 0);
-  // Global indices and owners per local row and column, computed once: the loops below touch every element
-  // several times, and per-element index divisions made this the step's hot spot at n = 10⁶.
-  const auto globals = [](int count, auto&& f) {
-    std::vector<int> v(static_cast<std::size_t>(count));
-    for (int l = 0; l < count; ++l) v[l] = f(l);
-    return v;
-  };
-  const auto si = globals(src.local_rows(), [&](int l) { return src.global_row({l}).value; });
-  const auto sj = globals(src.local_cols(), [&](int l) { return src.global_col({l}).value; });
-  const auto dc = globals(dst.local_rows(), [&](int l) { return dst.global_row({l}).value; });
-  const auto dd = globals(dst.local_cols(), [&](int l) { return dst.global_col({l}).value; });
-  // src (i, j) goes to dst (j, i): owner process row of dst row j, process column of dst column i.
-  const auto to_prow = globals(src.local_cols(), [&](int l) { return dst.row_layout().owner({sj[l]}); });
-  const auto to_pcol = globals(src.local_rows(), [&](int l) { return dst.col_layout().owner({si[l]}); });
-  // dst (c, d) comes from src (d, c): owner process row of src row d, process column of src column c.
-  const auto from_prow = globals(dst.local_cols(), [&](int l) { return src.row_layout().owner({dd[l]}); });
-  const auto from_pcol = globals(dst.local_rows(), [&](int l) { return src.col_layout().owner({dc[l]}); });
-  const int q = g.cols();
-  for (int lj = 0; lj < src.local_cols(); ++lj)
-    for (int li = 0; li < src.local_rows(); ++li)
-      if (in_scope(si[li], sj[lj])) ++scount[to_prow[lj] * q + to_pcol[li]];
-  for (int li = 0; li < dst.local_rows(); ++li)
-    for (int lj = 0; lj < dst.local_cols(); ++lj)
-      if (in_scope(dd[lj], dc[li])) ++rcount[from_prow[lj] * q + from_pcol[li]];
-  for (int p = 1; p < procs; ++p) {
-    sdispl[p] = sdispl[p - 1] + scount[p - 1];
-    rdispl[p] = rdispl[p - 1] + rcount[p - 1];
-  }
-  std::vector<double> sbuf(static_cast<std::size_t>(sdispl.back() + scount.back()));
-  std::vector<double> rbuf(static_cast<std::size_t>(rdispl.back() + rcount.back()));
-  std::vector<int> cursor = sdispl;
-  for (int lj = 0; lj < src.local_cols(); ++lj)
-    for (int li = 0; li < src.local_rows(); ++li)
-      if (in_scope(si[li], sj[lj])) sbuf[cursor[to_prow[lj] * q + to_pcol[li]]++] = src.local({li}, {lj});
-  parallel::check_mpi(MPI_Alltoallv(sbuf.data(), scount.data(), sdispl.data(), MPI_DOUBLE, rbuf.data(),
-                                    rcount.data(), rdispl.data(), MPI_DOUBLE, g.grid_comm().get()),
-                      "MPI_Alltoallv");
-  cursor = rdispl;
-  for (int li = 0; li < dst.local_rows(); ++li)
-    for (int lj = 0; lj < dst.local_cols(); ++lj) {
-      const int c = dc[li], d = dd[lj];
-      if (!in_scope(d, c)) {
-        dst.local({li}, {lj}) = 0.0;
-        continue;
-      }
-      const double w = scale ? scale[rows_limited ? d : c] : 1.0;
-      dst.local({li}, {lj}) = w * rbuf[cursor[from_prow[lj] * q + from_pcol[li]]++];
-    }
-}
+// numbers in all (transpose_leading.cpp). The exact-loss route also uses that, in a block-cyclic layout, the
+// owner and local index of global row i depend only on i, the block size and the process count: for
+// i < min(n, m), row i of an n×r and of an m×r matrix sit on the same process at the same local row.
 
 DiagonalTarget::DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma)
     : grid_(std::move(grid)), n_(n), m_(m), sigma_(std::move(sigma)) {
@@ -100,12 +36,13 @@ std::vector<double> DiagonalTarget::singular_values() const {
 
 void DiagonalTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
   require(z.rows() == n_ && out.rows() == z.cols() && out.cols() == m_, "DiagonalTarget::zt_y: shapes");
-  transpose_leading(z, out, static_cast<int>(sigma_.size()), /*rows_limited=*/true, sigma_.data());
+  transpose_leading(z, out, static_cast<int>(sigma_.size()), /*rows_limited=*/true, sigma_.data(), &zt_y_ws_);
 }
 
 void DiagonalTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
   require(b.cols() == m_ && out.rows() == n_ && out.cols() == b.rows(), "DiagonalTarget::y_bt: shapes");
-  transpose_leading(b, out, static_cast<int>(sigma_.size()), /*rows_limited=*/false, sigma_.data());
+  transpose_leading(b, out, static_cast<int>(sigma_.size()), /*rows_limited=*/false, sigma_.data(),
+                    &y_bt_ws_);
 }
 
 double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {

@@ -1,5 +1,7 @@
 #include "fasim/model/dynamics.hpp"
 
+#include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/product_path.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 
@@ -26,6 +28,8 @@ VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec) : pr
     const double c_norm = parallel::frobenius_norm(problem.c);
     scale_free_factor_ = 1.0 / (std::sqrt(problem.target->norm2()) * c_norm);
   }
+  thin_ = linalg::product_path() == linalg::ProductPath::Panel && problem.target->isotropic();
+  if (thin_ && spec.kind != AlgorithmKind::GD) c_panel_ = linalg::col_panel(problem.c, c_cols_, gather_);
 }
 
 namespace {
@@ -47,19 +51,61 @@ void VectorField::refresh(State& s) {
   parallel::potrs(factor_, s.w);
 }
 
+double VectorField::evaluate_thin(State& s, State& d) {
+  const int r = problem_.r;
+  const linalg::PanelView z_rows = linalg::row_panel(s.z, z_rows_, gather_);
+  linalg::tall_gram(s.z, z_rows, gram_small_, thin_ws_); // ZᵀZ, replicated
+  const double z_norm2 = linalg::trace(gram_small_);
+  if (!std::isfinite(z_norm2)) return z_norm2;
+  linalg::PanelView w_cols;
+  switch (spec_.kind) {
+  case AlgorithmKind::GD:
+    w_cols = linalg::col_panel(s.w, w_cols_, gather_);
+    problem_.target->y_bt(s.w, d.z);                                          // YWᵀ
+    linalg::wide_outer(s.w, w_cols, r, small_small_, thin_ws_);               // WWᵀ
+    linalg::tall_times_small(z_rows, small_small_, -1.0, 1.0, d.z, thin_ws_); // − Z(WWᵀ)
+    problem_.target->zt_y(s.z, d.w);                                          // ZᵀY
+    linalg::small_times_wide(gram_small_, w_cols, -1.0, 1.0, d.w, thin_ws_);  // − (ZᵀZ)W
+    break;
+  case AlgorithmKind::FA:
+    w_cols = linalg::col_panel(s.w, w_cols_, gather_);
+    d.z.copy_from(problem_.y_ct);
+    linalg::wide_outer(s.w, c_panel_, r, small_small_, thin_ws_); // WCᵀ
+    linalg::tall_times_small(z_rows, small_small_, -1.0, 1.0, d.z, thin_ws_);
+    problem_.target->zt_y(s.z, d.w);
+    linalg::small_times_wide(gram_small_, w_cols, -w_ratio_, w_ratio_, d.w, thin_ws_);
+    break;
+  case AlgorithmKind::FAStar:
+    linalg::distribute(gram_small_, factor_);
+    parallel::potrf(factor_);
+    problem_.target->zt_y(s.z, s.w);
+    parallel::potrs(factor_, s.w); // W = (ZᵀZ)⁻¹ZᵀY
+    d.z.copy_from(problem_.y_ct);
+    linalg::wide_outer(s.w, c_panel_, r, small_small_, thin_ws_);
+    linalg::tall_times_small(z_rows, small_small_, -1.0, 1.0, d.z, thin_ws_);
+    if (spec_.scale_free) parallel::geadd(Op::None, 0.0, d.z, std::sqrt(z_norm2) * scale_free_factor_, d.z);
+    d.w.set_zero();
+    break;
+  }
+  return z_norm2;
+}
+
 double VectorField::evaluate(State& s, State& d) {
+  if (thin_) return evaluate_thin(s, d);
   input_gram_of(*problem_.target, s.z, sz_, gram_); // ZᵀZ (ZᵀS Z for a linear network)
   // Where Ŷ = ZW enters, a linear network's dynamics see S·Z (S = XᵀX); S = I otherwise.
   const DistMatrix& zs = problem_.target->isotropic() ? s.z : sz_;
-  const double z_norm2 = s.z.grid()->active() ? s.z.grid()->grid_comm().allreduce_sum(local_trace(gram_)) : 0.0;
-  if (!std::isfinite(z_norm2)) return z_norm2; // caller stops this trajectory; skip the solves that would throw
+  const double z_norm2 =
+      s.z.grid()->active() ? s.z.grid()->grid_comm().allreduce_sum(local_trace(gram_)) : 0.0;
+  if (!std::isfinite(z_norm2))
+    return z_norm2; // caller stops this trajectory; skip the solves that would throw
   switch (spec_.kind) {
   case AlgorithmKind::GD:
-    problem_.target->y_bt(s.w, d.z);                                    // YWᵀ
-    parallel::gemm(Op::None, Op::Trans, 1.0, s.w, s.w, 0.0, small_);    // WWᵀ
-    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);    // − Z(WWᵀ)
-    problem_.target->zt_y(s.z, d.w);                                    // ZᵀY
-    parallel::gemm(Op::None, Op::None, -1.0, gram_, s.w, 1.0, d.w);     // − (ZᵀZ)W
+    problem_.target->y_bt(s.w, d.z);                                 // YWᵀ
+    parallel::gemm(Op::None, Op::Trans, 1.0, s.w, s.w, 0.0, small_); // WWᵀ
+    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);  // − Z(WWᵀ)
+    problem_.target->zt_y(s.z, d.w);                                 // ZᵀY
+    parallel::gemm(Op::None, Op::None, -1.0, gram_, s.w, 1.0, d.w);  // − (ZᵀZ)W
     break;
   case AlgorithmKind::FA:
     d.z.copy_from(problem_.y_ct);

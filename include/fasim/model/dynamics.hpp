@@ -1,6 +1,9 @@
 #pragma once
 // The three learning dynamics as vector fields F(Z, W) -> (dZ/dt, dW/dt), and the integrators that advance
-// them. Time is measured in units of the Z learning rate: one Euler step of size h = lr is the paper's update.
+// them. Time is measured in units of the Z learning rate: one Euler step of size h = lr is the paper's
+// update.
+#include "fasim/linalg/panel_products.hpp"
+#include "fasim/linalg/thin_products.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/specs.hpp"
 
@@ -22,6 +25,9 @@ struct State {
 class VectorField {
 public:
   VectorField(const Problem& problem, const AlgorithmSpec& spec);
+  VectorField(const VectorField&) = delete; // c_panel_ may point into c_cols_
+  VectorField& operator=(const VectorField&) = delete;
+  VectorField(VectorField&&) = default; // a moved vector keeps its buffer
   /// Evaluates the field at `s` into `d`. For FA*, s.w is first set to W(s.z). Returns tr(ZᵀZ) = ‖Z‖²_F, a
   /// by-product used as a cheap health check (non-finite or exploding).
   double evaluate(State& s, State& d);
@@ -32,8 +38,18 @@ public:
   void evaluate_naive(State& s, State& d, parallel::DistMatrix& residual);
 
 private:
+  /// The r-sized products on replicated r×r matrices (linalg/thin_products.hpp); the PDGEMM reference below
+  /// serves system.products = pdgemm and the linear network's S·Z.
+  double evaluate_thin(State& s, State& d);
+
   const Problem& problem_;
   AlgorithmSpec spec_;
+  bool thin_ = false;
+  std::vector<double> z_rows_, w_cols_, c_cols_; ///< gathered panels (C's is constant)
+  linalg::PanelView c_panel_;
+  linalg::GatherBuffers gather_;
+  linalg::ThinWorkspace thin_ws_;
+  linalg::SmallMatrix gram_small_, small_small_;
   double w_ratio_ = 1.0;
   double scale_free_factor_ = 0.0;
   parallel::DistMatrix gram_, factor_, small_, zt_y_, sz_;

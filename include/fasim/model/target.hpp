@@ -35,7 +35,9 @@ public:
   /// S = XᵀX. For every plain target S = I (isotropic) and no product is made.
   virtual bool isotropic() const { return true; }
   /// out (n×r) = S·Z. Only called when !isotropic().
-  virtual void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out) const { out.copy_from(z); }
+  virtual void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out) const {
+    out.copy_from(z);
+  }
   /// The network's inputs X (N×n), for saving, else nullptr.
   virtual const parallel::DistMatrix* network_inputs() const { return nullptr; }
 };
@@ -94,6 +96,15 @@ private:
   double norm2_ = 0.0;
 };
 
+/// Exchange plan and buffers of transpose_leading, kept between calls with the same shapes: a step makes the
+/// same calls every time, and without it each call allocated and zeroed two buffers of its operand's size.
+struct TransposeWorkspace {
+  std::vector<long> key;
+  std::vector<int> scount, rcount, sdispl, rdispl, cursor, si, sj, dc, dd, to_prow, to_pcol, from_prow,
+      from_pcol;
+  std::vector<double> sbuf, rbuf;
+};
+
 /// Y = diag(σ) (n×m, σ_i at (i, i) for i < k): the problem expressed in Y's singular bases. O((n+m)·r) per
 /// product; nothing of size n×m or k×k is ever formed.
 class DiagonalTarget final : public Target {
@@ -118,14 +129,16 @@ private:
   int n_ = 0, m_ = 0;
   std::vector<double> sigma_, spectrum_;
   double norm2_ = 0.0;
+  mutable TransposeWorkspace zt_y_ws_, y_bt_ws_; ///< one per product: each keeps its own plan
 };
 
 /// dst(c, d) = w·src(d, c) for the elements of src whose row (rows_limited) or column index t is < k, where
-/// w = scale[t] (1 when scale is null); every other element of dst is 0. One MPI_Alltoallv of the O(k·r/P) elements
-/// each rank holds: PBLAS's pdtran walks a 1×10⁶ operand block by block and was measured seconds per call.
-/// src and dst on one grid; their limited dimensions may differ (both >= k). Collective; no-op when inactive.
+/// w = scale[t] (1 when scale is null); every other element of dst is 0. One MPI_Alltoallv of the O(k·r/P)
+/// elements each rank holds: PBLAS's pdtran walks a 1×10⁶ operand block by block and was measured seconds per
+/// call. src and dst on one grid; their limited dimensions may differ (both >= k). Collective; no-op when
+/// inactive.
 void transpose_leading(const parallel::DistMatrix& src, parallel::DistMatrix& dst, int k, bool rows_limited,
-                       const double* scale = nullptr);
+                       const double* scale = nullptr, TransposeWorkspace* ws = nullptr);
 
 /// ‖A·Bᵀ‖²_F where A = [A₀, −Z] (n×(k+r)) and B = [B₀, Wᵀ] (m×(k+r)): the caller fills the first k columns
 /// (Y = A₀·B₀ᵀ) and this fills the rest, so the result is ‖Y − ZW‖²_F. Each tall side is replaced by the R of

@@ -1,0 +1,49 @@
+#pragma once
+// The r-sized products of the dynamics (ZᵀZ, W·Cᵀ, W·Wᵀ, Z·M, M·W) written on the block-cyclic layout of the
+// thin operands, with the r×r results replicated on every rank. PDGEMM on these shapes spends most of its
+// time in buffer set-up and broadcasts of the r-wide panels; here each product is one local GEMM on the rows
+// of Z (columns of W) this rank already has or has gathered, plus at most one allreduce of r·r numbers. At
+// small n (Fig 3b's n = m = 100, r = 99) and for the diagonal and factored targets, whose passes over Y cost
+// no more than these products, they are the step.
+#include "fasim/linalg/panel_products.hpp"
+#include "fasim/linalg/small_matrix.hpp"
+#include "fasim/parallel/dist_matrix.hpp"
+
+#include <vector>
+
+namespace fasim::linalg {
+
+/// Scratch kept between calls so that no product allocates after its first use.
+struct ThinWorkspace {
+  std::vector<double> part, packed;
+};
+
+/// A column-major local block: all r columns of my rows of Z (local_rows × r), or all r rows of my columns of
+/// W (r × local_cols).
+struct PanelView {
+  const double* data = nullptr;
+  int ld = 1;
+};
+/// My rows of Z (n×r) with all r columns: Z's own local piece when the grid has one process column (no copy),
+/// else gathered along the process row into `storage`. Collective over the process row.
+PanelView row_panel(const parallel::DistMatrix& z, std::vector<double>& storage, GatherBuffers& buffers);
+/// My columns of W (r×m) with all r rows: W's own local piece on a grid with one process row, else gathered
+/// along the process column into `storage`. Collective over the process column.
+PanelView col_panel(const parallel::DistMatrix& w, std::vector<double>& storage, GatherBuffers& buffers);
+
+/// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = row_panel(z). Collective.
+void tall_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);
+/// out (n×r₂) = α·Z·M + β·out for Z (n×r₁) given by `z_rows` = row_panel(Z) and a replicated M (r₁×r₂). out
+/// shares Z's row layout. Local: no communication.
+void tall_times_small(PanelView z_rows, const SmallMatrix& m, double alpha, double beta,
+                      parallel::DistMatrix& out, ThinWorkspace& ws);
+/// out (r₁×r₂, replicated) = A·Bᵀ for A (r₁×m) and B (r₂×m) on one layout of columns; `b_cols` =
+/// col_panel(B). Collective.
+void wide_outer(const parallel::DistMatrix& a, PanelView b_cols, int b_rows, SmallMatrix& out,
+                ThinWorkspace& ws);
+/// out (r₁×m) = α·M·W + β·out for a replicated M (r₁×r₂) and W (r₂×m) given by `w_cols` = col_panel(W). out
+/// shares W's column layout. Local: no communication.
+void small_times_wide(const SmallMatrix& m, PanelView w_cols, double alpha, double beta,
+                      parallel::DistMatrix& out, ThinWorkspace& ws);
+
+} // namespace fasim::linalg
