@@ -1,4 +1,5 @@
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/tall_qr.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
@@ -15,11 +16,11 @@ using parallel::Op;
 
 namespace {
 
-// A = Q·S with orthonormal Q, so ‖A·Bᵀ‖ = ‖S_A·S_Bᵀ‖: S is R of a thin QR when A is tall (Householder,
+// A = Q·S with orthonormal Q, so ‖A·Bᵀ‖ = ‖S_A·S_Bᵀ‖: S is R of a thin QR when A is tall (TSQR, Householder,
 // backward stable), or A itself, replicated, when it is short (Q = I): then it is no larger than the R would
 // be.
-SmallMatrix reduce_side(DistMatrix& a) {
-  if (a.rows() >= a.cols()) return SmallMatrix(a.cols(), a.cols(), parallel::qr_thin(a));
+SmallMatrix reduce_side(const DistMatrix& a) {
+  if (a.rows() >= a.cols()) return linalg::tall_r_factor(a);
   return linalg::replicate(a);
 }
 
