@@ -1,6 +1,7 @@
 #include "fasim/linalg/panel_products.hpp"
 
 #include "fasim/linalg/product_path.hpp"
+#include "fasim/linalg/thin_products.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 #include "lapack_api.hpp"
@@ -83,19 +84,31 @@ void PanelProducts::zt_y(const DistMatrix& y, const DistMatrix& z, DistMatrix& o
   const auto& g = *y.grid();
   if (!g.active()) return;
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = z.cols();
-  gather_rows_into(z, panel_, buffers_); // Z's rows for my local rows of Y, all r columns
-  // partial (r × mloc) = panelᵀ · Y_loc, then summed over the process rows.
-  partial_.assign(static_cast<std::size_t>(r) * std::max(1, mloc), 0.0);
-  if (nloc > 0 && mloc > 0 && r > 0) {
-    const char t = 'T', n = 'N';
-    const double one = 1.0, zero = 0.0;
-    const int lda = nloc, ldy = y.lld(), ldc = r;
-    dgemm_(&t, &n, &r, &mloc, &nloc, &one, panel_.data(), &lda, y.data(), &ldy, &zero, partial_.data(), &ldc);
+  const PanelView rows = row_panel(z, panel_, buffers_); // Z's rows for my local rows of Y, all r columns
+  // (r × mloc) = panelᵀ · Y_loc, then summed over the process rows. On one process row no sum is needed and
+  // the product goes straight into out, whose local block is then all r rows of my columns.
+  const bool direct = g.rows() == 1;
+  double* dst = out.data();
+  int ldc = out.lld();
+  if (!direct) {
+    partial_.resize(static_cast<std::size_t>(r) * std::max(1, mloc));
+    dst = partial_.data();
+    ldc = r;
   }
-  if (g.rows() > 1)
-    parallel::check_mpi(
-        MPI_Allreduce(MPI_IN_PLACE, partial_.data(), r * mloc, MPI_DOUBLE, MPI_SUM, g.col_comm().get()),
-        "MPI_Allreduce");
+  if (mloc > 0 && r > 0) {
+    if (nloc > 0) {
+      const char t = 'T', n = 'N';
+      const double one = 1.0, zero = 0.0;
+      const int ldy = y.lld();
+      dgemm_(&t, &n, &r, &mloc, &nloc, &one, rows.data, &rows.ld, y.data(), &ldy, &zero, dst, &ldc);
+    } else {
+      for (int j = 0; j < mloc; ++j) std::fill_n(dst + static_cast<std::size_t>(j) * ldc, r, 0.0);
+    }
+  }
+  if (direct) return;
+  parallel::check_mpi(
+      MPI_Allreduce(MPI_IN_PLACE, partial_.data(), r * mloc, MPI_DOUBLE, MPI_SUM, g.col_comm().get()),
+      "MPI_Allreduce");
   // out's local columns are Y's; keep the rows of r this process row owns.
   for (int lj = 0; lj < out.local_cols(); ++lj)
     for (int li = 0; li < out.local_rows(); ++li)
@@ -107,19 +120,31 @@ void PanelProducts::y_bt(const DistMatrix& y, const DistMatrix& b, DistMatrix& o
   const auto& g = *y.grid();
   if (!g.active()) return;
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = b.rows();
-  gather_cols_into(b, panel_, buffers_); // B's columns for my local columns of Y, all r rows
-  // partial (nloc × r) = Y_loc · panelᵀ, then summed over the process columns.
-  partial_.assign(static_cast<std::size_t>(std::max(1, nloc)) * r, 0.0);
-  if (nloc > 0 && mloc > 0 && r > 0) {
-    const char n = 'N', t = 'T';
-    const double one = 1.0, zero = 0.0;
-    const int ldy = y.lld(), ldb = r, ldc = nloc;
-    dgemm_(&n, &t, &nloc, &r, &mloc, &one, y.data(), &ldy, panel_.data(), &ldb, &zero, partial_.data(), &ldc);
+  const PanelView cols = col_panel(b, panel_, buffers_); // B's columns for my local columns of Y, all r rows
+  // (nloc × r) = Y_loc · panelᵀ, then summed over the process columns; on one process column straight into
+  // out.
+  const bool direct = g.cols() == 1;
+  double* dst = out.data();
+  int ldc = out.lld();
+  if (!direct) {
+    partial_.resize(static_cast<std::size_t>(std::max(1, nloc)) * r);
+    dst = partial_.data();
+    ldc = std::max(1, nloc);
   }
-  if (g.cols() > 1)
-    parallel::check_mpi(
-        MPI_Allreduce(MPI_IN_PLACE, partial_.data(), nloc * r, MPI_DOUBLE, MPI_SUM, g.row_comm().get()),
-        "MPI_Allreduce");
+  if (nloc > 0 && r > 0) {
+    if (mloc > 0) {
+      const char n = 'N', t = 'T';
+      const double one = 1.0, zero = 0.0;
+      const int ldy = y.lld();
+      dgemm_(&n, &t, &nloc, &r, &mloc, &one, y.data(), &ldy, cols.data, &cols.ld, &zero, dst, &ldc);
+    } else {
+      for (int j = 0; j < r; ++j) std::fill_n(dst + static_cast<std::size_t>(j) * ldc, nloc, 0.0);
+    }
+  }
+  if (direct) return;
+  parallel::check_mpi(
+      MPI_Allreduce(MPI_IN_PLACE, partial_.data(), nloc * r, MPI_DOUBLE, MPI_SUM, g.row_comm().get()),
+      "MPI_Allreduce");
   for (int lj = 0; lj < out.local_cols(); ++lj)
     std::copy_n(partial_.data() + static_cast<std::size_t>(out.global_col({lj}).value) * nloc, nloc,
                 out.data() + static_cast<std::size_t>(lj) * out.lld());
