@@ -40,32 +40,46 @@ PanelView col_panel(const DistMatrix& w, std::vector<double>& storage, GatherBuf
   return {storage.data(), std::max(1, w.rows())};
 }
 
-void tall_gram(const DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws) {
+void tall_cross(const DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, ThinWorkspace& ws) {
   const int r = z.cols(), nloc = z.local_rows(), cloc = z.local_cols();
-  if (out.rows != r || out.cols != r) out = SmallMatrix(r, r);
-  std::fill(out.v.begin(), out.v.end(), 0.0);
+  if (out.rows != r || out.cols != k) out = SmallMatrix(r, k);
   const auto& g = *z.grid();
   if (!g.active()) return;
+  // (cloc × k) = (my piece of Z)ᵀ · (all k columns of my rows of U): the rows of ZᵀU for my columns of Z,
+  // summed over the process rows by the allreduce. On one process column my columns are all r of them.
   if (g.cols() == 1) {
-    // My rows of Z are whole rows: their Gram matrix is my share of ZᵀZ; SYRK does half a GEMM's work.
-    if (nloc > 0 && r > 0) {
-      const char up = 'U', t = 'T';
-      const double one = 1.0, zero = 0.0;
-      const int ld = z.lld();
-      dsyrk_(&up, &t, &r, &nloc, &one, z.data(), &ld, &zero, out.v.data(), &r);
-    }
-    for (int j = 0; j < r; ++j)
-      for (int i = j + 1; i < r; ++i) out(i, j) = out(j, i);
+    local_gemm('T', 'N', r, k, nloc, 1.0, z.data(), z.lld(), u_rows.data, u_rows.ld, 0.0, out.v.data(),
+               std::max(1, r));
   } else {
-    // part (cloc × r) = (my piece of Z)ᵀ · (all r columns of my rows): the rows of ZᵀZ for my columns of Z,
-    // summed over the process rows by the allreduce below.
-    ws.part.resize(static_cast<std::size_t>(std::max(1, cloc)) * r);
-    local_gemm('T', 'N', cloc, r, nloc, 1.0, z.data(), z.lld(), z_rows.data, z_rows.ld, 0.0, ws.part.data(),
+    std::fill(out.v.begin(), out.v.end(), 0.0);
+    ws.part.resize(static_cast<std::size_t>(std::max(1, cloc)) * k);
+    local_gemm('T', 'N', cloc, k, nloc, 1.0, z.data(), z.lld(), u_rows.data, u_rows.ld, 0.0, ws.part.data(),
                std::max(1, cloc));
-    for (int j = 0; j < r; ++j)
+    for (int j = 0; j < k; ++j)
       for (int lj = 0; lj < cloc; ++lj)
         out(z.global_col({lj}).value, j) = ws.part[static_cast<std::size_t>(j) * cloc + lj];
   }
+  sum_over_grid(z, out);
+}
+
+void tall_gram(const DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws) {
+  const int r = z.cols(), nloc = z.local_rows();
+  const auto& g = *z.grid();
+  if (g.cols() > 1 || !g.active()) {
+    tall_cross(z, z_rows, r, out, ws);
+    return;
+  }
+  if (out.rows != r || out.cols != r) out = SmallMatrix(r, r);
+  // My rows of Z are whole rows: their Gram matrix is my share of ZᵀZ; SYRK does half a GEMM's work.
+  std::fill(out.v.begin(), out.v.end(), 0.0);
+  if (nloc > 0 && r > 0) {
+    const char up = 'U', t = 'T';
+    const double one = 1.0, zero = 0.0;
+    const int ld = z.lld();
+    dsyrk_(&up, &t, &r, &nloc, &one, z.data(), &ld, &zero, out.v.data(), &r);
+  }
+  for (int j = 0; j < r; ++j)
+    for (int i = j + 1; i < r; ++i) out(i, j) = out(j, i);
   sum_over_grid(z, out);
 }
 

@@ -1,4 +1,5 @@
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/product_path.hpp"
 #include "fasim/linalg/tall_qr.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/error.hpp"
@@ -133,8 +134,27 @@ std::vector<double> FactoredTarget::singular_values() const {
   return s;
 }
 
+void FactoredTarget::prepare_panels() const {
+  if (panels_ready_) return;
+  const int k = u_.cols(), m = v_.rows();
+  vt_ =
+      DistMatrix(v_.grid(), k, m, v_.row_block(), v_.row_block()); // W's layout: block-cyclic, square blocks
+  transpose_leading(v_, vt_, m, /*rows_limited=*/true);
+  vt_view_ = linalg::col_panel(vt_, vt_cols_, gather_);
+  u_view_ = linalg::row_panel(u_, u_rows_, gather_);
+  panels_ready_ = true;
+}
+
 void FactoredTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
   // ZᵀY = ((ZᵀU)Σ)Vᵀ: two thin products, r×k in between.
+  if (linalg::product_path() == linalg::ProductPath::Panel) {
+    prepare_panels();
+    linalg::tall_cross(z, u_view_, u_.cols(), cross_, ws_); // ZᵀU, replicated
+    for (int j = 0; j < cross_.cols; ++j)
+      for (int i = 0; i < cross_.rows; ++i) cross_(i, j) *= sigma_[j];
+    linalg::small_times_wide(cross_, vt_view_, 1.0, 0.0, out, ws_);
+    return;
+  }
   DistMatrix t(z.grid(), z.cols(), u_.cols(), z.col_block(), u_.col_block());
   parallel::gemm(Op::Trans, Op::None, 1.0, z, u_, 0.0, t);
   scale_columns(t, sigma_);
@@ -143,6 +163,16 @@ void FactoredTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
 
 void FactoredTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
   // Y·Bᵀ = U(Σ(VᵀBᵀ)): k×r in between.
+  if (linalg::product_path() == linalg::ProductPath::Panel) {
+    prepare_panels();
+    linalg::wide_outer(b, vt_view_, u_.cols(), cross_, ws_); // B·V (r×k), replicated
+    const int k = u_.cols(), r = b.rows();
+    if (core_.rows != k || core_.cols != r) core_ = SmallMatrix(k, r);
+    for (int j = 0; j < r; ++j)
+      for (int i = 0; i < k; ++i) core_(i, j) = sigma_[i] * cross_(j, i); // Σ·(B·V)ᵀ
+    linalg::tall_times_small(u_view_, core_, 1.0, 0.0, out, ws_);
+    return;
+  }
   DistMatrix t(b.grid(), v_.cols(), b.rows(), v_.col_block(), b.row_block());
   parallel::gemm(Op::Trans, Op::Trans, 1.0, v_, b, 0.0, t);
   scale_rows(t, sigma_);

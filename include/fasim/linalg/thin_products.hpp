@@ -31,6 +31,9 @@ PanelView row_panel(const parallel::DistMatrix& z, std::vector<double>& storage,
 /// along the process column into `storage`. Collective over the process column.
 PanelView col_panel(const parallel::DistMatrix& w, std::vector<double>& storage, GatherBuffers& buffers);
 
+/// out (r×k, replicated) = Zᵀ·U for Z (n×r) and U (n×k) with one row layout; `u_rows` = row_panel(U).
+/// Collective.
+void tall_cross(const parallel::DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, ThinWorkspace& ws);
 /// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = row_panel(z). Collective.
 void tall_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);
 /// out (n×r₂) = α·Z·M + β·out for Z (n×r₁) given by `z_rows` = row_panel(Z) and a replicated M (r₁×r₂). out

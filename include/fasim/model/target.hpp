@@ -2,6 +2,7 @@
 // The target Y, seen only through the operations the dynamics need. Algorithms never ask what Y is, so dense,
 // factored and diagonal representations can stand behind the same interface.
 #include "fasim/linalg/panel_products.hpp"
+#include "fasim/linalg/thin_products.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
 
 #include <optional>
@@ -90,10 +91,24 @@ public:
   const parallel::DistMatrix* left_factor() const override { return &u_; }
   const parallel::DistMatrix* right_factor() const override { return &v_; }
 
+  FactoredTarget(const FactoredTarget&) = delete; // the panel views point into members
+  FactoredTarget& operator=(const FactoredTarget&) = delete;
+
 private:
+  /// The constant panels of the thin products (system.products = panel): U's rows with all k columns, and Vᵀ
+  /// (k×m, on W's layout) with its columns' k rows. Made on first use; collective.
+  void prepare_panels() const;
+
   parallel::DistMatrix u_, v_;
   std::vector<double> sigma_;
   double norm2_ = 0.0;
+  mutable bool panels_ready_ = false;
+  mutable parallel::DistMatrix vt_;
+  mutable std::vector<double> u_rows_, vt_cols_;
+  mutable linalg::PanelView u_view_, vt_view_;
+  mutable linalg::GatherBuffers gather_;
+  mutable linalg::ThinWorkspace ws_;
+  mutable linalg::SmallMatrix cross_, core_;
 };
 
 /// Exchange plan and buffers of transpose_leading, kept between calls with the same shapes: a step makes the
