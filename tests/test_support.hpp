@@ -2,12 +2,22 @@
 // Helpers shared by the MPI tests: the grid shapes a rank count allows and serial reference linear algebra
 // on gathered (column-major) matrices.
 #include "fasim/parallel/dist_matrix.hpp"
+#include "fasim/parallel/random.hpp"
 
 #include <cmath>
 #include <utility>
 #include <vector>
 
 namespace fasim::testing {
+
+/// A rows×cols matrix of standard normal entries (a Philox stream: the same on every grid and block size).
+inline parallel::DistMatrix random_matrix(const parallel::GridPtr& g, int rows, int cols, int block,
+                                          std::uint64_t seed) {
+  parallel::DistMatrix a(g, rows, cols, block, block);
+  const parallel::CounterRng rng(seed, parallel::Stream::InitZ);
+  a.fill([&](int i, int j) { return rng.normal(i, j); });
+  return a;
+}
 
 /// The grid shapes among 1×1, 1×2, 2×1, 2×2 that fit in the world's ranks.
 inline std::vector<std::pair<int, int>> grid_shapes() {
@@ -60,6 +70,7 @@ inline double rel_diff(const std::vector<double>& a, const std::vector<double>& 
 
 inline double rel_diff(double a, double b) {
   if (!std::isfinite(a) || !std::isfinite(b)) return INFINITY;
-  return std::abs(a - b) / std::max(1e-300, std::abs(b)); }
+  return std::abs(a - b) / std::max(1e-300, std::abs(b));
+}
 
 } // namespace fasim::testing

@@ -7,16 +7,8 @@
 #include <doctest/doctest.h>
 
 using namespace fasim;
+using fasim::testing::random_matrix;
 using parallel::DistMatrix;
-
-namespace {
-DistMatrix random_matrix(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed) {
-  DistMatrix a(std::move(g), rows, cols, block, block);
-  const parallel::CounterRng rng(seed, parallel::Stream::InitW);
-  a.fill([&](int i, int j) { return rng.normal(i, j); });
-  return a;
-}
-} // namespace
 
 TEST_CASE("panel products equal PDGEMM's on every grid, ragged blocks and r below the block included") {
   for (auto [p, q] : testing::grid_shapes())

@@ -9,17 +9,9 @@
 #include <doctest/doctest.h>
 
 using namespace fasim;
+using fasim::testing::random_matrix;
 using parallel::DistMatrix;
 using parallel::Op;
-
-namespace {
-DistMatrix random_matrix(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed) {
-  DistMatrix a(std::move(g), rows, cols, block, block);
-  const parallel::CounterRng rng(seed, parallel::Stream::InitZ);
-  a.fill([&](int i, int j) { return rng.normal(i, j); });
-  return a;
-}
-} // namespace
 
 TEST_CASE(
     "thin products (ZᵀZ, Z·M, A·Bᵀ, M·W) equal PDGEMM's on every grid, with β ≠ 0 and reused workspace") {

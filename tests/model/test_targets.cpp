@@ -15,6 +15,7 @@
 
 using namespace fasim;
 using namespace fasim::model;
+using fasim::testing::random_matrix;
 using fasim::testing::rel_diff;
 using parallel::DistMatrix;
 
@@ -30,13 +31,6 @@ ProblemSpec spec_of(Source source, Representation rep, int n = 37, int m = 29, i
   s.exponent = 0.5;
   s.seed = 11;
   return s;
-}
-
-DistMatrix random_matrix(const parallel::GridPtr& g, int rows, int cols, int block, std::uint64_t seed) {
-  DistMatrix a(g, rows, cols, block, block);
-  const parallel::CounterRng rng(seed, parallel::Stream::InitZ);
-  a.fill([&](int i, int j) { return rng.normal(i, j); });
-  return a;
 }
 
 // The dense Y = diag(σ) a diagonal target stands for, formed explicitly.
