@@ -1,7 +1,12 @@
 // `fasim bench`: times one step of each algorithm (median over timed steps after warm-up) and prints one JSON
-// line per algorithm, with a DGEMM reference measured in the same process.
+// line per algorithm, with a DGEMM reference measured in the same process. With bench.io_dir it also times
+// writing the last algorithm's state (HDF5 Y + Z + W, a checkpoint) against a raw dd-like write to that
+// directory and prints one more line.
 #include "fasim/app/run.hpp"
+#include "fasim/io/checkpoint.hpp"
 #include "fasim/io/config.hpp"
+#include "fasim/io/hdf5.hpp"
+#include "fasim/io/matrix_io.hpp"
 #include "fasim/linalg/product_path.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/parallel/blas_info.hpp"
@@ -9,10 +14,16 @@
 #include "fasim/parallel/error.hpp"
 #include "verbs.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <vector>
 
@@ -46,11 +57,189 @@ double dgemm_reference(const parallel::Communicator& comm, int rows, int cols, i
   std::sort(times.begin(), times.end());
   return comm.allreduce_sum(2.0 * rows * cols * r / times[times.size() / 2] / 1e9);
 }
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+/// bench.io_dir, when set, must be an existing directory this rank may create files in.
+void check_io_dir(const std::string& dir) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    throw UsageError("bench.io_dir = '" + dir + "': not an existing directory; create it or set another one");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    const int error = errno;
+    throw UsageError("bench.io_dir = '" + dir + "': not writable (" + std::strerror(error) +
+                     "); choose a writable directory");
+  }
+}
+
+[[noreturn]] void io_failure(const char* call, const std::string& path) {
+  const int error = errno;
+  throw Error("bench.io_dir: " + std::string(call) + " of '" + path + "' failed: " + std::strerror(error));
+}
+
+/// The dd reference: `bytes` written at `offset` of `path` in 64 MiB pwrite() calls, then fsync(). Returns
+/// the seconds spent before the fsync.
+double raw_write(const std::string& path, long long offset, long long bytes) {
+  constexpr long long kChunk = 64LL << 20;
+  const double t0 = MPI_Wtime();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) io_failure("open", path);
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd >= 0) ::close(fd);
+    }
+  } closer{fd};
+  const std::vector<char> chunk(static_cast<std::size_t>(std::min(kChunk, std::max(bytes, 1LL))), '\x5a');
+  for (long long done = 0; done < bytes;) {
+    const auto want = static_cast<std::size_t>(std::min(kChunk, bytes - done));
+    const ssize_t wrote = ::pwrite(fd, chunk.data(), want, static_cast<off_t>(offset + done));
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote == 0) errno = ENOSPC;
+    if (wrote <= 0) io_failure("pwrite", path);
+    done += wrote;
+  }
+  const double written = MPI_Wtime() - t0;
+  if (::fsync(fd) != 0) io_failure("fsync", path);
+  closer.fd = -1;
+  if (::close(fd) != 0) io_failure("close", path);
+  return written;
+}
+
+/// Runs `body` (which agrees on its own failures) between a barrier and the slowest rank's finish: seconds.
+template <class Body> double timed(const parallel::Communicator& comm, Body&& body) {
+  comm.barrier();
+  const double t0 = MPI_Wtime();
+  body();
+  return comm.allreduce_max(MPI_Wtime() - t0);
+}
+
+void remove_files(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+  }
+}
+
+/// Removes the benchmark's files on rank 0 when it goes out of scope, whether the benchmark finished or not.
+/// (Each file is also removed as soon as it is measured, so the directory needs room for one at a time.)
+struct RemoveFiles {
+  std::vector<std::string> paths;
+  bool owner;
+  ~RemoveFiles() {
+    if (owner) remove_files(paths);
+  }
+};
+
+/// Bytes of Y (dense targets only), Z and W: what the HDF5 and raw writes of bench.io_dir put on disk.
+long long io_payload(const io::RunConfig& c, const parallel::DistMatrix* y) {
+  return 8LL *
+         ((y ? static_cast<long long>(c.problem.n) * c.problem.m : 0LL) +
+          static_cast<long long>(c.problem.n) * c.run.r + static_cast<long long>(c.run.r) * c.problem.m);
+}
+
+/// Refuses, before the steps are timed, a bench.io_dir without room for the largest file of the write
+/// benchmark (a full disk met halfway through a collective HDF5 write is much harder to report cleanly).
+void check_io_space(const std::string& dir, long long payload) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) io_failure("statvfs", dir);
+  const double available = static_cast<double>(st.f_bavail) * static_cast<double>(st.f_frsize),
+               need = static_cast<double>(payload) * 1.01 + 16 * kMiB; // HDF5 metadata, checkpoint trajectory
+  if (available < need) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%.1f MiB free, the write benchmark needs %.1f MiB", available / kMiB,
+                  need / kMiB);
+    throw Error("bench.io_dir = '" + dir + "': " + text + "; free space or choose another directory");
+  }
+}
+
+/// bench.io_dir: writes Y (dense targets only), Z and W with the HDF5 layer, then `state` as a checkpoint,
+/// then the same bytes per rank raw, each timed from create to the end of every rank's fsync (slowest rank).
+/// Returns the JSON line. Collective over gc, the grid's active ranks.
+std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
+                     const parallel::ProcessGrid& grid, int ranks, const parallel::DistMatrix* y,
+                     model::State state, long long steps) {
+  long long pid = ::getpid();
+  gc.broadcast(&pid, sizeof pid, 0);
+  namespace fs = std::filesystem;
+  const auto in_dir = [&](const char* stem, const char* ext) {
+    return (fs::path(c.bench.io_dir) / (stem + std::to_string(pid) + ext)).string();
+  };
+  const std::string h5 = in_dir("fasim-bench-io-", ".h5"), ckpt = in_dir("fasim-bench-ckpt-", ".h5"),
+                    raw = in_dir("fasim-bench-raw-", ".bin");
+  const RemoveFiles cleanup{{h5, ckpt, ckpt + ".tmp", raw}, gc.rank() == 0};
+
+  // This rank's share of the HDF5 payload, its offset in the raw file, and the total.
+  const auto local_bytes = [](const parallel::DistMatrix& a) {
+    return 8LL * a.local_rows() * a.local_cols();
+  };
+  long long share = local_bytes(state.z) + local_bytes(state.w) + (y ? local_bytes(*y) : 0), offset = 0,
+            bytes = 0;
+  parallel::check_mpi(MPI_Exscan(&share, &offset, 1, MPI_LONG_LONG, MPI_SUM, gc.get()), "MPI_Exscan");
+  if (gc.rank() == 0) offset = 0; // MPI_Exscan leaves rank 0's result undefined
+  parallel::check_mpi(MPI_Allreduce(&share, &bytes, 1, MPI_LONG_LONG, MPI_SUM, gc.get()), "MPI_Allreduce");
+
+  double hdf5_write_seconds = 0, raw_write_seconds = 0; // the part before the fsync
+  const double hdf5_seconds = timed(gc, [&] {
+    const double t0 = MPI_Wtime();
+    parallel::agreed(gc, [&] {
+      const io::File f = io::File::create(h5, gc, io::TruncatePolicy::Truncate);
+      // Agreed one by one while the file is open: only some ranks hold Z, and a write failing there must not
+      // leave the others in the next collective while the failed ranks close the file.
+      if (y) parallel::agreed(gc, [&] { io::write_matrix(f, "Y", *y); });
+      parallel::agreed(gc, [&] { io::write_matrix(f, "Z", state.z); });
+      parallel::agreed(gc, [&] { io::write_matrix(f, "W", state.w); });
+    }); // closed
+    hdf5_write_seconds = gc.allreduce_max(MPI_Wtime() - t0);
+    parallel::agreed(gc, [&] { io::sync_file(h5, "bench file"); });
+  });
+  if (gc.rank() == 0) remove_files({h5}); // before the next timing's barrier
+
+  io::Checkpoint ck;
+  ck.config_ini = c.resolved_ini;
+  ck.step = steps;
+  ck.algorithms.push_back({std::move(state), {}, {}, 0});
+  const double checkpoint_seconds = timed(gc, [&] {
+    io::write_checkpoint(ckpt, gc, ck, c.run.probes, 1); // syncs the file and the directory itself
+    parallel::agreed(gc, [&] { io::sync_file(ckpt, "bench checkpoint"); });
+  });
+  long long checkpoint_bytes = 0;
+  parallel::agreed(gc, [&] {
+    if (gc.rank() == 0) checkpoint_bytes = static_cast<long long>(fs::file_size(ckpt));
+  });
+  if (gc.rank() == 0) remove_files({ckpt});
+
+  const double raw_seconds = timed(gc, [&] {
+    double written = 0;
+    parallel::agreed(gc, [&] { written = raw_write(raw, offset, share); });
+    raw_write_seconds = gc.allreduce_max(written);
+  });
+
+  const double hdf5_rate = bytes / kMiB / hdf5_seconds,
+               checkpoint_rate = checkpoint_bytes / kMiB / checkpoint_seconds,
+               raw_rate = bytes / kMiB / raw_seconds;
+  char line[768];
+  std::snprintf(
+      line, sizeof line,
+      "{\"io\":\"write\",\"n\":%d,\"m\":%d,\"r\":%d,\"ranks\":%d,\"grid\":\"%dx%d\",\"matrices\":\"%s\","
+      "\"bytes\":%lld,\"hdf5_seconds\":%.4g,\"hdf5_write_seconds\":%.4g,\"hdf5_mib_per_s\":%.5g,"
+      "\"checkpoint_bytes\":%lld,\"checkpoint_seconds\":%.4g,\"checkpoint_mib_per_s\":%.5g,"
+      "\"raw_seconds\":%.4g,\"raw_write_seconds\":%.4g,\"raw_mib_per_s\":%.5g,\"hdf5_vs_raw\":%.4g,"
+      "\"checkpoint_vs_raw\":%.4g}",
+      c.problem.n, c.problem.m, c.run.r, ranks, grid.rows(), grid.cols(), y ? "Y,Z,W" : "Z,W", bytes,
+      hdf5_seconds, hdf5_write_seconds, hdf5_rate, checkpoint_bytes, checkpoint_seconds, checkpoint_rate,
+      raw_seconds, raw_write_seconds, raw_rate, hdf5_rate / raw_rate, checkpoint_rate / raw_rate);
+  return line;
+}
 } // namespace
 
 int bench_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
   io::RunConfig c;
-  parallel::agreed(world, [&] { c = io::parse_config(args); });
+  parallel::agreed(world, [&] {
+    c = io::parse_config(args);
+    check_io_dir(c.bench.io_dir);
+  });
   parallel::set_blas_threads(c.blas_threads);
   linalg::set_product_path(c.products == "pdgemm" ? linalg::ProductPath::Pdgemm : linalg::ProductPath::Panel);
   const bool naive = c.bench.formulation == "naive";
@@ -61,9 +250,14 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
       const auto& gc = grid->grid_comm();
       model::Problem problem =
           model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block);
+      if (!c.bench.io_dir.empty())
+        parallel::agreed(gc, [&] {
+          if (gc.rank() == 0) check_io_space(c.bench.io_dir, io_payload(c, problem.target->dense()));
+        });
       if (naive && !problem.target->dense())
-        throw UsageError("bench.formulation = naive forms Y − ZW explicitly and needs problem.representation = "
-                         "dense");
+        throw UsageError(
+            "bench.formulation = naive forms Y − ZW explicitly and needs problem.representation = "
+            "dense");
       parallel::DistMatrix residual;
       if (naive) residual = parallel::DistMatrix(grid, c.problem.n, c.problem.m, c.grid.block, c.grid.block);
       struct Row {
@@ -71,6 +265,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         double ms, gflops, rss;
       };
       std::vector<Row> rows;
+      model::State last; // the last algorithm's state, for bench.io_dir
       for (const auto& spec : c.run.algorithms) {
         model::VectorField field(problem, spec);
         model::Integrator integrator(problem, c.run.integrator);
@@ -96,6 +291,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
         rows.push_back({model::to_string(spec.kind), med * 1e3, gflops, rss});
+        last = std::move(s);
       }
       // The reference runs after the timed steps (so its buffer does not count in their peak RSS) on this
       // rank's share of Y, capped at 4096×4096 local elements (the rate does not grow beyond that).
@@ -113,10 +309,12 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
             "\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,\"gflops\":%s,"
             "\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f}",
             row.algorithm, c.bench.formulation.c_str(), c.products.c_str(), c.problem.n, c.problem.m, c.run.r,
-            world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops, row.rss,
-            dgemm_gflops);
+            world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops, row.rss, dgemm_gflops);
         lines.emplace_back(line);
       }
+      if (!c.bench.io_dir.empty())
+        lines.push_back(
+            io_bench(c, gc, *grid, world.size(), y, std::move(last), c.bench.warmup + c.bench.steps));
     } catch (...) {
       failure = std::current_exception();
     }

@@ -5,8 +5,14 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 
 namespace fasim::io {
 
@@ -23,39 +29,85 @@ std::vector<double> pack_rows(const std::vector<model::MetricRow>& rows, int pro
   }
   return out;
 }
+
+/// open(2) + fsync(2) + close(2); `accept_einval` lets file systems that cannot sync this kind of object
+/// pass.
+void open_and_sync(const std::string& path, int flags, const std::string& what, bool accept_einval) {
+  const auto fail = [&](const char* call) {
+    const int error = errno;
+    throw Error("cannot fsync " + what + " '" + path + "': " + call + " failed: " + std::strerror(error));
+  };
+  int fd;
+  do fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail("open");
+  if (::fsync(fd) != 0 && !(accept_einval && errno == EINVAL)) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail("fsync");
+  }
+  // A close error after a successful fsync can still report a deferred write error (NFS).
+  if (::close(fd) != 0 && errno != EINTR) fail("close");
+}
 } // namespace
 
-void write_checkpoint(const std::string& path, const parallel::Communicator& comm, const Checkpoint& ck, int probes,
-                      int keep) {
+void sync_file(const std::string& path, const std::string& what) {
+  open_and_sync(path, O_RDWR, what, false);
+}
+
+void sync_directory(const std::string& directory, const std::string& what) {
+  open_and_sync(directory.empty() ? "." : directory, O_RDONLY | O_DIRECTORY, what, true);
+}
+
+void write_checkpoint(const std::string& path, const parallel::Communicator& comm, const Checkpoint& ck,
+                      int probes, int keep) {
   const std::string tmp = path + ".tmp";
   parallel::agreed(comm, [&] {
     File f = File::create(tmp, comm, TruncatePolicy::Truncate);
-    f.write_attribute("format_version", kFormatVersion);
-    f.write_attribute("config", ck.config_ini);
-    f.write_attribute("step", ck.step);
-    f.write_attribute("elapsed_seconds", ck.elapsed_seconds);
-    f.write_attribute("complete", 0LL);
+    // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
+    // the rank holding Z) must not leave the others in the next collective while it closes the file (a hang);
+    // after an agreed failure every rank closes the file together.
+    const auto part = [&](auto&& body) { parallel::agreed(comm, body); };
+    part([&] {
+      f.write_attribute("format_version", kFormatVersion);
+      f.write_attribute("config", ck.config_ini);
+      f.write_attribute("step", ck.step);
+      f.write_attribute("elapsed_seconds", ck.elapsed_seconds);
+      f.write_attribute("complete", 0LL);
+    });
     for (std::size_t a = 0; a < ck.algorithms.size(); ++a) {
       const CheckpointAlgorithm& alg = ck.algorithms[a];
-      const Group g = f.create_group("algorithms/" + std::to_string(a));
-      write_matrix(g, "Z", alg.state.z);
-      write_matrix(g, "W", alg.state.w);
-      g.write_attribute("stopped", static_cast<long long>(alg.status.stopped));
-      g.write_attribute("stop_reason", alg.status.stop_reason);
-      g.write_attribute("stop_step", alg.status.stop_step);
-      g.write_attribute("wall_seconds", alg.status.wall_seconds);
-      g.write_attribute("snapshots", alg.snapshots);
-      g.write_attribute("rows", static_cast<long long>(alg.rows.size()));
-      const int width = static_cast<int>(model::kScalarMetrics.size()) + probes;
-      Series s = Series::create(g, "trajectory", width);
-      const auto packed = pack_rows(alg.rows, probes);
-      if (!alg.rows.empty()) s.append(packed.data(), static_cast<long long>(alg.rows.size()));
+      std::optional<Group> group;
+      part([&] { group = f.create_group("algorithms/" + std::to_string(a)); });
+      const Group& g = *group;
+      part([&] { write_matrix(g, "Z", alg.state.z); });
+      part([&] { write_matrix(g, "W", alg.state.w); });
+      part([&] {
+        g.write_attribute("stopped", static_cast<long long>(alg.status.stopped));
+        g.write_attribute("stop_reason", alg.status.stop_reason);
+        g.write_attribute("stop_step", alg.status.stop_step);
+        g.write_attribute("wall_seconds", alg.status.wall_seconds);
+        g.write_attribute("snapshots", alg.snapshots);
+        g.write_attribute("rows", static_cast<long long>(alg.rows.size()));
+        const int width = static_cast<int>(model::kScalarMetrics.size()) + probes;
+        Series s = Series::create(g, "trajectory", width);
+        const auto packed = pack_rows(alg.rows, probes);
+        if (!alg.rows.empty()) s.append(packed.data(), static_cast<long long>(alg.rows.size()));
+      });
     }
     // Written last: a file without complete = 1 was cut short and is never trusted.
-    f.write_attribute("complete", 1LL);
-    f.flush();
+    part([&] {
+      f.write_attribute("complete", 1LL);
+      f.flush();
+    });
   });
-  // Every rank has closed the temporary file and agreed it is complete: rotate and rename on one rank.
+  // Every rank has closed the temporary file. On stable storage before it replaces anything: a crash of the
+  // node after the rename must not leave a renamed but empty or partial checkpoint. Every rank syncs, since
+  // each wrote its own part (its MPI-IO layer may keep it in that node's cache).
+  parallel::agreed(comm, [&] { sync_file(tmp, "checkpoint"); });
+  // Every rank has synced the temporary file and agreed it is complete: rotate and rename on one rank, then
+  // make the renames durable.
   parallel::agreed(comm, [&] {
     if (comm.rank() != 0) return;
     namespace fs = std::filesystem;
@@ -67,6 +119,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
       throw Error("cannot rename checkpoint " + tmp + " to " + path + ": check the directory is writable");
+    sync_directory(fs::path(path).parent_path().string(), "the checkpoint directory");
   });
 }
 
@@ -78,15 +131,16 @@ std::string read_checkpoint_config(const std::string& path, const parallel::Comm
   parallel::agreed(comm, [&] {
     File f = File::open(path, comm, true);
     if (!f.has_attribute("complete") || f.read_attribute<long long>("complete") != 1)
-      throw UsageError("checkpoint '" + path + "' is incomplete (the run was killed while writing it); resume " +
+      throw UsageError("checkpoint '" + path +
+                       "' is incomplete (the run was killed while writing it); resume " +
                        "from the previous generation '" + path + ".1' if it exists");
     text = f.read_attribute<std::string>("config");
   });
   return text;
 }
 
-Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm, parallel::GridPtr grid,
-                           int block, int n, int m, int r, int probes) {
+Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm,
+                           parallel::GridPtr grid, int block, int n, int m, int r, int probes) {
   Checkpoint ck;
   parallel::agreed(comm, [&] {
     File f = File::open(path, comm, true);
@@ -109,9 +163,11 @@ Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator
       alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
       alg.snapshots = g.read_attribute<long long>("snapshots");
       const long long rows = g.read_attribute<long long>("rows");
-      const std::vector<double> packed = rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
+      const std::vector<double> packed =
+          rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
       if (packed.size() != static_cast<std::size_t>(rows) * width)
-        throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " + std::to_string(a));
+        throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " +
+                         std::to_string(a));
       for (long long i = 0; i < rows; ++i) {
         model::MetricRow row;
         const double* p = packed.data() + static_cast<std::size_t>(i) * width;

@@ -352,11 +352,16 @@ std::vector<KeyDef> make_keys() {
   k.push_back(integer_key("bench.warmup", FIELD(cfg.bench.warmup), 0, "untimed steps before them"));
   k.push_back(choice_key("bench.formulation", FIELD(cfg.bench.formulation), words({"fast", "naive"}),
                          "update formulation to time"));
+  k.push_back(
+      text_key("bench.io_dir", FIELD(cfg.bench.io_dir),
+               "also time writing Y, Z, W (HDF5), a checkpoint and raw bytes in this existing directory "
+               "(empty = off)"));
   // [system]
   k.push_back(integer_key("system.blas_threads", FIELD(cfg.blas_threads), 1, "BLAS threads per rank"));
-  k.push_back(choice_key("system.products", FIELD(cfg.products), words({"panel", "pdgemm"}),
-                         "how products with Y are computed: panel (local GEMM + one reduction) or pdgemm (the "
-                         "PBLAS reference path); results agree to rounding"));
+  k.push_back(
+      choice_key("system.products", FIELD(cfg.products), words({"panel", "pdgemm"}),
+                 "how products with Y are computed: panel (local GEMM + one reduction) or pdgemm (the "
+                 "PBLAS reference path); results agree to rounding"));
   return k;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// Checkpoints: everything needed to continue a run. Written atomically: to a temporary file beside the target,
-// closed, agreed by every rank, then renamed over the previous checkpoint (which is first kept as <file>.1, a
-// ring of `keep` generations) — a kill at any instant leaves a complete checkpoint on disk.
+// Checkpoints: everything needed to continue a run. Written atomically: to a temporary file beside the
+// target, closed and fsync()ed by every rank, agreed, then renamed over the previous checkpoint (which is
+// first kept as <file>.1, a ring of `keep` generations) and the directory fsync()ed — a kill of the process,
+// or a crash of the node, at any instant leaves a complete checkpoint on disk.
 #include "fasim/io/config.hpp"
 #include "fasim/io/results.hpp"
 #include "fasim/model/dynamics.hpp"
@@ -26,15 +27,22 @@ struct Checkpoint {
 };
 
 /// Writes `checkpoint` to `path` atomically. Collective over `comm` (the grid's active ranks).
-void write_checkpoint(const std::string& path, const parallel::Communicator& comm, const Checkpoint& checkpoint,
-                      int probes, int keep);
+void write_checkpoint(const std::string& path, const parallel::Communicator& comm,
+                      const Checkpoint& checkpoint, int probes, int keep);
+
+/// Flushes the file `path` (data and metadata) to stable storage: open, fsync, close. A failure is an Error
+/// "cannot fsync <what> '<path>': <reason>". Local: each rank calls it for itself.
+void sync_file(const std::string& path, const std::string& what);
+/// Flushes the entries of `directory` (creations, renames) to stable storage. File systems that cannot sync a
+/// directory (EINVAL) are accepted; any other failure is an Error naming `what` and the directory. Local.
+void sync_directory(const std::string& directory, const std::string& what);
 
 /// Reads only the configuration text of a checkpoint (to build the grid it is resumed on). Collective.
 std::string read_checkpoint_config(const std::string& path, const parallel::Communicator& comm);
 
 /// Reads a checkpoint onto `grid` (any shape: matrices are redistributed on read). A missing, truncated or
 /// corrupted file is a UsageError naming it. Collective.
-Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm, parallel::GridPtr grid,
-                           int block, int n, int m, int r, int probes);
+Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm,
+                           parallel::GridPtr grid, int block, int n, int m, int r, int probes);
 
 } // namespace fasim::io

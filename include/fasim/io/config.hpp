@@ -39,6 +39,7 @@ struct BenchSpec {
   long long steps = 20;
   long long warmup = 3;
   std::string formulation = "fast"; ///< fast|naive
+  std::string io_dir; ///< also time HDF5, checkpoint and raw writes in this directory; empty: off
   bool operator==(const BenchSpec&) const = default;
 };
 
@@ -56,7 +57,7 @@ struct RunConfig {
   BenchSpec bench;
   int blas_threads = 1;
   std::string products = "panel"; ///< system.products: panel | pdgemm (reference)
-  std::string config_path; ///< the INI path as given on the command line; empty when none
+  std::string config_path;        ///< the INI path as given on the command line; empty when none
   /// The full resolved configuration as INI text, every key with its value; parse_config_text(resolved_ini,
   /// {}) reproduces this configuration (stored in result files and checkpoints).
   std::string resolved_ini;
