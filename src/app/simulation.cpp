@@ -195,8 +195,15 @@ void Simulation::checkpoint() {
     ck.algorithms.back().state.z.copy_from(t.state.z);
     ck.algorithms.back().state.w.copy_from(t.state.w);
   }
-  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
-                       config_.output.checkpoint_keep);
+  try {
+    io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
+                         config_.output.checkpoint_keep);
+  } catch (...) {
+    // The failure is agreed, so every rank is here. An output directory deleted while the checkpoint was
+    // being written shows up as a failed rename or sync: name the cause rather than the symptom.
+    check_output();
+    throw;
+  }
   last_checkpoint_ = MPI_Wtime();
 }
 
