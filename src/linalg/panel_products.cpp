@@ -4,7 +4,7 @@
 #include "fasim/linalg/thin_products.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
-#include "lapack_api.hpp"
+#include "local_gemm.hpp"
 
 #include <algorithm>
 
@@ -48,7 +48,9 @@ void require_aligned(const DistMatrix& y, const DistMatrix& thin, bool rows) {
 void gather_rows_into(const DistMatrix& z, std::vector<double>& out, GatherBuffers& buf) {
   const auto& g = *z.grid();
   const int nloc = z.local_rows();
-  out.assign(static_cast<std::size_t>(std::max(1, nloc)) * z.cols(), 0.0);
+  // Every element is overwritten below (all r columns of my nloc rows): no zero-fill on the per-step path.
+  out.resize(static_cast<std::size_t>(std::max(1, nloc)) * z.cols());
+  if (!g.active() || nloc == 0) std::fill(out.begin(), out.end(), 0.0); // nothing of mine to overwrite
   if (!g.active()) return;
   allgather_pieces(g.row_comm(), z, buf, z.col_layout(), nloc);
   for (int q = 0; q < g.cols(); ++q)
@@ -60,7 +62,8 @@ void gather_rows_into(const DistMatrix& z, std::vector<double>& out, GatherBuffe
 void gather_cols_into(const DistMatrix& w, std::vector<double>& out, GatherBuffers& buf) {
   const auto& g = *w.grid();
   const int mloc = w.local_cols(), r = w.rows();
-  out.assign(static_cast<std::size_t>(r) * std::max(1, mloc), 0.0);
+  out.resize(static_cast<std::size_t>(r) * std::max(1, mloc));          // every element is overwritten below
+  if (!g.active() || mloc == 0) std::fill(out.begin(), out.end(), 0.0); // nothing of mine to overwrite
   if (!g.active()) return;
   allgather_pieces(g.col_comm(), w, buf, w.row_layout(), mloc);
   for (int p = 0; p < g.rows(); ++p) {
@@ -95,16 +98,7 @@ void PanelProducts::zt_y(const DistMatrix& y, const DistMatrix& z, DistMatrix& o
     dst = partial_.data();
     ldc = r;
   }
-  if (mloc > 0 && r > 0) {
-    if (nloc > 0) {
-      const char t = 'T', n = 'N';
-      const double one = 1.0, zero = 0.0;
-      const int ldy = y.lld();
-      dgemm_(&t, &n, &r, &mloc, &nloc, &one, rows.data, &rows.ld, y.data(), &ldy, &zero, dst, &ldc);
-    } else {
-      for (int j = 0; j < mloc; ++j) std::fill_n(dst + static_cast<std::size_t>(j) * ldc, r, 0.0);
-    }
-  }
+  detail::local_gemm('T', 'N', r, mloc, nloc, 1.0, rows.data, rows.ld, y.data(), y.lld(), 0.0, dst, ldc);
   if (direct) return;
   parallel::check_mpi(
       MPI_Allreduce(MPI_IN_PLACE, partial_.data(), r * mloc, MPI_DOUBLE, MPI_SUM, g.col_comm().get()),
@@ -131,16 +125,7 @@ void PanelProducts::y_bt(const DistMatrix& y, const DistMatrix& b, DistMatrix& o
     dst = partial_.data();
     ldc = std::max(1, nloc);
   }
-  if (nloc > 0 && r > 0) {
-    if (mloc > 0) {
-      const char n = 'N', t = 'T';
-      const double one = 1.0, zero = 0.0;
-      const int ldy = y.lld();
-      dgemm_(&n, &t, &nloc, &r, &mloc, &one, y.data(), &ldy, cols.data, &cols.ld, &zero, dst, &ldc);
-    } else {
-      for (int j = 0; j < r; ++j) std::fill_n(dst + static_cast<std::size_t>(j) * ldc, nloc, 0.0);
-    }
-  }
+  detail::local_gemm('N', 'T', nloc, r, mloc, 1.0, y.data(), y.lld(), cols.data, cols.ld, 0.0, dst, ldc);
   if (direct) return;
   parallel::check_mpi(
       MPI_Allreduce(MPI_IN_PLACE, partial_.data(), nloc * r, MPI_DOUBLE, MPI_SUM, g.row_comm().get()),

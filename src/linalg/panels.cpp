@@ -4,7 +4,7 @@
 
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
-#include "lapack_api.hpp"
+#include "local_gemm.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -58,13 +58,8 @@ double residual_norm2(const DistMatrix& y, const DistMatrix& z, const DistMatrix
     for (int j = 0; j < width; ++j)
       std::copy_n(y.data() + static_cast<std::size_t>(j0 + j) * y.lld(), nloc,
                   panel.data() + static_cast<std::size_t>(j) * nloc);
-    if (nloc > 0 && r > 0) {
-      const char n = 'N';
-      const double minus = -1.0, one = 1.0;
-      const int ld = std::max(1, nloc), ldw = std::max(1, r);
-      dgemm_(&n, &n, &nloc, &width, &r, &minus, zr.v.data(), &ld,
-             wc.v.data() + static_cast<std::size_t>(j0) * r, &ldw, &one, panel.data(), &ld);
-    }
+    detail::local_gemm('N', 'N', nloc, width, r, -1.0, zr.v.data(), nloc,
+                       wc.v.data() + static_cast<std::size_t>(j0) * r, r, 1.0, panel.data(), nloc);
     for (std::size_t i = 0; i < static_cast<std::size_t>(nloc) * width; ++i) {
       const double ax = std::abs(panel[i]);
       if (ax == 0) continue;

@@ -106,11 +106,12 @@ std::vector<double> singular_values(const SmallMatrix& m) {
   if (s.empty()) return s;
   int info = 0, lwork = -1;
   double query = 0, dummy = 0;
-  dgesvd_(&job, &job, &rows, &cols, a.v.data(), &lda, s.data(), &dummy, &one, &dummy, &one, &query, &lwork, &info);
+  dgesvd_(&job, &job, &rows, &cols, a.v.data(), &lda, s.data(), &dummy, &one, &dummy, &one, &query, &lwork,
+          &info);
   lwork = static_cast<int>(query);
   std::vector<double> work(static_cast<std::size_t>(std::max(1, lwork)));
-  dgesvd_(&job, &job, &rows, &cols, a.v.data(), &lda, s.data(), &dummy, &one, &dummy, &one, work.data(), &lwork,
-          &info);
+  dgesvd_(&job, &job, &rows, &cols, a.v.data(), &lda, s.data(), &dummy, &one, &dummy, &one, work.data(),
+          &lwork, &info);
   if (info != 0) throw ScalapackError("dgesvd", info);
   return s;
 }

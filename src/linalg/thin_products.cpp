@@ -2,12 +2,13 @@
 
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
-#include "lapack_api.hpp"
+#include "local_gemm.hpp"
 
 #include <algorithm>
 
 namespace fasim::linalg {
 
+using detail::local_gemm;
 using parallel::DistMatrix;
 
 namespace {
@@ -16,16 +17,6 @@ void sum_over_grid(const DistMatrix& like, SmallMatrix& out) {
   if (g.rows() * g.cols() > 1) g.grid_comm().allreduce_sum(out.v.data(), static_cast<int>(out.v.size()));
 }
 
-void local_gemm(char ta, char tb, int m, int n, int k, double alpha, const double* a, int lda,
-                const double* b, int ldb, double beta, double* c, int ldc) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) { // BLAS would leave C alone only for beta = 1; make β·C explicit
-    for (int j = 0; j < n; ++j)
-      for (int i = 0; i < m; ++i) c[static_cast<std::size_t>(j) * ldc + i] *= beta;
-    return;
-  }
-  dgemm_(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc);
-}
 } // namespace
 
 PanelView row_panel(const DistMatrix& z, std::vector<double>& storage, GatherBuffers& buffers) {
