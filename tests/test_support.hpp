@@ -39,6 +39,11 @@ struct Dense {
   double operator()(int i, int j) const { return v[static_cast<size_t>(j) * rows + i]; }
 };
 
+/// The whole distributed matrix, gathered on every rank (collective).
+inline Dense dense(const parallel::DistMatrix& a) {
+  return Dense(a.rows(), a.cols(), a.allgather());
+}
+
 inline Dense transpose(const Dense& a) {
   Dense t(a.cols, a.rows);
   for (int j = 0; j < a.cols; ++j)

@@ -13,6 +13,7 @@
 using namespace fasim;
 using namespace fasim::model;
 using fasim::testing::Dense;
+using fasim::testing::dense;
 using fasim::testing::rel_diff;
 
 namespace {
@@ -25,9 +26,6 @@ ProblemSpec small_problem() {
   s.exponent = 0.5;
   s.seed = 11;
   return s;
-}
-Dense dense(const parallel::DistMatrix& a) {
-  return Dense(a.rows(), a.cols(), a.allgather());
 }
 } // namespace
 

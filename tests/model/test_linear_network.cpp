@@ -10,6 +10,7 @@
 using namespace fasim;
 using namespace fasim::model;
 using fasim::testing::Dense;
+using fasim::testing::dense;
 
 namespace {
 ProblemSpec spec_of(Source source) {
@@ -22,9 +23,6 @@ ProblemSpec spec_of(Source source) {
   s.samples = 31;
   s.seed = 9;
   return s;
-}
-Dense dense(const parallel::DistMatrix& a) {
-  return Dense(a.rows(), a.cols(), a.allgather());
 }
 
 std::vector<double> run_losses(Problem& p, AlgorithmKind kind, int steps) {
