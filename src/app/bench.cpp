@@ -7,6 +7,7 @@
 #include "fasim/io/config.hpp"
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/matrix_io.hpp"
+#include "fasim/io/safe_files.hpp"
 #include "fasim/linalg/product_path.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/parallel/blas_info.hpp"
@@ -83,7 +84,8 @@ void check_io_dir(const std::string& dir) {
 double raw_write(const std::string& path, long long offset, long long bytes) {
   constexpr long long kChunk = 64LL << 20;
   const double t0 = MPI_Wtime();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  // Rank 0 created the file exclusively (io_bench); every rank opens that file, following no link.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) io_failure("open", path);
   struct Closer {
     int fd;
@@ -160,15 +162,16 @@ void check_io_space(const std::string& dir, long long payload) {
 std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
                      const parallel::ProcessGrid& grid, int ranks, const parallel::DistMatrix* y,
                      model::State state, long long steps) {
-  long long pid = ::getpid();
-  gc.broadcast(&pid, sizeof pid, 0);
+  // Scratch names nobody can predict (the directory may be shared), each file created exclusively.
+  std::string token = gc.rank() == 0 ? io::random_token() : std::string();
+  gc.broadcast(token, 0);
   namespace fs = std::filesystem;
   const auto in_dir = [&](const char* stem, const char* ext) {
-    return (fs::path(c.bench.io_dir) / (stem + std::to_string(pid) + ext)).string();
+    return (fs::path(c.bench.io_dir) / (stem + token + ext)).string();
   };
   const std::string h5 = in_dir("fasim-bench-io-", ".h5"), ckpt = in_dir("fasim-bench-ckpt-", ".h5"),
                     raw = in_dir("fasim-bench-raw-", ".bin");
-  const RemoveFiles cleanup{{h5, ckpt, ckpt + ".tmp", raw}, gc.rank() == 0};
+  const RemoveFiles cleanup{{h5, ckpt, raw}, gc.rank() == 0};
 
   // This rank's share of the HDF5 payload, its offset in the raw file, and the total.
   const auto local_bytes = [](const parallel::DistMatrix& a) {
@@ -184,7 +187,7 @@ std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
   const double hdf5_seconds = timed(gc, [&] {
     const double t0 = MPI_Wtime();
     parallel::agreed(gc, [&] {
-      const io::File f = io::File::create(h5, gc, io::TruncatePolicy::Truncate);
+      const io::File f = io::File::create(h5, gc, io::TruncatePolicy::FailIfExists);
       // Agreed one by one while the file is open: only some ranks hold Z, and a write failing there must not
       // leave the others in the next collective while the failed ranks close the file.
       if (y) parallel::agreed(gc, [&] { io::write_matrix(f, "Y", *y); });
@@ -212,6 +215,12 @@ std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
 
   const double raw_seconds = timed(gc, [&] {
     double written = 0;
+    parallel::agreed(gc, [&] {
+      if (gc.rank() != 0) return;
+      const int fd = ::open(raw.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0) io_failure("create", raw);
+      ::close(fd);
+    });
     parallel::agreed(gc, [&] { written = raw_write(raw, offset, share); });
     raw_write_seconds = gc.allreduce_max(written);
   });

@@ -1,7 +1,11 @@
 #include "fasim/app/cli.hpp"
 
 #include "fasim/app/run.hpp"
+#include "fasim/app/signals.hpp"
 #include "fasim/io/checkpoint.hpp"
+#include "fasim/io/lifecycle.hpp"
+#include "fasim/io/result_state.hpp"
+#include "fasim/io/safe_files.hpp"
 #include "fasim/io/hdf5.hpp"
 #include "fasim/linalg/product_path.hpp"
 #include "fasim/parallel/blas_info.hpp"
@@ -13,6 +17,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -24,7 +29,8 @@ namespace {
 const char* kUsage = R"(usage: fasim VERB [options]
 verbs:
   run CONFIG.ini [--section.key=value ...]   run one experiment (--dry-run: show config, grid, memory; --help: keys)
-  resume CHECKPOINT [--run.steps=N ...]      continue a checkpointed run (also to more steps)
+  resume CHECKPOINT_OR_RESULT [--run.steps=N ...]  continue a checkpointed run, or a complete result to N steps
+  status CONFIG.ini [--section.key=value ...] the state of the run's result file and what run.sbatch does next
   info FILE [--json]                         summarise a result or checkpoint file
   bench [--section.key=value ...]            time the step of each algorithm (JSON lines)
   sweep list|run SWEEP.ini [--index I | --groups G]  the points of a [sweep] section; run one or all
@@ -76,77 +82,105 @@ int run_verb(const parallel::Communicator& world, std::vector<std::string> args)
   return run_experiment(req, world);
 }
 
-// Keys a resumed run may change: how long and where it runs, not what it computes.
-bool may_change_on_resume(const std::string& key) {
-  for (const char* prefix : {"run.steps", "run.stop_", "output.", "grid.", "system.", "run.record_"})
-    if (key.rfind(prefix, 0) == 0) return true;
-  return false;
-}
-
-std::vector<std::string> changed_keys(const std::string& a, const std::string& b) {
-  auto parse = [](const std::string& text) {
-    std::vector<std::pair<std::string, std::string>> kv;
-    std::string section, line;
-    std::istringstream in(text);
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-      if (line[0] == '[') {
-        section = line.substr(1, line.find(']') - 1);
-        continue;
-      }
-      const auto eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      auto trim = [](std::string s) {
-        s.erase(0, s.find_first_not_of(" \t"));
-        s.erase(s.find_last_not_of(" \t") + 1);
-        return s;
-      };
-      kv.emplace_back(section + "." + trim(line.substr(0, eq)), trim(line.substr(eq + 1)));
-    }
-    return kv;
-  };
-  const auto ka = parse(a), kb = parse(b);
-  std::vector<std::string> diffs;
-  for (const auto& [key, value] : kb) {
-    std::string old = "(unset)";
-    for (const auto& [k2, v2] : ka)
-      if (k2 == key) old = v2;
-    if (old != value && !may_change_on_resume(key)) diffs.push_back(key + ": " + old + " -> " + value);
+// The configuration a resume starts from: the checkpoint's or the result's own, with the command line's
+// overrides, which may change how long and where the run goes but not what it computes.
+io::RunConfig resumed_config(const std::string& stored_ini, const std::vector<std::string>& overrides,
+                             const std::string& what) {
+  io::RunConfig config = io::parse_config_text(stored_ini, overrides);
+  const auto diffs = io::contradicting_keys(stored_ini, config.resolved_ini);
+  if (!diffs.empty()) {
+    std::string list;
+    for (const auto& d : diffs) list += (list.empty() ? "" : "; ") + d;
+    throw UsageError("resume of " + what + " refused: the configuration contradicts it (" + list +
+                     "); start a new run for a different experiment");
   }
-  return diffs;
+  return config;
 }
 
+// `fasim resume FILE`: FILE is a checkpoint (resume the interrupted run) or a result file (a complete one is
+// continued in place to --run.steps; an interrupted one resumes from its checkpoint).
 int resume_verb(const parallel::Communicator& world, std::vector<std::string> args) {
   if (args.empty() || args[0].rfind("--", 0) == 0)
-    throw UsageError("usage: fasim resume CHECKPOINT [--run.steps=N] [other --section.key=value]");
-  const std::string checkpoint = args[0];
+    throw UsageError("usage: fasim resume CHECKPOINT_OR_RESULT [--run.steps=N] [other --section.key=value]");
+  const std::string from = args[0];
   args.erase(args.begin());
-  std::string ini;
-  parallel::agreed(world, [&] {
-    try {
-      ini = io::read_checkpoint_config(checkpoint, world);
-    } catch (const io::Hdf5Error& e) {
-      throw UsageError("checkpoint '" + checkpoint + "' cannot be read (truncated or corrupted): " + e.what());
-    }
-  });
   RunRequest req;
-  req.resume_from = checkpoint;
   parallel::agreed(world, [&] {
-    req.config = io::parse_config_text(ini, args);
-    const auto diffs = changed_keys(ini, req.config.resolved_ini);
-    if (!diffs.empty()) {
-      std::string list;
-      for (const auto& d : diffs) list += (list.empty() ? "" : "; ") + d;
-      throw UsageError("resume of '" + checkpoint + "' refused: the configuration contradicts the checkpoint (" +
-                       list + "); start a new run for a different experiment");
+    if (!std::filesystem::exists(from)) throw UsageError("file '" + from + "' (to resume) does not exist");
+    int kind = 0; // 1 checkpoint, 2 result
+    if (world.rank() == 0) kind = io::looks_like_checkpoint(from) ? 1 : 2;
+    world.broadcast(&kind, sizeof kind, 0);
+    if (kind == 1) {
+      const io::CheckpointHeader h = io::read_checkpoint_header(from, world);
+      req.config = resumed_config(h.config_ini, args, "checkpoint '" + from + "'");
+      req.resume_from = from;
+      return;
     }
+    io::ResultSummary s;
+    std::string problem;
+    if (world.rank() == 0) try {
+        io::require_own_regular_file(from, "result file");
+        s = io::read_result_summary(from);
+      } catch (const UsageError& e) {
+        problem = e.what();
+      }
+    world.broadcast(problem, 0);
+    if (!problem.empty())
+      throw UsageError(problem + "; fasim resume takes a checkpoint or a fasim result file");
+    world.broadcast(s.config_ini, 0);
+    int status = s.status ? static_cast<int>(*s.status) : -1;
+    world.broadcast(&status, sizeof status, 0);
+    // The result's own path, as given: its configuration may name it relative to another directory.
+    std::vector<std::string> overrides = args;
+    overrides.push_back("--output.file=" + from);
+    req.config = resumed_config(s.config_ini, overrides, "result file '" + from + "'");
+    if (status == static_cast<int>(io::schema::FileStatus::Complete)) {
+      req.continue_from = from;
+      return;
+    }
+    // Interrupted, stopped or failed: resume from the newest usable checkpoint of its ring.
+    std::string checkpoint, why;
+    if (world.rank() == 0) {
+      const io::Assessment a = io::assess(req.config);
+      if (a.action == io::Action::Resume)
+        checkpoint = a.checkpoint;
+      else
+        why = a.reason;
+    }
+    world.broadcast(checkpoint, 0);
+    world.broadcast(why, 0);
+    if (checkpoint.empty())
+      throw UsageError("result file '" + from + "' is not complete and cannot be resumed: " + why);
+    req.resume_from = checkpoint;
   });
   setup_blas(world, req.config.blas_threads, req.config.products, false);
   return run_experiment(req, world);
 }
+
+// `fasim status CONFIG [overrides]`: the state of the run's files and what slurm/run.sbatch does next.
+int status_verb(const parallel::Communicator& world, std::vector<std::string> args) {
+  if (args.empty() || args[0].rfind("--", 0) == 0)
+    throw UsageError("usage: fasim status CONFIG.ini [--section.key=value ...]");
+  io::RunConfig config;
+  parallel::agreed(world, [&] { config = io::parse_config(args, nullptr); });
+  std::ostringstream out;
+  parallel::agreed(world, [&] {
+    if (world.rank() != 0) return;
+    const io::Assessment a = io::assess(config);
+    out << "state: " << io::to_string(a.state) << "\naction: " << io::to_string(a.action) << "\nresult: " << a.result
+        << "\nresult_step: " << a.result_step << "\ncheckpoint: " << (a.checkpoint_step >= 0 ? a.checkpoint : "")
+        << "\ncheckpoint_step: " << a.checkpoint_step << "\nrequested_steps: " << a.requested_steps
+        << "\nreason: " << a.reason << "\n";
+  });
+  if (world.rank() == 0) std::cout << out.str() << std::flush;
+  return 0;
+}
 } // namespace
 
 int main(int argc, char** argv) {
+  // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
+  // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
+  install_signal_handlers();
   parallel::MpiEnvironment mpi(&argc, &argv);
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
@@ -159,6 +193,7 @@ int main(int argc, char** argv) {
     if (verb == "version" || verb == "--version") return version_verb(world);
     if (verb == "run") return run_verb(world, args);
     if (verb == "resume") return resume_verb(world, args);
+    if (verb == "status") return status_verb(world, args);
     if (verb == "info") return info_verb(world, args);
     if (verb == "bench") return bench_verb(world, args);
     if (verb == "sweep") return sweep_verb(world, args);

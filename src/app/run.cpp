@@ -2,6 +2,10 @@
 
 #include "fasim/app/signals.hpp"
 #include "fasim/io/checkpoint.hpp"
+#include "fasim/io/lifecycle.hpp"
+#include "fasim/io/output_lock.hpp"
+#include "fasim/io/result_state.hpp"
+#include "fasim/io/safe_files.hpp"
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -63,30 +67,39 @@ std::string human_bytes(double b) {
   return buf;
 }
 
-// Refuses to clobber results and catches an unwritable destination before any heavy work. Rank 0 looks.
-void check_output(const io::RunConfig& c, bool resuming) {
-  const fs::path out(c.output.file);
-  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir))
-    throw UsageError("output directory '" + dir.string() + "' (output.file) does not exist: create it first");
-  if (access(dir.c_str(), W_OK) != 0)
-    throw UsageError("output directory '" + dir.string() + "' (output.file) is not writable");
-  if (!resuming && fs::exists(out) && !c.output.overwrite)
-    throw UsageError("output file '" + out.string() + "' exists; pass --output.overwrite=true to replace it or " +
-                     "choose another output.file");
+// Where each of fasim's inputs may be in an input file: its own name at the root, or where fasim's result files
+// keep it (so a run can be repeated on the Y, C, Z0, W0 of an earlier result).
+struct InputName {
+  const char* name;
+  const char* in_results;
+};
+constexpr InputName kInputNames[] = {{"Y", "/problem/Y"}, {"C", "/problem/C"}, {"Z0", "/init/Z0"},
+                                     {"W0", "/init/W0"},  {"X", "/problem/X"}, {"O", nullptr}};
+
+std::string found_path(const io::File& f, const char* name) {
+  for (const auto& in : kInputNames)
+    if (std::string(in.name) == name) {
+      if (f.exists(in.name)) return std::string("/") + in.name;
+      if (in.in_results && f.exists(in.in_results)) return in.in_results;
+    }
+  return {};
 }
 
-model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr& grid) {
+model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr& grid, bool quiet) {
   model::ProblemInputs in;
   if (c.input.file.empty()) return in;
   const int n = c.problem.n, m = c.problem.m, r = c.run.r, b = c.grid.block;
   if (!fs::exists(c.input.file))
     throw UsageError("input file '" + c.input.file + "' (input.file) does not exist");
   const io::File f = io::File::open(c.input.file, grid->grid_comm(), true);
+  std::vector<std::string> taken;
+  const auto what = [&](const std::string& path) { return "dataset '" + path + "' of input file '" + c.input.file + "'"; };
   auto take = [&](const char* name, int rows, int cols, std::optional<parallel::DistMatrix>& slot) {
-    if (!f.exists(name)) return;
-    slot = io::read_matrix(f, name, grid, b, io::MatrixShape{rows, cols});
-    io::check_finite(*slot, "dataset '" + std::string(name) + "' of input file '" + c.input.file + "'");
+    const std::string path = found_path(f, name);
+    if (path.empty()) return;
+    slot = io::read_matrix(f, path, grid, b, io::MatrixShape{rows, cols});
+    io::check_finite(*slot, what(path));
+    taken.push_back(std::string(name) + " from " + path);
   };
   take("Y", n, m, in.y);
   take("C", r, m, in.c);
@@ -94,28 +107,122 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   take("W0", r, m, in.w0);
   if (c.problem.source == model::Source::LinearNetwork) {
     // X (N×n) and O (N×m): N is the file's; the shapes must agree with each other and with n, m.
-    if (f.exists("X")) {
-      in.x = io::read_matrix(f, "X", grid, b);
+    if (const std::string path = found_path(f, "X"); !path.empty()) {
+      in.x = io::read_matrix(f, path, grid, b);
       if (in.x->cols() != n)
-        throw UsageError("dataset 'X' of input file '" + c.input.file + "' has " + std::to_string(in.x->cols()) +
-                         " columns; expected problem.n = " + std::to_string(n));
-      io::check_finite(*in.x, "dataset 'X' of input file '" + c.input.file + "'");
+        throw UsageError(what(path) + " has " + std::to_string(in.x->cols()) + " columns; expected problem.n = " +
+                         std::to_string(n));
+      io::check_finite(*in.x, what(path));
+      taken.push_back("X from " + path);
     }
-    if (f.exists("O")) {
-      const int samples = in.x ? in.x->rows() : (c.problem.samples > 0 ? c.problem.samples : n);
-      take("O", samples, m, in.o);
-    }
+    const int samples = in.x ? in.x->rows() : (c.problem.samples > 0 ? c.problem.samples : n);
+    take("O", samples, m, in.o);
+  }
+  if (taken.empty()) {
+    std::string found;
+    for (const auto& p : f.dataset_paths()) found += (found.empty() ? "" : ", ") + p;
+    throw UsageError("input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
+                     (found.empty() ? std::string("no datasets") : "the datasets " + found) +
+                     "; fasim reads Y, C, Z0, W0 (and X, O for a linear network) at the root, or /problem/Y, "
+                     "/problem/C, /init/Z0, /init/W0 of a fasim result file");
+  }
+  if (!quiet && grid->grid_comm().rank() == 0) {
+    std::string list;
+    for (const auto& t : taken) list += (list.empty() ? "" : ", ") + t;
+    std::cout << "input: " << list << " of '" << c.input.file << "'" << std::endl;
   }
   return in;
+}
+
+enum class StartMode { Fresh, Resume, Continue };
+
+// What rank 0 decided before any heavy work: how the result file is created and which run it belongs to.
+struct StartPlan {
+  io::CreateMode create = io::CreateMode::New;
+  std::string run_id;
+};
+
+std::string refusal_for_run(const io::Assessment& a) {
+  switch (a.action) {
+  case io::Action::Nothing:
+  case io::Action::Continue:
+    return "output file '" + a.result + "' is complete (" + std::to_string(a.result_step) +
+           " steps); continue it to more steps with 'fasim resume " + a.result +
+           " --run.steps=N', replace it with --output.overwrite=true, or choose another output.file";
+  case io::Action::Resume:
+    return "output file '" + a.result + "' is " + io::to_string(a.state) + " at step " +
+           std::to_string(a.result_step) + " and has a checkpoint: continue it with 'fasim resume " + a.checkpoint +
+           "' (slurm/run.sbatch does so by itself), or start again with --output.overwrite=true";
+  default: return a.reason;
+  }
+}
+
+// Rank 0, before any heavy work: refuses what would lose or mix files, makes the directories, takes the
+// result's lock (held in `lock` until the run ends) and decides how the result file is created.
+StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req, io::OutputLock& lock, bool quiet) {
+  StartPlan plan;
+  io::check_run_paths(c);
+  io::create_parent_directories(c.output.file, "output.file");
+  io::create_parent_directories(c.output.checkpoint_file, "output.checkpoint_file");
+  const fs::path out(c.output.file);
+  const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw UsageError("output directory '" + dir.string() + "' (output.file) is not writable");
+  lock = io::OutputLock::acquire(c.output.file);
+  const io::Assessment a = io::assess(c, true);
+  switch (mode) {
+  case StartMode::Fresh:
+    if (a.state == io::ResultState::Absent && a.action == io::Action::Run) {
+      plan.create = io::CreateMode::New;
+    } else if (c.output.overwrite || a.action == io::Action::Restart) {
+      if (a.action == io::Action::Restart && !c.output.overwrite && !quiet)
+        std::cout << "fasim: " << a.reason << std::endl;
+      plan.create = io::CreateMode::Replace;
+      io::purge_checkpoint_ring(c); // it belongs to the result being replaced
+    } else {
+      throw UsageError(refusal_for_run(a));
+    }
+    plan.run_id = io::new_run_id();
+    break;
+  case StartMode::Resume: {
+    io::require_own_regular_file(req.resume_from, "checkpoint");
+    if (a.state == io::ResultState::Complete)
+      throw UsageError("result file '" + a.result + "' is already complete (" + std::to_string(a.result_step) +
+                       " steps): resuming checkpoint '" + req.resume_from + "' would replace it; continue the " +
+                       "result itself with 'fasim resume " + a.result + " --run.steps=N'");
+    if (a.state == io::ResultState::Foreign) throw UsageError(a.reason);
+    const io::CheckpointHeader h = io::read_checkpoint_header(req.resume_from, parallel::Communicator::borrow(MPI_COMM_SELF));
+    if (a.state != io::ResultState::Absent) {
+      const io::ResultSummary s = io::read_result_summary(c.output.file);
+      if (!s.run_id.empty() && !h.run_id.empty() && s.run_id != h.run_id)
+        throw UsageError("checkpoint '" + req.resume_from + "' belongs to another run than result file '" +
+                         c.output.file + "' (run id " + h.run_id + " vs " + s.run_id +
+                         "): resuming it would mix two runs; start a new run instead");
+    }
+    break;
+  }
+  case StartMode::Continue:
+    io::require_own_regular_file(c.output.file, "result file");
+    if (a.state != io::ResultState::Complete)
+      throw UsageError("result file '" + c.output.file + "' is " + io::to_string(a.state) +
+                       ", not complete: only a complete result is continued in place (" + a.reason + ")");
+    if (a.action != io::Action::Continue)
+      throw UsageError(a.reason + (a.requested_steps <= a.result_step
+                                       ? "; give --run.steps larger than " + std::to_string(a.result_step) +
+                                             " to continue it"
+                                       : std::string()) +
+                       "; the file is untouched");
+    break;
+  }
+  return plan;
 }
 } // namespace
 
 int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   const io::RunConfig& c = req.config;
-  const bool resuming = !req.resume_from.empty();
-  parallel::agreed(comm, [&] {
-    if (comm.rank() == 0) check_output(c, resuming);
-  });
+  const StartMode mode = !req.resume_from.empty()     ? StartMode::Resume
+                         : !req.continue_from.empty() ? StartMode::Continue
+                                                      : StartMode::Fresh;
   // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
   // file of the run is opened on the grid's own communicator.
   const auto [p, q] = parallel::ProcessGrid::choose_shape(comm.size(), c.grid.rows, c.grid.cols);
@@ -125,14 +232,21 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                        "needs " + std::to_string(p * q) + " ranks but " + std::to_string(comm.size()) +
                        " were started: lower grid.rows/grid.cols or start more ranks");
   });
-  const parallel::Communicator active = comm.split(comm.rank() < p * q ? 0 : MPI_UNDEFINED, comm.rank());
   const double need = estimate_bytes_per_rank(c, p, q);
   const double have = available_bytes_per_rank(comm);
   if (req.dry_run) {
+    std::string state;
+    parallel::agreed(comm, [&] {
+      if (comm.rank() != 0) return;
+      const io::Assessment a = io::assess(c);
+      state = std::string(io::to_string(a.state)) + "; slurm/run.sbatch would: " + io::to_string(a.action) + " (" +
+              a.reason + ")";
+    });
     if (comm.rank() == 0)
       std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
                 << " ranks, block " << c.grid.block << "\n# memory per rank: " << human_bytes(need)
-                << " (available per rank on this node: " << human_bytes(have) << ")\n";
+                << " (available per rank on this node: " << human_bytes(have) << ")\n# result file: " << state
+                << "\n";
     return parallel::kExitSuccess;
   }
   parallel::agreed(comm, [&] {
@@ -140,15 +254,26 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       throw UsageError("the run needs about " + human_bytes(need) + " per rank but only " + human_bytes(have) +
                        " is available: use more ranks or nodes, or a smaller problem");
   });
+  io::OutputLock lock; // rank 0 holds the result's lock until this function returns
+  StartPlan plan;
+  parallel::agreed(comm, [&] {
+    if (comm.rank() == 0) plan = prepare(c, mode, req, lock, req.quiet);
+  });
+  int create = static_cast<int>(plan.create);
+  comm.broadcast(&create, sizeof create, 0);
+  plan.create = static_cast<io::CreateMode>(create);
+  comm.broadcast(plan.run_id, 0);
+  const parallel::Communicator active = comm.split(comm.rank() < p * q ? 0 : MPI_UNDEFINED, comm.rank());
   install_signal_handlers();
   int code = parallel::kExitSuccess;
+  bool result_is_ours = false; // rank 0: the file at output.file is this run's (mark it failed on failure)
   std::exception_ptr failure;
   if (!active.is_null()) {
     try {
       const auto grid = parallel::ProcessGrid::create(active, p, q);
       const parallel::Communicator& gc = active;
       model::ProblemInputs inputs;
-      parallel::agreed(gc, [&] { inputs = read_inputs(c, grid); });
+      parallel::agreed(gc, [&] { inputs = read_inputs(c, grid, req.quiet); });
       model::Problem problem = model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block,
                                                     std::move(inputs));
       model::compute_reference_errors(problem);
@@ -160,11 +285,19 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       io::RunProvenance prov{comm.size(), grid->rows(),  grid->cols(), c.grid.block, blas.library, blas.core,
                              host_name,   blas.threads};
       Simulation sim(c, problem, gc, req.quiet);
-      std::optional<io::Checkpoint> ck;
-      if (resuming)
-        ck = io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n, c.problem.m, c.run.r,
-                                 c.run.probes);
-      sim.start(prov, ck ? &*ck : nullptr, c.output.file);
+      switch (mode) {
+      case StartMode::Fresh: sim.start_fresh(prov, plan.create, plan.run_id); break;
+      case StartMode::Resume:
+        sim.start_resumed(prov,
+                          io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n, c.problem.m,
+                                              c.run.r, c.run.probes),
+                          req.resume_from);
+        break;
+      case StartMode::Continue:
+        sim.start_continued(prov, io::read_result_as_checkpoint(c.output.file, c, gc, grid));
+        break;
+      }
+      result_is_ours = true;
       if (sim.run())
         sim.finish();
       else
@@ -174,7 +307,16 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     }
   }
   // Inactive ranks wait here; a failure inside the grid reaches them through this agreement.
-  parallel::agree(comm, failure);
+  try {
+    parallel::agree(comm, failure);
+  } catch (const CollectiveError& e) {
+    // Every rank has closed the result file. Say in it that this run failed, and tidy its temporaries.
+    if (comm.rank() == 0) {
+      if (result_is_ours) io::mark_failed(c.output.file, e.what());
+      io::remove_stale_temporaries(c.output.file);
+    }
+    throw;
+  }
   return comm.allreduce_max(code);
 }
 

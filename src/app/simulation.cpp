@@ -1,6 +1,7 @@
 #include "simulation.hpp"
 
 #include "fasim/app/signals.hpp"
+#include "fasim/io/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -8,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -79,56 +82,118 @@ void Simulation::record(Trajectory& t, long long step) {
   ++records_since_flush_;
 }
 
-void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint* ck,
-                       const std::string& old_results) {
-  const bool resuming = ck != nullptr;
-  // A resumed run rebuilds its result file beside the old one and renames it over it only when complete, so
-  // a failure while resuming never destroys what the interrupted run wrote.
-  const std::string path = config_.output.file;
-  const std::string target = resuming ? path + ".resume" : path;
-  results_.emplace(io::ResultsFile::create(target, comm_, resuming || config_.output.overwrite, config_,
-                                           provenance, problem_, config_.run.probes));
-  watch_output(target);
-  if (resuming) {
-    step_ = ck->step;
-    elapsed_before_ = ck->elapsed_seconds;
-    std::vector<long long> snapshot_counts;
-    for (std::size_t a = 0; a < trajectories_.size(); ++a) {
-      Trajectory& t = *trajectories_[a];
-      t.state.z.copy_from(ck->algorithms.at(a).state.z);
-      t.state.w.copy_from(ck->algorithms.at(a).state.w);
-      t.status = ck->algorithms[a].status;
-      t.rows = ck->algorithms[a].rows;
-      snapshot_counts.push_back(ck->algorithms[a].snapshots);
-    }
-    long long wanted = 0;
-    for (long long c : snapshot_counts) wanted += c;
-    if (wanted > 0) {
-      parallel::agreed(comm_, [&] {
-        const io::File old = io::File::open(old_results, comm_, true);
-        results_->copy_snapshots_from(old, snapshot_counts, problem_);
-      });
-    }
-    flush_rows();
-    results_->flush();
-    parallel::agreed(comm_, [&] {
-      if (comm_.rank() == 0 && std::rename(target.c_str(), path.c_str()) != 0)
-        throw Error("cannot rename " + target + " to " + path);
-    });
-    output_path_ = path; // the same file under its final name
-  } else {
-    for (auto& t : trajectories_) record(*t, 0);
-    flush_rows();
-    if (config_.output.snapshot_every > 0)
-      for (std::size_t a = 0; a < trajectories_.size(); ++a)
-        results_->append_snapshot(a, 0, trajectories_[a]->state);
-  }
+std::string Simulation::grid_text() const {
+  return std::to_string(provenance_.mpi_size) + " rank(s), grid " + std::to_string(provenance_.grid_rows) + "x" +
+         std::to_string(provenance_.grid_cols) + ", block " + std::to_string(provenance_.block);
+}
+
+void Simulation::begin_clock() {
   start_time_ = MPI_Wtime();
   last_progress_ = last_checkpoint_ = start_time_;
   progress_step_ = step_;
 }
 
+void Simulation::start_fresh(const io::RunProvenance& provenance, io::CreateMode mode, const std::string& run_id) {
+  provenance_ = provenance;
+  run_id_ = run_id;
+  const std::string& path = config_.output.file;
+  results_.emplace(io::ResultsFile::create(path, comm_, mode, config_, provenance, problem_, config_.run.probes,
+                                           run_id, "run: " + std::to_string(config_.run.steps) + " steps on " +
+                                                       grid_text()));
+  watch_output(path);
+  for (auto& t : trajectories_) record(*t, 0);
+  flush_rows();
+  if (config_.output.snapshot_every > 0)
+    for (std::size_t a = 0; a < trajectories_.size(); ++a) results_->append_snapshot(a, 0, trajectories_[a]->state);
+  results_->flush();
+  begin_clock();
+}
+
+void Simulation::adopt(const io::Checkpoint& ck) {
+  step_ = ck.step;
+  elapsed_before_ = ck.elapsed_seconds;
+  for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+    Trajectory& t = *trajectories_[a];
+    t.state.z.copy_from(ck.algorithms.at(a).state.z);
+    t.state.w.copy_from(ck.algorithms.at(a).state.w);
+    t.status = ck.algorithms[a].status;
+    t.rows = ck.algorithms[a].rows;
+    t.flushed = 0;
+  }
+}
+
+void Simulation::start_resumed(const io::RunProvenance& provenance, const io::Checkpoint& ck,
+                               const std::string& checkpoint_path) {
+  provenance_ = provenance;
+  run_id_ = ck.run_id.empty() ? io::new_run_id() : ck.run_id;
+  comm_.broadcast(run_id_, 0);
+  adopt(ck);
+  // The resumed file is built under a fresh name beside the interrupted one and renamed over it only when it
+  // holds everything the interrupted one did, so a failure while resuming never destroys what was written.
+  const std::string& path = config_.output.file;
+  results_.emplace(io::ResultsFile::create(path, comm_, io::CreateMode::Staged, config_, provenance, problem_,
+                                           config_.run.probes, run_id_, ""));
+  std::vector<long long> snapshot_counts;
+  long long wanted = 0;
+  for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots), wanted += alg.snapshots;
+  std::string history;
+  parallel::agreed(comm_, [&] {
+    int old_exists = comm_.rank() == 0 && std::filesystem::exists(path) ? 1 : 0;
+    comm_.broadcast(&old_exists, sizeof old_exists, 0);
+    if (!old_exists) {
+      if (wanted > 0)
+        throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" + path +
+                         "', which no longer exists; rerun from the start");
+      return;
+    }
+    const io::File old = io::File::open(path, comm_, true);
+    if (old.has_attribute(io::schema::kHistory)) history = old.read_attribute<std::string>(io::schema::kHistory);
+    if (wanted > 0) results_->copy_snapshots_from(old, snapshot_counts, problem_);
+  });
+  results_->set_history(history);
+  results_->append_history("resumed at step " + std::to_string(step_) + " from '" + checkpoint_path + "' on " +
+                           grid_text() + "; run.steps = " + std::to_string(config_.run.steps));
+  flush_rows();
+  results_->flush();
+  results_->publish();
+  watch_output(path);
+  begin_clock();
+}
+
+void Simulation::start_continued(const io::RunProvenance& provenance, const io::Checkpoint& final_state) {
+  provenance_ = provenance;
+  run_id_ = final_state.run_id.empty() ? io::new_run_id() : final_state.run_id;
+  comm_.broadcast(run_id_, 0);
+  adopt(final_state);
+  const long long from = step_;
+  // A checkpoint of the final state before the file changes: an interruption from now on resumes from here.
+  io::Checkpoint ck = final_state;
+  ck.run_id = run_id_;
+  ck.config_ini = config_.resolved_ini;
+  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes, config_.output.checkpoint_keep);
+  results_.emplace(io::ResultsFile::open_to_continue(config_.output.file, comm_, config_, config_.run.probes));
+  for (auto& t : trajectories_) t->flushed = t->rows.size(); // already in the file
+  results_->append_history("continued: from step " + std::to_string(from) + " to run.steps = " +
+                           std::to_string(config_.run.steps) + " on " + grid_text());
+  results_->flush();
+  watch_output(config_.output.file);
+  begin_clock();
+  last_checkpoint_ = MPI_Wtime();
+}
+
 namespace {
+// A progress line that rewrites itself (\r, erase to the end of the line) suits a terminal only: in a log file
+// (a redirected stdout, a batch system's output) each progress line is a plain line of its own.
+bool progress_rewrites_line() {
+  static const bool rewrite = [] {
+    for (const char* batch : {"SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "FLUX_JOB_ID"})
+      if (std::getenv(batch)) return false;
+    const char* term = std::getenv("TERM");
+    return isatty(STDOUT_FILENO) && !(term && std::string(term) == "dumb");
+  }();
+  return rewrite;
+}
+
 // A run-loop flag beside the signal flags (app/signals.hpp): rank 0 found the result file gone.
 constexpr int kOutputLost = 1 << 8;
 constexpr double kOutputCheckSeconds = 1.0;
@@ -184,6 +249,7 @@ void Simulation::checkpoint() {
   results_->flush();
   io::Checkpoint ck;
   ck.config_ini = config_.resolved_ini;
+  ck.run_id = run_id_;
   ck.step = step_;
   ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
@@ -226,8 +292,7 @@ void Simulation::progress(bool force) {
   char tail[96];
   std::snprintf(tail, sizeof tail, "  %.1f steps/s  ETA %.0f s", rate, eta);
   line << tail;
-  static const bool tty = isatty(STDOUT_FILENO);
-  if (tty)
+  if (progress_rewrites_line())
     std::cout << "\r" << line.str() << "\033[K" << std::flush;
   else
     std::cout << line.str() << std::endl;
@@ -235,15 +300,50 @@ void Simulation::progress(bool force) {
   progress_step_ = step_;
 }
 
+bool Simulation::checkpoint_point(bool due) {
+  const auto& out = config_.output;
+  int flags = take_signal_flags();
+  if (comm_.rank() == 0 && out.checkpoint_seconds > 0 && MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
+    flags |= kCheckpointRequested;
+  if (comm_.rank() == 0 &&
+      (step_ == config_.run.steps || MPI_Wtime() - last_output_check_ >= kOutputCheckSeconds)) {
+    last_output_check_ = MPI_Wtime();
+    if (!output_lost().empty()) flags |= kOutputLost;
+  }
+  flags = comm_.allreduce_max(flags);
+  if (flags & kOutputLost) check_output(); // throws on every rank with rank 0's message
+  if (flags & kStopRequested) {
+    checkpoint();
+    results_->set_status(io::schema::FileStatus::Checkpointed);
+    results_->append_history("stopped by a signal at step " + std::to_string(step_) + "; checkpoint '" +
+                             out.checkpoint_file + "'");
+    results_->flush();
+    if (comm_.rank() == 0)
+      std::cout << (quiet_ || !progress_rewrites_line() ? "" : "\n") << "fasim: stop requested at step " << step_
+                << "; checkpoint written to " << out.checkpoint_file
+                << "; continue with: fasim resume " << out.checkpoint_file << std::endl;
+    return false;
+  }
+  if (due || (flags & kCheckpointRequested)) checkpoint();
+  return true;
+}
+
 bool Simulation::run() {
   const long long steps = config_.run.steps;
-  // How often the ranks agree on signals and timers: every step for large problems, in batches for tiny ones
-  // (where one allreduce would cost as much as the step). A pure function of the configuration, so every
-  // rank checks at the same steps.
-  const double work = static_cast<double>(problem_.n) * problem_.m * problem_.r;
-  const long long check_every = work > 1e6 ? 1 : 32;
   const auto& out = config_.output;
+  // How often the ranks agree on signals and timers: every step, unless a step is so short that one agreement
+  // would cost as much as the step (tiny problems on several ranks); then every few steps, so that a timer or
+  // a signal is acted on within about a millisecond. The interval is measured over the first steps on rank 0
+  // and shared, so every rank agrees at the same steps. A step-count checkpoint (checkpoint_every) is a pure
+  // function of the step and is taken exactly at its step whatever the interval.
+  constexpr long long kCalibrationSteps = 8;
+  constexpr double kAgreementSeconds = 1e-3;
+  check_every_ = 1;
+  const long long first = step_;
+  double calibration_start = MPI_Wtime();
   const std::size_t flush_every = out.flush_every > 0 ? static_cast<std::size_t>(out.flush_every) : 256;
+  // A stop signal that arrived while the run was starting (building Y, creating files) is acted on now.
+  if (!checkpoint_point(false)) return false;
   while (step_ < steps && !all_stopped()) {
     for (auto& t : trajectories_) {
       if (t->status.stopped) continue;
@@ -267,30 +367,14 @@ bool Simulation::run() {
         if (!trajectories_[a]->status.stopped) results_->append_snapshot(a, step_, trajectories_[a]->state);
     if (records_since_flush_ >= flush_every) flush_rows();
 
-    if (step_ % check_every == 0 || step_ == steps) {
-      int flags = take_signal_flags();
-      if (comm_.rank() == 0 && out.checkpoint_seconds > 0 &&
-          MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
-        flags |= kCheckpointRequested;
-      if (comm_.rank() == 0 && (step_ == steps || MPI_Wtime() - last_output_check_ >= kOutputCheckSeconds)) {
-        last_output_check_ = MPI_Wtime();
-        if (!output_lost().empty()) flags |= kOutputLost;
-      }
-      flags = comm_.allreduce_max(flags);
-      if (flags & kOutputLost) check_output(); // throws on every rank with rank 0's message
-      const bool due = out.checkpoint_every > 0 && step_ % out.checkpoint_every == 0;
-      if (flags & kStopRequested) {
-        checkpoint();
-        results_->set_status("checkpointed");
-        results_->flush();
-        if (comm_.rank() == 0)
-          std::cout << (quiet_ ? "" : "\n") << "fasim: stop requested at step " << step_
-                    << "; checkpoint written to " << out.checkpoint_file << "; continue with: fasim resume "
-                    << out.checkpoint_file << std::endl;
-        return false;
-      }
-      if (due || (flags & kCheckpointRequested)) checkpoint();
+    if (step_ - first == kCalibrationSteps && comm_.size() > 1) {
+      double per_step = (MPI_Wtime() - calibration_start) / kCalibrationSteps;
+      comm_.broadcast(&per_step, sizeof per_step, 0);
+      check_every_ = std::clamp<long long>(static_cast<long long>(kAgreementSeconds / std::max(per_step, 1e-9)), 1, 32);
     }
+    const bool due = out.checkpoint_every > 0 && step_ % out.checkpoint_every == 0;
+    if (due || step_ % check_every_ == 0 || step_ == steps)
+      if (!checkpoint_point(due)) return false;
     progress(false);
   }
   return true;
@@ -322,13 +406,14 @@ void Simulation::finish() {
     overlap = model::principal_cosines(gd->state.z, fa->state.z);
     comm_.broadcast(overlap, 0);
   }
-  results_->write_summary(overlap);
-  results_->set_status("complete");
+  results_->write_summary(overlap, elapsed_before_ + MPI_Wtime() - start_time_);
+  results_->set_status(io::schema::FileStatus::Complete);
+  results_->append_history("complete at step " + std::to_string(step_));
   results_->flush();
   check_output(); // "complete" in a file nobody can reach is no success
   if (comm_.rank() != 0 || quiet_) return;
   progress(true);
-  std::cout << (isatty(STDOUT_FILENO) ? "\n" : "") << "\n";
+  std::cout << (progress_rewrites_line() ? "\n" : "") << "\n";
   std::printf("%-8s %14s %14s %14s %10s %10s %-12s\n", "alg", "final loss", "optimal", "lemma1", "steps",
               "wall s", "stop");
   for (const auto& t : trajectories_)

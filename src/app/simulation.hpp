@@ -27,15 +27,27 @@ class Simulation {
 public:
   Simulation(const io::RunConfig& config, model::Problem& problem, const parallel::Communicator& comm,
              bool quiet);
-  /// Starts fresh (records step 0) or from a checkpoint; creates the result file.
-  void start(const io::RunProvenance& provenance, const io::Checkpoint* checkpoint,
-             const std::string& old_results);
+  /// Starts at step 0: records it and creates the result file (`mode`: New or Replace).
+  void start_fresh(const io::RunProvenance& provenance, io::CreateMode mode, const std::string& run_id);
+  /// Starts from a checkpoint: rebuilds the result file beside the interrupted one (whose snapshots and history
+  /// it takes over) and renames it into place.
+  void start_resumed(const io::RunProvenance& provenance, const io::Checkpoint& checkpoint,
+                     const std::string& checkpoint_path);
+  /// Continues a complete result in place from its final state (`final_state`, read from it): first a
+  /// checkpoint of that state, so an interruption resumes from here, then the file is opened for appending.
+  void start_continued(const io::RunProvenance& provenance, const io::Checkpoint& final_state);
   /// Runs to the configured number of steps; returns false when a stop signal checkpointed the run.
   bool run();
   /// Writes final matrices, statuses, the summary; prints the summary table.
   void finish();
 
 private:
+  void adopt(const io::Checkpoint& ck);
+  void begin_clock();
+  /// Agrees on signals, timers and the result file's presence; writes the checkpoints that are due. Returns
+  /// false when a stop signal checkpointed the run. Collective.
+  bool checkpoint_point(bool due);
+  std::string grid_text() const;
   void record(Trajectory& t, long long step);
   void flush_rows();
   void checkpoint();
@@ -56,7 +68,10 @@ private:
   model::RecordSchedule schedule_;
   std::vector<std::unique_ptr<Trajectory>> trajectories_;
   std::optional<io::ResultsFile> results_;
+  std::string run_id_;
+  io::RunProvenance provenance_;
   long long step_ = 0;
+  long long check_every_ = 1; ///< steps between agreements on signals and timers (see run())
   double start_time_ = 0, elapsed_before_ = 0, last_progress_ = 0, last_checkpoint_ = 0;
   long long progress_step_ = 0;
   double progress_time_ = 0;

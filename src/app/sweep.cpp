@@ -4,6 +4,7 @@
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
 #include "fasim/io/hdf5.hpp"
+#include "fasim/io/lifecycle.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -211,25 +212,24 @@ SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSetting
 }
 
 namespace {
-enum Action : int { kRun = 0, kRerun = 1, kResume = 2, kSkip = 3 };
+enum Action : int { kRun = 0, kResume = 2, kSkip = 3, kContinue = 4, kRefuse = 5 };
 
-// Rank-local look at a point's files: complete -> skip, checkpoint -> resume, leftover file -> rerun.
-Action decide(const SweepPoint& p, std::string& status) {
-  status = "-";
-  if (fs::exists(p.output)) {
-    try {
-      const io::File f = io::File::open(p.output, parallel::Communicator::borrow(MPI_COMM_SELF), true);
-      status = f.has_attribute("status") ? f.read_attribute<std::string>("status") : "unknown";
-    } catch (const Error&) {
-      status = "unreadable";
-    }
-    if (status == "complete") return kSkip;
+// Rank-local look at a point's files, through the lifecycle every verb shares (io/lifecycle.hpp): complete ->
+// skip (or continue to more steps), checkpoint -> resume, an attempt without a usable checkpoint -> run again.
+Action decide(const SweepPoint& p, std::string& status, std::string& checkpoint, std::string& reason) {
+  const io::Assessment a = io::assess(p.config);
+  status = io::to_string(a.state);
+  checkpoint = a.checkpoint;
+  reason = a.reason;
+  switch (a.action) {
+  case io::Action::Run:
+  case io::Action::Restart: return kRun;
+  case io::Action::Resume: return kResume;
+  case io::Action::Continue: return kContinue;
+  case io::Action::Nothing: return kSkip;
+  case io::Action::Refuse: return kRefuse;
   }
-  if (fs::exists(p.config.output.checkpoint_file)) {
-    if (status == "-") status = "checkpoint";
-    return kResume;
-  }
-  return fs::exists(p.output) ? kRerun : kRun;
+  return kRefuse;
 }
 
 std::string number(double x) {
@@ -260,21 +260,25 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
   int action = kRun, code = 0;
   try {
     SweepPoint p;
+    std::string checkpoint;
     parallel::agreed(gc, [&] {
       p = make_point(spec, index, overrides);
-      std::string status;
-      if (leader) action = decide(p, status);
+      std::string status, reason;
+      if (leader) action = decide(p, status, checkpoint, reason);
+      if (leader && action == kRefuse) throw UsageError(reason);
     });
     gc.broadcast(&action, sizeof action, 0);
+    gc.broadcast(checkpoint, 0);
     if (action == kSkip) {
       if (leader) std::cout << "point " << index << ": skipped (complete: " << p.output << ")" << std::endl;
       tally.skipped += leader;
       return true;
     }
     RunRequest req;
-    req.config = action == kRerun ? make_point(spec, index, overrides, true).config : p.config;
+    req.config = p.config;
     req.quiet = true;
-    if (action == kResume) req.resume_from = p.config.output.checkpoint_file;
+    if (action == kResume) req.resume_from = checkpoint;
+    if (action == kContinue) req.continue_from = p.output;
     parallel::set_blas_threads(req.config.blas_threads);
     std::exception_ptr local;
     try {
@@ -291,8 +295,9 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
       f.write_attribute("sweep_point", point_label(p.settings));
       std::cout << report_line(p, code == parallel::kExitCheckpointed
                                       ? " (checkpointed; rerun the sweep to resume)"
-                                  : action == kResume ? " (resumed)"
-                                                      : "")
+                                  : action == kResume   ? " (resumed)"
+                                  : action == kContinue ? " (continued)"
+                                                        : "")
                 << std::endl;
     });
   } catch (const CollectiveError& e) {
@@ -317,7 +322,8 @@ int list_points(const parallel::Communicator& world, const SweepSpec& spec, cons
     for (long long i = 0; i < spec.count(); ++i) {
       const SweepPoint p = make_point(spec, i, overrides);
       std::string status;
-      decide(p, status);
+      std::string checkpoint, reason;
+      decide(p, status, checkpoint, reason);
       out << i << "\t" << status << "\t" << p.output << "\t" << point_label(p.settings) << "\n";
     }
   });

@@ -1,23 +1,23 @@
 #include "fasim/io/checkpoint.hpp"
 
 #include "fasim/io/matrix_io.hpp"
+#include "fasim/io/safe_files.hpp"
+#include "fasim/io/schema.hpp"
 #include "fasim/io/series.hpp"
 #include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/digest.hpp"
 #include "fasim/parallel/error.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <optional>
 
 namespace fasim::io {
 
 namespace {
-constexpr long long kFormatVersion = 1;
+// 1: the first format; 2: digests, run_id, schema_version.
+constexpr long long kFormatVersion = 2;
+constexpr int kRingSearchLimit = 64;
 
 std::vector<double> pack_rows(const std::vector<model::MetricRow>& rows, int probes) {
   const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
@@ -30,48 +30,128 @@ std::vector<double> pack_rows(const std::vector<model::MetricRow>& rows, int pro
   return out;
 }
 
-/// open(2) + fsync(2) + close(2); `accept_einval` lets file systems that cannot sync this kind of object
-/// pass.
-void open_and_sync(const std::string& path, int flags, const std::string& what, bool accept_einval) {
-  const auto fail = [&](const char* call) {
-    const int error = errno;
-    throw Error("cannot fsync " + what + " '" + path + "': " + call + " failed: " + std::strerror(error));
+std::string hex(std::uint64_t value) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
+  return buf;
+}
+
+bool exists_on_rank0(const std::string& path, const parallel::Communicator& comm) {
+  int here = comm.rank() == 0 && std::filesystem::exists(path) ? 1 : 0;
+  comm.broadcast(&here, sizeof here, 0);
+  return here != 0;
+}
+
+/// Reads `path`; `damage` is set (and the matrices may be wrong) when a digest does not match.
+Checkpoint load(const std::string& path, const parallel::Communicator& comm, const parallel::GridPtr& grid,
+                int block, int n, int m, int r, int probes, std::string& damage) {
+  Checkpoint ck;
+  damage.clear();
+  File f = File::open(path, comm, true);
+  const long long version = f.read_attribute<long long>("format_version");
+  if (version < 1 || version > kFormatVersion)
+    throw UsageError("checkpoint '" + path + "' has format version " + std::to_string(version) +
+                     ", which this fasim (format " + std::to_string(kFormatVersion) +
+                     ") cannot read: resume it with the fasim that wrote it");
+  if (!f.has_attribute("complete") || f.read_attribute<long long>("complete") != 1)
+    throw UsageError("checkpoint '" + path + "' is incomplete (the run was killed while writing it)");
+  const bool digests = version >= 2;
+  const auto check = [&](const Object& where, const std::string& what, std::uint64_t actual) {
+    if (digests && damage.empty() && where.read_attribute<std::string>("digest") != hex(actual))
+      damage = "checkpoint '" + path + "' is damaged: " + what + " does not match its stored digest";
   };
-  int fd;
-  do fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) fail("open");
-  if (::fsync(fd) != 0 && !(accept_einval && errno == EINVAL)) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    fail("fsync");
+  ck.config_ini = f.read_attribute<std::string>("config");
+  check(f, "the configuration", parallel::digest(ck.config_ini));
+  ck.run_id = digests ? f.read_attribute<std::string>("run_id") : std::string();
+  ck.step = f.read_attribute<long long>("step");
+  ck.elapsed_seconds = f.read_attribute<double>("elapsed_seconds");
+  const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
+  for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
+    const std::string name = "algorithms/" + std::to_string(a);
+    const Group g = f.open_group(name);
+    CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, block, MatrixShape{n, r}),
+                             read_matrix(g, "W", grid, block, MatrixShape{r, m})},
+                            {},
+                            {},
+                            0};
+    check(g.open_dataset("Z"), "dataset /" + name + "/Z", parallel::digest(alg.state.z));
+    check(g.open_dataset("W"), "dataset /" + name + "/W", parallel::digest(alg.state.w));
+    alg.status.stopped = g.read_attribute<long long>("stopped") != 0;
+    alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
+    alg.status.stop_step = g.read_attribute<long long>("stop_step");
+    alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
+    alg.snapshots = g.read_attribute<long long>("snapshots");
+    const long long rows = g.read_attribute<long long>("rows");
+    const std::vector<double> packed = rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
+    if (packed.size() != static_cast<std::size_t>(rows) * width)
+      throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " + std::to_string(a));
+    if (rows > 0) check(g.open_dataset("trajectory"), "dataset /" + name + "/trajectory", parallel::digest(packed));
+    for (long long i = 0; i < rows; ++i) {
+      model::MetricRow row;
+      const double* p = packed.data() + static_cast<std::size_t>(i) * width;
+      std::copy_n(p, row.scalars.size(), row.scalars.begin());
+      row.probes.assign(p + row.scalars.size(), p + width);
+      alg.rows.push_back(std::move(row));
+    }
+    ck.algorithms.push_back(std::move(alg));
   }
-  // A close error after a successful fsync can still report a deferred write error (NFS).
-  if (::close(fd) != 0 && errno != EINTR) fail("close");
+  return ck;
+}
+
+/// The newest generation <path>.k of the ring that reads back whole, as "'<path>.k' (step S)"; "" if none.
+/// `good` tells whether a generation is usable. Collective.
+template <class Good>
+std::string previous_good_generation(const std::string& path, const parallel::Communicator& comm, Good&& good) {
+  for (int k = 1; k <= kRingSearchLimit; ++k) {
+    const std::string older = path + "." + std::to_string(k);
+    if (!exists_on_rank0(older, comm)) break;
+    long long step = -1;
+    std::exception_ptr failure;
+    try {
+      step = good(older);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    // Every rank saw the same file; one that failed anywhere is not a usable generation.
+    if (comm.allreduce_max(failure ? 1 : 0) == 0 && step >= 0)
+      return "'" + older + "' (step " + std::to_string(step) + ")";
+  }
+  return {};
+}
+
+std::string ring_advice(const std::string& previous) {
+  return previous.empty() ? std::string("; no earlier generation of the checkpoint ring is usable: rerun")
+                          : "; resume from the previous checkpoint " + previous + " instead";
 }
 } // namespace
 
-void sync_file(const std::string& path, const std::string& what) {
-  open_and_sync(path, O_RDWR, what, false);
-}
-
-void sync_directory(const std::string& directory, const std::string& what) {
-  open_and_sync(directory.empty() ? "." : directory, O_RDONLY | O_DIRECTORY, what, true);
-}
-
 void write_checkpoint(const std::string& path, const parallel::Communicator& comm, const Checkpoint& ck,
                       int probes, int keep) {
-  const std::string tmp = path + ".tmp";
+  // A fresh name nobody could plant anything at, the same on every rank; created exclusively.
+  std::string tmp;
   parallel::agreed(comm, [&] {
-    File f = File::create(tmp, comm, TruncatePolicy::Truncate);
+    if (comm.rank() != 0) return;
+    remove_stale_temporaries(path);
+    tmp = fresh_temporary_name(path);
+  });
+  comm.broadcast(tmp, 0);
+  std::vector<std::string> digests;
+  for (const auto& alg : ck.algorithms) {
+    digests.push_back(hex(parallel::digest(alg.state.z)));
+    digests.push_back(hex(parallel::digest(alg.state.w)));
+  }
+  parallel::agreed(comm, [&] {
+    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists);
     // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
     // the rank holding Z) must not leave the others in the next collective while it closes the file (a hang);
     // after an agreed failure every rank closes the file together.
     const auto part = [&](auto&& body) { parallel::agreed(comm, body); };
     part([&] {
       f.write_attribute("format_version", kFormatVersion);
+      f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
       f.write_attribute("config", ck.config_ini);
+      f.write_attribute("digest", hex(parallel::digest(ck.config_ini)));
+      f.write_attribute("run_id", ck.run_id);
       f.write_attribute("step", ck.step);
       f.write_attribute("elapsed_seconds", ck.elapsed_seconds);
       f.write_attribute("complete", 0LL);
@@ -81,8 +161,14 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       std::optional<Group> group;
       part([&] { group = f.create_group("algorithms/" + std::to_string(a)); });
       const Group& g = *group;
-      part([&] { write_matrix(g, "Z", alg.state.z); });
-      part([&] { write_matrix(g, "W", alg.state.w); });
+      part([&] {
+        write_matrix(g, "Z", alg.state.z);
+        g.open_dataset("Z").write_attribute("digest", digests[2 * a]);
+      });
+      part([&] {
+        write_matrix(g, "W", alg.state.w);
+        g.open_dataset("W").write_attribute("digest", digests[2 * a + 1]);
+      });
       part([&] {
         g.write_attribute("stopped", static_cast<long long>(alg.status.stopped));
         g.write_attribute("stop_reason", alg.status.stop_reason);
@@ -94,6 +180,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
         Series s = Series::create(g, "trajectory", width);
         const auto packed = pack_rows(alg.rows, probes);
         if (!alg.rows.empty()) s.append(packed.data(), static_cast<long long>(alg.rows.size()));
+        s.dataset().write_attribute("digest", hex(parallel::digest(packed)));
       });
     }
     // Written last: a file without complete = 1 was cut short and is never trusted.
@@ -107,7 +194,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
   // each wrote its own part (its MPI-IO layer may keep it in that node's cache).
   parallel::agreed(comm, [&] { sync_file(tmp, "checkpoint"); });
   // Every rank has synced the temporary file and agreed it is complete: rotate and rename on one rank, then
-  // make the renames durable.
+  // make the renames durable. Renames replace whatever is at a ring path (a link included) without following.
   parallel::agreed(comm, [&] {
     if (comm.rank() != 0) return;
     namespace fs = std::filesystem;
@@ -115,70 +202,79 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       const std::string older = path + "." + std::to_string(k);
       const std::string newer = k == 1 ? path : path + "." + std::to_string(k - 1);
       std::error_code ec;
-      if (fs::exists(newer)) fs::rename(newer, older, ec);
+      if (fs::exists(fs::symlink_status(newer, ec))) fs::rename(newer, older, ec);
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-      throw Error("cannot rename checkpoint " + tmp + " to " + path + ": check the directory is writable");
-    sync_directory(fs::path(path).parent_path().string(), "the checkpoint directory");
+    rename_over(tmp, path, "checkpoint");
   });
 }
 
-std::string read_checkpoint_config(const std::string& path, const parallel::Communicator& comm) {
-  std::string text;
+CheckpointHeader read_checkpoint_header(const std::string& path, const parallel::Communicator& comm) {
+  CheckpointHeader h;
   parallel::agreed(comm, [&] {
     if (!std::filesystem::exists(path)) throw UsageError("checkpoint file '" + path + "' does not exist");
   });
-  parallel::agreed(comm, [&] {
-    File f = File::open(path, comm, true);
+  const auto header = [&](const std::string& file) {
+    CheckpointHeader out;
+    File f = File::open(file, comm, true);
+    if (!f.has_attribute("format_version"))
+      throw UsageError("'" + file + "' is not a fasim checkpoint (no format_version attribute)");
+    out.format_version = f.read_attribute<long long>("format_version");
     if (!f.has_attribute("complete") || f.read_attribute<long long>("complete") != 1)
-      throw UsageError("checkpoint '" + path +
-                       "' is incomplete (the run was killed while writing it); resume " +
-                       "from the previous generation '" + path + ".1' if it exists");
-    text = f.read_attribute<std::string>("config");
-  });
-  return text;
+      throw UsageError("checkpoint '" + file + "' is incomplete (the run was killed while writing it)");
+    out.config_ini = f.read_attribute<std::string>("config");
+    out.run_id = f.has_attribute("run_id") ? f.read_attribute<std::string>("run_id") : std::string();
+    out.step = f.read_attribute<long long>("step");
+    return out;
+  };
+  std::exception_ptr failure;
+  try {
+    h = header(path);
+  } catch (const Error&) {
+    failure = std::current_exception();
+  }
+  if (comm.allreduce_max(failure ? 1 : 0) != 0) {
+    const std::string previous =
+        previous_good_generation(path, comm, [&](const std::string& older) { return header(older).step; });
+    parallel::agreed(comm, [&] {
+      std::string what = "checkpoint '" + path + "' cannot be read";
+      if (failure) try {
+          std::rethrow_exception(failure);
+        } catch (const UsageError& e) {
+          what = e.what();
+        } catch (const Error& e) {
+          what += " (truncated or corrupted): " + std::string(e.what());
+        }
+      throw UsageError(what + ring_advice(previous));
+    });
+  }
+  return h;
 }
 
-Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm,
-                           parallel::GridPtr grid, int block, int n, int m, int r, int probes) {
+Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm, parallel::GridPtr grid,
+                           int block, int n, int m, int r, int probes) {
   Checkpoint ck;
-  parallel::agreed(comm, [&] {
-    File f = File::open(path, comm, true);
-    if (f.read_attribute<long long>("format_version") != kFormatVersion)
-      throw UsageError("checkpoint '" + path + "' has an unknown format version");
-    ck.config_ini = f.read_attribute<std::string>("config");
-    ck.step = f.read_attribute<long long>("step");
-    ck.elapsed_seconds = f.read_attribute<double>("elapsed_seconds");
-    const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
-    for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
-      const Group g = f.open_group("algorithms/" + std::to_string(a));
-      CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, block, MatrixShape{n, r}),
-                               read_matrix(g, "W", grid, block, MatrixShape{r, m})},
-                              {},
-                              {},
-                              0};
-      alg.status.stopped = g.read_attribute<long long>("stopped") != 0;
-      alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
-      alg.status.stop_step = g.read_attribute<long long>("stop_step");
-      alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
-      alg.snapshots = g.read_attribute<long long>("snapshots");
-      const long long rows = g.read_attribute<long long>("rows");
-      const std::vector<double> packed =
-          rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
-      if (packed.size() != static_cast<std::size_t>(rows) * width)
-        throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " +
-                         std::to_string(a));
-      for (long long i = 0; i < rows; ++i) {
-        model::MetricRow row;
-        const double* p = packed.data() + static_cast<std::size_t>(i) * width;
-        std::copy_n(p, row.scalars.size(), row.scalars.begin());
-        row.probes.assign(p + row.scalars.size(), p + width);
-        alg.rows.push_back(std::move(row));
-      }
-      ck.algorithms.push_back(std::move(alg));
-    }
-  });
+  std::string damage;
+  parallel::agreed(comm, [&] { ck = load(path, comm, grid, block, n, m, r, probes, damage); });
+  // A digest is compared on every rank with the same collective values, so `damage` agrees everywhere.
+  if (!damage.empty()) {
+    const std::string previous = previous_good_generation(path, comm, [&](const std::string& older) {
+      std::string d;
+      const Checkpoint c = load(older, comm, grid, block, n, m, r, probes, d);
+      return d.empty() ? c.step : -1LL;
+    });
+    parallel::agreed(comm, [&] { throw UsageError(damage + ring_advice(previous)); });
+  }
   return ck;
+}
+
+bool looks_like_checkpoint(const std::string& path) {
+  try {
+    if (!std::filesystem::is_regular_file(path)) return false;
+    const File f = File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true);
+    return f.has_attribute("format_version");
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 } // namespace fasim::io

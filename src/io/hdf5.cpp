@@ -276,6 +276,29 @@ Group Group::require_group(const std::string& path) const {
   return exists(path) ? open_group(path) : create_group(path);
 }
 
+std::vector<std::string> Group::dataset_paths() const {
+  struct Visit {
+    std::string base;
+    std::vector<std::string> found;
+  } visit{path() == "/" ? "/" : path() + "/", {}};
+  // HDF5 1.12 changed the visitor's info type and added a field mask; both forms name the object type.
+#if H5_VERSION_GE(1, 12, 0)
+  const auto callback = [](hid_t, const char* name, const H5O_info2_t* info, void* data) -> herr_t {
+#else
+  const auto callback = [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+#endif
+    auto* v = static_cast<Visit*>(data);
+    if (info->type == H5O_TYPE_DATASET) v->found.push_back(v->base + name);
+    return 0;
+  };
+#if H5_VERSION_GE(1, 12, 0)
+  check(H5Ovisit3(id(), H5_INDEX_NAME, H5_ITER_INC, callback, &visit, H5O_INFO_BASIC), "H5Ovisit", where());
+#else
+  check(H5Ovisit(id(), H5_INDEX_NAME, H5_ITER_INC, callback, &visit), "H5Ovisit", where());
+#endif
+  return visit.found;
+}
+
 bool Group::exists(const std::string& path) const {
   // H5Lexists fails (rather than answering false) when an intermediate group is missing: walk the components.
   std::string prefix = path.starts_with('/') ? "/" : "";

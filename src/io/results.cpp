@@ -1,6 +1,9 @@
 #include "fasim/io/results.hpp"
 
 #include "fasim/io/matrix_io.hpp"
+#include "fasim/io/safe_files.hpp"
+#include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/error.hpp"
 #include "fasim/version.hpp"
 
 #include <chrono>
@@ -16,7 +19,6 @@ bool saves_target(const RunConfig& config) {
   return static_cast<double>(config.problem.n) * config.problem.m <= 4e6;
 }
 
-namespace {
 std::string utc_now() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char buf[32];
@@ -24,6 +26,7 @@ std::string utc_now() {
   return buf;
 }
 
+namespace {
 const char* source_name(model::Source s) {
   switch (s) {
   case model::Source::Synthetic: return "synthetic";
@@ -35,18 +38,31 @@ const char* source_name(model::Source s) {
 }
 } // namespace
 
-ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, bool truncate,
+ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
                                 const RunConfig& config, const RunProvenance& prov, const model::Problem& problem,
-                                int probes) {
-  ResultsFile out(File::create(path, comm, truncate ? TruncatePolicy::Truncate : TruncatePolicy::FailIfExists));
+                                int probes, const std::string& run_id, const std::string& history_line) {
+  // A replacement is built under a fresh name nobody could have planted anything at, and renamed over the
+  // path (replacing, never following, a link there) once its header is complete.
+  std::string where = path;
+  if (mode != CreateMode::New) {
+    parallel::agreed(comm, [&] {
+      if (comm.rank() == 0) where = fresh_temporary_name(path);
+    });
+    comm.broadcast(where, 0);
+  }
+  ResultsFile out(File::create(where, comm, TruncatePolicy::FailIfExists));
   out.config_ = &config;
+  if (mode != CreateMode::New) out.staged_path_ = where, out.final_path_ = path;
   const File& f = out.file_;
+  f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
+  f.write_attribute(schema::kRunId, run_id);
   f.write_attribute("fasim_version", kVersion);
   f.write_attribute("git_commit", kGitCommit);
   std::string created = utc_now();
   comm.broadcast(created, 0); // attribute values must be identical on every rank
   f.write_attribute("created", created);
-  f.write_attribute("config", config.resolved_ini);
+  f.write_attribute(schema::kHistory, created + " " + history_line);
+  f.write_attribute(schema::kConfig, config.resolved_ini);
   f.write_attribute("mpi_size", static_cast<long long>(prov.mpi_size));
   f.write_attribute("grid", std::vector<long long>{prov.grid_rows, prov.grid_cols});
   f.write_attribute("block", static_cast<long long>(prov.block));
@@ -54,7 +70,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   f.write_attribute("blas_core", prov.blas_core);
   f.write_attribute("blas_threads", static_cast<long long>(prov.blas_threads));
   f.write_attribute("host", prov.host);
-  f.write_attribute("status", "running");
+  f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
 
   const Group pg = f.create_group("problem");
   if (saves_target(config) && problem.target->dense()) write_matrix(pg, "Y", *problem.target->dense());
@@ -103,6 +119,45 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     }
     out.algorithms_.push_back(std::move(g));
   }
+  f.flush();
+  if (mode == CreateMode::Replace) out.publish();
+  return out;
+}
+
+void ResultsFile::publish() {
+  if (staged_path_.empty()) return;
+  const parallel::Communicator& comm = file_.comm();
+  parallel::agreed(comm, [&] {
+    if (comm.rank() == 0) rename_over(staged_path_, final_path_, "result file");
+  });
+  staged_path_.clear();
+}
+
+void ResultsFile::set_history(const std::string& text) { file_.write_attribute(schema::kHistory, text); }
+
+ResultsFile ResultsFile::open_to_continue(const std::string& path, const parallel::Communicator& comm,
+                                          const RunConfig& config, int probes) {
+  ResultsFile out(File::open(path, comm, false));
+  out.config_ = &config;
+  const File& f = out.file_;
+  for (const auto& alg : config.run.algorithms) {
+    const std::string name = model::to_string(alg.kind);
+    AlgorithmGroup g{name, f.open_group("runs/" + name), {}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    for (auto metric : model::kScalarMetrics)
+      g.scalars.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
+    if (probes > 0) g.probes = Series::open(g.group, "trajectory/probe_xAx");
+    if (config.output.snapshot_every > 0) {
+      if (!g.group.exists("snapshots"))
+        throw UsageError("result file '" + path + "' has no snapshots of " + name +
+                         " but output.snapshot_every is set: continue it with the snapshot_every it was run with");
+      g.snap_z = g.group.open_dataset("snapshots/Z");
+      g.snap_w = g.group.open_dataset("snapshots/W");
+      g.snap_step = Series::open(g.group, "snapshots/step");
+    }
+    out.algorithms_.push_back(std::move(g));
+  }
+  f.write_attribute(schema::kConfig, config.resolved_ini);
+  f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
   f.flush();
   return out;
 }
@@ -169,12 +224,23 @@ void ResultsFile::write_final(std::size_t a, const model::State& s, const Trajec
   write_status(a, st, steps_done);
 }
 
-void ResultsFile::write_summary(const std::vector<double>& overlap) {
+void ResultsFile::write_summary(const std::vector<double>& overlap, double elapsed_seconds) {
   const Group s = file_.require_group("summary");
   if (!overlap.empty()) s.write_attribute("representation_overlap", overlap);
+  s.write_attribute("elapsed_seconds", elapsed_seconds);
 }
 
-void ResultsFile::set_status(const std::string& status) { file_.write_attribute("status", status); }
+void ResultsFile::set_status(schema::FileStatus status) {
+  file_.write_attribute(schema::kStatus, schema::to_string(status));
+}
+
+void ResultsFile::append_history(const std::string& what) {
+  std::string line = utc_now() + " " + what;
+  file_.comm().broadcast(line, 0); // one time stamp: attribute values must be identical on every rank
+  const std::string before =
+      file_.has_attribute(schema::kHistory) ? file_.read_attribute<std::string>(schema::kHistory) : std::string();
+  file_.write_attribute(schema::kHistory, before.empty() ? line : before + "\n" + line);
+}
 
 void ResultsFile::flush() { file_.flush(); }
 

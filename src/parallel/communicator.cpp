@@ -90,6 +90,9 @@ double Communicator::allreduce_sum(double v) const { return reduce(get(), v, MPI
 double Communicator::allreduce_max(double v) const { return reduce(get(), v, MPI_DOUBLE, MPI_MAX); }
 double Communicator::allreduce_min(double v) const { return reduce(get(), v, MPI_DOUBLE, MPI_MIN); }
 long long Communicator::allreduce_max(long long v) const { return reduce(get(), v, MPI_LONG_LONG, MPI_MAX); }
+std::uint64_t Communicator::allreduce_sum_wrapping(std::uint64_t v) const {
+  return reduce(get(), v, MPI_UINT64_T, MPI_SUM);
+}
 int Communicator::allreduce_min(int v) const { return reduce(get(), v, MPI_INT, MPI_MIN); }
 int Communicator::allreduce_max(int v) const { return reduce(get(), v, MPI_INT, MPI_MAX); }
 

@@ -9,7 +9,8 @@ namespace fasim::app {
 
 struct RunRequest {
   io::RunConfig config;
-  std::string resume_from; ///< checkpoint path when resuming, else empty
+  std::string resume_from;   ///< checkpoint path when resuming, else empty
+  std::string continue_from; ///< complete result continued in place to config.run.steps, else empty
   bool dry_run = false;
   bool quiet = false;      ///< no progress lines (sweeps)
 };

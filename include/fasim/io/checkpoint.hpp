@@ -1,8 +1,11 @@
 #pragma once
-// Checkpoints: everything needed to continue a run. Written atomically: to a temporary file beside the
-// target, closed and fsync()ed by every rank, agreed, then renamed over the previous checkpoint (which is
-// first kept as <file>.1, a ring of `keep` generations) and the directory fsync()ed — a kill of the process,
-// or a crash of the node, at any instant leaves a complete checkpoint on disk.
+// Checkpoints: everything needed to continue a run. Written atomically: to a fresh, exclusively created
+// temporary file beside the target (io/safe_files.hpp), closed and fsync()ed by every rank, agreed, then
+// renamed over the previous checkpoint (which is first kept as <file>.1, a ring of `keep` generations) and the
+// directory fsync()ed — a kill of the process, or a crash of the node, at any instant leaves a complete
+// checkpoint on disk. Every matrix, trajectory and the configuration carry a digest (parallel/digest.hpp) that
+// is verified on every read: a damaged checkpoint is refused, naming the dataset and the previous good
+// generation of the ring.
 #include "fasim/io/config.hpp"
 #include "fasim/io/results.hpp"
 #include "fasim/model/dynamics.hpp"
@@ -21,28 +24,36 @@ struct CheckpointAlgorithm {
 
 struct Checkpoint {
   std::string config_ini; ///< the run's resolved configuration
+  std::string run_id;     ///< the result file's run_id (which run this checkpoint belongs to)
   long long step = 0;     ///< steps completed
   double elapsed_seconds = 0.0;
   std::vector<CheckpointAlgorithm> algorithms;
+};
+
+/// What a checkpoint says about itself, without its matrices.
+struct CheckpointHeader {
+  long long format_version = 0;
+  std::string config_ini;
+  std::string run_id; ///< "" in format 1 checkpoints
+  long long step = 0;
 };
 
 /// Writes `checkpoint` to `path` atomically. Collective over `comm` (the grid's active ranks).
 void write_checkpoint(const std::string& path, const parallel::Communicator& comm,
                       const Checkpoint& checkpoint, int probes, int keep);
 
-/// Flushes the file `path` (data and metadata) to stable storage: open, fsync, close. A failure is an Error
-/// "cannot fsync <what> '<path>': <reason>". Local: each rank calls it for itself.
-void sync_file(const std::string& path, const std::string& what);
-/// Flushes the entries of `directory` (creations, renames) to stable storage. File systems that cannot sync a
-/// directory (EINVAL) are accepted; any other failure is an Error naming `what` and the directory. Local.
-void sync_directory(const std::string& directory, const std::string& what);
+/// Reads the header of a complete checkpoint; a missing, unreadable or incomplete one is a UsageError naming
+/// it (and the ring's previous generation). Collective.
+CheckpointHeader read_checkpoint_header(const std::string& path, const parallel::Communicator& comm);
 
-/// Reads only the configuration text of a checkpoint (to build the grid it is resumed on). Collective.
-std::string read_checkpoint_config(const std::string& path, const parallel::Communicator& comm);
-
-/// Reads a checkpoint onto `grid` (any shape: matrices are redistributed on read). A missing, truncated or
-/// corrupted file is a UsageError naming it. Collective.
+/// Reads a checkpoint onto `grid` (any shape: matrices are redistributed on read) and verifies its digests.
+/// A missing, truncated or damaged file is a UsageError naming it, the damaged dataset and the newest good
+/// generation of the ring (<path>.1, <path>.2, ...). Collective.
 Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm,
                            parallel::GridPtr grid, int block, int n, int m, int r, int probes);
+
+/// Rank-local: is `path` an HDF5 file that fasim wrote as a checkpoint (root attribute format_version)?
+/// False for a missing or unreadable file.
+bool looks_like_checkpoint(const std::string& path);
 
 } // namespace fasim::io

@@ -172,6 +172,8 @@ public:
                          const std::vector<hsize_t>& chunk = {}) const;
   /// Opens a dataset; a missing one is a UsageError naming it and the file.
   Dataset open_dataset(const std::string& path) const;
+  /// The absolute paths of every dataset below this group ("/problem/Y", ...), in name order. Local.
+  std::vector<std::string> dataset_paths() const;
   /// Unlinks `path` (its space is not reclaimed until h5repack). Collective.
   void remove(const std::string& path) const;
 

@@ -4,6 +4,7 @@
 // communicator (the grid's active ranks).
 #include "fasim/io/config.hpp"
 #include "fasim/io/hdf5.hpp"
+#include "fasim/io/schema.hpp"
 #include "fasim/io/series.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/metrics.hpp"
@@ -31,21 +32,38 @@ struct RunProvenance {
   int blas_threads = 1;
 };
 
+/// How ResultsFile::create treats what is at its path.
+enum class CreateMode {
+  New,     ///< the path must be free: created exclusively there (a file or link at the path is refused)
+  Replace, ///< written to a fresh exclusive temporary beside the path, renamed over it once the header is in
+  Staged   ///< written to a fresh exclusive temporary beside the path; publish() renames it over the path
+};
+
 class ResultsFile {
 public:
-  /// Creates `path` (refusing an existing file unless `truncate`) and writes the root attributes, /problem and
-  /// /init, and an empty trajectory for each algorithm.
-  static ResultsFile create(const std::string& path, const parallel::Communicator& comm, bool truncate,
+  /// Creates the result file and writes the root attributes (run_id and the first history line among them),
+  /// /problem and /init, and an empty trajectory for each algorithm.
+  static ResultsFile create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
                             const RunConfig& config, const RunProvenance& provenance, const model::Problem& problem,
-                            int probes);
+                            int probes, const std::string& run_id, const std::string& history_line);
+  /// Opens a complete result to continue it in place: its trajectories, snapshots and final matrices are
+  /// extended and rewritten by the calls below, and `config` replaces its stored configuration. Collective.
+  static ResultsFile open_to_continue(const std::string& path, const parallel::Communicator& comm,
+                                     const RunConfig& config, int probes);
 
   void append_rows(std::size_t algorithm, const std::vector<model::MetricRow>& rows, std::size_t from);
   void append_snapshot(std::size_t algorithm, long long step, const model::State& state);
   void write_final(std::size_t algorithm, const model::State& state, const TrajectoryStatus& status,
                    long long steps_done);
   void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
-  void write_summary(const std::vector<double>& overlap);
-  void set_status(const std::string& status);
+  void write_summary(const std::vector<double>& overlap, double elapsed_seconds);
+  void set_status(schema::FileStatus status);
+  /// Renames a Staged file over its path (replacing, never following, what is there). Collective.
+  void publish();
+  /// Replaces the root attribute `history` (a resumed file takes over the interrupted one's). Collective.
+  void set_history(const std::string& text);
+  /// Appends one line to the root attribute `history` ("<UTC time> <what>"). Collective.
+  void append_history(const std::string& what);
   void flush();
   /// Copies the first `count` snapshots of each algorithm from another result file (resume).
   void copy_snapshots_from(const File& old, const std::vector<long long>& counts, const model::Problem& problem);
@@ -63,9 +81,13 @@ private:
   };
   explicit ResultsFile(File file) : file_(std::move(file)) {}
   File file_;
+  std::string staged_path_, final_path_; ///< a Staged file's temporary name and destination
   std::vector<AlgorithmGroup> algorithms_;
   const RunConfig* config_ = nullptr;
 };
+
+/// "2026-12-01T07:00:00Z": the time stamps of result files.
+std::string utc_now();
 
 /// Whether /problem/Y is saved for `config` (output.save_target: yes, no, or auto = when n·m <= 4e6).
 bool saves_target(const RunConfig& config);

@@ -2,6 +2,7 @@
 // RAII MPI environment and a communicator wrapper that turns MPI error codes into exceptions.
 #include <mpi.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ public:
   double allreduce_max(double value) const;
   double allreduce_min(double value) const;
   long long allreduce_max(long long value) const;
+  /// Sum modulo 2⁶⁴ (digests: the order of the terms does not matter).
+  std::uint64_t allreduce_sum_wrapping(std::uint64_t value) const;
   int allreduce_min(int value) const;
   int allreduce_max(int value) const;
   void allreduce_sum(double* values, int count) const;
