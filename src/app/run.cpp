@@ -186,10 +186,13 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     break;
   case StartMode::Resume: {
     io::require_own_regular_file(req.resume_from, "checkpoint");
-    if (a.state == io::ResultState::Complete)
-      throw UsageError("result file '" + a.result + "' is already complete (" + std::to_string(a.result_step) +
-                       " steps): resuming checkpoint '" + req.resume_from + "' would replace it; continue the " +
-                       "result itself with 'fasim resume " + a.result + " --run.steps=N'");
+    // A complete result is replaced by the resumed run only when that run goes further: never by a shorter one.
+    if (a.state == io::ResultState::Complete && c.run.steps <= a.result_step)
+      throw UsageError("result file '" + a.result + "' is complete with " + std::to_string(a.result_step) +
+                       " steps: resuming checkpoint '" + req.resume_from + "' to run.steps = " +
+                       std::to_string(c.run.steps) + " would replace it with a shorter run; the file is untouched " +
+                       "(continue it with 'fasim resume " + a.result + " --run.steps=N', N > " +
+                       std::to_string(a.result_step) + ")");
     if (a.state == io::ResultState::Foreign) throw UsageError(a.reason);
     const io::CheckpointHeader h = io::read_checkpoint_header(req.resume_from, parallel::Communicator::borrow(MPI_COMM_SELF));
     if (a.state != io::ResultState::Absent) {

@@ -31,10 +31,11 @@ std::uint64_t digest(const DistMatrix& a) {
       sum += term(gi * cols + gj, a.local(LocalIndex{i}, LocalIndex{j}));
     }
   }
-  // The shape is part of what was stored: a 6×4 and a 4×6 matrix of the same numbers differ.
-  sum += mix(static_cast<std::uint64_t>(a.rows()) << 32 | cols);
   // Inactive ranks hold nothing and are not in the grid's communicator.
-  return a.grid()->active() ? a.grid()->grid_comm().allreduce_sum_wrapping(sum) : 0;
+  if (!a.grid()->active()) return 0;
+  // The shape is part of what was stored (a 6×4 and a 4×6 matrix of the same numbers differ); added once, after
+  // the sum over the ranks, so that it does not depend on their number.
+  return a.grid()->grid_comm().allreduce_sum_wrapping(sum) + mix(static_cast<std::uint64_t>(a.rows()) << 32 | cols);
 }
 
 std::uint64_t digest(std::span<const double> values) {

@@ -40,7 +40,7 @@ EOF
 "$FASIM_BINARY" sweep list sweep.ini >list.txt || fail "sweep list"
 cat list.txt
 [ "$(grep -vc '^#' list.txt)" = 4 ] || fail "sweep list should show 4 points"
-grep -q $'^3\t-\tres/pt-3.h5\tproblem.seed=1;model.r=3$' list.txt || fail "point 3 should be seed 1, r 3"
+grep -q $'^3\tabsent\tres/pt-3.h5\tproblem.seed=1;model.r=3$' list.txt || fail "point 3 should be seed 1, r 3"
 
 mpirun -n 2 --oversubscribe "$FASIM_BINARY" sweep run sweep.ini --groups 2 >run1.txt 2>&1 || {
   cat run1.txt

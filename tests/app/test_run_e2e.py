@@ -119,7 +119,12 @@ def test_sigkill_at_random_moments_then_resume_is_bitwise_identical():
                    "--output.checkpoint_every=100", "--output.overwrite=true", "--output.progress_seconds=0"]
             p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  start_new_session=True)
-            time.sleep(random.uniform(1.0, 3.0))
+            # Start-up time varies with the machine's load: kill at a random moment once the run is
+            # checkpointing (every 100 steps, so often mid-checkpoint), not at a fixed time after the launch.
+            deadline = time.time() + 120
+            while not os.path.exists(f"{d}/cut.h5.ckpt") and p.poll() is None and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(random.uniform(0.0, 1.0))
             os.killpg(p.pid, signal.SIGKILL)  # mpirun and every rank, wherever they are (often mid-checkpoint)
             p.wait()
             if os.path.exists(f"{d}/cut.h5.ckpt"):
