@@ -27,7 +27,7 @@ struct OutputSpec {
   std::string save_target = "auto"; ///< auto|yes|no
   long long snapshot_every = 0;     ///< 0: no snapshots
   long long checkpoint_every = 0;   ///< steps between checkpoints; 0: off
-  double checkpoint_seconds = 0;    ///< wall seconds between checkpoints; 0: off
+  double checkpoint_seconds = 1800; ///< wall seconds between checkpoints (default 30 min); 0: off
   std::string checkpoint_file;      ///< resolved by the parser: default <file>.ckpt
   long long flush_every = 0;        ///< trajectory flush interval in records; 0: auto
   int checkpoint_keep = 2;
