@@ -237,16 +237,50 @@ def fa_zoom_plot(res, name, zoom_from=300):
     return [("fa_zoom", fig)]
 
 
-RESULT_PLOTS = (loss_plot, unit_vector_plot, fastar_fa_loss_plot, probes_plot, min_eig_plot,
-                fa_vs_fastar_plot, fa_zoom_plot)
+#: the kind each result plot draws, for callers that want only some of them
+RESULT_KINDS = {"loss": loss_plot, "unit_vector": unit_vector_plot, "fastar_fa_loss": fastar_fa_loss_plot,
+                "probes": probes_plot, "align_min_eig": min_eig_plot, "fa_vs_fastar": fa_vs_fastar_plot,
+                "fa_zoom": fa_zoom_plot}
 
 
-def result_figures(res, zoom_from=300):
+def result_figures(res, zoom_from=300, kinds=None):
+    """Every figure `res` can feed (or only those of `kinds`, names of RESULT_KINDS)."""
     name = experiment_name(res)
     figs = []
-    for fn in RESULT_PLOTS:
-        figs += fn(res, name, zoom_from) if fn is fa_zoom_plot else fn(res, name)
+    for kind, fn in RESULT_KINDS.items():
+        if kinds is None or kind in kinds:
+            figs += fn(res, name, zoom_from) if fn is fa_zoom_plot else fn(res, name)
     return figs
+
+
+def ztz_drift_plot(labelled):
+    """Fact 3: ‖ZᵀZ − Z(0)ᵀZ(0)‖_F vs time under FA*, one curve per (label, result) — e.g. two Euler step sizes
+    and RK4 on the same problem."""
+    curves = [(label, res.runs["fastar"]) for label, res in labelled
+              if "fastar" in res.runs and res.runs["fastar"].metric("ztz_drift") is not None]
+    if not curves:
+        return []
+    fig, (ax,) = _fig("Fact 3: ZᵀZ drift under FA*")
+    for label, run in curves:
+        t, drift = run.metric("time"), run.metric("ztz_drift")
+        ax.plot(t[drift > 0], drift[drift > 0], label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("time t = step · lr")
+    ax.set_ylabel("ztz_drift ‖ZᵀZ − Z(0)ᵀZ(0)‖_F")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return [("ztz_drift", fig)]
+
+
+def ctw_plot(steps, ctw, name):
+    """Fig 3a / Example 1: cᵀw at the W snapshots (m = 1), which must not decrease under the flow."""
+    fig, (ax,) = _fig(f"{name}: cᵀw under FA* (Fig. 3a, from the W snapshots)")
+    ax.plot(steps, ctw, color=_color("fastar"))
+    ax.axhline(0, color="k", linewidth=0.8)
+    ax.set_xlabel("step")
+    ax.set_ylabel("cᵀw")
+    ax.grid(True, alpha=0.3)
+    return [("ctw", fig)]
 
 
 # ------------------------------------------------------------------------------------- summaries
@@ -315,8 +349,9 @@ def thm4_overlap(points, name):
     return [("thm4_overlap", fig)]
 
 
-def summary_figures(points, name):
-    return thm3_hist(points, name) + thm4_overlap(points, name)
+def summary_figures(points, name, kinds=None):
+    """Every figure a summary can feed (or only those of `kinds`: "thm3_hist", "thm4_overlap")."""
+    return [f for fn in (thm3_hist, thm4_overlap) if kinds is None or fn.__name__ in kinds for f in fn(points, name)]
 
 
 # ----------------------------------------------------------------------------------------- output
