@@ -146,6 +146,9 @@ def collect_sweeps(runs, root, out):
     if not os.access(fasim, os.X_OK):
         fasim = os.path.join(root, "build/bin/fasim")
     summaries = {}
+    if not os.access(fasim, os.X_OK):
+        print(f"reproduce-paper: {fasim} missing: no sweep summaries (build fasim first)", file=sys.stderr)
+        return summaries
     dirs = [(r.name, r.result_dir) for r in runs if r.kind == "sweep"]
     dirs.append(("theorem4", os.path.join(out, "theorem4")))
     for name, d in dirs:
