@@ -7,9 +7,10 @@
     pts = load_summary("summary.h5")         # or summary.csv: dict column -> numpy array
     df = to_dataframe("run.h5")              # pandas: columns algorithm, step, time, loss, ...
 """
-from .frame import to_dataframe
+from .frame import summary_dataframe, to_dataframe
 from .io import (ALGORITHMS, SCHEMA_VERSION, Result, Run, SchemaVersionError, experiment_name, is_summary, load,
                  load_summary, parse_ini, schema_version, summary_column)
 
 __all__ = ["ALGORITHMS", "SCHEMA_VERSION", "Result", "Run", "SchemaVersionError", "experiment_name", "is_summary",
-           "load", "load_summary", "parse_ini", "schema_version", "summary_column", "to_dataframe"]
+           "load", "load_summary", "parse_ini", "schema_version", "summary_column", "summary_dataframe",
+           "to_dataframe"]

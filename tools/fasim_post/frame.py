@@ -16,7 +16,8 @@ def to_dataframe(paths):
         for alg, run in load(path).runs.items():
             T = run.T
             cols = {"algorithm": np.repeat(alg, T), "step": run.steps().astype(np.int64)}
-            for metric, values in run.trajectory.items():
+            # time (= step × lr) next to step, then the metrics by name
+            for metric, values in sorted(run.trajectory.items(), key=lambda kv: (kv[0] != "time", kv[0])):
                 values = np.asarray(values)[:T]
                 if metric == "step":
                     continue
@@ -31,3 +32,10 @@ def to_dataframe(paths):
     if not frames:
         return pd.DataFrame(columns=(["file"] if many else []) + ["algorithm", "step"])
     return pd.concat(frames, ignore_index=True)
+
+
+def summary_dataframe(path):
+    """A `fasim collect` summary (.h5 or .csv) as a pandas DataFrame, one row per result file."""
+    import pandas as pd
+    from .io import load_summary
+    return pd.DataFrame(load_summary(path))
