@@ -19,42 +19,18 @@ sys.path.insert(0, HERE)
 import fasim_post  # noqa: E402
 from runner import run_tests  # noqa: E402
 
-FASIM = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build/bin/fasim"))
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1",
-           OMPI_MCA_rmaps_base_oversubscribe="1")
-JOB = """[problem]
-source = synthetic
-n = 30
-m = 24
-k = 12
-spectrum = two-level
-seed = 1
-[model]
-r = 4
-[run]
-algorithms = gd,fa,fastar
-steps = 200
-record_every = 10
-record_points = 0
-probes = 3
-[gd]
-lr = 1.0
-[fa]
-lr = 0.1
-[fastar]
-lr = 0.05
-[grid]
-block = 8
-"""
+# the real fasim (argv[1]) through the end-to-end tests' helpers and their small job (3 probes, 400 steps)
+if len(sys.argv) > 1:
+    os.environ["FASIM_BINARY"] = os.path.abspath(sys.argv[1])
+sys.path.insert(0, os.path.join(REPO, "tests", "app"))
+from e2e_support import ENV, FASIM, SMALL, fasim as run_fasim  # noqa: E402
 
 
 def fasim(tmp, *args, ranks=2):
     job = os.path.join(tmp, "job.ini")
     with open(job, "w") as fh:
-        fh.write(JOB)
-    cmd = ["mpirun", "-n", str(ranks), FASIM, *[job if a == "JOB" else a for a in args]]
-    proc = subprocess.run(cmd, cwd=tmp, env=ENV, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, (cmd, proc.stdout[-1500:], proc.stderr[-1500:])
+        fh.write(SMALL)
+    run_fasim([job if a == "JOB" else a.replace("TMP", tmp) for a in args], ranks=ranks)
 
 
 def check_netcdf(path, last_step):
@@ -79,20 +55,20 @@ def check_netcdf(path, last_step):
 
 
 def test_trajectory_is_a_netcdf_group(tmp):
-    fasim(tmp, "run", "JOB", "--output.file=r.h5")
-    check_netcdf(os.path.join(tmp, "r.h5"), 200)
+    fasim(tmp, "run", "JOB", "--output.file=TMP/r.h5")
+    check_netcdf(os.path.join(tmp, "r.h5"), 400)
     res = fasim_post.load(os.path.join(tmp, "r.h5"))     # h5py-only reading is unchanged: `probe` is no metric
     assert "probe" not in res.runs["fa"].trajectory and res.runs["fa"].T == len(res.runs["fa"].steps())
 
 
 def test_resumed_file_stays_a_netcdf_group(tmp):
-    fasim(tmp, "run", "JOB", "--run.steps=100", "--output.checkpoint_every=50", "--output.file=c.h5")
-    fasim(tmp, "resume", "c.h5.ckpt", "--run.steps=200", ranks=1)
-    check_netcdf(os.path.join(tmp, "c.h5"), 200)
+    fasim(tmp, "run", "JOB", "--run.steps=200", "--output.checkpoint_every=100", "--output.file=TMP/c.h5")
+    fasim(tmp, "resume", "TMP/c.h5.ckpt", "--run.steps=400", ranks=1)
+    check_netcdf(os.path.join(tmp, "c.h5"), 400)
 
 
 def test_to_dataframe_long_format(tmp):
-    fasim(tmp, "run", "JOB", "--output.file=r.h5")
+    fasim(tmp, "run", "JOB", "--output.file=TMP/r.h5")
     path = os.path.join(tmp, "r.h5")
     df = fasim_post.to_dataframe(path)
     res = fasim_post.load(path)
@@ -111,7 +87,7 @@ def test_to_dataframe_long_format(tmp):
 def test_collect_summary_is_tidy(tmp):
     os.makedirs(os.path.join(tmp, "pts"))
     for seed in (2, 3):
-        fasim(tmp, "run", "JOB", f"--feedback.seed={seed}", f"--output.file=pts/s{seed}.h5")
+        fasim(tmp, "run", "JOB", f"--feedback.seed={seed}", f"--output.file=TMP/pts/s{seed}.h5")
     proc = subprocess.run([FASIM, "collect", "pts", "--output", "s.h5", "--csv", "s.csv"], cwd=tmp, env=ENV,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

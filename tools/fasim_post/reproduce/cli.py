@@ -142,11 +142,13 @@ def main(argv=None, prog="fasim-reproduce", root=None):
     figures = draw_figures(runs, summaries, args.figures)
     results = Results(runs, summaries)
     claims = [(c, c.evaluate(results)) for c in claims_for(runs)]
-    if not args.report_only and not only:
-        total = timings["_total"] = time.monotonic() - t0
-        launch.save_timings(out, timings)
-    elif args.report_only:
+    if args.report_only:
         total = timings.get("_total")
+    else:
+        total = time.monotonic() - t0
+        if not only:     # the report's total is that of the last complete run
+            timings["_total"] = total
+            launch.save_timings(out, timings)
     write_report(args.report, dict(root=root, runs=runs, claims=claims, figures=figures, args=args, timings=timings,
                                    total=total, prof=prof, profile=profile, out=out))
     for c, o in claims:

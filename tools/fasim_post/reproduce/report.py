@@ -147,7 +147,7 @@ def write_report(path, ctx):
         npass=sum(o.passed for _, o in claims), nclaims=len(claims), timing=timing,
         claim_rows="\n".join(f"| {i} | {c.title} | {o.measured.replace('|', chr(92) + '|')} | "
                              f"**{'PASS' if o.passed else 'FAIL'}** |" for i, (c, o) in enumerate(claims, 1)),
-        claim_sections="\n".join(claim_section(i, c, o, by) for i, (c, o) in enumerate(claims, 1)),
+        claim_sections="".join(claim_section(i, c, o, by) for i, (c, o) in enumerate(claims, 1)),
         size_notes="\n".join(f"- {n}" for n in size_notes(ctx["prof"], ctx["profile"])),
         run_rows="\n".join(f"| `{r.name}` | {r.purpose} | {run_size(r)} | {r.np} | "
                            f"{timings.get(r.name, {}).get('seconds', float('nan')):.1f} | "
