@@ -46,9 +46,10 @@ void write_dimension_scales(const Group& trajectory, const TrajectoryDimensions&
   const Dataset rows = trajectory.open_dataset(names.rows);
   check(H5DSset_scale(rows.id(), names.rows.c_str()), "H5DSset_scale", rows.where());
 
+  const bool has_time = std::find(datasets.begin(), datasets.end(), names.time) != datasets.end();
   std::optional<Dataset> columns;
   for (const std::string& name : datasets) {
-    if (name == names.rows) continue;
+    if (name == names.rows || name == names.columns) continue;
     const Dataset data = trajectory.open_dataset(name);
     const auto shape = data.shape();
     attach(data, rows, 0);
@@ -68,8 +69,7 @@ void write_dimension_scales(const Group& trajectory, const TrajectoryDimensions&
       }
       attach(data, *columns, 1);
     }
-    if (name != names.time && std::find(datasets.begin(), datasets.end(), names.time) != datasets.end())
-      data.write_attribute("coordinates", names.time);
+    if (has_time && name != names.time) data.write_attribute("coordinates", names.time);
   }
 }
 
