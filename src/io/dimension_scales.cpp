@@ -36,6 +36,11 @@ std::vector<std::string> dataset_names(const Group& group) {
   return names;
 }
 
+std::string column_scale_path(const Group& trajectory, const std::string& name) {
+  const std::string& path = trajectory.path();
+  return path.substr(0, path.find_last_of('/') + 1) + name;
+}
+
 void attach(const Dataset& data, const Dataset& scale, unsigned dimension) {
   check(H5DSattach_scale(data.id(), scale.id(), dimension), "H5DSattach_scale", data.where());
 }
@@ -49,14 +54,16 @@ void write_dimension_scales(const Group& trajectory, const TrajectoryDimensions&
   const bool has_time = std::find(datasets.begin(), datasets.end(), names.time) != datasets.end();
   std::optional<Dataset> columns;
   for (const std::string& name : datasets) {
-    if (name == names.rows || name == names.columns) continue;
+    if (name == names.rows) continue;
     const Dataset data = trajectory.open_dataset(name);
     const auto shape = data.shape();
     attach(data, rows, 0);
     if (shape.size() == 2) {
       if (!columns) {
-        // The column index as a coordinate variable, so the dimension has values (0 … p−1) as well as a name.
-        Series index = Series::create(trajectory, names.columns, 0, SeriesType::Integer);
+        // The column index (0 … p−1) lives beside the trajectory group, not in it, so that every dataset of
+        // the group keeps one length T; netCDF readers find a dimension in an enclosing group.
+        Series index =
+            Series::create(trajectory, column_scale_path(trajectory, names.columns), 0, SeriesType::Integer);
         std::vector<long long> values(shape[1]);
         std::iota(values.begin(), values.end(), 0LL);
         index.append(values);

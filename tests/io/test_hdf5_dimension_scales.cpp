@@ -1,6 +1,6 @@
 // Dimension scales of a trajectory group (netCDF-4 conventions): `step` scales dimension 0 of every series, a
-// `probe` scale (0 … p−1) dimension 1 of the T×p series, `time` is each metric's coordinate; rows appended
-// after the scales are attached keep them.
+// `probe` scale (0 … p−1, beside the group) dimension 1 of the T×p series, `time` is each metric's
+// coordinate; rows appended after the scales are attached keep them.
 #include "hdf5_test_support.hpp"
 
 #include "fasim/io/dimension_scales.hpp"
@@ -17,6 +17,7 @@ namespace {
 bool attached(const Group& g, const std::string& data, const std::string& scale, unsigned dimension) {
   return H5DSis_attached(g.open_dataset(data).id(), g.open_dataset(scale).id(), dimension) > 0;
 }
+const char* const kProbe = "/runs/fa/probe"; // beside the trajectory group
 
 std::string scale_name(const Group& g, const std::string& scale) {
   char name[64] = {};
@@ -41,14 +42,15 @@ TEST_CASE("dimension scales: step and probe scales attached, time a coordinate, 
   probes.append(rows3);
 
   CHECK(H5DSis_scale(traj.open_dataset("step").id()) > 0);
-  CHECK(H5DSis_scale(traj.open_dataset("probe").id()) > 0);
+  CHECK(H5DSis_scale(traj.open_dataset(kProbe).id()) > 0);
+  CHECK_FALSE(traj.exists("probe")); // every dataset of the group has T rows
   CHECK(H5DSis_scale(traj.open_dataset("loss").id()) == 0);
   CHECK(scale_name(traj, "step") == "step");
-  CHECK(scale_name(traj, "probe") == "probe");
+  CHECK(scale_name(traj, kProbe) == "probe");
   for (const char* name : {"time", "loss", "probe_xAx"}) CHECK(attached(traj, name, "step", 0));
-  CHECK(attached(traj, "probe_xAx", "probe", 1));
-  CHECK_FALSE(attached(traj, "loss", "probe", 0));
-  CHECK(Series::open(traj, "probe").read_integers() == std::vector<long long>{0, 1, 2});
+  CHECK(attached(traj, "probe_xAx", kProbe, 1));
+  CHECK_FALSE(attached(traj, "loss", kProbe, 0));
+  CHECK(Series::open(traj, kProbe).read_integers() == std::vector<long long>{0, 1, 2});
   CHECK(traj.open_dataset("loss").read_attribute<std::string>("coordinates") == "time");
   CHECK(traj.open_dataset("probe_xAx").read_attribute<std::string>("coordinates") == "time");
   CHECK_FALSE(traj.open_dataset("time").has_attribute("coordinates"));
@@ -65,7 +67,7 @@ TEST_CASE("dimension scales: a group without time gets no coordinates; no T×p s
   write_dimension_scales(traj);
   CHECK(attached(traj, "loss", "step", 0));
   CHECK_FALSE(traj.open_dataset("loss").has_attribute("coordinates"));
-  CHECK_FALSE(traj.exists("probe"));
+  CHECK_FALSE(file.exists("probe"));
 }
 
 TEST_CASE("dimension scales: a missing step series or T×p series of different widths are refused") {

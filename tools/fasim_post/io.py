@@ -188,20 +188,14 @@ def load(path: str) -> Result:
                 if "W" in g:
                     run.W = _read(g["W"])
                 if "trajectory" in g:
-                    for metric, ds in g["trajectory"].items():
-                        if not _column_scale(metric, ds):
-                            run.trajectory[metric] = _read(ds)
+                    for metric in g["trajectory"]:
+                        run.trajectory[metric] = _read(g["trajectory"][metric])
                 if "snapshots" in g and len(g["snapshots"]):
                     run.snapshots = {k: _read(g["snapshots"][k]) for k in g["snapshots"]}
                 runs[alg] = run
         summary = _attrs(f["summary"]) if "summary" in f else {}
     return Result(path=str(path), config=config, attrs=attrs, problem=problem, init=init, runs=runs,
                   summary=summary)
-
-
-def _column_scale(name, ds) -> bool:
-    """True for a dimension scale of the trajectory's columns (e.g. `probe`, 0 … p−1): not a metric."""
-    return name != "step" and _py(ds.attrs.get("CLASS", b"")) == "DIMENSION_SCALE"
 
 
 def is_summary(path) -> bool:
