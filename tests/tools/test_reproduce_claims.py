@@ -167,7 +167,8 @@ def fig3b_file(probes=None, min_eig=None, fa_loss=None):
 
 
 def fact3_probes(dips):
-    return {name: np.stack([rising(20, dip, at=10), rising(20, 0.0, at=10)], axis=1) for name, dip in zip(C.FACT3, dips)}
+    return {name: np.stack([rising(20, dip, at=10), rising(20, 0.0, at=10)], axis=1)
+            for name, dip in zip(C.FACT3, dips)}
 
 
 def test_fig4a_probes(tmp):

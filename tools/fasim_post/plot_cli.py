@@ -9,7 +9,7 @@ import os
 import sys
 
 from . import plots
-from .io import is_summary, load, load_summary
+from .io import SchemaVersionError, is_summary, load, load_summary
 
 
 def main(argv=None):
@@ -29,6 +29,10 @@ def main(argv=None):
                 figs = plots.summary_figures(load_summary(path), stem)
             else:
                 figs = plots.result_figures(load(path), zoom_from=args.zoom_from)
+        except SchemaVersionError as exc:   # its message names the file
+            print(f"fasim-plot: {exc}", file=sys.stderr)
+            failures += 1
+            continue
         except Exception as exc:  # keep going with the other files
             print(f"fasim-plot: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
             failures += 1

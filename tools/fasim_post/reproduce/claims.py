@@ -156,7 +156,8 @@ def final(run, metric="loss"):
 def thm2(res):
     r = res("fig2a")
     parts = [f"{alg.upper().replace('FASTAR', 'FA*')} {fmt(final(r.runs[alg]), 3)} (step "
-             f"{int(r.runs[alg].attrs['stop_step'])}, {r.runs[alg].attrs['stop_reason']})" for alg in ("gd", "fa", "fastar")]
+             f"{int(r.runs[alg].attrs['stop_step'])}, {r.runs[alg].attrs['stop_reason']})"
+             for alg in ("gd", "fa", "fastar")]
     return Outcome(all(final(r.runs[a]) < TOL_ZERO_LOSS for a in ("gd", "fa", "fastar")),
                    "final ‖ZW − Y‖²_F: " + "; ".join(parts))
 
