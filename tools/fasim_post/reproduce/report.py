@@ -135,7 +135,7 @@ def write_report(path, ctx):
         timing = "(Report step only; run times below are from the last run.)"
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ctx["root"], capture_output=True,
                             text=True).stdout.strip()
-    figures = [f"### {caption(os.path.basename(p))}\n\n![{os.path.basename(p)}]({figrel}/{os.path.basename(p)})\n"
+    figures = [f"### {caption(os.path.basename(p))}\n\n![{os.path.basename(p)}]({figrel}/{os.path.basename(p)})"
                for p in ctx["figures"] if p.endswith(".png")]
     text = Template(open(os.path.join(os.path.dirname(__file__), "report.md.in"), encoding="utf-8").read()).substitute(
         how="scripts/reproduce-paper" + (" --quick" if ctx["prof"] == "quick" else "")
@@ -154,7 +154,7 @@ def write_report(path, ctx):
                            f"{timings.get(r.name, {}).get('rc', 'n/a')} |" for r in ctx["runs"]),
         commands="\n".join(r.display() for r in ctx["runs"]),
         tolerance_notes="\n".join(f"- {t}" for t in TOLERANCE_NOTES),
-        figures="\n".join(figures))
+        figures="\n\n".join(figures))
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
