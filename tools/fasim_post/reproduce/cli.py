@@ -129,7 +129,7 @@ def main(argv=None, prog="fasim-reproduce", root=None):
                          if a not in ("--slurm", "--dry-run"))
         print(f"\nSubmitted {len(todo)} job(s){': ' + ' '.join(ids) if ids else ''}. When they have finished "
               f"(squeue --me), draw the figures and write the report with:\n\n"
-              f"    scripts/reproduce-paper --report-only {again}".rstrip() + "\n")
+              f"    {prog} --report-only {again}".rstrip() + "\n")
         return 0
 
     timings = launch.load_timings(out)
