@@ -77,6 +77,17 @@ if(NOT _fasim_h5par)
                       "On Debian 12: apt-get install libhdf5-openmpi-dev")
 endif()
 
+# H5DS (dimension scales, for netCDF-4 readers) is in HDF5's high-level library, beside the HDF5 found above.
+set(_fasim_hdf5_dirs ${HDF5P_LIBRARY_DIRS})
+foreach(_fasim_lib IN LISTS HDF5_C_LIBRARIES)
+  get_filename_component(_fasim_dir "${_fasim_lib}" DIRECTORY)
+  list(APPEND _fasim_hdf5_dirs "${_fasim_dir}")
+endforeach()
+find_library(FASIM_HDF5_HL_LIBRARY NAMES hdf5_hl PATHS ${_fasim_hdf5_dirs} NO_DEFAULT_PATH)
+if(NOT FASIM_HDF5_HL_LIBRARY)
+  fasim_missing("HDF5's high-level library libhdf5_hl (H5DS) next to ${_fasim_hdf5_dirs}" "libhdf5-openmpi-dev")
+endif()
+
 find_package(Boost 1.74 COMPONENTS program_options)
 if(NOT Boost_PROGRAM_OPTIONS_FOUND)
   fasim_missing("Boost.Program_options" "libboost-program-options-dev")
@@ -98,6 +109,6 @@ target_include_directories(fasim_deps SYSTEM INTERFACE ${_fasim_hdf5_inc} ${RAND
 # The BLAS is linked first and kept (no --as-needed) so that its dgemm, not libblas.so.3's, serves ScaLAPACK and
 # its openblas_* entry points (kernel name, thread count) are the ones that control it.
 target_link_libraries(fasim_deps INTERFACE "-Wl,--push-state,--no-as-needed" ${_fasim_blas} "-Wl,--pop-state"
-                                           ${_fasim_scalapack} ${_fasim_hdf5}
+                                           ${_fasim_scalapack} ${FASIM_HDF5_HL_LIBRARY} ${_fasim_hdf5}
                                            Boost::program_options MPI::MPI_CXX MPI::MPI_C gfortran ${CMAKE_DL_LIBS})
 target_compile_definitions(fasim_deps INTERFACE OMPI_SKIP_MPICXX MPICH_SKIP_MPICXX)

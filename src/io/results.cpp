@@ -1,5 +1,6 @@
 #include "fasim/io/results.hpp"
 
+#include "fasim/io/dimension_scales.hpp"
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/io/safe_files.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -111,6 +112,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     const Group traj = g.group.create_group("trajectory");
     for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
     if (probes > 0) g.probes = Series::create(traj, "probe_xAx", probes);
+    write_dimension_scales(traj);
     if (config.output.snapshot_every > 0) {
       const Group sg = g.group.create_group("snapshots");
       g.snap_z = create_snapshot_series(sg, "Z", problem.n, problem.r);

@@ -6,8 +6,6 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import h5py
 import numpy as np
@@ -17,8 +15,10 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 TOOLS = os.path.join(REPO, "tools")
 PLOT = os.path.join(TOOLS, "fasim-plot")
 sys.path.insert(0, TOOLS)
+sys.path.insert(0, HERE)
 
 from fasim_post import load, load_summary, parse_ini  # noqa: E402
+from runner import run_tests  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 ALGS = ("gd", "fa", "fastar")
@@ -354,25 +354,5 @@ def test_bad_file_is_reported(tmp):
     assert proc.returncode != 0 and "bad.h5" in proc.stderr, (proc.returncode, proc.stderr)
 
 
-# -------------------------------------------------------------------------------------- runner
-
-def main():
-    tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
-    passed = failed = 0
-    with tempfile.TemporaryDirectory(prefix="fasim_plot_test_") as tmp:
-        for name, fn in tests:
-            try:
-                fn(tmp)
-            except Exception:
-                failed += 1
-                print(f"FAIL {name}")
-                traceback.print_exc()
-            else:
-                passed += 1
-                print(f"ok   {name}")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))

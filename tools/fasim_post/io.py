@@ -13,6 +13,29 @@ import numpy as np
 #: the algorithms in the order in which they are plotted
 ALGORITHMS = ("gd", "fa", "fastar")
 
+#: the newest schema this reader understands ("MAJOR.MINOR"); a file without `schema_version` is 1.0
+SCHEMA_VERSION = "1.0"
+
+
+class SchemaVersionError(ValueError):
+    """A file written by a newer fasim whose schema (major version) this fasim_post cannot read."""
+
+
+def schema_version(path, attrs) -> str:
+    """The file's `schema_version` root attribute ("1.0" when absent); raises SchemaVersionError for a newer
+    major version than SCHEMA_VERSION's or an unreadable value."""
+    value = _py(attrs.get("schema_version", "1.0"))
+    try:
+        major = int(str(value).split(".")[0])
+    except ValueError:
+        raise SchemaVersionError(f"{path}: schema_version '{value}' is not MAJOR.MINOR") from None
+    if major > int(SCHEMA_VERSION.split(".")[0]):
+        raise SchemaVersionError(f"{path}: schema_version {value} is newer than this fasim_post reads "
+                                 f"({SCHEMA_VERSION.split('.')[0]}.x); install the fasim_post of the fasim that "
+                                 "wrote it (pip install ./tools)")
+    return str(value)
+
+
 #: datasets of /problem and /init read when present
 _PROBLEM_DATASETS = ("C", "Y", "singular_values", "X")
 _INIT_DATASETS = ("Z0", "W0")
@@ -136,6 +159,7 @@ def load(path: str) -> Result:
     import h5py
     with h5py.File(path, "r") as f:
         attrs = _attrs(f)
+        schema_version(path, attrs)
         text = attrs.get("config", "") or ""
         config = Config(text=text, sections=parse_ini(text))
         problem: Dict[str, Any] = {}
@@ -174,6 +198,15 @@ def load(path: str) -> Result:
                   summary=summary)
 
 
+def is_summary(path) -> bool:
+    """True for a `fasim collect` summary (CSV, or HDF5 with /points and no /runs)."""
+    if str(path).lower().endswith(".csv"):
+        return True
+    import h5py
+    with h5py.File(path, "r") as f:
+        return "points" in f and "runs" not in f
+
+
 def experiment_name(res: Result) -> str:
     """A human name for the experiment: a `name`/`experiment` key of the config if any, else the
     stem of the file name."""
@@ -206,6 +239,9 @@ def load_summary(path: str) -> Dict[str, np.ndarray]:
     if ext == ".csv":
         with open(path, newline="") as fh:
             rows = list(csv.reader(fh))
+        for r in rows:     # a "# schema_version = X.Y" comment line, should a summary carry one
+            if r and r[0].startswith("#") and "schema_version" in r[0]:
+                schema_version(path, {"schema_version": r[0].split("schema_version")[1].strip(" =:")})
         rows = [r for r in rows if r and not r[0].startswith("#")]
         if not rows:
             return {}
@@ -217,6 +253,7 @@ def load_summary(path: str) -> Dict[str, np.ndarray]:
     import h5py
     cols: Dict[str, np.ndarray] = {}
     with h5py.File(path, "r") as f:
+        schema_version(path, _attrs(f))
         node = f["points"] if "points" in f else f
         if isinstance(node, h5py.Dataset):
             data = node[()]

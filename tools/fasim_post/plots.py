@@ -38,6 +38,14 @@ def _logy_if_useful(ax, ys):
             ax.set_yscale("log")
 
 
+def _label_axes(ax, xlabel, ylabel, legend=True):
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+
+
 def _fig(title, ncols=1):
     fig, axes = plt.subplots(1, ncols, figsize=(FIGSIZE[0] * (1 if ncols == 1 else 0.8 * ncols), FIGSIZE[1]),
                              squeeze=False)
@@ -68,10 +76,7 @@ def loss_plot(res, name):
             ax.plot([], [], color="k", linestyle=style, label=f"{text} = 0")
     if all(_positive(y) for y in ys):
         ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss ‖ZW − Y‖²_F")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    _label_axes(ax, "step", "loss ‖ZW − Y‖²_F")
     return [("loss", fig)]
 
 
@@ -125,10 +130,7 @@ def fastar_fa_loss_plot(res, name):
     fig, (ax,) = _fig(f"{name}: FA* loss ‖(Y − Ŷ)Cᵀ‖² (Fig. 3b)")
     ax.plot(run.steps(), run.metric("fa_loss"), color=_color("fastar"), label="FA*")
     _logy_if_useful(ax, [run.metric("fa_loss")])
-    ax.set_xlabel("step")
-    ax.set_ylabel("fa_loss ‖(Y − Ŷ)Cᵀ‖²_F")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    _label_axes(ax, "step", "fa_loss ‖(Y − Ŷ)Cᵀ‖²_F")
     return [("fastar_fa_loss", fig)]
 
 
@@ -171,10 +173,7 @@ def min_eig_plot(res, name):
     for run in runs:
         ax.plot(run.steps(), run.metric("align_min_eig"), label=_label(run.name), color=_color(run.name))
     ax.axhline(0, color="k", linewidth=0.8)
-    ax.set_xlabel("step")
-    ax.set_ylabel("align_min_eig  λ_min(A)")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    _label_axes(ax, "step", "align_min_eig  λ_min(A)")
     return [("align_min_eig", fig)]
 
 
@@ -202,10 +201,7 @@ def fa_vs_fastar_plot(res, name):
         return []
     ylabel = "fa_loss ‖(Y − Ŷ)Cᵀ‖²_F" if use == "fa_loss" else "loss ‖ZW − Y‖²_F"
     _logy_if_useful(ax, ys)
-    ax.set_xlabel("step")
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    _label_axes(ax, "step", ylabel)
     return [("fa_vs_fastar", fig)]
 
 
@@ -229,24 +225,50 @@ def fa_zoom_plot(res, name, zoom_from=300):
     a2.plot(steps[sel], y[sel], color=_color("fa"), label="FA")
     a2.set_title(f"(b) from step {start:g}")
     for ax in (a1, a2):
-        ax.set_xlabel("step")
-        ax.set_ylabel(ylabel)
-        ax.legend(fontsize="small")
-        ax.grid(True, alpha=0.3)
+        _label_axes(ax, "step", ylabel)
     fig.tight_layout()
     return [("fa_zoom", fig)]
 
 
-RESULT_PLOTS = (loss_plot, unit_vector_plot, fastar_fa_loss_plot, probes_plot, min_eig_plot,
-                fa_vs_fastar_plot, fa_zoom_plot)
+#: the kind each result plot draws, for callers that want only some of them
+RESULT_KINDS = {"loss": loss_plot, "unit_vector": unit_vector_plot, "fastar_fa_loss": fastar_fa_loss_plot,
+                "probes": probes_plot, "align_min_eig": min_eig_plot, "fa_vs_fastar": fa_vs_fastar_plot,
+                "fa_zoom": fa_zoom_plot}
 
 
-def result_figures(res, zoom_from=300):
+def result_figures(res, zoom_from=300, kinds=None):
+    """Every figure `res` can feed (or only those of `kinds`, names of RESULT_KINDS)."""
     name = experiment_name(res)
     figs = []
-    for fn in RESULT_PLOTS:
-        figs += fn(res, name, zoom_from) if fn is fa_zoom_plot else fn(res, name)
+    for kind, fn in RESULT_KINDS.items():
+        if kinds is None or kind in kinds:
+            figs += fn(res, name, zoom_from) if fn is fa_zoom_plot else fn(res, name)
     return figs
+
+
+def ztz_drift_plot(labelled):
+    """Fact 3: ‖ZᵀZ − Z(0)ᵀZ(0)‖_F vs time under FA*, one curve per (label, result) — e.g. two Euler step sizes
+    and RK4 on the same problem."""
+    curves = [(label, res.runs["fastar"]) for label, res in labelled
+              if "fastar" in res.runs and res.runs["fastar"].metric("ztz_drift") is not None]
+    if not curves:
+        return []
+    fig, (ax,) = _fig("Fact 3: ZᵀZ drift under FA*")
+    for label, run in curves:
+        t, drift = run.metric("time"), run.metric("ztz_drift")
+        ax.plot(t[drift > 0], drift[drift > 0], label=label)
+    ax.set_yscale("log")
+    _label_axes(ax, "time t = step · lr", "ztz_drift ‖ZᵀZ − Z(0)ᵀZ(0)‖_F")
+    return [("ztz_drift", fig)]
+
+
+def ctw_plot(steps, ctw, name):
+    """Fig 3a / Example 1: cᵀw at the W snapshots (m = 1), which must not decrease under the flow."""
+    fig, (ax,) = _fig(f"{name}: cᵀw under FA* (Fig. 3a, from the W snapshots)")
+    ax.plot(steps, ctw, color=_color("fastar"))
+    ax.axhline(0, color="k", linewidth=0.8)
+    _label_axes(ax, "step", "cᵀw", legend=False)
+    return [("ctw", fig)]
 
 
 # ------------------------------------------------------------------------------------- summaries
@@ -308,15 +330,13 @@ def thm4_overlap(points, name):
         ax.set_xscale("log")
     if np.all(ov[ok] > 0):
         ax.set_yscale("log")
-    ax.set_xlabel("n")
-    ax.set_ylabel("overlap |⟨Z_fa/‖Z_fa‖, Z_gd/‖Z_gd‖⟩|")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    _label_axes(ax, "n", "overlap |⟨Z_fa/‖Z_fa‖, Z_gd/‖Z_gd‖⟩|")
     return [("thm4_overlap", fig)]
 
 
-def summary_figures(points, name):
-    return thm3_hist(points, name) + thm4_overlap(points, name)
+def summary_figures(points, name, kinds=None):
+    """Every figure a summary can feed (or only those of `kinds`: "thm3_hist", "thm4_overlap")."""
+    return [f for fn in (thm3_hist, thm4_overlap) if kinds is None or fn.__name__ in kinds for f in fn(points, name)]
 
 
 # ----------------------------------------------------------------------------------------- output
