@@ -37,6 +37,17 @@ const char* source_name(model::Source s) {
   }
   return "?";
 }
+
+const char* spectrum_name(model::Spectrum s) {
+  switch (s) {
+  case model::Spectrum::Flat: return "flat";
+  case model::Spectrum::TwoLevel: return "two-level";
+  case model::Spectrum::Spiked: return "spiked";
+  case model::Spectrum::List: return "list";
+  case model::Spectrum::Power: return "power";
+  }
+  return "?";
+}
 } // namespace
 
 ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
@@ -98,6 +109,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   pg.write_attribute("k", static_cast<long long>(problem.k));
   pg.write_attribute("r", static_cast<long long>(problem.r));
   pg.write_attribute("source", source_name(config.problem.source));
+  pg.write_attribute("spectrum", spectrum_name(config.problem.spectrum));
   const Group ig = f.create_group("init");
   write_matrix(ig, "Z0", problem.z0);
   write_matrix(ig, "W0", problem.w0);
