@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -132,9 +133,9 @@ namespace {
 std::string csv_field(const Column& c, std::size_t row) {
   if (c.numeric) {
     if (std::isnan(c.values[row])) return "nan";
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", c.values[row]);
-    return buf;
+    char buf[40]; // the shortest text that reads back to the same double
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, c.values[row]);
+    return ec == std::errc() ? std::string(buf, end) : std::string("nan");
   }
   const std::string& t = c.text[row];
   if (t.find_first_of(",\"\n") == std::string::npos) return t;

@@ -239,12 +239,14 @@ std::string describe(const std::string& path, bool json) {
     out << "},\"config\":" << json_string(f.read_attribute<std::string>("config")) << "}\n";
     return out.str();
   }
-  // A running file (or one whose run died) has no final values yet: say how far its records go instead.
+  // An unfinished file (running, checkpointed, or one whose run died) has no final values yet: say how far
+  // its records go instead.
+  const bool unfinished = status != "complete";
   long long last_step = -1;
   for (const auto& a : algs) last_step = std::max(last_step, a.last_step);
-  const std::string state = status == "running"
-                                ? "running, last step " + (last_step >= 0 ? std::to_string(last_step) : "-")
-                                : status;
+  const std::string state = !unfinished      ? status
+                            : last_step >= 0 ? status + ", last step " + std::to_string(last_step)
+                                             : status + ", no step recorded yet";
   out << path << ": " << state << ", fasim " << f.read_attribute<std::string>("fasim_version") << " ("
       << f.read_attribute<std::string>("git_commit") << "), created "
       << f.read_attribute<std::string>("created") << "\nproblem: " << p.read_attribute<std::string>("source")
@@ -256,10 +258,11 @@ std::string describe(const std::string& path, bool json) {
                 "stop");
   out << line;
   for (const auto& a : algs) {
-    const bool running = status == "running" && (a.stop_reason.empty() || a.stop_reason == "running");
-    std::snprintf(line, sizeof line, "%-8s %14s %10s %8lld %-18s\n", a.name.c_str(),
-                  shown(a.final_loss).c_str(), std::to_string(running ? a.last_step : a.steps_done).c_str(),
-                  a.records, running ? "running" : a.stop_reason.c_str());
+    const bool running = unfinished && (a.stop_reason.empty() || a.stop_reason == "running");
+    std::snprintf(
+        line, sizeof line, "%-8s %14s %10s %8lld %-18s\n", a.name.c_str(), shown(a.final_loss).c_str(),
+        running && a.last_step < 0 ? "-" : std::to_string(running ? a.last_step : a.steps_done).c_str(),
+        a.records, running ? status.c_str() : a.stop_reason.c_str());
     out << line;
   }
   if (!overlap.empty())

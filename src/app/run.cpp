@@ -38,9 +38,11 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   const double per_alg = c.run.integrator == model::IntegratorKind::RK4 ? 15.0 : 5.0;
   const double algs = static_cast<double>(c.run.algorithms.size());
   // Every rank keeps each algorithm's recorded rows (metrics and probes) for the whole run.
-  const double records = 2.0 + static_cast<double>(c.run.record_points) +
-                         (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
-  const double record_rows = algs * records * (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes);
+  const double records =
+      2.0 + static_cast<double>(c.run.record_points) +
+      (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
+  const double record_rows =
+      algs * records * (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes);
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + record_rows) + 64.0 * 1024 * 1024;
 }
 
