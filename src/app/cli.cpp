@@ -107,8 +107,7 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
     try {
       ini = io::read_checkpoint_config(checkpoint, world);
     } catch (const io::Hdf5Error& e) {
-      throw UsageError("checkpoint '" + checkpoint +
-                       "' cannot be read (truncated or corrupted): " + e.what());
+      throw UsageError("checkpoint '" + checkpoint + "' cannot be read (truncated or corrupted): " + e.what());
     }
   });
   RunRequest req;
@@ -119,9 +118,8 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
     if (!diffs.empty()) {
       std::string list;
       for (const auto& d : diffs) list += (list.empty() ? "" : "; ") + d;
-      throw UsageError("resume of '" + checkpoint +
-                       "' refused: the configuration contradicts the checkpoint (" + list +
-                       "); start a new run for a different experiment");
+      throw UsageError("resume of '" + checkpoint + "' refused: the configuration contradicts the checkpoint (" +
+                       list + "); start a new run for a different experiment");
     }
   });
   setup_blas(world, req.config.blas_threads, req.config.products, false);
