@@ -115,7 +115,24 @@ def test_oversized_block_is_clamped_without_a_huge_allocation():
             assert f.attrs["block"] == 100
 
 
+def test_memory_estimate_counts_block_padding_and_record_buffers():
+    def estimate_mib(*overrides, ranks=4):
+        out = fasim(["run", "--problem.n=2000", "--problem.m=2000", "--problem.k=50", "--model.r=10", "--dry-run"] +
+                    list(overrides), ranks=ranks).stdout
+        line = next(l for l in out.splitlines() if l.startswith("# memory per rank:"))
+        value, unit = line.split(":")[1].split()[:2]
+        return float(value) * {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
+    # 2x2 grid: with block 64 each rank holds about a quarter of Y (7.6 MiB); with block 2000 rank 0 holds it all.
+    small, padded = estimate_mib("--grid.block=64"), estimate_mib("--grid.block=2000")
+    assert padded - small > 20, (small, padded)
+    # Every rank keeps all recorded rows: 10^6 records x 3 algorithms x (10 metrics + 10 probes) x 8 B = 458 MiB.
+    sparse = estimate_mib("--run.steps=1000000", "--run.record_every=0", "--run.record_points=0", ranks=1)
+    dense = estimate_mib("--run.steps=1000000", "--run.record_every=1", ranks=1)
+    assert 400 < dense - sparse < 520, (sparse, dense)
+
+
 if __name__ == "__main__":
     run_tests([test_every_verb_has_help_with_an_example, test_output_that_fails_is_an_error,
                test_info_digits_and_an_unfinished_file, test_ini_quotes_comments_bom_and_crlf,
-               test_default_trajectory_is_log_spaced, test_oversized_block_is_clamped_without_a_huge_allocation])
+               test_default_trajectory_is_log_spaced, test_oversized_block_is_clamped_without_a_huge_allocation,
+               test_memory_estimate_counts_block_padding_and_record_buffers])
