@@ -54,10 +54,12 @@ void check_destination(const std::string& destination, const std::string& flag, 
   if (!fs::is_directory(dir, ec))
     throw UsageError(what + ": directory '" + dir.string() + "' does not exist; create it first");
   const fs::path canonical_dest = fs::weakly_canonical(dest, ec);
+  const bool canonical_known = !ec;
   struct stat target {};
   const bool resolves = ::stat(destination.c_str(), &target) == 0; // through a link: where it points
   for (const auto& input : inputs)
-    if ((resolves && same_file(target, input)) || (!ec && fs::weakly_canonical(input, ec) == canonical_dest))
+    if ((resolves && same_file(target, input)) ||
+        (canonical_known && fs::weakly_canonical(input, ec) == canonical_dest && !ec))
       throw UsageError(what + " is one of the inputs ('" + input +
                        "'); write the summary to a new file, e.g. outside the collected directory");
   struct stat here {};
