@@ -13,8 +13,10 @@
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/version.hpp"
+#include "usage.hpp"
 #include "verbs.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,18 +28,7 @@
 namespace fasim::app {
 
 namespace {
-const char* kUsage = R"(usage: fasim VERB [options]
-verbs:
-  run CONFIG.ini [--section.key=value ...]   run one experiment (--dry-run: show config, grid, memory; --help: keys)
-  resume CHECKPOINT_OR_RESULT [--run.steps=N ...]  continue a checkpointed run, or a complete result to N steps
-  status CONFIG.ini [--section.key=value ...] the state of the run's result file and what run.sbatch does next
-  info FILE [--json]                         summarise a result or checkpoint file
-  bench [--section.key=value ...]            time the step of each algorithm (JSON lines)
-  sweep list|run SWEEP.ini [--index I | --groups G]  the points of a [sweep] section; run one or all
-  collect DIR_OR_FILE... --output S.h5 [--csv S.csv] one table row per result file
-  version                                    version, git commit and the BLAS in use
-exit codes: 0 success, 1 failure, 2 bad configuration or input, 75 checkpointed on a signal (resume it)
-)";
+// The usage texts of every verb live in usage.cpp.
 
 int version_verb(const parallel::Communicator& world) {
   const auto blas = parallel::query_blas();
@@ -64,20 +55,9 @@ void setup_blas(const parallel::Communicator& world, int threads, const std::str
 }
 
 int run_verb(const parallel::Communicator& world, std::vector<std::string> args) {
-  RunRequest req;
-  std::string help;
-  for (auto it = args.begin(); it != args.end();)
-    if (*it == "--dry-run") {
-      req.dry_run = true;
-      it = args.erase(it);
-    } else {
-      ++it;
-    }
-  parallel::agreed(world, [&] { req.config = io::parse_config(args, &help); });
-  if (!help.empty()) {
-    if (world.rank() == 0) std::cout << help;
-    return 0;
-  }
+  RunRequest req; // --help was answered by main()
+  req.dry_run = std::erase(args, "--dry-run") > 0;
+  parallel::agreed(world, [&] { req.config = io::parse_config(args); });
   setup_blas(world, req.config.blas_threads, req.config.products, req.dry_run);
   return run_experiment(req, world);
 }
@@ -177,30 +157,46 @@ int status_verb(const parallel::Communicator& world, std::vector<std::string> ar
 }
 } // namespace
 
-int main(int argc, char** argv) {
-  // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
-  // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
-  install_signal_handlers();
-  parallel::MpiEnvironment mpi(&argc, &argv);
-  const auto world = parallel::Communicator::world();
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    if (world.rank() == 0) std::cout << kUsage;
-    return argc < 2 ? parallel::kExitUsage : 0;
+namespace {
+int run_verb_named(const parallel::Communicator& world, const std::string& verb,
+                   const std::vector<std::string>& args) {
+  if (verb == "version" || verb == "--version") {
+    parallel::agreed(world, [&] {
+      if (!args.empty()) refuse_option("version", args.front());
+    });
+    return version_verb(world);
   }
-  const std::string verb = argv[1];
-  const std::vector<std::string> args(argv + 2, argv + argc);
-  try {
-    if (verb == "version" || verb == "--version") return version_verb(world);
-    if (verb == "run") return run_verb(world, args);
-    if (verb == "resume") return resume_verb(world, args);
-    if (verb == "status") return status_verb(world, args);
-    if (verb == "info") return info_verb(world, args);
-    if (verb == "bench") return bench_verb(world, args);
-    if (verb == "sweep") return sweep_verb(world, args);
-    if (verb == "collect") return collect_verb(world, args);
+  if (verb == "run") return run_verb(world, args);
+  if (verb == "resume") return resume_verb(world, args);
+  if (verb == "status") return status_verb(world, args);
+  if (verb == "info") return info_verb(world, args);
+  if (verb == "bench") return bench_verb(world, args);
+  if (verb == "sweep") return sweep_verb(world, args);
+  if (verb == "collect") return collect_verb(world, args);
+  if (world.rank() == 0)
+    std::cerr << "fasim: error: unknown verb '" << verb << "'; run 'fasim --help' for the list of verbs\n";
+  return parallel::kExitUsage;
+}
+
+// Answers --help and a missing argument before any verb starts MPI work (no abort banner), then runs the
+// verb.
+int dispatch(const parallel::Communicator& world, const std::string& verb,
+             const std::vector<std::string>& args) {
+  const bool known = !verb_usage(verb).empty();
+  if (known && asks_for_help(args)) {
+    if (world.rank() == 0) {
+      std::cout << verb_usage(verb);
+      if (verb == "run") std::cout << "\n" << io::config_help();
+    }
+    return parallel::kExitSuccess;
+  }
+  if (const std::string missing = known ? missing_argument(verb, args) : ""; !missing.empty()) {
     if (world.rank() == 0)
-      std::cerr << "fasim: unknown verb '" << verb << "'; run 'fasim --help' for the list of verbs\n";
+      std::cerr << "fasim: error: 'fasim " << verb << "' needs " << missing << "\n" << verb_usage(verb);
     return parallel::kExitUsage;
+  }
+  try {
+    return run_verb_named(world, verb, args);
   } catch (const CollectiveError& e) {
     // Every rank knows; rank 0 tells the user once.
     if (world.rank() == 0) std::cerr << "fasim: error: " << e.what() << std::endl;
@@ -212,6 +208,32 @@ int main(int argc, char** argv) {
     MPI_Abort(MPI_COMM_WORLD, parallel::exit_code_for(error));
     return parallel::exit_code_for(error);
   }
+}
+
+// Output that could not be written is a failure: a summary piped to a full disk must not exit 0. A failing
+// stderr cannot be reported, but it still makes the exit code nonzero.
+int check_output_streams(int code) {
+  const bool out_ok =
+      static_cast<bool>(std::cout.flush()) && std::fflush(stdout) == 0 && !std::ferror(stdout);
+  if (!out_ok)
+    std::cerr << "fasim: error: writing to standard output failed (disk full or closed pipe?)" << std::endl;
+  const bool err_ok =
+      static_cast<bool>(std::cerr.flush()) && std::fflush(stderr) == 0 && !std::ferror(stderr);
+  return out_ok && err_ok ? code : std::max(code, 1);
+}
+} // namespace
+
+int main(int argc, char** argv) {
+  // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
+  // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
+  install_signal_handlers();
+  parallel::MpiEnvironment mpi(&argc, &argv);
+  const auto world = parallel::Communicator::world();
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    if (world.rank() == 0) (argc < 2 ? std::cerr : std::cout) << overall_usage();
+    return check_output_streams(argc < 2 ? parallel::kExitUsage : parallel::kExitSuccess);
+  }
+  return check_output_streams(dispatch(world, argv[1], std::vector<std::string>(argv + 2, argv + argc)));
 }
 
 } // namespace fasim::app

@@ -1,9 +1,13 @@
-// `fasim collect DIR_OR_FILES --output summary.h5 [--csv summary.csv]`: one row per result file.
+// `fasim collect DIR_OR_FILES --output summary.h5 [--csv summary.csv] [--overwrite]`: one row per result
+// file.
+#include "collect_output.hpp"
 #include "fasim/app/sweep.hpp"
 #include "fasim/io/hdf5.hpp"
+#include "fasim/io/ini.hpp"
 #include "fasim/io/series.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
+#include "usage.hpp"
 #include "verbs.hpp"
 
 #include <algorithm>
@@ -11,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +22,7 @@
 namespace fasim::app {
 
 namespace fs = std::filesystem;
+using io::trim;
 
 namespace {
 const parallel::Communicator& self() {
@@ -26,27 +30,11 @@ const parallel::Communicator& self() {
   return comm;
 }
 
-std::string trim(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\r"));
-  s.erase(s.find_last_not_of(" \t\r") + 1);
-  return s;
-}
-
 // The resolved INI text as "section.key" -> value.
-std::map<std::string, std::string> ini_values(const std::string& text) {
+std::map<std::string, std::string> ini_values(const std::string& text, const std::string& file) {
   std::map<std::string, std::string> out;
-  std::istringstream in(text);
-  std::string line, section;
-  while (std::getline(in, line)) {
-    line = trim(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line[0] == '[') {
-      section = trim(line.substr(1, line.find(']') - 1));
-      continue;
-    }
-    if (const auto eq = line.find('='); eq != std::string::npos)
-      out[section + "." + trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
-  }
+  for (const auto& entry : io::parse_ini(text, "the configuration stored in '" + file + "'"))
+    out[entry.name()] = entry.value;
   return out;
 }
 
@@ -62,10 +50,19 @@ std::vector<std::string> find_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const auto& input : inputs) {
     if (fs::is_directory(input)) {
+      // A colleague's directory may hold links: one that leads out of the directory is not followed.
+      const fs::path dir = fs::canonical(input);
       std::vector<std::string> found;
-      for (const auto& entry : fs::directory_iterator(input))
-        if (entry.is_regular_file() && entry.path().extension() == ".h5" && is_result_file(entry.path()))
-          found.push_back(entry.path().string());
+      for (const auto& entry : fs::directory_iterator(input)) {
+        if (entry.path().extension() != ".h5") continue;
+        std::error_code ec;
+        if (entry.is_symlink() && fs::canonical(entry.path(), ec).parent_path() != dir) {
+          std::cout << "fasim collect: skipped '" << entry.path().string() << "': a symbolic link out of '"
+                    << input << "'\n";
+          continue;
+        }
+        if (entry.is_regular_file() && is_result_file(entry.path())) found.push_back(entry.path().string());
+      }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(input)) {
@@ -80,13 +77,6 @@ std::vector<std::string> find_inputs(const std::vector<std::string>& inputs) {
   if (files.empty()) throw UsageError("no fasim result files (*.h5 with /runs) found in the given inputs");
   return files;
 }
-
-struct Column {
-  std::string name;
-  std::vector<std::string> text; ///< string columns
-  std::vector<double> values;    ///< numeric columns
-  bool numeric = true;
-};
 
 bool parse_double(const std::string& s, double& out) {
   if (s.empty()) {
@@ -112,74 +102,6 @@ Column text_column(const std::string& name, std::vector<std::string> text, bool 
   return c;
 }
 
-// A serial (sec2) file: the MPI-IO driver cannot write variable-length strings, which h5py reads as str.
-void write_hdf5(const std::string& path, const std::vector<Column>& columns,
-                const std::vector<std::string>& inputs) {
-  io::silence_hdf5_errors();
-  const io::Where file{path, "/"};
-  io::FileHandle f(
-      io::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate", file));
-  io::DatatypeHandle str(io::check(H5Tcopy(H5T_C_S1), "H5Tcopy", file));
-  io::check(H5Tset_size(str.get(), H5T_VARIABLE), "H5Tset_size", file);
-  io::check(H5Tset_cset(str.get(), H5T_CSET_UTF8), "H5Tset_cset", file);
-  std::string joined;
-  for (const auto& in : inputs) joined += (joined.empty() ? "" : ";") + in;
-  for (const auto& [name, value] :
-       {std::pair<std::string, std::string>{"inputs", joined}, {"written_by", "fasim collect"}}) {
-    io::DataspaceHandle scalar(io::check(H5Screate(H5S_SCALAR), "H5Screate", file));
-    io::AttributeHandle attr(
-        io::check(H5Acreate2(f.get(), name.c_str(), str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
-                  "H5Acreate2", io::Where{path, "/@" + name}));
-    const char* text = value.c_str();
-    io::check(H5Awrite(attr.get(), str.get(), &text), "H5Awrite", io::Where{path, "/@" + name});
-  }
-  io::GroupHandle points(io::check(H5Gcreate2(f.get(), "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                   "H5Gcreate2", {path, "/points"}));
-  for (const auto& c : columns) {
-    const io::Where where{path, "/points/" + c.name};
-    const hsize_t rows = c.numeric ? c.values.size() : c.text.size();
-    io::DataspaceHandle space(io::check(H5Screate_simple(1, &rows, nullptr), "H5Screate_simple", where));
-    const hid_t type = c.numeric ? H5T_IEEE_F64LE : str.get();
-    io::DatasetHandle d(io::check(
-        H5Dcreate2(points.get(), c.name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-        "H5Dcreate2", where));
-    std::vector<const char*> ptrs;
-    for (const auto& t : c.text) ptrs.push_back(t.c_str());
-    const void* data = c.numeric ? static_cast<const void*>(c.values.data()) : ptrs.data();
-    io::check(
-        H5Dwrite(d.get(), c.numeric ? H5T_NATIVE_DOUBLE : str.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-        "H5Dwrite", where);
-  }
-  io::check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "H5Fflush", file);
-}
-
-std::string csv_field(const Column& c, std::size_t row) {
-  if (c.numeric) {
-    if (std::isnan(c.values[row])) return "nan";
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", c.values[row]);
-    return buf;
-  }
-  const std::string& t = c.text[row];
-  if (t.find_first_of(",\"\n") == std::string::npos) return t;
-  std::string out = "\"";
-  for (char ch : t) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
-}
-
-void write_csv(const std::string& path, const std::vector<Column>& columns, std::size_t rows) {
-  std::ofstream out(path);
-  if (!out)
-    throw UsageError("cannot write CSV file '" + path + "' (--csv); check the directory and permissions");
-  for (std::size_t j = 0; j < columns.size(); ++j) out << (j ? "," : "") << columns[j].name;
-  out << "\n";
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t j = 0; j < columns.size(); ++j) out << (j ? "," : "") << csv_field(columns[j], i);
-    out << "\n";
-  }
-  if (!out.flush()) throw UsageError("writing CSV file '" + path + "' failed (disk full?)");
-}
-
 std::vector<Column> make_table(const std::vector<PointSummary>& rows) {
   // Parameter columns: the swept keys (first-seen order), then the standard ones; values from sweep_point,
   // else from the stored configuration.
@@ -192,10 +114,21 @@ std::vector<Column> make_table(const std::vector<PointSummary>& rows) {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
     settings.push_back(std::move(s));
-    configs.push_back(ini_values(r.config));
+    configs.push_back(ini_values(r.config, r.file));
   }
-  for (const char* k :
-       {"problem.n", "problem.m", "model.r", "feedback.seed", "problem.seed", "problem.epsilon"}) {
+  // Every key whose value differs between the collected runs was swept (by [sweep] or by hand), except where
+  // the runs wrote; then the keys that say what was computed.
+  for (const auto& [key, value] : configs.empty() ? std::map<std::string, std::string>{} : configs.front()) {
+    const bool differs =
+        std::any_of(configs.begin(), configs.end(), [&, &key = key, &value = value](const auto& c) {
+          const auto it = c.find(key);
+          return it == c.end() || it->second != value;
+        });
+    if (differs && key.rfind("output.", 0) != 0 && std::find(keys.begin(), keys.end(), key) == keys.end())
+      keys.push_back(key);
+  }
+  for (const char* k : {"problem.n", "problem.m", "problem.k", "model.r", "run.steps", "gd.lr", "fa.lr",
+                        "fa.lr_w", "fastar.lr", "feedback.seed", "problem.seed", "problem.epsilon"}) {
     const bool known =
         std::any_of(configs.begin(), configs.end(), [&](const auto& c) { return c.count(k) > 0; });
     if (known && std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
@@ -294,34 +227,43 @@ int collect_verb(const parallel::Communicator& world, const std::vector<std::str
   std::string message;
   parallel::agreed(world, [&] {
     if (world.rank() != 0) return;
-    const char* usage = "usage: fasim collect DIR_OR_FILE... --output summary.h5 [--csv summary.csv]";
     std::string output, csv;
+    bool overwrite = false;
     std::vector<std::string> inputs;
     for (std::size_t i = 0; i < args.size(); ++i) {
       const std::string& a = args[i];
-      std::string* slot = a.rfind("--output", 0) == 0 ? &output : a.rfind("--csv", 0) == 0 ? &csv : nullptr;
-      if (!slot && a.rfind("--", 0) == 0) throw UsageError("unknown option '" + a + "'; " + usage);
-      if (!slot) {
+      if (a == "--overwrite") {
+        overwrite = true;
+        continue;
+      }
+      const std::string flag = a.rfind("--output", 0) == 0 ? "--output"
+                               : a.rfind("--csv", 0) == 0  ? "--csv"
+                                                           : "";
+      if ((flag.empty() && !a.empty() && a.front() == '-') ||
+          (!flag.empty() && a.size() > flag.size() && a[flag.size()] != '='))
+        refuse_option("collect", a);
+      if (flag.empty()) {
         inputs.push_back(a);
         continue;
       }
-      const std::string flag = a.rfind("--output", 0) == 0 ? "--output" : "--csv";
-      if (a.size() > flag.size() && a[flag.size()] != '=')
-        throw UsageError("unknown option '" + a + "'; " + usage);
-      *slot = a.size() > flag.size() ? a.substr(flag.size() + 1) : (i + 1 < args.size() ? args[++i] : "");
-      if (slot->empty()) throw UsageError(flag + " needs a file name; " + usage);
+      std::string& slot = flag == "--output" ? output : csv;
+      slot = a.size() > flag.size() ? a.substr(flag.size() + 1) : (i + 1 < args.size() ? args[++i] : "");
+      if (slot.empty()) throw UsageError(flag + " needs a file name; run 'fasim collect --help'");
     }
-    if (inputs.empty() || (output.empty() && csv.empty())) throw UsageError(usage);
-    std::vector<std::string> files = find_inputs(inputs);
-    for (const auto* out : {&output, &csv}) // never read the summary we are about to write
-      std::erase_if(files, [&](const std::string& f) {
-        return !out->empty() && fs::exists(*out) && fs::equivalent(f, *out);
-      });
+    if (inputs.empty() || (output.empty() && csv.empty()))
+      throw UsageError(
+          "'fasim collect' needs DIR_OR_FILE... and --output and/or --csv; run 'fasim collect --help'");
+    const std::vector<std::string> files = find_inputs(inputs);
+    std::error_code ec;
+    if (!output.empty() && !csv.empty() && fs::weakly_canonical(output, ec) == fs::weakly_canonical(csv, ec))
+      throw UsageError("--output and --csv name the same file '" + output + "'; give two names");
+    if (!output.empty()) check_destination(output, "--output", false, files, overwrite);
+    if (!csv.empty()) check_destination(csv, "--csv", true, files, overwrite);
     std::vector<PointSummary> rows;
     for (const auto& file : files) rows.push_back(read_point_summary(file));
     const auto columns = make_table(rows);
-    if (!output.empty()) write_hdf5(output, columns, inputs);
-    if (!csv.empty()) write_csv(csv, columns, rows.size());
+    if (!output.empty()) write_summary_hdf5(output, columns, inputs);
+    if (!csv.empty()) write_summary_csv(csv, columns, rows.size());
     message = "fasim collect: " + std::to_string(rows.size()) + " result file(s) -> " + output +
               (!output.empty() && !csv.empty() ? ", " : "") + csv;
   });

@@ -1,10 +1,13 @@
 // `fasim info FILE [--json]`: a human (or JSON) summary of a result file and its checkpoint.
 #include "fasim/io/hdf5.hpp"
+#include "fasim/io/ini.hpp"
 #include "fasim/io/series.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
+#include "usage.hpp"
 #include "verbs.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -16,10 +19,18 @@
 namespace fasim::app {
 
 namespace {
+// JSON numbers carry every digit needed to read the double back exactly (the shortest such text); the human
+// summary shows 7 significant digits, which is what a reader compares.
 std::string json_number(double x) {
   if (!std::isfinite(x)) return "null";
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc() ? std::string(buf, end) : "null";
+}
+std::string shown(double x) {
+  if (std::isnan(x)) return "-";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.7g", x);
   return buf;
 }
 std::string json_string(const std::string& s) {
@@ -37,7 +48,7 @@ std::string json_string(const std::string& s) {
 
 struct AlgorithmInfo {
   std::string name, stop_reason;
-  long long steps_done = 0, records = 0;
+  long long steps_done = 0, records = 0, last_step = -1; ///< last_step: of the last recorded row
   double final_loss = NAN, wall = NAN;
 };
 
@@ -88,29 +99,6 @@ std::string sha256_hex(const std::string& text) {
   return std::string(hex, 64);
 }
 
-// The value of `section.key` in a resolved INI text, or "" when absent.
-std::string ini_value(const std::string& text, const std::string& section, const std::string& key) {
-  auto trim = [](std::string s) {
-    s.erase(0, s.find_first_not_of(" \t\r"));
-    s.erase(s.find_last_not_of(" \t\r") + 1);
-    return s;
-  };
-  std::istringstream in(text);
-  std::string line, current;
-  while (std::getline(in, line)) {
-    line = trim(line);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line[0] == '[') {
-      current = trim(line.substr(1, line.find(']') - 1));
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (current == section && eq != std::string::npos && trim(line.substr(0, eq)) == key)
-      return trim(line.substr(eq + 1));
-  }
-  return {};
-}
-
 struct CheckpointAlgorithmInfo {
   std::string name, stop_reason;
   bool stopped = false;
@@ -128,15 +116,14 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
   const long long step = f.has_attribute("step") ? f.read_attribute<long long>("step") : -1;
   const double elapsed =
       f.has_attribute("elapsed_seconds") ? f.read_attribute<double>("elapsed_seconds") : NAN;
-  const long long steps_planned = config.empty() ? -1 : std::atoll(ini_value(config, "run", "steps").c_str());
+  const auto entries = io::parse_ini(config, "the configuration stored in '" + path + "'");
+  const long long steps_planned =
+      config.empty() ? -1 : std::atoll(io::find_ini_value(entries, "run.steps").value_or("-1").c_str());
   std::vector<std::string> names;
   {
-    std::stringstream list(ini_value(config, "run", "algorithms"));
-    for (std::string item; std::getline(list, item, ',');) {
-      item.erase(0, item.find_first_not_of(' '));
-      item.erase(item.find_last_not_of(' ') + 1);
-      if (!item.empty()) names.push_back(item);
-    }
+    std::stringstream list(io::find_ini_value(entries, "run.algorithms").value_or(""));
+    for (std::string item; std::getline(list, item, ',');)
+      if (!io::trim(item).empty()) names.push_back(io::trim(item));
   }
   std::vector<CheckpointAlgorithmInfo> algs;
   // An incomplete checkpoint (cut short while writing) may lack groups or attributes: show what is there.
@@ -182,14 +169,14 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
       << (complete ? "complete" : "INCOMPLETE (cut short while writing; do not resume from it)") << "\nstep "
       << step;
   if (steps_planned >= 0) out << " of " << steps_planned;
-  out << ", elapsed " << json_number(elapsed) << " s\nconfig sha256 " << digest << "\n";
+  out << ", elapsed " << shown(elapsed) << " s\nconfig sha256 " << digest << "\n";
   char line[200];
   std::snprintf(line, sizeof line, "%-8s %14s %8s %-18s %10s\n", "alg", "last loss", "records", "stop",
                 "stop step");
   out << line;
   for (const auto& a : algs) {
-    std::snprintf(line, sizeof line, "%-8s %14.6e %8lld %-18s %10s\n", a.name.c_str(), a.last_loss, a.rows,
-                  a.stopped ? a.stop_reason.c_str() : "running",
+    std::snprintf(line, sizeof line, "%-8s %14s %8lld %-18s %10s\n", a.name.c_str(),
+                  shown(a.last_loss).c_str(), a.rows, a.stopped ? a.stop_reason.c_str() : "running",
                   a.stopped ? std::to_string(a.stop_step).c_str() : "-");
     out << line;
   }
@@ -219,6 +206,10 @@ std::string describe(const std::string& path, bool json) {
       const std::vector<double> loss = io::Series::open(g, "trajectory/loss").read();
       a.records = static_cast<long long>(loss.size());
       if (!loss.empty()) a.final_loss = loss.back();
+      if (g.exists("trajectory/step")) {
+        const std::vector<double> steps = io::Series::open(g, "trajectory/step").read();
+        if (!steps.empty()) a.last_step = static_cast<long long>(steps.back());
+      }
       algs.push_back(a);
     }
   const io::Group p = f.open_group("problem");
@@ -248,39 +239,54 @@ std::string describe(const std::string& path, bool json) {
     out << "},\"config\":" << json_string(f.read_attribute<std::string>("config")) << "}\n";
     return out.str();
   }
-  out << path << ": " << status << ", fasim " << f.read_attribute<std::string>("fasim_version") << " ("
+  // An unfinished file (running, checkpointed, or one whose run died) has no final values yet: say how far
+  // its records go instead.
+  const bool unfinished = status != "complete";
+  long long last_step = -1;
+  for (const auto& a : algs) last_step = std::max(last_step, a.last_step);
+  const std::string state = !unfinished      ? status
+                            : last_step >= 0 ? status + ", last step " + std::to_string(last_step)
+                                             : status + ", no step recorded yet";
+  out << path << ": " << state << ", fasim " << f.read_attribute<std::string>("fasim_version") << " ("
       << f.read_attribute<std::string>("git_commit") << "), created "
       << f.read_attribute<std::string>("created") << "\nproblem: " << p.read_attribute<std::string>("source")
       << " n=" << p.read_attribute<long long>("n") << " m=" << p.read_attribute<long long>("m")
       << " k=" << p.read_attribute<long long>("k") << " r=" << p.read_attribute<long long>("r")
-      << "\noptimal error " << json_number(optimal) << ", Lemma 1 prediction " << json_number(lemma1) << "\n";
+      << "\noptimal error " << shown(optimal) << ", Lemma 1 prediction " << shown(lemma1) << "\n";
   char line[200];
   std::snprintf(line, sizeof line, "%-8s %14s %10s %8s %-18s\n", "alg", "final loss", "steps", "records",
                 "stop");
   out << line;
   for (const auto& a : algs) {
-    std::snprintf(line, sizeof line, "%-8s %14.6e %10lld %8lld %-18s\n", a.name.c_str(), a.final_loss,
-                  a.steps_done, a.records, a.stop_reason.c_str());
+    const bool running = unfinished && (a.stop_reason.empty() || a.stop_reason == "running");
+    std::snprintf(
+        line, sizeof line, "%-8s %14s %10s %8lld %-18s\n", a.name.c_str(), shown(a.final_loss).c_str(),
+        running && a.last_step < 0 ? "-" : std::to_string(running ? a.last_step : a.steps_done).c_str(),
+        a.records, running ? status.c_str() : a.stop_reason.c_str());
     out << line;
   }
   if (!overlap.empty())
-    out << "representation overlap (principal cosines): " << json_number(overlap.front()) << " ...\n";
+    out << "representation overlap (principal cosines): " << shown(overlap.front()) << " ...\n";
   out << "checkpoint: " << (has_ckpt ? ckpt : std::string("none")) << "\n";
   return out.str();
 }
 } // namespace
 
 int info_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
-  std::string path;
+  std::string path, text;
   bool json = false;
-  for (const auto& a : args)
-    if (a == "--json")
-      json = true;
-    else if (path.empty())
-      path = a;
-  std::string text;
   parallel::agreed(world, [&] {
-    if (path.empty()) throw UsageError("usage: fasim info FILE [--json]");
+    for (const auto& a : args)
+      if (a == "--json")
+        json = true;
+      else if (!a.empty() && a.front() == '-')
+        refuse_option("info", a);
+      else if (path.empty())
+        path = a;
+      else
+        throw UsageError("'fasim info' takes one FILE (got '" + path + "' and '" + a +
+                         "'); run it once per file");
+    if (path.empty()) throw UsageError("'fasim info' needs FILE; run 'fasim info --help'");
     if (!std::filesystem::exists(path)) throw UsageError("file '" + path + "' does not exist");
     if (world.rank() == 0) text = describe(path, json);
   });

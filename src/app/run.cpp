@@ -14,6 +14,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -24,21 +25,29 @@ namespace fasim::app {
 namespace fs = std::filesystem;
 
 double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
-  const double ranks = static_cast<double>(p) * q;
-  const double n = c.problem.n, m = c.problem.m, r = c.run.r;
-  // Y, plus a block of padding per process row/column; Y·Cᵀ, C, Z0, W0; per algorithm its state and workspace
-  // (Euler: state + increment + ZᵀY = 5 thin matrices; RK4: 4 more increments and a stage state).
-  const double block_pad = static_cast<double>(c.grid.block) * (n / p + m / q);
+  const double n = c.problem.n, m = c.problem.m, r = c.run.r, k = c.problem.k, b = c.grid.block;
+  // The most rows (columns) one process holds of a dimension dealt out in whole blocks of b over `procs`
+  // processes: a block larger than dimension / procs pads the share up to a whole block.
+  const auto local = [b](double size, double procs) {
+    return std::min(size, std::ceil(std::ceil(size / b) / procs) * b);
+  };
   // Y's share depends on its representation: dense n·m, factored U and V ((n+m)·k), diagonal k (replicated).
-  const double k = c.problem.k;
-  const double y =
-      c.problem.representation == model::Representation::Factored   ? (n + m) * k / ranks + block_pad
-      : c.problem.representation == model::Representation::Diagonal ? k
-                                                                    : (n * m) / ranks + block_pad;
-  const double thin = (n + m) * r / ranks + 2.0 * c.grid.block * r;
+  const double y = c.problem.representation == model::Representation::Factored
+                       ? local(n, p) * local(k, q) + local(m, p) * local(k, q)
+                   : c.problem.representation == model::Representation::Diagonal ? k
+                                                                                 : local(n, p) * local(m, q);
+  // One Z (n×r) plus one W (r×m); then Y·Cᵀ, C, Z0, W0 and, per algorithm, its state and workspace (Euler:
+  // state + increment + ZᵀY = 5 thin matrices; RK4: 4 more increments and a stage state).
+  const double thin = local(n, p) * local(r, q) + local(r, p) * local(m, q);
   const double per_alg = c.run.integrator == model::IntegratorKind::RK4 ? 15.0 : 5.0;
   const double algs = static_cast<double>(c.run.algorithms.size());
-  return 8.0 * (y + thin * (3.0 + per_alg * algs)) + 64.0 * 1024 * 1024;
+  // Every rank keeps each algorithm's recorded rows (metrics and probes) for the whole run.
+  const double records =
+      2.0 + static_cast<double>(c.run.record_points) +
+      (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
+  const double record_rows =
+      algs * records * (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes);
+  return 8.0 * (y + thin * (3.0 + per_alg * algs) + record_rows) + 64.0 * 1024 * 1024;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
 #include "fasim/io/hdf5.hpp"
+#include "fasim/io/ini.hpp"
 #include "fasim/io/lifecycle.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -14,34 +15,22 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 namespace fasim::app {
 
 namespace fs = std::filesystem;
+using io::trim;
 
 namespace {
 constexpr long long kMaxPoints = 10'000'000;
-
-std::string trim(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\r"));
-  s.erase(s.find_last_not_of(" \t\r") + 1);
-  return s;
-}
 
 bool parse_integer(const std::string& text, long long& out) {
   const std::string t = trim(text);
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
   return !t.empty() && ec == std::errc() && end == t.data() + t.size();
-}
-
-std::string without_comment(const std::string& line) {
-  for (std::size_t i = 0; i < line.size(); ++i)
-    if ((line[i] == '#' || line[i] == ';') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
-      return line.substr(0, i);
-  return line;
 }
 } // namespace
 
@@ -101,25 +90,12 @@ std::vector<std::string> parse_sweep_values(const std::string& key, const std::s
 SweepSpec parse_sweep_text(const std::string& ini_text, const std::string& origin) {
   SweepSpec spec;
   spec.origin = origin;
-  std::istringstream in(ini_text);
-  std::string line, section;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    const std::string t = trim(line);
-    if (!t.empty() && t.front() == '[' && t.find(']') != std::string::npos)
-      section = trim(t.substr(1, t.find(']') - 1));
-    if (section != "sweep") {
-      spec.base_ini += line + "\n";
-      continue;
-    }
-    const std::string body = trim(without_comment(t));
-    if (body.empty() || body.front() == '[') continue;
-    const std::string at = " (line " + std::to_string(number) + " of " + origin + ")";
-    const auto eq = body.find('=');
-    if (eq == std::string::npos)
-      throw UsageError("[sweep] line '" + body + "' has no '='" + at + "; write `section.key = values`");
-    const std::string key = trim(body.substr(0, eq));
+  std::set<int> sweep_lines;
+  for (const auto& entry : io::parse_ini(ini_text, origin)) {
+    if (entry.section != "sweep") continue;
+    sweep_lines.insert(entry.line);
+    const std::string& key = entry.key;
+    const std::string at = " (line " + std::to_string(entry.line) + " of " + origin + ")";
     if (key.find('.') == std::string::npos || key.front() == '.' || key.back() == '.')
       throw UsageError("[sweep] key '" + key + "'" + at +
                        " needs its section: write e.g. `problem.seed = 0:100`");
@@ -129,22 +105,22 @@ SweepSpec parse_sweep_text(const std::string& ini_text, const std::string& origi
     for (const auto& axis : spec.axes)
       if (axis.key == key)
         throw UsageError("duplicate [sweep] key '" + key + "'" + at + "; list all its values once");
-    spec.axes.push_back({key, parse_sweep_values(key, body.substr(eq + 1))});
+    spec.axes.push_back({key, parse_sweep_values(key, entry.value)});
     if (spec.count() > kMaxPoints)
       throw UsageError("the [sweep] of " + origin + " has more than 10^7 points; sweep fewer keys or values");
   }
+  // The base configuration is the text itself with the [sweep] entries blanked: its line numbers stay those
+  // of the file, so the configuration reader's messages point at the right line.
+  std::istringstream in(ini_text);
+  int number = 0;
+  for (std::string line; std::getline(in, line);)
+    spec.base_ini += (sweep_lines.count(++number) ? "" : line) + "\n";
   return spec;
 }
 
 SweepSpec read_sweep_file(const std::string& path) {
   const std::string origin = "sweep file '" + path + "'";
-  if (!fs::is_regular_file(path))
-    throw UsageError(origin + " not found; give the path of an INI file with a [sweep]");
-  std::ifstream in(path);
-  if (!in) throw UsageError(origin + " cannot be opened for reading; check its permissions");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_sweep_text(text.str(), origin);
+  return parse_sweep_text(io::read_config_file(path, "sweep file"), origin);
 }
 
 std::string point_output_path(const std::string& output_file, long long index, long long count) {
@@ -195,7 +171,7 @@ SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSetting
   const std::string what =
       "sweep point " + std::to_string(index) + " (" + point_label(p.settings) + ") of " + spec.origin + ": ";
   try {
-    const io::RunConfig base = io::parse_config_text(spec.base_ini, words);
+    const io::RunConfig base = io::parse_config_text(spec.base_ini, words, spec.origin);
     p.output = point_output_path(base.output.file, index, spec.count());
     std::erase_if(words, [](const std::string& w) { return w.rfind("--output.file=", 0) == 0; });
     words.push_back("--output.file=" + p.output);
@@ -204,7 +180,7 @@ SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSetting
       std::erase_if(words, [](const std::string& w) { return w.rfind("--output.overwrite", 0) == 0; });
       words.push_back("--output.overwrite=true");
     }
-    p.config = io::parse_config_text(spec.base_ini, words);
+    p.config = io::parse_config_text(spec.base_ini, words, spec.origin);
   } catch (const UsageError& e) {
     throw UsageError(what + e.what());
   }

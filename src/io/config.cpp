@@ -1,9 +1,10 @@
-// Reading the configuration: Boost.Program_options tokenises the INI file and the command line; every value
-// is then checked here ourselves, because Boost's own conversions are lenient (lexical casts) and its
-// duplicate handling would only fire through variables_map, which would also hide which source a value came
-// from.
+// Reading the configuration: the INI file through fasim's one tokenizer (io/ini.hpp), the command line
+// through Boost.Program_options; every value is then checked here ourselves, because Boost's own conversions
+// are lenient (lexical casts) and its duplicate handling would only fire through variables_map, which would
+// also hide which source a value came from.
 #include "fasim/io/config.hpp"
 
+#include "fasim/io/ini.hpp"
 #include "fasim/parallel/error.hpp"
 #include "io/config_keys.hpp"
 #include "io/config_values.hpp"
@@ -11,8 +12,6 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -23,7 +22,8 @@ namespace {
 namespace po = boost::program_options;
 using namespace detail;
 
-/// One `key = value` from one place; origin names the place for messages ("in config file 'a.ini'").
+/// One `key = value` from one place; origin names the place for messages ("at line 3 of config file
+/// 'a.ini'").
 struct Assignment {
   std::string key, value, origin;
 };
@@ -69,35 +69,22 @@ void check_known(const std::string& key, const std::string& origin) {
                    " " + origin + help);
 }
 
-std::vector<Assignment> read_ini(std::istream& in, const std::string& origin) {
+std::vector<Assignment> read_ini(std::string_view text, const std::string& where) {
   std::vector<Assignment> assignments;
   std::set<std::string> seen;
-  try {
-    const auto parsed = po::parse_config_file(in, make_description(), /*allow_unregistered=*/true);
-    for (const auto& option : parsed.options) {
-      check_known(option.string_key, origin);
-      if (!seen.insert(option.string_key).second)
-        throw UsageError("duplicate key '" + option.string_key + "' " + origin +
-                         "; each key may appear once, remove all but one");
-      assignments.push_back({option.string_key, option.value.empty() ? "" : option.value.front(), origin});
-    }
-  } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " " + origin +
-                     "; expected '[section]' headers and 'key = value' lines");
+  for (const auto& entry : parse_ini(text, where)) {
+    const std::string origin = "at line " + std::to_string(entry.line) + " of " + where;
+    check_known(entry.name(), origin);
+    if (!seen.insert(entry.name()).second)
+      throw UsageError("duplicate key '" + entry.name() + "' " + origin +
+                       "; each key may appear once, remove all but one");
+    assignments.push_back({entry.name(), entry.value, origin});
   }
   return assignments;
 }
 
 std::vector<Assignment> read_ini_file(const std::string& path) {
-  const std::string file = "config file '" + path + "'";
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
-    throw UsageError(file + " not found; give the path of an existing INI file, or none to use the defaults");
-  if (std::filesystem::is_directory(path, ec))
-    throw UsageError(file + " is a directory; give the path of an INI file");
-  std::ifstream in(path);
-  if (!in) throw UsageError(file + " cannot be opened for reading; check its permissions");
-  return read_ini(in, "in " + file);
+  return read_ini(read_config_file(path), "config file '" + path + "'");
 }
 
 /// Reads `--section.key=value` words; the first other word is the INI path when ini_path is given.
@@ -162,6 +149,7 @@ void apply(Settings& settings, const std::vector<Assignment>& assignments) {
 std::string render_ini(const Settings& settings) {
   std::ostringstream out;
   out << "# fasim resolved configuration: every key with its value; run it again with `fasim run FILE`.\n";
+  for (const auto& note : settings.notes) out << "# " << note << '\n';
   std::string section;
   for (const auto& key : config_keys()) {
     if (key.section() != section) {
@@ -169,7 +157,8 @@ std::string render_ini(const Settings& settings) {
       out << "\n[" << section << "]\n";
     }
     const std::string value = key.get(settings);
-    out << key.name.substr(section.size() + 1) << (value.empty() ? " =" : " = " + value) << '\n';
+    out << key.name.substr(section.size() + 1) << (value.empty() ? " =" : " = " + quote_ini_value(value))
+        << '\n';
   }
   return out.str();
 }
@@ -179,6 +168,15 @@ RunConfig assemble(const std::vector<Assignment>& file, const std::vector<Assign
   Settings settings;
   apply(settings, file);
   apply(settings, command_line); // later assignments win: the command line overrides the file
+  const auto given = [&](const std::string& key) {
+    const auto named = [&](const Assignment& a) { return a.key == key; };
+    return std::any_of(file.begin(), file.end(), named) ||
+           std::any_of(command_line.begin(), command_line.end(), named);
+  };
+  // Dynamics span decades: unless told otherwise, record a log-spaced trajectory (resolved_ini then states
+  // it).
+  if (!given("run.record_every") && !given("run.record_points"))
+    settings.cfg.run.record_points = kDefaultRecordPoints;
   check_consistency(settings);
   resolve_defaults(settings);
   RunConfig cfg = build_run_config(settings);
@@ -201,20 +199,20 @@ RunConfig parse_config(const std::vector<std::string>& args, std::string* help_o
   return assemble(file, command_line, path);
 }
 
-RunConfig parse_config_text(const std::string& ini_text, const std::vector<std::string>& overrides) {
-  std::istringstream in(ini_text);
-  const auto file = read_ini(in, "in the stored configuration");
+RunConfig parse_config_text(const std::string& ini_text, const std::vector<std::string>& overrides,
+                            const std::string& origin) {
+  const auto file = read_ini(ini_text, origin);
   return assemble(file, read_command_line(overrides, nullptr), "");
 }
 
 std::string config_help() {
   Settings defaults;
   std::ostringstream out;
-  out << "usage: fasim run [CONFIG.ini] [--section.key=value ...]\n"
-         "Keys are set in the INI file as `key = value` under `[section]`, or on the command line as\n"
-         "--section.key=value (or --section.key value), which wins over the file. Boolean keys accept\n"
-         "true/false/yes/no/1/0, and a bare --section.key means true. Defaults follow the paper (Appendix "
-         "F).\n";
+  out << "Configuration keys (run, bench, resume, status and sweep points). Set them in the INI file as\n"
+         "`key = value` under `[section]` (a value may be quoted; ` #` or ` ;` starts a comment), or on the\n"
+         "command line as --section.key=value (or --section.key value), which wins over the file. Boolean\n"
+         "keys accept true/false/yes/no/1/0, and a bare --section.key means true. Defaults follow the paper\n"
+         "(Appendix F).\n";
   std::string section;
   for (const auto& key : config_keys()) {
     if (key.section() != section) {

@@ -88,6 +88,18 @@ void resolve_defaults(Settings& settings) {
   if (settings.fa.lr_w == 0) settings.fa.lr_w = settings.fa.lr;
   auto& output = settings.cfg.output;
   if (output.checkpoint_file.empty()) output.checkpoint_file = output.file + ".ckpt";
+  // Every distributed matrix has its dimensions among n, m, k, r and the sample count, so a block beyond the
+  // largest of them puts each matrix in one block either way; it would only size padding and panel buffers
+  // (grid.block = 100000 on a 100 x 100 problem took 11 GB).
+  const auto& p = settings.cfg.problem;
+  const int largest = std::max({p.n, p.m, p.samples, 1});
+  auto& block = settings.cfg.grid.block;
+  if (block > largest) {
+    settings.notes.push_back(
+        "grid.block = " + std::to_string(block) + " is larger than every matrix dimension; " + "clamped to " +
+        std::to_string(largest) + ", the largest of problem.n, problem.m, problem.samples");
+    block = largest;
+  }
 }
 
 RunConfig build_run_config(const Settings& settings) {

@@ -297,8 +297,11 @@ std::vector<KeyDef> make_keys() {
                  "time stepping of the flow"));
   k.push_back(integer_key("run.record_every", FIELD(cfg.run.record_every), 0,
                           "record the trajectory every this many steps (0 = off)"));
-  k.push_back(integer_key("run.record_points", FIELD(cfg.run.record_points), 0,
-                          "also record at this many log-spaced steps over [1, steps] (0 = off)"));
+  auto record_points = integer_key("run.record_points", FIELD(cfg.run.record_points), 0,
+                                   "also record at this many log-spaced steps over [1, steps] (0 = off)");
+  record_points.default_note =
+      std::to_string(kDefaultRecordPoints) + " when neither record key is set, else 0";
+  k.push_back(std::move(record_points));
   k.push_back(number_key("run.stop_loss", FIELD(cfg.run.stop_loss), non_negative,
                          "stop an algorithm once loss <= stop_loss (0 = never)"));
   k.push_back(number_key("run.stop_stationarity", FIELD(cfg.run.stop_stationarity), non_negative,

@@ -7,13 +7,6 @@
 
 namespace fasim::io::detail {
 
-std::string trim(std::string_view text) {
-  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return std::string(text);
-}
-
 std::optional<double> parse_number(std::string_view text) {
   // from_chars refuses a leading '+', which people do write ("+1e-3").
   if (text.size() > 1 && text.front() == '+' && text[1] != '-') text.remove_prefix(1);

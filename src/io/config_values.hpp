@@ -2,6 +2,8 @@
 // Strict text <-> value conversions for configuration values, and close-match suggestions for typos.
 // Numbers are parsed with std::from_chars and must consume the whole word: "1e", "abc" and "10x" are refused
 // instead of being silently truncated as lexical casts or strtol would.
+#include "fasim/io/ini.hpp" // trim
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -9,8 +11,6 @@
 #include <vector>
 
 namespace fasim::io::detail {
-
-std::string trim(std::string_view text);
 
 /// A finite or infinite double written in decimal or scientific notation (an optional leading '+').
 std::optional<double> parse_number(std::string_view text);

@@ -1,6 +1,7 @@
 #include "fasim/io/lifecycle.hpp"
 
 #include "fasim/io/checkpoint.hpp"
+#include "fasim/io/ini.hpp"
 #include "fasim/io/output_lock.hpp"
 #include "fasim/io/result_state.hpp"
 #include "fasim/io/safe_files.hpp"
@@ -9,7 +10,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <sstream>
 
 namespace fasim::io {
 
@@ -48,26 +48,10 @@ bool may_change(const std::string& key) {
   return false;
 }
 
-// The resolved configuration is fasim's own canonical text ("[section]" lines and "key = value" lines).
+// The resolved configuration as (section.key, value) pairs, read by the one INI tokenizer every verb uses.
 std::vector<std::pair<std::string, std::string>> resolved_entries(const std::string& text) {
   std::vector<std::pair<std::string, std::string>> kv;
-  std::string section, line;
-  std::istringstream in(text);
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line[0] == '[') {
-      section = line.substr(1, line.find(']') - 1);
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    const auto trimmed = [](std::string t) {
-      t.erase(0, t.find_first_not_of(' '));
-      t.erase(t.find_last_not_of(' ') + 1);
-      return t;
-    };
-    kv.emplace_back(section + "." + trimmed(line.substr(0, eq)), trimmed(line.substr(eq + 1)));
-  }
+  for (const auto& e : parse_ini(text, "the stored configuration")) kv.emplace_back(e.name(), e.value);
   return kv;
 }
 

@@ -54,6 +54,48 @@ CASES = [
 ]
 
 
+def refused_verb(args, expect, ranks=1):
+    """A verb other than run refuses args: exit 2, one error line naming expect, no MPI abort banner, < 10 s."""
+    t0 = time.time()
+    p = fasim(list(args), ranks=ranks, check=False, timeout=60)
+    assert time.time() - t0 < 10, f"{args}: took {time.time() - t0:.1f} s"
+    assert p.returncode == 2, f"{args}: exit {p.returncode}, expected 2:\n{p.stderr}"
+    lines = [l for l in p.stderr.splitlines() if l.startswith("fasim: error")]
+    assert len(lines) == 1, f"{args}: expected one error line, got:\n{p.stderr}"
+    assert expect in lines[0], f"{args}: '{expect}' not in: {lines[0]}"
+    assert "MPI_ABORT" not in p.stderr + p.stdout and "MPI_Abort" not in p.stderr, f"{args}: abort banner:\n{p.stderr}"
+    return p
+
+
+def test_config_inputs_that_are_not_small_regular_files():
+    fifo = f"{D}/fifo.ini"
+    os.mkfifo(fifo)  # nobody ever writes it: reading it must not block
+    big = write(f"{D}/big.ini", "#" * (1024 * 1024 + 1))
+    for path, expect in [("/dev/zero", "is a device"), (fifo, "is a FIFO"), (D, "is a directory"),
+                         (big, "larger than 1024 KiB")]:
+        line = refused(["run", path], expect)
+        assert path in line, line
+        refused_verb(["sweep", "list", path], expect)
+
+
+def test_malformed_ini_lines_name_the_line():
+    for text, expect in [("[problem]\nn 5\n", "line 2 of config file"), ("[output]\nfile = \"o.h5\n", "no closing"),
+                         ("[output]\nfile = \"o.h5\"x\n", "after the closing quote"), ("[problem\n", "no closing ']'")]:
+        ini = write(f"{D}/malformed-{abs(hash(text))}.ini", text)
+        refused(["run", ini], expect)
+
+
+def test_unknown_options_and_missing_arguments():
+    refused_verb(["info", "x.h5", "--jsn"], "--jsn")
+    refused_verb(["collect", D, "--output", f"{D}/s.h5", "--overwrit"], "--overwrit")
+    refused_verb(["version", "--verbose"], "--verbose")
+    for verb, needs in [("resume", "CHECKPOINT_OR_RESULT"), ("info", "FILE"), ("collect", "DIR_OR_FILE"),
+                        ("sweep", "SWEEP.ini"), ("status", "CONFIG")]:
+        p = refused_verb([verb], needs, ranks=2)
+        assert f"usage: fasim {verb}" in p.stderr, p.stderr
+    p = refused_verb(["resume", "--run.steps=10"], "CHECKPOINT_OR_RESULT", ranks=2)
+
+
 def make_tests():
     tests = []
     for i, (args, expect) in enumerate(CASES):
@@ -146,4 +188,6 @@ if __name__ == "__main__":
     run_tests(make_tests() + [test_duplicate_key, test_existing_output_is_never_clobbered,
                               test_input_dataset_wrong_shape_and_nan, test_unwritable_output_directory,
                               test_truncated_and_contradicting_checkpoints,
-                              test_memory_estimate_above_available_is_refused, test_disk_full_keeps_previous_checkpoint])
+                              test_memory_estimate_above_available_is_refused, test_disk_full_keeps_previous_checkpoint,
+                              test_config_inputs_that_are_not_small_regular_files, test_malformed_ini_lines_name_the_line,
+                              test_unknown_options_and_missing_arguments])

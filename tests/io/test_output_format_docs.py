@@ -75,7 +75,7 @@ def written(path):
     with h5py.File(path, "r") as f:
         def visit(name, obj):
             p = "/" + name
-            generic = re.sub(r"^/runs/(gd|fa|fastar)", "/runs/*", p)
+            generic = re.sub(r"^/runs/(gd|fastar|fa)(?=/|$)", "/runs/*", p)
             if isinstance(obj, h5py.Dataset):
                 found[generic] = ("dataset", obj.dtype)
             for a in obj.attrs:

@@ -63,6 +63,9 @@ struct RunConfig {
   std::string resolved_ini;
 };
 
+/// run.record_points when neither run.record_every nor run.record_points is given: a log-spaced trajectory.
+inline constexpr int kDefaultRecordPoints = 300;
+
 /// Parses the words after the verb: an optional INI file path (the first non-option word) and
 /// `--section.key=value` / `--section.key value` overrides; the command line wins over the file. Boolean keys
 /// may be given as a bare flag (`--output.overwrite` means true). When `--help` or `-h` is among the words
@@ -72,9 +75,9 @@ struct RunConfig {
 RunConfig parse_config(const std::vector<std::string>& args, std::string* help_out = nullptr);
 
 /// Same, from INI text already in memory (e.g. resolved_ini stored in a checkpoint) plus overrides of the
-/// form
-/// `--section.key=value`. The result's config_path is empty.
-RunConfig parse_config_text(const std::string& ini_text, const std::vector<std::string>& overrides);
+/// form `--section.key=value`; origin names the text in messages. The result's config_path is empty.
+RunConfig parse_config_text(const std::string& ini_text, const std::vector<std::string>& overrides,
+                            const std::string& origin = "the stored configuration");
 
 /// Every key with its default and meaning, grouped by section (printed by `fasim run --help`).
 std::string config_help();

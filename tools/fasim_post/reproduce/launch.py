@@ -155,7 +155,7 @@ def collect_sweeps(runs, root, out):
         if not os.path.isdir(d) or not any(f.endswith(".h5") for f in os.listdir(d)):
             continue
         dest = os.path.join(out, f"{name}-summary.h5")
-        res = subprocess.run([fasim, "collect", d, "--output", dest, "--csv", dest[:-3] + ".csv"],
+        res = subprocess.run([fasim, "collect", d, "--output", dest, "--csv", dest[:-3] + ".csv", "--overwrite"],
                              cwd=root, env=env, capture_output=True, text=True)
         if res.returncode == 0:
             summaries[name] = dest
