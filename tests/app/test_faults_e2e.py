@@ -107,6 +107,33 @@ def test_short_run_with_output_kept_still_completes():
         assert f.attrs["status"] == "complete"
 
 
+def test_a_failed_run_is_marked_failed_and_restartable():
+    # The checkpoint directory deleted mid-run: the next checkpoint fails, the run exits 1 with one error line,
+    # and the result (in another directory) says status = failed with the error and a history line; `fasim
+    # status` says what to do (start again: no usable checkpoint is left), which then succeeds.
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", LONG)
+    out, ckdir = f"{d}/f.h5", f"{d}/ck"
+    p = _start(ini, out, 1, ["--output.checkpoint_every=500", f"--output.checkpoint_file={ckdir}/f.ckpt"])
+    deadline = time.time() + 60
+    while not os.path.exists(f"{ckdir}/f.ckpt") and time.time() < deadline and p.poll() is None:
+        time.sleep(0.02)
+    shutil.rmtree(ckdir)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 1, (p.returncode, err)
+    assert err.count("fasim: error:") == 1, err
+    with h5py.File(out, "r") as f:
+        assert f.attrs["status"] == "failed", f.attrs["status"]
+        assert len(f.attrs["error"]) > 0
+        assert "failed: " in f.attrs["history"]
+    st = fasim(["status", ini, f"--output.file={out}", f"--output.checkpoint_file={ckdir}/f.ckpt"]).stdout
+    assert "state: failed" in st and "action: restart" in st, st
+    fasim(["run", ini, f"--output.file={out}", f"--output.checkpoint_file={ckdir}/f.ckpt", "--run.steps=600"],
+          ranks=1)
+    st = fasim(["status", ini, f"--output.file={out}", f"--output.checkpoint_file={ckdir}/f.ckpt"]).stdout
+    assert "state: failed" not in st, st
+
+
 def test_info_on_a_checkpoint():
     d = tmpdir()
     ini = write(f"{d}/a.ini", SMALL.replace("[gd]\nlr = 1.0", "[gd]\nlr = 10"))  # GD diverges and stops
@@ -149,7 +176,7 @@ def test_info_on_a_checkpoint():
 
 
 if __name__ == "__main__":
-    run_tests([test_output_directory_deleted_mid_run_fails_clearly,
+    run_tests([test_a_failed_run_is_marked_failed_and_restartable, test_output_directory_deleted_mid_run_fails_clearly,
                test_output_directory_deleted_with_checkpoints_on_fails_clearly,
                test_output_file_deleted_or_replaced_mid_run_fails_clearly,
                test_short_run_with_output_kept_still_completes,
