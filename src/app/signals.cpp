@@ -21,6 +21,9 @@ void install_signal_handlers() {
   sigaction(SIGUSR1, &sa, nullptr);
   sigaction(SIGUSR2, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported as one error line, instead of
+  // killing the process halfway through a file.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 int take_signal_flags() {
