@@ -1,38 +1,20 @@
 // FreshTemporary: exclusive creation under an unpredictable name, then rename over the destination.
 #include "fasim/io/fresh_file.hpp"
 
+#include "fasim/io/safe_files.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <random>
 
 namespace fasim::io {
 
-namespace {
-std::string random_hex() {
-  std::random_device device; // the kernel's entropy: another user cannot predict the name
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%08x%08x", static_cast<unsigned>(device()),
-                static_cast<unsigned>(device()));
-  return hex;
-}
-} // namespace
-
-FreshTemporary::FreshTemporary(std::string destination) : destination_(std::move(destination)) {
-  const std::filesystem::path dest(destination_);
-  std::string name = ".";
-  name += dest.filename().string();
-  name += '.';
-  name += random_hex();
-  name += ".tmp";
-  path_ = (dest.parent_path() / name).string();
-}
+// The same naming and the same rename as every other file fasim creates (io/safe_files.hpp).
+FreshTemporary::FreshTemporary(std::string destination)
+    : destination_(std::move(destination)), path_(fresh_temporary_name(destination_)) {}
 
 FreshTemporary::~FreshTemporary() {
   if (created_ && !committed_) ::unlink(path_.c_str());
@@ -50,10 +32,7 @@ int FreshTemporary::create_exclusive() {
 }
 
 void FreshTemporary::commit() {
-  if (::rename(path_.c_str(), destination_.c_str()) != 0) {
-    const int error = errno;
-    throw Error("cannot rename '" + path_ + "' to '" + destination_ + "': " + std::strerror(error));
-  }
+  rename_over(path_, destination_, "'" + destination_ + "'");
   committed_ = true;
 }
 

@@ -9,7 +9,7 @@ namespace fasim::io {
 
 class FreshTemporary {
 public:
-  /// Chooses "<dir of destination>/.<name>.<16 random hex digits>.tmp"; nothing is created yet.
+  /// Chooses "<destination>.<16 random hex digits>.tmp" (io::fresh_temporary_name); nothing is created yet.
   explicit FreshTemporary(std::string destination);
   /// Removes the temporary unless it was committed.
   ~FreshTemporary();
@@ -25,7 +25,8 @@ public:
   int create_exclusive();
   void created() { created_ = true; }
 
-  /// Renames the temporary over the destination (atomic within the directory). Throws Error on failure.
+  /// Renames the temporary over the destination (atomic within the directory) and makes the rename durable
+  /// (io::rename_over). Throws Error on failure.
   void commit();
 
 private:
