@@ -7,7 +7,6 @@
 #include "fasim/io/config.hpp"
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/matrix_io.hpp"
-#include "fasim/linalg/product_path.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -241,7 +240,6 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);
-  linalg::set_product_path(c.products == "pdgemm" ? linalg::ProductPath::Pdgemm : linalg::ProductPath::Panel);
   const bool naive = c.bench.formulation == "naive";
   auto grid = parallel::ProcessGrid::create(world, c.grid.rows, c.grid.cols);
   std::exception_ptr failure;

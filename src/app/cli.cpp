@@ -3,7 +3,6 @@
 #include "fasim/app/run.hpp"
 #include "fasim/io/checkpoint.hpp"
 #include "fasim/io/hdf5.hpp"
-#include "fasim/linalg/product_path.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/communicator.hpp"
@@ -45,9 +44,8 @@ int version_verb(const parallel::Communicator& world) {
 }
 
 // Logs the BLAS once and pins its threads: several ranks share a node, so one BLAS thread each by default.
-void setup_blas(const parallel::Communicator& world, int threads, const std::string& products, bool quiet) {
+void setup_blas(const parallel::Communicator& world, int threads, bool quiet) {
   parallel::set_blas_threads(threads);
-  linalg::set_product_path(products == "pdgemm" ? linalg::ProductPath::Pdgemm : linalg::ProductPath::Panel);
   const auto blas = parallel::query_blas();
   if (world.rank() != 0) return;
   if (!quiet)
@@ -72,7 +70,7 @@ int run_verb(const parallel::Communicator& world, std::vector<std::string> args)
     if (world.rank() == 0) std::cout << help;
     return 0;
   }
-  setup_blas(world, req.config.blas_threads, req.config.products, req.dry_run);
+  setup_blas(world, req.config.blas_threads, req.dry_run);
   return run_experiment(req, world);
 }
 
@@ -141,7 +139,7 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
                        list + "); start a new run for a different experiment");
     }
   });
-  setup_blas(world, req.config.blas_threads, req.config.products, false);
+  setup_blas(world, req.config.blas_threads, false);
   return run_experiment(req, world);
 }
 } // namespace
