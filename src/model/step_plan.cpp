@@ -138,6 +138,13 @@ std::vector<StepPlan> candidate_plans(const Problem& p, AlgorithmKind kind) {
   return plans;
 }
 
+StepPlan reference_plan(AlgorithmKind kind) {
+  StepPlan plan;
+  plan.algorithm = kind;
+  plan.path = ProductPath::Pdgemm;
+  return plan;
+}
+
 std::string plan_request_error(const std::string& request) {
   if (request == "auto" || request == "measure") return {};
   const auto words = split(request);

@@ -55,6 +55,9 @@ StepPlan measure_plan(const Problem& problem, const AlgorithmSpec& spec, long lo
 StepPlan choose_plan(const Problem& problem, const AlgorithmSpec& spec, const std::string& request,
                      long long steps);
 
+/// The PBLAS reference (system.products = pdgemm): the products formulation on the PDGEMM path.
+StepPlan reference_plan(AlgorithmKind algorithm);
+
 /// Checks a system.plan value without a problem (config validation): "" when it parses, else why not.
 std::string plan_request_error(const std::string& request);
 
