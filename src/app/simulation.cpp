@@ -24,8 +24,11 @@ Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
       metrics_(problem, config.run.probes, config.run.probe_seed),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points) {
   for (const auto& spec : config.run.algorithms) {
+    const model::StepPlan plan = config.products == "pdgemm"
+                                     ? model::reference_plan(spec.kind)
+                                     : model::choose_plan(problem, spec, config.plan, config.run.steps);
     auto t = std::unique_ptr<Trajectory>(new Trajectory{spec,
-                                                        model::VectorField(problem, spec),
+                                                        model::VectorField(problem, spec, plan),
                                                         model::Integrator(problem, config.run.integrator),
                                                         model::make_state(problem),
                                                         {},
@@ -86,8 +89,16 @@ void Simulation::start(const io::RunProvenance& provenance, const io::Checkpoint
   // a failure while resuming never destroys what the interrupted run wrote.
   const std::string path = config_.output.file;
   const std::string target = resuming ? path + ".resume" : path;
+  if (resuming && !ck->plans.empty()) { // the checkpoint's plans: a resume stays bitwise identical
+    std::istringstream words(ck->plans);
+    std::string word;
+    for (auto& t : trajectories_)
+      if (words >> word) t->field.set_plan(model::StepPlan::parse(word));
+  }
+  if (comm_.rank() == 0 && !quiet_) std::cout << "plan: " << plans() << std::endl;
   results_.emplace(io::ResultsFile::create(target, comm_, resuming || config_.output.overwrite, config_,
                                            provenance, problem_, config_.run.probes));
+  results_->set_plans(plans());
   watch_output(target);
   if (resuming) {
     step_ = ck->step;
@@ -186,6 +197,7 @@ void Simulation::checkpoint() {
   ck.config_ini = config_.resolved_ini;
   ck.step = step_;
   ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
+  ck.plans = plans();
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const Trajectory& t = *trajectories_[a];
     ck.algorithms.push_back({{parallel::DistMatrix::like(t.state.z), parallel::DistMatrix::like(t.state.w)},
@@ -205,6 +217,15 @@ void Simulation::checkpoint() {
     throw;
   }
   last_checkpoint_ = MPI_Wtime();
+}
+
+std::string Simulation::plans() const {
+  std::string text;
+  for (const auto& t : trajectories_) {
+    if (!text.empty()) text += ' ';
+    text += t->field.plan().str();
+  }
+  return text;
 }
 
 bool Simulation::all_stopped() const {

@@ -41,6 +41,8 @@ private:
   void checkpoint();
   void progress(bool force);
   bool all_stopped() const;
+  /// Every trajectory's step plan, space-separated (stored in the result file and checkpoints).
+  std::string plans() const;
   /// Rank 0: remembers which file (device and inode) output_path_ names now.
   void watch_output(const std::string& path);
   /// Rank 0: "" while output_path_ still names the file being written, else why not (one line).

@@ -73,6 +73,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       f.write_attribute("format_version", kFormatVersion);
       f.write_attribute("config", ck.config_ini);
       f.write_attribute("step", ck.step);
+      if (!ck.plans.empty()) f.write_attribute("plan", ck.plans);
       f.write_attribute("elapsed_seconds", ck.elapsed_seconds);
       f.write_attribute("complete", 0LL);
     });
@@ -148,6 +149,8 @@ Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator
       throw UsageError("checkpoint '" + path + "' has an unknown format version");
     ck.config_ini = f.read_attribute<std::string>("config");
     ck.step = f.read_attribute<long long>("step");
+    if (f.has_attribute("plan"))
+      ck.plans = f.read_attribute<std::string>("plan"); // absent before plans existed
     ck.elapsed_seconds = f.read_attribute<double>("elapsed_seconds");
     const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
     for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {

@@ -176,6 +176,10 @@ void ResultsFile::write_summary(const std::vector<double>& overlap) {
 
 void ResultsFile::set_status(const std::string& status) { file_.write_attribute("status", status); }
 
+void ResultsFile::set_plans(const std::string& plans) {
+  file_.write_attribute("plan", plans);
+}
+
 void ResultsFile::flush() { file_.flush(); }
 
 } // namespace fasim::io

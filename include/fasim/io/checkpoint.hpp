@@ -23,6 +23,7 @@ struct Checkpoint {
   std::string config_ini; ///< the run's resolved configuration
   long long step = 0;     ///< steps completed
   double elapsed_seconds = 0.0;
+  std::string plans; ///< the step plans run so far (RunProvenance::plans); a resume runs the same ones
   std::vector<CheckpointAlgorithm> algorithms;
 };
 

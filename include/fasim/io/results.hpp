@@ -46,6 +46,9 @@ public:
   void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
   void write_summary(const std::vector<double>& overlap);
   void set_status(const std::string& status);
+  /// The root attribute `plan`: each algorithm's step plan, space-separated in run.algorithms order.
+  /// Collective.
+  void set_plans(const std::string& plans);
   void flush();
   /// Copies the first `count` snapshots of each algorithm from another result file (resume).
   void copy_snapshots_from(const File& old, const std::vector<long long>& counts, const model::Problem& problem);
