@@ -41,7 +41,8 @@ public:
   const StepPlan& plan() const { return ctx_.plan; }
   /// Replaces the plan (a resume runs the checkpoint's). Collective.
   void set_plan(const StepPlan& plan);
-  /// ZᵀZ and W·Bᵀ of the last evaluation (W·Bᵀ under the products formulation only), replicated.
+  /// ZᵀZ and W·Bᵀ of the last evaluation, replicated: under the products formulation (and ZᵀZ for FA*); the
+  /// residual formulation of GD and FA forms neither.
   const linalg::SmallMatrix& gram() const { return ctx_.gram; }
   const linalg::SmallMatrix& feedback_product() const { return ctx_.feedback; }
   /// Naive formulation (form E = Y − ZW explicitly, n×m temporary): kept only to benchmark against.
