@@ -62,8 +62,6 @@ public:
   DenseTarget(parallel::DistMatrix y, std::vector<double> known_spectrum);
   int rows() const override { return y_.rows(); }
   int cols() const override { return y_.cols(); }
-  using Target::y_bt;
-  using Target::zt_y;
   void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
             linalg::ProductContext& ctx) const override;
   void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
@@ -91,8 +89,6 @@ public:
                  bool normalise = false);
   int rows() const override { return u_.rows(); }
   int cols() const override { return v_.rows(); }
-  using Target::y_bt;
-  using Target::zt_y;
   void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
             linalg::ProductContext& ctx) const override;
   void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
@@ -127,8 +123,6 @@ public:
   DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma);
   int rows() const override { return n_; }
   int cols() const override { return m_; }
-  using Target::y_bt;
-  using Target::zt_y;
   void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
             linalg::ProductContext& ctx) const override;
   void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
@@ -166,8 +160,6 @@ public:
                       std::vector<double> known_spectrum);
   int rows() const override { return m_.rows(); }
   int cols() const override { return m_.cols(); }
-  using Target::y_bt;
-  using Target::zt_y;
   void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
             linalg::ProductContext& ctx) const override {
     m_.zt_y(z, out, ctx);
