@@ -157,6 +157,15 @@ std::unique_ptr<Target> make_linear_network(const ProblemSpec& spec, int r, cons
 
 void solve_optimal_w(const Target& y, const DistMatrix& z, const linalg::SmallMatrix& gram,
                      DistMatrix& factor, DistMatrix& w, linalg::ProductContext& ctx) {
+  if (w.grid()->rows() == 1 && ctx.path == linalg::ProductPath::Panel) {
+    // Each rank holds whole columns of W: the solve is local, with the replicated Gram matrix factored by
+    // LAPACK on every rank alike — at r ≈ n, PDPOTRF/PDPOTRS's set-up cost more than the arithmetic.
+    linalg::SmallMatrix& lower = ctx.small[2];
+    linalg::cholesky_into(gram, lower);
+    y.zt_y(z, w, ctx);
+    linalg::cholesky_solve_in_place(lower, w.data(), w.lld(), w.local_cols());
+    return;
+  }
   linalg::distribute(gram, factor);
   parallel::potrf(factor);
   y.zt_y(z, w, ctx);

@@ -42,7 +42,7 @@ public:
   PassBuffers pass;
   ThinWorkspace thin;
   TransposeWorkspace transpose[2];
-  SmallMatrix small[2];
+  SmallMatrix small[3]; ///< r-sized scratch: [0], [1] for a target's products, [2] a Cholesky factor
 
 private:
   struct Entry {
