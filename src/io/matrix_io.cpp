@@ -82,18 +82,12 @@ void from_row_major(const std::vector<double>& in, DistMatrix& a) {
           a.data()[static_cast<std::size_t>(j) * lld + i] = in[static_cast<std::size_t>(i) * lc + j];
 }
 
-bool congruent(const parallel::Communicator& a, const parallel::Communicator& b) {
-  int result = MPI_UNEQUAL;
-  parallel::check_mpi(MPI_Comm_compare(a.get(), b.get(), &result), "MPI_Comm_compare");
-  return result == MPI_IDENT || result == MPI_CONGRUENT;
-}
-
 // The file may be open on all ranks of the grid's communicator (inactive ranks then join with nothing) or on
 // its active ranks only; any other communicator would leave HDF5 collectives waiting for the wrong ranks.
 void require_same_communicator(const Object& location, const DistMatrix& a) {
   const auto& grid = *a.grid();
-  if (congruent(location.comm(), grid.comm())) return;
-  if (grid.active() && congruent(location.comm(), grid.grid_comm())) return;
+  if (location.comm().congruent(grid.comm())) return;
+  if (grid.active() && location.comm().congruent(grid.grid_comm())) return;
   throw UsageError(
       "matrix I/O on " + location.describe() +
       ": the file must be open on the communicator of the matrix's process grid (all or active ranks)");

@@ -112,6 +112,12 @@ void Communicator::allreduce_sum(double* values, int count) const {
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, values, count, MPI_DOUBLE, MPI_SUM, get()), "MPI_Allreduce");
 }
 
+bool Communicator::congruent(const Communicator& other) const {
+  int result = MPI_UNEQUAL;
+  check_mpi(MPI_Comm_compare(get(), other.get(), &result), "MPI_Comm_compare");
+  return result == MPI_IDENT || result == MPI_CONGRUENT;
+}
+
 long long Communicator::allreduce_sum(long long v) const {
   return reduce(get(), v, MPI_LONG_LONG, MPI_SUM);
 }

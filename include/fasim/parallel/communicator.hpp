@@ -35,6 +35,8 @@ public:
 
   MPI_Comm get() const { return handle_ ? *handle_ : MPI_COMM_NULL; }
   bool is_null() const { return get() == MPI_COMM_NULL; }
+  /// Same group of ranks in the same order (MPI_IDENT or MPI_CONGRUENT).
+  bool congruent(const Communicator& other) const;
   int rank() const;
   int size() const;
 
