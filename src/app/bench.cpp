@@ -8,8 +8,8 @@
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/io/safe_files.hpp"
-#include "fasim/linalg/product_path.hpp"
 #include "fasim/model/dynamics.hpp"
+#include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -41,22 +41,49 @@ double peak_rss_mib() {
   return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
-// GFLOP/s of one local GEMM shaped like this rank's share of ZᵀY, summed over ranks.
-double dgemm_reference(const parallel::Communicator& comm, int rows, int cols, int r) {
-  rows = std::max(rows, 1), cols = std::max(cols, 1);
-  std::vector<double> a(static_cast<std::size_t>(rows) * cols, 1.0),
-      z(static_cast<std::size_t>(rows) * r, 0.5), c(static_cast<std::size_t>(r) * cols);
-  const char t = 'T', n = 'N';
+/// The limit a pass over Y is measured against: the fastest of the four layouts of one local GEMM over this
+/// rank's piece of Y (rows × cols, leading dimension ld) with an r-wide operand — Zᵀ·Y (r×cols), Yᵀ·Z
+/// (cols×r), Y·Bᵀ (rows×r), B·Yᵀ (r×rows) — each the median of five, timed on the slowest rank.
+struct PassFloor {
+  double seconds = 0;      ///< the fastest layout's time, slowest rank
+  const char* layout = ""; ///< which one
+  double gflops = 0;       ///< its rate, summed over ranks
+};
+
+PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int rows, int cols, int ld, int r) {
+  rows = std::max(rows, 1), cols = std::max(cols, 1), ld = std::max(ld, rows);
+  const std::vector<double> thin(static_cast<std::size_t>(std::max(rows, cols)) * r, 0.5);
+  std::vector<double> out(static_cast<std::size_t>(std::max(rows, cols)) * r);
   const double one = 1.0, zero = 0.0;
-  std::vector<double> times;
-  for (int k = 0; k < 5; ++k) {
-    comm.barrier();
-    const double t0 = MPI_Wtime();
-    dgemm_(&t, &n, &r, &cols, &rows, &one, z.data(), &rows, a.data(), &rows, &zero, c.data(), &r);
-    times.push_back(MPI_Wtime() - t0);
+  struct Layout {
+    const char* name;
+    char ta, tb;
+    int m, n, k;
+    bool y_first;
+  };
+  const Layout layouts[] = {{"zt_y", 'T', 'N', r, cols, rows, false},
+                            {"yt_z", 'T', 'N', cols, r, rows, true},
+                            {"y_bt", 'N', 'T', rows, r, cols, true},
+                            {"b_yt", 'N', 'T', r, rows, cols, false}};
+  PassFloor best{1e300, "", 0};
+  for (const Layout& l : layouts) {
+    const int lda = l.y_first ? ld : (l.ta == 'T' ? l.k : l.m),
+              ldb = l.y_first ? (l.tb == 'T' ? l.n : l.k) : ld;
+    const double* a = l.y_first ? y : thin.data();
+    const double* b = l.y_first ? thin.data() : y;
+    std::vector<double> times;
+    for (int k = 0; k < 6; ++k) { // the first is a warm-up
+      comm.barrier();
+      const double t0 = MPI_Wtime();
+      dgemm_(&l.ta, &l.tb, &l.m, &l.n, &l.k, &one, a, &lda, b, &ldb, &zero, out.data(), &l.m);
+      const double dt = comm.allreduce_max(MPI_Wtime() - t0);
+      if (k > 0) times.push_back(dt);
+    }
+    std::sort(times.begin(), times.end());
+    if (times[times.size() / 2] < best.seconds) best = {times[times.size() / 2], l.name, 0};
   }
-  std::sort(times.begin(), times.end());
-  return comm.allreduce_sum(2.0 * rows * cols * r / times[times.size() / 2] / 1e9);
+  best.gflops = comm.allreduce_sum(2.0 * rows * cols * r / best.seconds / 1e9);
+  return best;
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;
@@ -177,11 +204,8 @@ std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
   const auto local_bytes = [](const parallel::DistMatrix& a) {
     return 8LL * a.local_rows() * a.local_cols();
   };
-  long long share = local_bytes(state.z) + local_bytes(state.w) + (y ? local_bytes(*y) : 0), offset = 0,
-            bytes = 0;
-  parallel::check_mpi(MPI_Exscan(&share, &offset, 1, MPI_LONG_LONG, MPI_SUM, gc.get()), "MPI_Exscan");
-  if (gc.rank() == 0) offset = 0; // MPI_Exscan leaves rank 0's result undefined
-  parallel::check_mpi(MPI_Allreduce(&share, &bytes, 1, MPI_LONG_LONG, MPI_SUM, gc.get()), "MPI_Allreduce");
+  const long long share = local_bytes(state.z) + local_bytes(state.w) + (y ? local_bytes(*y) : 0),
+                  offset = gc.exscan_sum(share), bytes = gc.allreduce_sum(share);
 
   double hdf5_write_seconds = 0, raw_write_seconds = 0; // the part before the fsync
   const double hdf5_seconds = timed(gc, [&] {
@@ -250,7 +274,6 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);
-  linalg::set_product_path(c.products == "pdgemm" ? linalg::ProductPath::Pdgemm : linalg::ProductPath::Panel);
   const bool naive = c.bench.formulation == "naive";
   auto grid = parallel::ProcessGrid::create(world, c.grid.rows, c.grid.cols);
   std::exception_ptr failure;
@@ -271,12 +294,17 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
       if (naive) residual = parallel::DistMatrix(grid, c.problem.n, c.problem.m, c.grid.block, c.grid.block);
       struct Row {
         const char* algorithm;
-        double ms, gflops, rss;
+        std::string plan;
+        double ms, gflops, rss, passes;
       };
       std::vector<Row> rows;
       model::State last; // the last algorithm's state, for bench.io_dir
       for (const auto& spec : c.run.algorithms) {
-        model::VectorField field(problem, spec);
+        // As `fasim run` chooses it (measure: within its bound as for a long run).
+        const model::StepPlan plan = c.products == "pdgemm"
+                                         ? model::reference_plan(spec.kind)
+                                         : model::choose_plan(problem, spec, c.plan, 1000000);
+        model::VectorField field(problem, spec, plan);
         model::Integrator integrator(problem, c.run.integrator);
         model::State s = model::make_state(problem), d = model::make_state(problem);
         s.z.copy_from(problem.z0);
@@ -299,26 +327,37 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const double rss = gc.allreduce_max(peak_rss_mib());
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
-        rows.push_back({model::to_string(spec.kind), med * 1e3, gflops, rss});
+        rows.push_back(
+            {model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss, passes});
         last = std::move(s);
       }
-      // The reference runs after the timed steps (so its buffer does not count in their peak RSS) on this
-      // rank's share of Y, capped at 4096×4096 local elements (the rate does not grow beyond that).
+      // The reference runs after the timed steps (so its buffers do not count in their peak RSS) on this
+      // rank's piece of Y itself; without a dense Y on a 4096×4096 stand-in (the rate does not grow beyond).
       const auto* y = problem.target->dense();
-      const int ref_rows = std::min(4096, y ? y->local_rows() : 4096),
-                ref_cols = std::min(4096, y ? y->local_cols() : 4096);
-      const double dgemm_gflops = dgemm_reference(gc, ref_rows, ref_cols, c.run.r);
+      std::vector<double> stand_in;
+      if (!y) stand_in.assign(static_cast<std::size_t>(4096) * 4096, 1.0);
+      const PassFloor floor =
+          y ? pass_floor(gc, y->data(), y->local_rows(), y->local_cols(), y->lld(), c.run.r)
+            : pass_floor(gc, stand_in.data(), 4096, 4096, 4096, c.run.r);
       for (const Row& row : rows) {
         char gflops[32] = "null";
         if (row.gflops >= 0) std::snprintf(gflops, sizeof gflops, "%.3f", row.gflops);
-        char line[512];
+        // The floor is one pass over this Y in its fastest layout: a step's distance to the limit is
+        // ms_per_step / (passes × floor_ms) (FA and FA* make one pass, GD two).
+        char floor_fields[160] = "\"floor_ms\":null,\"floor_layout\":null,\"vs_floor\":null";
+        if (y)
+          std::snprintf(floor_fields, sizeof floor_fields,
+                        "\"floor_ms\":%.4f,\"floor_layout\":\"%s\",\"vs_floor\":%.3f", floor.seconds * 1e3,
+                        floor.layout, row.ms / (row.passes * floor.seconds * 1e3));
+        char line[768];
         std::snprintf(
             line, sizeof line,
-            "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"n\":%d,\"m\":%d,\"r\":%d,"
-            "\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,\"gflops\":%s,"
-            "\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f}",
-            row.algorithm, c.bench.formulation.c_str(), c.products.c_str(), c.problem.n, c.problem.m, c.run.r,
-            world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops, row.rss, dgemm_gflops);
+            "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"plan\":\"%s\",\"n\":%d,"
+            "\"m\":%d,\"r\":%d,\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,"
+            "\"gflops\":%s,\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f,%s}",
+            row.algorithm, c.bench.formulation.c_str(), c.products.c_str(), row.plan.c_str(), c.problem.n,
+            c.problem.m, c.run.r, world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops,
+            row.rss, floor.gflops, floor_fields);
         lines.emplace_back(line);
       }
       if (!c.bench.io_dir.empty())

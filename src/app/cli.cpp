@@ -7,7 +7,6 @@
 #include "fasim/io/result_state.hpp"
 #include "fasim/io/safe_files.hpp"
 #include "fasim/io/hdf5.hpp"
-#include "fasim/linalg/product_path.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/communicator.hpp"
@@ -42,9 +41,8 @@ int version_verb(const parallel::Communicator& world) {
 }
 
 // Logs the BLAS once and pins its threads: several ranks share a node, so one BLAS thread each by default.
-void setup_blas(const parallel::Communicator& world, int threads, const std::string& products, bool quiet) {
+void setup_blas(const parallel::Communicator& world, int threads, bool quiet) {
   parallel::set_blas_threads(threads);
-  linalg::set_product_path(products == "pdgemm" ? linalg::ProductPath::Pdgemm : linalg::ProductPath::Panel);
   const auto blas = parallel::query_blas();
   if (world.rank() != 0) return;
   if (!quiet)
@@ -58,7 +56,7 @@ int run_verb(const parallel::Communicator& world, std::vector<std::string> args)
   RunRequest req; // --help was answered by main()
   req.dry_run = std::erase(args, "--dry-run") > 0;
   parallel::agreed(world, [&] { req.config = io::parse_config(args); });
-  setup_blas(world, req.config.blas_threads, req.config.products, req.dry_run);
+  setup_blas(world, req.config.blas_threads, req.dry_run);
   return run_experiment(req, world);
 }
 
@@ -133,7 +131,7 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
       throw UsageError("result file '" + from + "' is not complete and cannot be resumed: " + why);
     req.resume_from = checkpoint;
   });
-  setup_blas(world, req.config.blas_threads, req.config.products, false);
+  setup_blas(world, req.config.blas_threads, false);
   return run_experiment(req, world);
 }
 

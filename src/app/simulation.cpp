@@ -27,8 +27,11 @@ Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
       metrics_(problem, config.run.probes, config.run.probe_seed),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points) {
   for (const auto& spec : config.run.algorithms) {
+    const model::StepPlan plan = config.products == "pdgemm"
+                                     ? model::reference_plan(spec.kind)
+                                     : model::choose_plan(problem, spec, config.plan, config.run.steps);
     auto t = std::unique_ptr<Trajectory>(new Trajectory{spec,
-                                                        model::VectorField(problem, spec),
+                                                        model::VectorField(problem, spec, plan),
                                                         model::Integrator(problem, config.run.integrator),
                                                         model::make_state(problem),
                                                         {},
@@ -100,6 +103,7 @@ void Simulation::start_fresh(const io::RunProvenance& provenance, io::CreateMode
   results_.emplace(io::ResultsFile::create(path, comm_, mode, config_, provenance, problem_, config_.run.probes,
                                            run_id, "run: " + std::to_string(config_.run.steps) + " steps on " +
                                                        grid_text()));
+  announce_plans();
   watch_output(path);
   for (auto& t : trajectories_) record(*t, 0);
   flush_rows();
@@ -110,6 +114,13 @@ void Simulation::start_fresh(const io::RunProvenance& provenance, io::CreateMode
 }
 
 void Simulation::adopt(const io::Checkpoint& ck) {
+  // The plans the run was computed with: a resumed or continued run stays bitwise identical.
+  if (!ck.plans.empty()) {
+    std::istringstream words(ck.plans);
+    std::string word;
+    for (auto& t : trajectories_)
+      if (words >> word) t->field.set_plan(model::StepPlan::parse(word));
+  }
   step_ = ck.step;
   elapsed_before_ = ck.elapsed_seconds;
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
@@ -133,6 +144,7 @@ void Simulation::start_resumed(const io::RunProvenance& provenance, const io::Ch
   const std::string& path = config_.output.file;
   results_.emplace(io::ResultsFile::create(path, comm_, io::CreateMode::Staged, config_, provenance, problem_,
                                            config_.run.probes, run_id_, ""));
+  announce_plans();
   std::vector<long long> snapshot_counts;
   long long wanted = 0;
   for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots), wanted += alg.snapshots;
@@ -169,9 +181,11 @@ void Simulation::start_continued(const io::RunProvenance& provenance, const io::
   // A checkpoint of the final state before the file changes: an interruption from now on resumes from here.
   io::Checkpoint ck = final_state;
   ck.run_id = run_id_;
+  ck.plans = plans();
   ck.config_ini = config_.resolved_ini;
   io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes, config_.output.checkpoint_keep);
   results_.emplace(io::ResultsFile::open_to_continue(config_.output.file, comm_, config_, config_.run.probes));
+  announce_plans();
   for (auto& t : trajectories_) t->flushed = t->rows.size(); // already in the file
   results_->append_history("continued: from step " + std::to_string(from) + " to run.steps = " +
                            std::to_string(config_.run.steps) + " on " + grid_text());
@@ -252,6 +266,7 @@ void Simulation::checkpoint() {
   ck.run_id = run_id_;
   ck.step = step_;
   ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
+  ck.plans = plans();
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const Trajectory& t = *trajectories_[a];
     ck.algorithms.push_back({{parallel::DistMatrix::like(t.state.z), parallel::DistMatrix::like(t.state.w)},
@@ -271,6 +286,20 @@ void Simulation::checkpoint() {
     throw;
   }
   last_checkpoint_ = MPI_Wtime();
+}
+
+void Simulation::announce_plans() {
+  if (comm_.rank() == 0 && !quiet_) std::cout << "plan: " << plans() << std::endl;
+  results_->set_plans(plans());
+}
+
+std::string Simulation::plans() const {
+  std::string text;
+  for (const auto& t : trajectories_) {
+    if (!text.empty()) text += ' ';
+    text += t->field.plan().str();
+  }
+  return text;
 }
 
 bool Simulation::all_stopped() const {

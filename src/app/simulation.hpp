@@ -44,6 +44,8 @@ public:
 private:
   void adopt(const io::Checkpoint& ck);
   void begin_clock();
+  /// Prints the step plans and stores them in the result file (root attribute `plan`).
+  void announce_plans();
   /// Agrees on signals, timers and the result file's presence; writes the checkpoints that are due. Returns
   /// false when a stop signal checkpointed the run. Collective.
   bool checkpoint_point(bool due);
@@ -53,6 +55,8 @@ private:
   void checkpoint();
   void progress(bool force);
   bool all_stopped() const;
+  /// Every trajectory's step plan, space-separated (stored in the result file and checkpoints).
+  std::string plans() const;
   /// Rank 0: remembers which file (device and inode) output_path_ names now.
   void watch_output(const std::string& path);
   /// Rank 0: "" while output_path_ still names the file being written, else why not (one line).

@@ -64,6 +64,7 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
   check(f, "the configuration", parallel::digest(ck.config_ini));
   ck.run_id = digests ? f.read_attribute<std::string>("run_id") : std::string();
   ck.step = f.read_attribute<long long>("step");
+  if (f.has_attribute("plan")) ck.plans = f.read_attribute<std::string>("plan"); // absent before plans existed
   ck.elapsed_seconds = f.read_attribute<double>("elapsed_seconds");
   const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
   for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
@@ -153,6 +154,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       f.write_attribute("digest", hex(parallel::digest(ck.config_ini)));
       f.write_attribute("run_id", ck.run_id);
       f.write_attribute("step", ck.step);
+      if (!ck.plans.empty()) f.write_attribute("plan", ck.plans);
       f.write_attribute("elapsed_seconds", ck.elapsed_seconds);
       f.write_attribute("complete", 0LL);
     });

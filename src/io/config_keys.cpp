@@ -2,6 +2,7 @@
 // rules relating several keys are in config_checks.cpp.
 #include "io/config_keys.hpp"
 
+#include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/error.hpp"
 #include "io/config_values.hpp"
 
@@ -365,6 +366,18 @@ std::vector<KeyDef> make_keys() {
       choice_key("system.products", FIELD(cfg.products), words({"panel", "pdgemm"}),
                  "how products with Y are computed: panel (local GEMM + one reduction) or pdgemm (the "
                  "PBLAS reference path); results agree to rounding"));
+  KeyDef plan =
+      named("system.plan",
+            "how each algorithm's step is computed: auto (cost model), measure (time the candidates at "
+            "start-up, at most 2 s) or fixed plans such as 'fa:residual,path=panel "
+            "gd:products,zt_y=yt_z' (space-separated; unlisted algorithms get auto)");
+  plan.set = [](Settings& s, const std::string& text) {
+    if (const std::string error = model::plan_request_error(text); !error.empty())
+      fail("system.plan", text, error, "auto, measure or plans such as fa:products,zt_y=yt_z,path=panel");
+    s.cfg.plan = text;
+  };
+  plan.get = [](const Settings& s) { return s.cfg.plan; };
+  k.push_back(std::move(plan));
   return k;
 }
 

@@ -17,19 +17,21 @@ struct Strided {
   hsize_t start, stride, count, block;
 };
 
-// The global indices process `proc` owns along one dimension, in local (= ascending global) order: the full
-// blocks p, p+P, p+2P, ... form one regular pattern; a trailing partial block, if this process owns it,
-// is a second one.
-std::vector<Strided> owned_pieces(const BlockCyclic1D& layout, int proc) {
+// The global indices process `proc` owns along one dimension, in local (= ascending global) order, limited
+// to its local blocks [first, last): the full blocks p, p+P, p+2P, ... form one regular pattern; a trailing
+// partial block, if this process owns it, is a second one.
+std::vector<Strided> owned_pieces(const BlockCyclic1D& layout, int proc, long long first = 0,
+                                  long long last = LLONG_MAX) {
   std::vector<Strided> pieces;
   const long long full = layout.n / layout.block, ragged = layout.n % layout.block;
-  if (full > proc) {
-    const long long count = (full - proc - 1) / layout.procs + 1;
-    pieces.push_back({static_cast<hsize_t>(proc) * layout.block,
-                      static_cast<hsize_t>(layout.procs) * layout.block, static_cast<hsize_t>(count),
+  const long long my_full = full > proc ? (full - proc - 1) / layout.procs + 1 : 0; // my full blocks
+  const long long begin = std::min(first, my_full), end = std::min(last, my_full);
+  if (end > begin)
+    pieces.push_back({static_cast<hsize_t>((begin * layout.procs + proc) * layout.block),
+                      static_cast<hsize_t>(layout.procs) * layout.block, static_cast<hsize_t>(end - begin),
                       static_cast<hsize_t>(layout.block)});
-  }
-  if (ragged > 0 && full % layout.procs == proc)
+  // The ragged block is my local block number my_full.
+  if (ragged > 0 && full % layout.procs == proc && first <= my_full && my_full < last)
     pieces.push_back({static_cast<hsize_t>(full * layout.block), 1, 1, static_cast<hsize_t>(ragged)});
   return pieces;
 }
@@ -39,14 +41,16 @@ bool owns_nothing(const DistMatrix& a) {
 }
 
 // Selects this rank's elements of the matrix in `space` (2-D, or 3-D at leading index `slice`) as the union
-// of at most 4 regular hyperslabs. HDF5 visits a selection in row-major order of the file dataspace, which is
-// the row-major order of the local piece because local order follows global order in both dimensions.
-void select_owned(hid_t space, const DistMatrix& a, std::optional<hsize_t> slice, const Where& at) {
+// of at most 4 regular hyperslabs — of its local row blocks [first, last) only, when given. HDF5 visits a
+// selection in row-major order of the file dataspace, which is the row-major order of the local piece
+// because local order follows global order in both dimensions.
+void select_owned(hid_t space, const DistMatrix& a, std::optional<hsize_t> slice, const Where& at,
+                  long long first_block = 0, long long last_block = LLONG_MAX) {
   check(H5Sselect_none(space), "H5Sselect_none", at);
   if (owns_nothing(a)) return;
   const int lead = slice ? 1 : 0;
   bool first = true;
-  for (const Strided& r : owned_pieces(a.row_layout(), a.grid()->my_row()))
+  for (const Strided& r : owned_pieces(a.row_layout(), a.grid()->my_row(), first_block, last_block))
     for (const Strided& c : owned_pieces(a.col_layout(), a.grid()->my_col())) {
       hsize_t start[3] = {}, stride[3] = {1, 1, 1}, count[3] = {1, 1, 1}, block[3] = {1, 1, 1};
       if (slice) start[0] = *slice;
@@ -69,17 +73,6 @@ DataspaceHandle memory_space(const DistMatrix& a, const Where& at) {
 
 constexpr int kTile = 64; // transpose in tiles so both sides stay in cache
 
-std::vector<double> to_row_major(const DistMatrix& a) {
-  const int lr = a.local_rows(), lc = a.local_cols(), lld = a.lld();
-  std::vector<double> out(owns_nothing(a) ? 1 : static_cast<std::size_t>(lr) * lc);
-  for (int j0 = 0; j0 < lc; j0 += kTile)
-    for (int i0 = 0; i0 < lr; i0 += kTile)
-      for (int j = j0; j < std::min(lc, j0 + kTile); ++j)
-        for (int i = i0; i < std::min(lr, i0 + kTile); ++i)
-          out[static_cast<std::size_t>(i) * lc + j] = a.data()[static_cast<std::size_t>(j) * lld + i];
-  return out;
-}
-
 void from_row_major(const std::vector<double>& in, DistMatrix& a) {
   const int lr = a.local_rows(), lc = a.local_cols(), lld = a.lld();
   for (int j0 = 0; j0 < lc; j0 += kTile)
@@ -89,33 +82,54 @@ void from_row_major(const std::vector<double>& in, DistMatrix& a) {
           a.data()[static_cast<std::size_t>(j) * lld + i] = in[static_cast<std::size_t>(i) * lc + j];
 }
 
-bool congruent(const parallel::Communicator& a, const parallel::Communicator& b) {
-  int result = MPI_UNEQUAL;
-  parallel::check_mpi(MPI_Comm_compare(a.get(), b.get(), &result), "MPI_Comm_compare");
-  return result == MPI_IDENT || result == MPI_CONGRUENT;
-}
-
 // The file may be open on all ranks of the grid's communicator (inactive ranks then join with nothing) or on
 // its active ranks only; any other communicator would leave HDF5 collectives waiting for the wrong ranks.
 void require_same_communicator(const Object& location, const DistMatrix& a) {
   const auto& grid = *a.grid();
-  if (congruent(location.comm(), grid.comm())) return;
-  if (grid.active() && congruent(location.comm(), grid.grid_comm())) return;
+  if (location.comm().congruent(grid.comm())) return;
+  if (grid.active() && location.comm().congruent(grid.grid_comm())) return;
   throw UsageError(
       "matrix I/O on " + location.describe() +
       ": the file must be open on the communicator of the matrix's process grid (all or active ranks)");
 }
 
+// Rows of the local piece per write: whole row blocks, about kPanelBytes of row-major data on the rank with
+// the most columns (the same number on every rank, so all make the same number of collective writes).
+constexpr long long kPanelBytes = 8LL << 20;
+
 void write_slab(const Dataset& ds, const DistMatrix& a, std::optional<hsize_t> slice) {
   if (a.rows() == 0 || a.cols() == 0) return; // nothing to write, on every rank alike
   const Where at = ds.where();
-  const DataspaceHandle file_space = ds.space();
-  select_owned(file_space.get(), a, slice, at);
-  const DataspaceHandle mem_space = memory_space(a, at);
-  const std::vector<double> buffer = to_row_major(a);
+  // Row panels: the layout copy of panel t + 1 runs while the kernel writes panel t back from the page cache,
+  // and the copy is one panel, not the whole local piece (Y's size again, for a dense Y).
+  const BlockCyclic1D &rows = a.row_layout(), &cols = a.col_layout();
+  const long long widest = std::max(1, cols.local_count(0)); // process column 0 holds the most columns
+  const long long per_panel = std::max(1LL, kPanelBytes / (8LL * widest * rows.block)); // row blocks
+  const long long most_blocks = (rows.local_count(0) + rows.block - 1) / rows.block;    // process row 0's
+  const long long panels = std::max(1LL, (most_blocks + per_panel - 1) / per_panel);
+  const int lr = owns_nothing(a) ? 0 : a.local_rows(), lc = owns_nothing(a) ? 0 : a.local_cols(),
+            lld = a.lld();
+  std::vector<double> buffer(static_cast<std::size_t>(
+      std::max(1LL, std::min<long long>(lr, per_panel * rows.block) * static_cast<long long>(lc))));
   const PropertyListHandle dxpl = collective_transfer();
-  check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
-        "H5Dwrite", at);
+  for (long long t = 0; t < panels; ++t) {
+    const long long b0 = t * per_panel, b1 = b0 + per_panel;
+    const int i0 = static_cast<int>(std::min<long long>(lr, b0 * rows.block)),
+              i1 = static_cast<int>(std::min<long long>(lr, b1 * rows.block));
+    const DataspaceHandle file_space = ds.space();
+    select_owned(file_space.get(), a, slice, at, b0, b1);
+    const hsize_t n = std::max<hsize_t>(1, static_cast<hsize_t>(i1 - i0) * lc);
+    const DataspaceHandle mem_space(check(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", at));
+    if (i1 == i0 || lc == 0) check(H5Sselect_none(mem_space.get()), "H5Sselect_none", at);
+    for (int j0 = 0; j0 < lc; j0 += kTile) // rows [i0, i1) to row-major, in tiles
+      for (int r0 = i0; r0 < i1; r0 += kTile)
+        for (int j = j0; j < std::min(lc, j0 + kTile); ++j)
+          for (int i = r0; i < std::min(i1, r0 + kTile); ++i)
+            buffer[static_cast<std::size_t>(i - i0) * lc + j] =
+                a.data()[static_cast<std::size_t>(j) * lld + i];
+    check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
+          "H5Dwrite", at);
+  }
 }
 
 void read_slab(const Dataset& ds, DistMatrix& a, std::optional<hsize_t> slice) {

@@ -55,6 +55,8 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
     const File f = File::open(path, comm, true);
     ck.config_ini = f.read_attribute<std::string>(schema::kConfig);
     ck.run_id = f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
+    // The plans the result was computed with: a continuation runs the same ones, so it stays bitwise equal.
+    if (f.has_attribute("plan")) ck.plans = f.read_attribute<std::string>("plan");
     ck.elapsed_seconds = f.exists("summary") && f.open_group("summary").has_attribute("elapsed_seconds")
                              ? f.open_group("summary").read_attribute<double>("elapsed_seconds")
                              : 0.0;

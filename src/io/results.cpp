@@ -256,6 +256,10 @@ void ResultsFile::append_history(const std::string& what) {
   file_.write_attribute(schema::kHistory, before.empty() ? line : before + "\n" + line);
 }
 
+void ResultsFile::set_plans(const std::string& plans) {
+  file_.write_attribute("plan", plans);
+}
+
 void ResultsFile::flush() { file_.flush(); }
 
 } // namespace fasim::io

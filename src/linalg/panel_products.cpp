@@ -1,7 +1,5 @@
 #include "fasim/linalg/panel_products.hpp"
 
-#include "fasim/linalg/product_path.hpp"
-#include "fasim/linalg/thin_products.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 #include "local_gemm.hpp"
@@ -10,20 +8,24 @@
 
 namespace fasim::linalg {
 
+using detail::local_gemm;
 using parallel::DistMatrix;
 
-namespace {
-ProductPath g_path = ProductPath::Panel;
-
-// Allgathers each member's dense local piece over `comm` into buf.gathered.
-void allgather_pieces(const parallel::Communicator& comm, const DistMatrix& a, GatherBuffers& buf,
-                      const parallel::BlockCyclic1D& layout, int other_extent) {
-  const int procs = comm.size();
+template <Coord C> void gather_into(const DistMatrix& a, std::vector<double>& out, GatherBuffers& buf) {
+  constexpr Coord O = kOther<C>;
+  const auto& g = *a.grid();
+  const int mine = local_extent<C>(a), full = layout<O>(a).n;
+  // Every element is overwritten below (all of my rows × all columns): no zero-fill on the per-step path.
+  out.resize(static_cast<std::size_t>(std::max(1, mine)) * full);
+  if (!g.active() || mine == 0) std::fill(out.begin(), out.end(), 0.0); // nothing of mine to overwrite
+  if (!g.active()) return;
+  const parallel::BlockCyclic1D& spread = layout<O>(a);
+  const int procs = proc_count<O>(g);
   buf.counts.resize(static_cast<std::size_t>(procs));
   buf.displs.resize(static_cast<std::size_t>(procs));
   // Every member's count follows from the layout: no message needed to learn it.
   for (int p = 0; p < procs; ++p) {
-    buf.counts[p] = layout.local_count(p) * other_extent;
+    buf.counts[p] = spread.local_count(p) * mine;
     buf.displs[p] = p == 0 ? 0 : buf.displs[p - 1] + buf.counts[p - 1];
   }
   buf.packed.resize(static_cast<std::size_t>(a.local_rows()) * a.local_cols());
@@ -31,108 +33,142 @@ void allgather_pieces(const parallel::Communicator& comm, const DistMatrix& a, G
     std::copy_n(a.data() + static_cast<std::size_t>(j) * a.lld(), a.local_rows(),
                 buf.packed.data() + static_cast<std::size_t>(j) * a.local_rows());
   buf.gathered.resize(static_cast<std::size_t>(buf.displs.back() + buf.counts.back()));
-  parallel::check_mpi(MPI_Allgatherv(buf.packed.data(), static_cast<int>(buf.packed.size()), MPI_DOUBLE,
-                                     buf.gathered.data(), buf.counts.data(), buf.displs.data(), MPI_DOUBLE,
-                                     comm.get()),
-                      "MPI_Allgatherv");
-}
-
-void require_aligned(const DistMatrix& y, const DistMatrix& thin, bool rows) {
-  const bool ok =
-      thin.grid() == y.grid() && (rows ? thin.rows() == y.rows() && thin.row_block() == y.row_block()
-                                       : thin.cols() == y.cols() && thin.col_block() == y.col_block());
-  if (!ok) throw Error("panel product: the thin matrix does not line up with Y (same grid and block needed)");
-}
-} // namespace
-
-void gather_rows_into(const DistMatrix& z, std::vector<double>& out, GatherBuffers& buf) {
-  const auto& g = *z.grid();
-  const int nloc = z.local_rows();
-  // Every element is overwritten below (all r columns of my nloc rows): no zero-fill on the per-step path.
-  out.resize(static_cast<std::size_t>(std::max(1, nloc)) * z.cols());
-  if (!g.active() || nloc == 0) std::fill(out.begin(), out.end(), 0.0); // nothing of mine to overwrite
-  if (!g.active()) return;
-  allgather_pieces(g.row_comm(), z, buf, z.col_layout(), nloc);
-  for (int q = 0; q < g.cols(); ++q)
-    for (int lj = 0; lj < z.col_layout().local_count(q); ++lj)
-      std::copy_n(buf.gathered.data() + buf.displs[q] + static_cast<std::size_t>(lj) * nloc, nloc,
-                  out.data() + static_cast<std::size_t>(z.col_layout().to_global({lj}, q).value) * nloc);
-}
-
-void gather_cols_into(const DistMatrix& w, std::vector<double>& out, GatherBuffers& buf) {
-  const auto& g = *w.grid();
-  const int mloc = w.local_cols(), r = w.rows();
-  out.resize(static_cast<std::size_t>(r) * std::max(1, mloc));          // every element is overwritten below
-  if (!g.active() || mloc == 0) std::fill(out.begin(), out.end(), 0.0); // nothing of mine to overwrite
-  if (!g.active()) return;
-  allgather_pieces(g.col_comm(), w, buf, w.row_layout(), mloc);
-  for (int p = 0; p < g.rows(); ++p) {
-    const int lr = w.row_layout().local_count(p);
-    for (int j = 0; j < mloc; ++j)
-      for (int li = 0; li < lr; ++li)
-        out[static_cast<std::size_t>(j) * r + w.row_layout().to_global({li}, p).value] =
-            buf.gathered[buf.displs[p] + static_cast<std::size_t>(j) * lr + li];
+  sharing<C>(g).allgatherv(buf.packed.data(), static_cast<int>(buf.packed.size()), buf.gathered.data(),
+                           buf.counts.data(), buf.displs.data());
+  // Process p's piece holds `count` of the full dimension's indices for each of my `mine` ones; they go to
+  // their global positions (C = Row: whole columns of out, C = Col: one element per column).
+  for (int p = 0; p < procs; ++p) {
+    const int count = spread.local_count(p);
+    const double* piece = buf.gathered.data() + buf.displs[p];
+    for (int t = 0; t < count; ++t) {
+      const auto at = static_cast<std::size_t>(spread.to_global({t}, p).value);
+      if constexpr (C == Coord::Row)
+        std::copy_n(piece + static_cast<std::size_t>(t) * mine, mine, out.data() + at * mine);
+      else
+        for (int l = 0; l < mine; ++l)
+          out[static_cast<std::size_t>(l) * full + at] = piece[static_cast<std::size_t>(l) * count + t];
+    }
   }
 }
 
-void set_product_path(ProductPath path) {
-  g_path = path;
-}
-ProductPath product_path() {
-  return g_path;
+template <Coord C>
+PanelView panel(const DistMatrix& a, std::vector<double>& storage, GatherBuffers& buffers) {
+  if (proc_count<kOther<C>>(*a.grid()) == 1) return {a.data(), a.lld()};
+  gather_into<C>(a, storage, buffers);
+  return {storage.data(), std::max(1, C == Coord::Row ? a.local_rows() : a.rows())};
 }
 
-void PanelProducts::zt_y(const DistMatrix& y, const DistMatrix& z, DistMatrix& out) {
-  require_aligned(y, z, true);
+template <Coord C>
+void pass_over_y(const DistMatrix& y, PanelView thin, int r, DistMatrix& out, Orientation orientation,
+                 PassBuffers& buf) {
+  constexpr Coord O = kOther<C>;
   const auto& g = *y.grid();
   if (!g.active()) return;
-  const int nloc = y.local_rows(), mloc = y.local_cols(), r = z.cols();
-  const PanelView rows = row_panel(z, panel_, buffers_); // Z's rows for my local rows of Y, all r columns
-  // (r × mloc) = panelᵀ · Y_loc, then summed over the process rows. On one process row no sum is needed and
-  // the product goes straight into out, whose local block is then all r rows of my columns.
-  const bool direct = g.rows() == 1;
+  require(out.grid() == y.grid() && layout<O>(out).n == layout<O>(y).n &&
+              layout<O>(out).block == layout<O>(y).block && layout<C>(out).n == r,
+          "pass over Y: the result does not line up with Y (same grid and block size needed)");
+  const int contract = local_extent<C>(y), ylen = local_extent<O>(y);
+  const bool thin_first = orientation == Orientation::ThinFirst;
+  // The sum runs over the processes that split Y's contracted dimension. Without one, and in the layout of
+  // out's own local block (r × my columns for ZᵀY, my rows × r for Y·Bᵀ), the GEMM writes straight into out.
+  const bool reduce = proc_count<C>(g) > 1;
+  const bool direct = !reduce && thin_first == (C == Coord::Row);
   double* dst = out.data();
   int ldc = out.lld();
   if (!direct) {
-    partial_.resize(static_cast<std::size_t>(r) * std::max(1, mloc));
-    dst = partial_.data();
-    ldc = r;
+    buf.partial.resize(static_cast<std::size_t>(r) * std::max(1, ylen));
+    dst = buf.partial.data();
+    ldc = std::max(1, thin_first ? r : ylen);
   }
-  detail::local_gemm('T', 'N', r, mloc, nloc, 1.0, rows.data, rows.ld, y.data(), y.lld(), 0.0, dst, ldc);
+  constexpr char ta = C == Coord::Row ? 'T' : 'N', tb = C == Coord::Row ? 'N' : 'T';
+  if (thin_first)
+    local_gemm(ta, tb, r, ylen, contract, 1.0, thin.data, thin.ld, y.data(), y.lld(), 0.0, dst, ldc);
+  else
+    local_gemm(ta, tb, ylen, r, contract, 1.0, y.data(), y.lld(), thin.data, thin.ld, 0.0, dst, ldc);
   if (direct) return;
-  parallel::check_mpi(
-      MPI_Allreduce(MPI_IN_PLACE, partial_.data(), r * mloc, MPI_DOUBLE, MPI_SUM, g.col_comm().get()),
-      "MPI_Allreduce");
-  // out's local columns are Y's; keep the rows of r this process row owns.
-  for (int lj = 0; lj < out.local_cols(); ++lj)
-    for (int li = 0; li < out.local_rows(); ++li)
-      out.local({li}, {lj}) = partial_[static_cast<std::size_t>(lj) * r + out.global_row({li}).value];
+  if (reduce) sharing<O>(g).allreduce_sum(buf.partial.data(), r * ylen);
+  // Keep the indices of r this rank owns in out (its rows for ZᵀY, its columns for Y·Bᵀ).
+  const parallel::BlockCyclic1D& own = layout<C>(out);
+  const int mine = local_extent<C>(out), me = my_proc<C>(g);
+  for (int rl = 0; rl < mine; ++rl) {
+    const auto gi = static_cast<std::size_t>(own.to_global({rl}, me).value);
+    for (int yl = 0; yl < ylen; ++yl) {
+      const double v = thin_first ? buf.partial[static_cast<std::size_t>(yl) * r + gi]
+                                  : buf.partial[gi * ylen + static_cast<std::size_t>(yl)];
+      if constexpr (C == Coord::Row)
+        out.local({rl}, {yl}) = v;
+      else
+        out.local({yl}, {rl}) = v;
+    }
+  }
 }
 
-void PanelProducts::y_bt(const DistMatrix& y, const DistMatrix& b, DistMatrix& out) {
-  require_aligned(y, b, false);
+void residual_panel(const DistMatrix& y, PanelView z_rows, PanelView w_cols, int r, int j0, int width,
+                    double* e) {
+  const int nloc = y.local_rows(), lde = std::max(1, nloc);
+  for (int j = 0; j < width; ++j)
+    std::copy_n(y.data() + static_cast<std::size_t>(j0 + j) * y.lld(), nloc,
+                e + static_cast<std::size_t>(j) * lde);
+  local_gemm('N', 'N', nloc, width, r, -1.0, z_rows.data, z_rows.ld,
+             w_cols.data + static_cast<std::size_t>(j0) * w_cols.ld, w_cols.ld, 1.0, e, lde);
+}
+
+void residual_pass(const DistMatrix& y, PanelView z_rows, PanelView w_cols, PanelView b_cols, int r,
+                   DistMatrix& dz, DistMatrix* dw, double rho, PassBuffers& buf) {
   const auto& g = *y.grid();
   if (!g.active()) return;
-  const int nloc = y.local_rows(), mloc = y.local_cols(), r = b.rows();
-  const PanelView cols = col_panel(b, panel_, buffers_); // B's columns for my local columns of Y, all r rows
-  // (nloc × r) = Y_loc · panelᵀ, then summed over the process columns; on one process column straight into
-  // out.
-  const bool direct = g.cols() == 1;
-  double* dst = out.data();
-  int ldc = out.lld();
-  if (!direct) {
-    partial_.resize(static_cast<std::size_t>(std::max(1, nloc)) * r);
-    dst = partial_.data();
-    ldc = std::max(1, nloc);
+  const int nloc = y.local_rows(), mloc = y.local_cols(), lde = std::max(1, nloc);
+  // 128 columns of E stay in the cache between the GEMM that forms them and the two that use them.
+  constexpr int kWidth = 128;
+  const bool dz_direct = g.cols() == 1, dw_direct = g.rows() == 1;
+  double* z_dst = dz.data();
+  int ldz = dz.lld();
+  if (!dz_direct) {
+    buf.partial.resize(static_cast<std::size_t>(lde) * r);
+    z_dst = buf.partial.data();
+    ldz = lde;
   }
-  detail::local_gemm('N', 'T', nloc, r, mloc, 1.0, y.data(), y.lld(), cols.data, cols.ld, 0.0, dst, ldc);
-  if (direct) return;
-  parallel::check_mpi(
-      MPI_Allreduce(MPI_IN_PLACE, partial_.data(), nloc * r, MPI_DOUBLE, MPI_SUM, g.row_comm().get()),
-      "MPI_Allreduce");
-  for (int lj = 0; lj < out.local_cols(); ++lj)
-    std::copy_n(partial_.data() + static_cast<std::size_t>(out.global_col({lj}).value) * nloc, nloc,
-                out.data() + static_cast<std::size_t>(lj) * out.lld());
+  double* w_dst = dw ? dw->data() : nullptr;
+  int ldw = dw ? dw->lld() : 1;
+  if (dw && !dw_direct) {
+    buf.spare.resize(static_cast<std::size_t>(r) * std::max(1, mloc));
+    w_dst = buf.spare.data();
+    ldw = std::max(1, r);
+  }
+  buf.panel.resize(static_cast<std::size_t>(lde) * std::min(kWidth, std::max(1, mloc)));
+  if (mloc == 0) local_gemm('N', 'T', nloc, r, 0, 1.0, nullptr, 1, nullptr, 1, 0.0, z_dst, ldz); // dz = 0
+  for (int j0 = 0; j0 < mloc; j0 += kWidth) {
+    const int width = std::min(kWidth, mloc - j0);
+    residual_panel(y, z_rows, w_cols, r, j0, width, buf.panel.data());
+    local_gemm('N', 'T', nloc, r, width, 1.0, buf.panel.data(), lde,
+               b_cols.data + static_cast<std::size_t>(j0) * b_cols.ld, b_cols.ld, j0 == 0 ? 0.0 : 1.0, z_dst,
+               ldz);
+    if (dw)
+      local_gemm('T', 'N', r, width, nloc, dw_direct ? rho : 1.0, z_rows.data, z_rows.ld, buf.panel.data(),
+                 lde, 0.0, w_dst + static_cast<std::size_t>(j0) * ldw, ldw);
+  }
+  if (!dz_direct) {
+    g.row_comm().allreduce_sum(buf.partial.data(), nloc * r);
+    for (int lj = 0; lj < dz.local_cols(); ++lj)
+      std::copy_n(buf.partial.data() + static_cast<std::size_t>(dz.global_col({lj}).value) * lde, nloc,
+                  dz.data() + static_cast<std::size_t>(lj) * dz.lld());
+  }
+  if (dw && !dw_direct) {
+    g.col_comm().allreduce_sum(buf.spare.data(), r * mloc);
+    for (int lj = 0; lj < mloc; ++lj)
+      for (int li = 0; li < dw->local_rows(); ++li)
+        dw->local({li}, {lj}) =
+            rho * buf.spare[static_cast<std::size_t>(lj) * r + dw->global_row({li}).value];
+  }
 }
+
+template void gather_into<Coord::Row>(const DistMatrix&, std::vector<double>&, GatherBuffers&);
+template void gather_into<Coord::Col>(const DistMatrix&, std::vector<double>&, GatherBuffers&);
+template PanelView panel<Coord::Row>(const DistMatrix&, std::vector<double>&, GatherBuffers&);
+template PanelView panel<Coord::Col>(const DistMatrix&, std::vector<double>&, GatherBuffers&);
+template void pass_over_y<Coord::Row>(const DistMatrix&, PanelView, int, DistMatrix&, Orientation,
+                                      PassBuffers&);
+template void pass_over_y<Coord::Col>(const DistMatrix&, PanelView, int, DistMatrix&, Orientation,
+                                      PassBuffers&);
 
 } // namespace fasim::linalg

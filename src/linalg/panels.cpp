@@ -13,21 +13,17 @@ namespace fasim::linalg {
 
 using parallel::DistMatrix;
 
-SmallMatrix gather_rows(const DistMatrix& z) {
+template <Coord C> SmallMatrix gathered(const DistMatrix& a) {
   std::vector<double> out;
   GatherBuffers buffers;
-  gather_rows_into(z, out, buffers);
-  out.resize(static_cast<std::size_t>(z.local_rows()) * z.cols());
-  return SmallMatrix(z.local_rows(), z.cols(), std::move(out));
+  gather_into<C>(a, out, buffers);
+  const int rows = C == Coord::Row ? a.local_rows() : a.rows(),
+            cols = C == Coord::Row ? a.cols() : a.local_cols();
+  out.resize(static_cast<std::size_t>(rows) * cols);
+  return SmallMatrix(rows, cols, std::move(out));
 }
-
-SmallMatrix gather_cols(const DistMatrix& w) {
-  std::vector<double> out;
-  GatherBuffers buffers;
-  gather_cols_into(w, out, buffers);
-  out.resize(static_cast<std::size_t>(w.rows()) * w.local_cols());
-  return SmallMatrix(w.rows(), w.local_cols(), std::move(out));
-}
+template SmallMatrix gathered<Coord::Row>(const DistMatrix&);
+template SmallMatrix gathered<Coord::Col>(const DistMatrix&);
 
 SmallMatrix replicate(const DistMatrix& a) {
   return SmallMatrix(a.rows(), a.cols(), a.allgather());
@@ -47,7 +43,7 @@ double residual_norm2(const DistMatrix& y, const DistMatrix& z, const DistMatrix
   if (z.rows() != y.rows() || w.cols() != y.cols() || z.cols() != w.rows() ||
       z.row_block() != y.row_block() || w.col_block() != y.col_block())
     throw Error("residual_norm2: Y, Z, W do not line up");
-  const SmallMatrix zr = gather_rows(z), wc = gather_cols(w);
+  const SmallMatrix zr = gathered<Coord::Row>(z), wc = gathered<Coord::Col>(w);
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = z.cols();
   constexpr int kPanel = 256;
   std::vector<double> panel(static_cast<std::size_t>(std::max(1, nloc)) * kPanel);
@@ -55,11 +51,8 @@ double residual_norm2(const DistMatrix& y, const DistMatrix& z, const DistMatrix
   double scale = 0.0, ssq = 1.0;
   for (int j0 = 0; j0 < mloc; j0 += kPanel) {
     const int width = std::min(kPanel, mloc - j0);
-    for (int j = 0; j < width; ++j)
-      std::copy_n(y.data() + static_cast<std::size_t>(j0 + j) * y.lld(), nloc,
-                  panel.data() + static_cast<std::size_t>(j) * nloc);
-    detail::local_gemm('N', 'N', nloc, width, r, -1.0, zr.v.data(), nloc,
-                       wc.v.data() + static_cast<std::size_t>(j0) * r, r, 1.0, panel.data(), nloc);
+    residual_panel(y, {zr.v.data(), std::max(1, nloc)}, {wc.v.data(), std::max(1, r)}, r, j0, width,
+                   panel.data());
     for (std::size_t i = 0; i < static_cast<std::size_t>(nloc) * width; ++i) {
       const double ax = std::abs(panel[i]);
       if (ax == 0) continue;

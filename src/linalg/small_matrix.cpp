@@ -81,6 +81,25 @@ SmallMatrix cholesky_solve(const SmallMatrix& factor, const SmallMatrix& b) {
   return x;
 }
 
+void cholesky_into(const SmallMatrix& spd, SmallMatrix& factor) {
+  factor = spd;
+  const char uplo = 'L';
+  const int n = factor.rows, lda = std::max(1, n);
+  int info = 0;
+  dpotrf_(&uplo, &n, factor.v.data(), &lda, &info);
+  if (info != 0) throw ScalapackError("dpotrf", info);
+}
+
+void cholesky_solve_in_place(const SmallMatrix& factor, double* b, int ld, int cols) {
+  const char uplo = 'L';
+  const int n = factor.rows, lda = std::max(1, n);
+  ld = std::max(1, ld);
+  if (n == 0 || cols == 0) return;
+  int info = 0;
+  dpotrs_(&uplo, &n, &cols, factor.v.data(), &lda, b, &ld, &info);
+  if (info != 0) throw ScalapackError("dpotrs", info);
+}
+
 std::vector<double> symmetric_eigenvalues(const SmallMatrix& sym, SmallMatrix* vectors) {
   SmallMatrix a = sym;
   const char jobz = vectors ? 'V' : 'N', uplo = 'L';

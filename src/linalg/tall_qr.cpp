@@ -45,7 +45,7 @@ SmallMatrix tall_r_factor(const DistMatrix& a) {
   // share of them.
   std::vector<double> rows;
   GatherBuffers buffers;
-  gather_rows_into(a, rows, buffers);
+  gather_into<Coord::Row>(a, rows, buffers);
   const int q = g.cols(), me = g.my_col();
   const int first = static_cast<int>(static_cast<long long>(nloc) * me / q);
   const int last = static_cast<int>(static_cast<long long>(nloc) * (me + 1) / q);
@@ -60,9 +60,7 @@ SmallMatrix tall_r_factor(const DistMatrix& a) {
   // computes the same R.
   const int procs = g.rows() * g.cols(), cc = c * c;
   std::vector<double> all(static_cast<std::size_t>(procs) * cc);
-  parallel::check_mpi(
-      MPI_Allgather(r_local.data(), cc, MPI_DOUBLE, all.data(), cc, MPI_DOUBLE, g.grid_comm().get()),
-      "MPI_Allgather");
+  g.grid_comm().allgather(r_local.data(), cc, all.data());
   if (procs == 1) return SmallMatrix(c, c, std::move(all));
   const int stacked = procs * c;
   std::vector<double> stack(static_cast<std::size_t>(stacked) * c);

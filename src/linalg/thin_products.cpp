@@ -19,18 +19,6 @@ void sum_over_grid(const DistMatrix& like, SmallMatrix& out) {
 
 } // namespace
 
-PanelView row_panel(const DistMatrix& z, std::vector<double>& storage, GatherBuffers& buffers) {
-  if (z.grid()->cols() == 1) return {z.data(), z.lld()};
-  gather_rows_into(z, storage, buffers);
-  return {storage.data(), std::max(1, z.local_rows())};
-}
-
-PanelView col_panel(const DistMatrix& w, std::vector<double>& storage, GatherBuffers& buffers) {
-  if (w.grid()->rows() == 1) return {w.data(), w.lld()};
-  gather_cols_into(w, storage, buffers);
-  return {storage.data(), std::max(1, w.rows())};
-}
-
 void tall_cross(const DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, ThinWorkspace& ws) {
   const int r = z.cols(), nloc = z.local_rows(), cloc = z.local_cols();
   if (out.rows != r || out.cols != k) out = SmallMatrix(r, k);

@@ -1,7 +1,7 @@
 #include "fasim/model/target.hpp"
 
 #include "fasim/linalg/panels.hpp"
-#include "fasim/linalg/product_path.hpp"
+#include "fasim/linalg/products.hpp"
 #include "fasim/parallel/pblas.hpp"
 
 namespace fasim::model {
@@ -15,18 +15,22 @@ DenseTarget::DenseTarget(DistMatrix y, std::vector<double> known_spectrum)
   norm2_ = f * f;
 }
 
-void DenseTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
-  if (linalg::product_path() == linalg::ProductPath::Pdgemm)
-    parallel::gemm(Op::Trans, Op::None, 1.0, z, y_, 0.0, out);
-  else
-    panels_.zt_y(y_, z, out);
+void Target::zt_y(const DistMatrix& z, DistMatrix& out) const {
+  linalg::ProductContext ctx;
+  zt_y(z, out, ctx);
 }
 
-void DenseTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
-  if (linalg::product_path() == linalg::ProductPath::Pdgemm)
-    parallel::gemm(Op::None, Op::Trans, 1.0, y_, b, 0.0, out);
-  else
-    panels_.y_bt(y_, b, out);
+void Target::y_bt(const DistMatrix& b, DistMatrix& out) const {
+  linalg::ProductContext ctx;
+  y_bt(b, out, ctx);
+}
+
+void DenseTarget::zt_y(const DistMatrix& z, DistMatrix& out, linalg::ProductContext& ctx) const {
+  linalg::zt_y(y_, z, out, ctx);
+}
+
+void DenseTarget::y_bt(const DistMatrix& b, DistMatrix& out, linalg::ProductContext& ctx) const {
+  linalg::y_bt(y_, b, out, ctx);
 }
 
 double DenseTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {

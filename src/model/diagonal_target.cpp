@@ -1,4 +1,6 @@
+#include "fasim/linalg/low_rank_residual.hpp"
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/transpose_leading.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
@@ -34,15 +36,16 @@ std::vector<double> DiagonalTarget::singular_values() const {
   return s;
 }
 
-void DiagonalTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
+void DiagonalTarget::zt_y(const DistMatrix& z, DistMatrix& out, linalg::ProductContext& ctx) const {
   require(z.rows() == n_ && out.rows() == z.cols() && out.cols() == m_, "DiagonalTarget::zt_y: shapes");
-  transpose_leading(z, out, static_cast<int>(sigma_.size()), /*rows_limited=*/true, sigma_.data(), &zt_y_ws_);
+  linalg::transpose_leading(z, out, static_cast<int>(sigma_.size()), /*rows_limited=*/true, sigma_.data(),
+                            &ctx.transpose[0]);
 }
 
-void DiagonalTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
+void DiagonalTarget::y_bt(const DistMatrix& b, DistMatrix& out, linalg::ProductContext& ctx) const {
   require(b.cols() == m_ && out.rows() == n_ && out.cols() == b.rows(), "DiagonalTarget::y_bt: shapes");
-  transpose_leading(b, out, static_cast<int>(sigma_.size()), /*rows_limited=*/false, sigma_.data(),
-                    &y_bt_ws_);
+  linalg::transpose_leading(b, out, static_cast<int>(sigma_.size()), /*rows_limited=*/false, sigma_.data(),
+                            &ctx.transpose[1]);
 }
 
 double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {
@@ -60,7 +63,7 @@ double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) 
         for (int li = 0; li < f->local_rows(); ++li)
           if (f->global_row({li}).value == gj) f->local({li}, {lj}) = f == &a ? sigma_[gj] : 1.0;
       }
-    return low_rank_residual_norm2(std::move(a), std::move(b), z, w);
+    return linalg::low_rank_residual_norm2(std::move(a), std::move(b), z, w);
   }
   // Large k: the QR route would cost O((n+m)k²). Split ‖Y − ZW‖² = Σ_{i<k}(σ_i − d_i)² + (‖ZW‖² − Σ_{i<k}
   // d_i²) with d_i = (ZW)_ii. The first sum is exact term by term. The second, the off-diagonal mass, comes
@@ -68,7 +71,7 @@ double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) 
   // Σ_{i>r} σ_i² (Eckart–Young), so the relative error stays ~ε‖Y‖²/Σ_{i>r}σ_i² — the floor that matters for
   // k <= r (ZW → Y exactly) is handled exactly above.
   DistMatrix wt(w.grid(), m_, r, w.col_block(), w.row_block()); // rows i < k of Wᵀ are all that is needed
-  transpose_leading(w, wt, k, /*rows_limited=*/false);
+  linalg::transpose_leading(w, wt, k, /*rows_limited=*/false);
   DistMatrix gz(z.grid(), r, r, z.col_block(), z.col_block()), gw = DistMatrix::like(gz);
   parallel::gemm(Op::Trans, Op::None, 1.0, z, z, 0.0, gz);
   parallel::gemm(Op::None, Op::Trans, 1.0, w, w, 0.0, gw);

@@ -1,7 +1,7 @@
 #include "fasim/model/dynamics.hpp"
 
 #include "fasim/linalg/panels.hpp"
-#include "fasim/linalg/product_path.hpp"
+#include "fasim/linalg/products.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 
@@ -16,117 +16,100 @@ State make_state(const Problem& p) {
   return {DistMatrix(p.grid, p.n, p.r, p.block, p.block), DistMatrix(p.grid, p.r, p.m, p.block, p.block)};
 }
 
-VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec) : problem_(problem), spec_(spec) {
-  const auto& g = problem.grid;
-  gram_ = DistMatrix(g, problem.r, problem.r, problem.block, problem.block);
-  factor_ = DistMatrix::like(gram_);
-  small_ = DistMatrix::like(gram_);
-  zt_y_ = DistMatrix(g, problem.r, problem.m, problem.block, problem.block);
-  if (!problem.target->isotropic()) sz_ = DistMatrix(g, problem.n, problem.r, problem.block, problem.block);
+VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec)
+    : VectorField(problem, spec, estimate_plan(problem, spec.kind)) {}
+
+VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec, const StepPlan& plan)
+    : problem_(problem), spec_(spec) {
+  if (!problem.target->isotropic()) ctx_.sz = DistMatrix::like(problem.z0);
+  ctx_.factor = DistMatrix(problem.grid, problem.r, problem.r, problem.block, problem.block);
   if (spec.kind == AlgorithmKind::FA && spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
   if (spec.kind == AlgorithmKind::FAStar && spec.scale_free) {
     const double c_norm = parallel::frobenius_norm(problem.c);
     scale_free_factor_ = 1.0 / (std::sqrt(problem.target->norm2()) * c_norm);
   }
-  thin_ = linalg::product_path() == linalg::ProductPath::Panel && problem.target->isotropic();
-  if (thin_ && spec.kind != AlgorithmKind::GD) c_panel_ = linalg::col_panel(problem.c, c_cols_, gather_);
+  set_plan(plan);
 }
 
-namespace {
-double local_trace(const DistMatrix& a) {
-  double t = 0.0;
-  for (int lj = 0; lj < a.local_cols(); ++lj)
-    for (int li = 0; li < a.local_rows(); ++li)
-      if (a.global_row({li}).value == a.global_col({lj}).value) t += a.local({li}, {lj});
-  return t;
+void VectorField::set_plan(const StepPlan& plan) {
+  if (const std::string why = plan_unsupported(problem_, plan); !why.empty())
+    throw UsageError("plan " + plan.str() + ": " + why);
+  if (plan.algorithm != spec_.kind)
+    throw UsageError("plan " + plan.str() + " is not for " + to_string(spec_.kind));
+  ctx_.products = linalg::ProductContext();
+  ctx_.set_plan(plan);
+  // C's columns never change: gathered once, here (collective: every rank builds the field).
+  if (spec_.kind != AlgorithmKind::GD && problem_.grid->active() && plan.path == linalg::ProductPath::Panel)
+    ctx_.products.pin<linalg::Coord::Col>(problem_.c);
 }
-} // namespace
+
+double VectorField::begin(const DistMatrix& z) {
+  ctx_.products.forget();
+  if (ctx_.plan.formulation == Formulation::Residual && spec_.kind != AlgorithmKind::FAStar) {
+    // The residual pass needs no Gram matrix (n·r² flops, a sixth of the step at r = n): ‖Z‖²_F directly.
+    double local = 0.0;
+    for (int lj = 0; lj < z.local_cols(); ++lj) {
+      const double* col = z.data() + static_cast<std::size_t>(lj) * z.lld();
+      for (int li = 0; li < z.local_rows(); ++li) local += col[li] * col[li];
+    }
+    zs_ = &z;
+    return z.grid()->grid_comm().allreduce_sum(local);
+  }
+  zs_ = &input_gram_of(*problem_.target, z, ctx_.sz, ctx_.gram, ctx_.products);
+  return linalg::trace(ctx_.gram);
+}
+
+void VectorField::derivatives(const DistMatrix& z, const DistMatrix& w, State& d) {
+  linalg::ProductContext& ctx = ctx_.products;
+  const DistMatrix& b = spec_.kind == AlgorithmKind::GD ? w : problem_.c; // the feedback matrix B
+  DistMatrix* dw = spec_.kind == AlgorithmKind::FAStar ? nullptr : &d.w;
+  if (ctx_.plan.formulation == Formulation::Residual) {
+    // dZ = (Y − ZW)·Bᵀ, dW = ρ·Zᵀ(Y − ZW) in one pass.
+    linalg::residual_pass(*problem_.target->dense(), ctx.panel_of<linalg::Coord::Row>(z),
+                          ctx.panel_of<linalg::Coord::Col>(w), ctx.panel_of<linalg::Coord::Col>(b),
+                          problem_.r, d.z, dw, w_ratio_, ctx.pass);
+    return;
+  }
+  // dZ = Y·Bᵀ − Z(W·Bᵀ), with Y·Cᵀ the problem's constant.
+  if (spec_.kind == AlgorithmKind::GD)
+    problem_.target->y_bt(w, d.z, ctx);
+  else
+    d.z.copy_from(problem_.y_ct);
+  linalg::outer(w, b, ctx_.feedback, ctx);
+  linalg::times_small(*zs_, ctx_.feedback, -1.0, 1.0, d.z, ctx);
+  if (!dw) return;
+  // dW = ρ·(ZᵀY − (ZᵀZ)W)
+  problem_.target->zt_y(z, *dw, ctx);
+  linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
+}
 
 void VectorField::refresh(State& s) {
-  if (spec_.kind != AlgorithmKind::FAStar) return;
-  input_gram_of(*problem_.target, s.z, sz_, gram_);
-  factor_.copy_from(gram_);
-  parallel::potrf(factor_);
-  problem_.target->zt_y(s.z, s.w);
-  parallel::potrs(factor_, s.w);
+  if (spec_.kind != AlgorithmKind::FAStar || !problem_.grid->active()) return;
+  begin(s.z);
+  solve_optimal_w(*problem_.target, s.z, ctx_.gram, ctx_.factor, s.w, ctx_.products);
 }
 
-double VectorField::evaluate_thin(State& s, State& d) {
-  const int r = problem_.r;
-  const linalg::PanelView z_rows = linalg::row_panel(s.z, z_rows_, gather_);
-  linalg::tall_gram(s.z, z_rows, gram_small_, thin_ws_); // ZᵀZ, replicated
-  const double z_norm2 = linalg::trace(gram_small_);
-  if (!std::isfinite(z_norm2)) return z_norm2;
-  linalg::PanelView w_cols;
-  switch (spec_.kind) {
-  case AlgorithmKind::GD:
-    w_cols = linalg::col_panel(s.w, w_cols_, gather_);
-    problem_.target->y_bt(s.w, d.z);                                          // YWᵀ
-    linalg::wide_outer(s.w, w_cols, r, small_small_, thin_ws_);               // WWᵀ
-    linalg::tall_times_small(z_rows, small_small_, -1.0, 1.0, d.z, thin_ws_); // − Z(WWᵀ)
-    problem_.target->zt_y(s.z, d.w);                                          // ZᵀY
-    linalg::small_times_wide(gram_small_, w_cols, -1.0, 1.0, d.w, thin_ws_);  // − (ZᵀZ)W
-    break;
-  case AlgorithmKind::FA:
-    w_cols = linalg::col_panel(s.w, w_cols_, gather_);
-    d.z.copy_from(problem_.y_ct);
-    linalg::wide_outer(s.w, c_panel_, r, small_small_, thin_ws_); // WCᵀ
-    linalg::tall_times_small(z_rows, small_small_, -1.0, 1.0, d.z, thin_ws_);
-    problem_.target->zt_y(s.z, d.w);
-    linalg::small_times_wide(gram_small_, w_cols, -w_ratio_, w_ratio_, d.w, thin_ws_);
-    break;
-  case AlgorithmKind::FAStar:
-    linalg::distribute(gram_small_, factor_);
-    parallel::potrf(factor_);
-    problem_.target->zt_y(s.z, s.w);
-    parallel::potrs(factor_, s.w); // W = (ZᵀZ)⁻¹ZᵀY
-    d.z.copy_from(problem_.y_ct);
-    linalg::wide_outer(s.w, c_panel_, r, small_small_, thin_ws_);
-    linalg::tall_times_small(z_rows, small_small_, -1.0, 1.0, d.z, thin_ws_);
+double VectorField::evaluate(State& s, State& d) {
+  if (!problem_.grid->active()) return 0.0;
+  const double z_norm2 = begin(s.z);
+  if (!std::isfinite(z_norm2))
+    return z_norm2; // caller stops this trajectory; skip the solves that would throw
+  if (spec_.kind == AlgorithmKind::FAStar) {
+    solve_optimal_w(*problem_.target, s.z, ctx_.gram, ctx_.factor, s.w, ctx_.products); // W = (ZᵀZ)⁻¹ZᵀY
+  }
+  derivatives(s.z, s.w, d);
+  if (spec_.kind == AlgorithmKind::FAStar) {
     if (spec_.scale_free) parallel::geadd(Op::None, 0.0, d.z, std::sqrt(z_norm2) * scale_free_factor_, d.z);
     d.w.set_zero();
-    break;
   }
   return z_norm2;
 }
 
-double VectorField::evaluate(State& s, State& d) {
-  if (thin_) return evaluate_thin(s, d);
-  input_gram_of(*problem_.target, s.z, sz_, gram_); // ZᵀZ (ZᵀS Z for a linear network)
-  // Where Ŷ = ZW enters, a linear network's dynamics see S·Z (S = XᵀX); S = I otherwise.
-  const DistMatrix& zs = problem_.target->isotropic() ? s.z : sz_;
-  const double z_norm2 =
-      s.z.grid()->active() ? s.z.grid()->grid_comm().allreduce_sum(local_trace(gram_)) : 0.0;
-  if (!std::isfinite(z_norm2))
-    return z_norm2; // caller stops this trajectory; skip the solves that would throw
-  switch (spec_.kind) {
-  case AlgorithmKind::GD:
-    problem_.target->y_bt(s.w, d.z);                                 // YWᵀ
-    parallel::gemm(Op::None, Op::Trans, 1.0, s.w, s.w, 0.0, small_); // WWᵀ
-    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);  // − Z(WWᵀ)
-    problem_.target->zt_y(s.z, d.w);                                 // ZᵀY
-    parallel::gemm(Op::None, Op::None, -1.0, gram_, s.w, 1.0, d.w);  // − (ZᵀZ)W
-    break;
-  case AlgorithmKind::FA:
-    d.z.copy_from(problem_.y_ct);
-    parallel::gemm(Op::None, Op::Trans, 1.0, s.w, problem_.c, 0.0, small_); // WCᵀ
-    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);
-    problem_.target->zt_y(s.z, d.w);
-    parallel::gemm(Op::None, Op::None, -w_ratio_, gram_, s.w, w_ratio_, d.w);
-    break;
-  case AlgorithmKind::FAStar: {
-    factor_.copy_from(gram_);
-    parallel::potrf(factor_);
-    problem_.target->zt_y(s.z, s.w);
-    parallel::potrs(factor_, s.w); // W = (ZᵀZ)⁻¹ZᵀY
-    d.z.copy_from(problem_.y_ct);
-    parallel::gemm(Op::None, Op::Trans, 1.0, s.w, problem_.c, 0.0, small_);
-    parallel::gemm(Op::None, Op::None, -1.0, zs, small_, 1.0, d.z);
-    if (spec_.scale_free) parallel::geadd(Op::None, 0.0, d.z, std::sqrt(z_norm2) * scale_free_factor_, d.z);
-    d.w.set_zero();
-    break;
-  }
-  }
+double VectorField::evaluate_fixed(const State& s, State& d) {
+  require(spec_.kind != AlgorithmKind::FAStar, "evaluate_fixed: FA* changes W");
+  if (!problem_.grid->active()) return 0.0;
+  const double z_norm2 = begin(s.z);
+  derivatives(s.z, s.w, d);
   return z_norm2;
 }
 
@@ -157,12 +140,25 @@ Integrator::Integrator(const Problem& p, IntegratorKind kind) : kind_(kind) {
 }
 
 namespace {
+// y += a·x on the local pieces (x and y share a layout): no communication, so no PBLAS call whose set-up
+// costs as much as the update at small sizes.
+void add_scaled(double a, const DistMatrix& x, DistMatrix& y) {
+  require(x.same_layout(y), "add_scaled: layouts differ");
+  const double* in = x.data();
+  double* out = y.data();
+  for (std::size_t i = 0; i < y.local_size(); ++i) out[i] += a * in[i];
+}
+
+void add_scaled(double a, const State& x, State& y) {
+  add_scaled(a, x.z, y.z);
+  add_scaled(a, x.w, y.w);
+}
+
 // out = base + a·k
 void axpy_state(State& out, const State& base, double a, const State& k) {
   out.z.copy_from(base.z);
-  parallel::geadd(Op::None, a, k.z, 1.0, out.z);
   out.w.copy_from(base.w);
-  parallel::geadd(Op::None, a, k.w, 1.0, out.w);
+  add_scaled(a, k, out);
 }
 } // namespace
 
@@ -171,8 +167,7 @@ double Integrator::step(VectorField& field, State& s, double h) {
     // Simultaneous update: both increments from the same (Z, W).
     const double health = field.evaluate(s, k1_);
     if (!std::isfinite(health)) return health;
-    parallel::geadd(Op::None, h, k1_.z, 1.0, s.z);
-    parallel::geadd(Op::None, h, k1_.w, 1.0, s.w);
+    add_scaled(h, k1_, s);
     return health;
   }
   const double health = field.evaluate(s, k1_);
@@ -183,14 +178,8 @@ double Integrator::step(VectorField& field, State& s, double h) {
   field.evaluate(tmp_, k3_);
   axpy_state(tmp_, s, h, k3_);
   field.evaluate(tmp_, k4_);
-  for (State* k : {&k1_, &k4_}) {
-    parallel::geadd(Op::None, h / 6, k->z, 1.0, s.z);
-    parallel::geadd(Op::None, h / 6, k->w, 1.0, s.w);
-  }
-  for (State* k : {&k2_, &k3_}) {
-    parallel::geadd(Op::None, h / 3, k->z, 1.0, s.z);
-    parallel::geadd(Op::None, h / 3, k->w, 1.0, s.w);
-  }
+  for (State* k : {&k1_, &k4_}) add_scaled(h / 6, *k, s);
+  for (State* k : {&k2_, &k3_}) add_scaled(h / 3, *k, s);
   return health;
 }
 

@@ -1,6 +1,6 @@
+#include "fasim/linalg/low_rank_residual.hpp"
 #include "fasim/linalg/panels.hpp"
-#include "fasim/linalg/product_path.hpp"
-#include "fasim/linalg/tall_qr.hpp"
+#include "fasim/linalg/transpose_leading.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
@@ -17,26 +17,6 @@ using parallel::Op;
 
 namespace {
 
-// A = Q·S with orthonormal Q, so ‖A·Bᵀ‖ = ‖S_A·S_Bᵀ‖: S is R of a thin QR when A is tall (TSQR, Householder,
-// backward stable), or A itself, replicated, when it is short (Q = I): then it is no larger than the R would
-// be.
-SmallMatrix reduce_side(const DistMatrix& a) {
-  if (a.rows() >= a.cols()) return linalg::tall_r_factor(a);
-  return linalg::replicate(a);
-}
-
-// Columns [offset, offset + src.cols()) of dst = alpha·src, for src with dst's row layout. src's columns live
-// on other process columns than dst's shifted ones, so each rank first gathers src's rows it needs
-// (O(rows·r/P)).
-void place_columns(DistMatrix& dst, const DistMatrix& src, int offset, double alpha) {
-  const SmallMatrix rows = linalg::gather_rows(src);
-  for (int lj = 0; lj < dst.local_cols(); ++lj) {
-    const int gj = dst.global_col({lj}).value - offset;
-    if (gj < 0 || gj >= src.cols()) continue;
-    for (int li = 0; li < dst.local_rows(); ++li) dst.local({li}, {lj}) = alpha * rows(li, gj);
-  }
-}
-
 void scale_columns(DistMatrix& a, const std::vector<double>& s) {
   for (int lj = 0; lj < a.local_cols(); ++lj) {
     const double f = s[a.global_col({lj}).value];
@@ -49,9 +29,9 @@ void scale_rows(DistMatrix& a, const std::vector<double>& s) {
     for (int li = 0; li < a.local_rows(); ++li) a.local({li}, {lj}) *= s[a.global_row({li}).value];
 }
 
-// Out's column j = a's column perm[j]. Every rank holds all columns of its own rows after gather_rows.
+// Out's column j = a's column perm[j]. Every rank holds all columns of its own rows after the gather.
 DistMatrix permute_columns(const DistMatrix& a, const std::vector<int>& perm) {
-  const SmallMatrix rows = linalg::gather_rows(a);
+  const SmallMatrix rows = linalg::gathered<linalg::Coord::Row>(a);
   DistMatrix out = DistMatrix::like(a);
   for (int lj = 0; lj < out.local_cols(); ++lj) {
     const int from = perm[out.global_col({lj}).value];
@@ -79,23 +59,6 @@ void to_thin_svd(DistMatrix& u, DistMatrix& v, std::vector<double>& sigma) {
   v = std::move(nv);
 }
 } // namespace
-
-double low_rank_residual_norm2(DistMatrix a, DistMatrix b, const DistMatrix& z, const DistMatrix& w) {
-  const int k = a.cols() - z.cols();
-  require(a.rows() == z.rows() && b.rows() == w.cols() && b.cols() == a.cols() && w.rows() == z.cols() &&
-              k >= 0,
-          "low_rank_residual_norm2: shapes do not line up");
-  require(a.row_block() == z.row_block() && b.row_block() == w.col_block(),
-          "low_rank_residual_norm2: Y's factors, Z and W need one block size");
-  DistMatrix wt(w.grid(), w.cols(), w.rows(), w.col_block(), w.row_block());
-  transpose_leading(w, wt, w.cols(), /*rows_limited=*/false); // not pdtran: see transpose_leading
-  place_columns(a, z, k, -1.0);
-  place_columns(b, wt, k, 1.0);
-  const SmallMatrix sa = reduce_side(a), sb = reduce_side(b);
-  if (!a.grid()->active()) return 0.0;
-  const double f = linalg::frobenius(linalg::multiply(sa, sb, false, true));
-  return f * f;
-}
 
 FactoredTarget::FactoredTarget(DistMatrix u, DistMatrix v, std::vector<double> sigma, bool orthonormal,
                                bool normalise)
@@ -126,6 +89,11 @@ FactoredTarget::FactoredTarget(DistMatrix u, DistMatrix v, std::vector<double> s
     for (double s : sigma_) total += s * s;
   }
   norm2_ = total;
+  vt_ = DistMatrix(v_.grid(), k, v_.rows(), v_.row_block(), v_.row_block()); // W's layout, square blocks
+  linalg::transpose_leading(v_, vt_, v_.rows(), /*rows_limited=*/true);
+  linalg::GatherBuffers gather;
+  vt_view_ = linalg::panel<linalg::Coord::Col>(vt_, vt_cols_, gather);
+  u_view_ = linalg::panel<linalg::Coord::Row>(u_, u_rows_, gather);
 }
 
 std::vector<double> FactoredTarget::singular_values() const {
@@ -134,25 +102,14 @@ std::vector<double> FactoredTarget::singular_values() const {
   return s;
 }
 
-void FactoredTarget::prepare_panels() const {
-  if (panels_ready_) return;
-  const int k = u_.cols(), m = v_.rows();
-  vt_ =
-      DistMatrix(v_.grid(), k, m, v_.row_block(), v_.row_block()); // W's layout: block-cyclic, square blocks
-  transpose_leading(v_, vt_, m, /*rows_limited=*/true);
-  vt_view_ = linalg::col_panel(vt_, vt_cols_, gather_);
-  u_view_ = linalg::row_panel(u_, u_rows_, gather_);
-  panels_ready_ = true;
-}
-
-void FactoredTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
+void FactoredTarget::zt_y(const DistMatrix& z, DistMatrix& out, linalg::ProductContext& ctx) const {
   // ZᵀY = ((ZᵀU)Σ)Vᵀ: two thin products, r×k in between.
-  if (linalg::product_path() == linalg::ProductPath::Panel) {
-    prepare_panels();
-    linalg::tall_cross(z, u_view_, u_.cols(), cross_, ws_); // ZᵀU, replicated
-    for (int j = 0; j < cross_.cols; ++j)
-      for (int i = 0; i < cross_.rows; ++i) cross_(i, j) *= sigma_[j];
-    linalg::small_times_wide(cross_, vt_view_, 1.0, 0.0, out, ws_);
+  if (ctx.path == linalg::ProductPath::Panel) {
+    linalg::SmallMatrix& cross = ctx.small[0];
+    linalg::tall_cross(z, u_view_, u_.cols(), cross, ctx.thin); // ZᵀU, replicated
+    for (int j = 0; j < cross.cols; ++j)
+      for (int i = 0; i < cross.rows; ++i) cross(i, j) *= sigma_[j];
+    linalg::small_times_wide(cross, vt_view_, 1.0, 0.0, out, ctx.thin);
     return;
   }
   DistMatrix t(z.grid(), z.cols(), u_.cols(), z.col_block(), u_.col_block());
@@ -161,16 +118,16 @@ void FactoredTarget::zt_y(const DistMatrix& z, DistMatrix& out) const {
   parallel::gemm(Op::None, Op::Trans, 1.0, t, v_, 0.0, out);
 }
 
-void FactoredTarget::y_bt(const DistMatrix& b, DistMatrix& out) const {
+void FactoredTarget::y_bt(const DistMatrix& b, DistMatrix& out, linalg::ProductContext& ctx) const {
   // Y·Bᵀ = U(Σ(VᵀBᵀ)): k×r in between.
-  if (linalg::product_path() == linalg::ProductPath::Panel) {
-    prepare_panels();
-    linalg::wide_outer(b, vt_view_, u_.cols(), cross_, ws_); // B·V (r×k), replicated
+  if (ctx.path == linalg::ProductPath::Panel) {
+    linalg::SmallMatrix &cross = ctx.small[0], &core = ctx.small[1];
+    linalg::wide_outer(b, vt_view_, u_.cols(), cross, ctx.thin); // B·V (r×k), replicated
     const int k = u_.cols(), r = b.rows();
-    if (core_.rows != k || core_.cols != r) core_ = SmallMatrix(k, r);
+    if (core.rows != k || core.cols != r) core = SmallMatrix(k, r);
     for (int j = 0; j < r; ++j)
-      for (int i = 0; i < k; ++i) core_(i, j) = sigma_[i] * cross_(j, i); // Σ·(B·V)ᵀ
-    linalg::tall_times_small(u_view_, core_, 1.0, 0.0, out, ws_);
+      for (int i = 0; i < k; ++i) core(i, j) = sigma_[i] * cross(j, i); // Σ·(B·V)ᵀ
+    linalg::tall_times_small(u_view_, core, 1.0, 0.0, out, ctx.thin);
     return;
   }
   DistMatrix t(b.grid(), v_.cols(), b.rows(), v_.col_block(), b.row_block());
@@ -191,7 +148,7 @@ double FactoredTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) 
   }
   for (int lj = 0; lj < v_.local_cols(); ++lj)
     for (int li = 0; li < v_.local_rows(); ++li) b.local({li}, {lj}) = v_.local({li}, {lj});
-  return low_rank_residual_norm2(std::move(a), std::move(b), z, w);
+  return linalg::low_rank_residual_norm2(std::move(a), std::move(b), z, w);
 }
 
 } // namespace fasim::model

@@ -1,4 +1,5 @@
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/products.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/pblas.hpp"
 
@@ -15,13 +16,15 @@ DistMatrix inputs_times_outputs(const DistMatrix& x, const DistMatrix& o) {
 }
 } // namespace
 
-void input_gram_of(const Target& target, const DistMatrix& z, DistMatrix& sz, DistMatrix& out) {
+const DistMatrix& input_gram_of(const Target& target, const DistMatrix& z, DistMatrix& sz,
+                                linalg::SmallMatrix& out, linalg::ProductContext& ctx) {
   if (target.isotropic()) {
-    parallel::gemm(Op::Trans, Op::None, 1.0, z, z, 0.0, out);
-    return;
+    linalg::cross(z, z, out, ctx);
+    return z;
   }
-  target.input_gram(z, sz);
-  parallel::gemm(Op::Trans, Op::None, 1.0, z, sz, 0.0, out);
+  target.input_gram(z, sz, ctx);
+  linalg::cross(z, sz, out, ctx);
+  return sz;
 }
 
 LinearNetworkTarget::LinearNetworkTarget(DistMatrix x, DistMatrix o, bool isotropic,
@@ -34,10 +37,9 @@ LinearNetworkTarget::LinearNetworkTarget(DistMatrix x, DistMatrix o, bool isotro
 }
 
 double LinearNetworkTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {
-  if (xz_.rows() != x_.rows() || xz_.cols() != z.cols())
-    xz_ = DistMatrix(x_.grid(), x_.rows(), z.cols(), x_.row_block(), x_.col_block());
-  parallel::gemm(Op::None, Op::None, 1.0, x_, z, 0.0, xz_);
-  return linalg::residual_norm2(o_, xz_, w);
+  DistMatrix xz(x_.grid(), x_.rows(), z.cols(), x_.row_block(), x_.col_block());
+  parallel::gemm(Op::None, Op::None, 1.0, x_, z, 0.0, xz);
+  return linalg::residual_norm2(o_, xz, w);
 }
 
 std::vector<double> LinearNetworkTarget::singular_values() const {
@@ -45,11 +47,11 @@ std::vector<double> LinearNetworkTarget::singular_values() const {
   return isotropic_ ? m_.singular_values() : std::vector<double>{};
 }
 
-void LinearNetworkTarget::input_gram(const DistMatrix& z, DistMatrix& out) const {
-  if (xz_.rows() != x_.rows() || xz_.cols() != z.cols())
-    xz_ = DistMatrix(x_.grid(), x_.rows(), z.cols(), x_.row_block(), x_.col_block());
-  parallel::gemm(Op::None, Op::None, 1.0, x_, z, 0.0, xz_);
-  parallel::gemm(Op::Trans, Op::None, 1.0, x_, xz_, 0.0, out);
+void LinearNetworkTarget::input_gram(const DistMatrix& z, DistMatrix& out,
+                                     linalg::ProductContext& ctx) const {
+  DistMatrix& xz = ctx.scratch(2, x_.grid(), x_.rows(), z.cols(), x_.row_block(), x_.col_block());
+  parallel::gemm(Op::None, Op::None, 1.0, x_, z, 0.0, xz);
+  parallel::gemm(Op::Trans, Op::None, 1.0, x_, xz, 0.0, out);
 }
 
 } // namespace fasim::model

@@ -22,13 +22,22 @@ SmallMatrix gram_of(const DistMatrix& a, const DistMatrix& b) {
 }
 } // namespace
 
+namespace {
+StepPlan terms_plan(const Problem& problem) {
+  StepPlan plan = estimate_plan(problem, AlgorithmKind::FA);
+  plan.formulation = Formulation::Products; // the metrics need W·Cᵀ
+  return plan;
+}
+} // namespace
+
 MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed)
-    : problem_(problem) {
+    : problem_(problem),
+      fa_terms_(problem, AlgorithmSpec{AlgorithmKind::FA, 1.0, 0.0, false}, terms_plan(problem)),
+      terms_(make_state(problem)) {
   {
+    linalg::ProductContext ctx;
     DistMatrix sz0 = problem.target->isotropic() ? DistMatrix() : DistMatrix::like(problem.z0);
-    DistMatrix g0(problem.grid, problem.r, problem.r, problem.block, problem.block);
-    input_gram_of(*problem.target, problem.z0, sz0, g0);
-    gram0_ = linalg::replicate(g0);
+    input_gram_of(*problem.target, problem.z0, sz0, gram0_, ctx);
   }
   c_norm_ = parallel::frobenius_norm(problem.c);
   const parallel::CounterRng rng(probe_seed, parallel::Stream::Probes);
@@ -42,33 +51,21 @@ MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::ui
   }
 }
 
-MetricRow MetricsCalculator::compute(const State& s, long long step, double time) const {
+MetricRow MetricsCalculator::compute(const State& s, long long step, double time) {
   const Problem& p = problem_;
   MetricRow row;
   row.probes.assign(probe_vectors_.size(), 0.0);
   const double loss = p.target->residual_norm2(s.z, s.w);
 
-  DistMatrix sz = p.target->isotropic() ? DistMatrix() : DistMatrix::like(s.z);
-  DistMatrix gram_d(p.grid, p.r, p.r, p.block, p.block);
-  input_gram_of(*p.target, s.z, sz, gram_d); // ZᵀZ (ZᵀS Z for a linear network)
-  const SmallMatrix gram = linalg::replicate(gram_d);
-  const DistMatrix& zs = p.target->isotropic() ? s.z : sz;
-  DistMatrix wct_d(p.grid, p.r, p.r, p.block, p.block);
-  parallel::gemm(Op::None, Op::Trans, 1.0, s.w, p.c, 0.0, wct_d);
-  const SmallMatrix wct = linalg::replicate(wct_d);
-
-  // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ): fa_loss = ‖R‖², ell = ‖R(ZᵀZ)^{-1/2}‖² = tr((ZᵀZ)⁻¹RᵀR).
-  DistMatrix resid = DistMatrix::like(p.y_ct);
-  resid.copy_from(p.y_ct);
-  parallel::gemm(Op::None, Op::None, -1.0, zs, wct_d, 1.0, resid);
+  // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ) and the stationarity term Zᵀ(Y − ZW) = ZᵀY − (ZᵀZ)W (Fact 2): FA's field.
+  fa_terms_.evaluate_fixed(s, terms_);
+  const DistMatrix& resid = terms_.z;
+  const SmallMatrix& gram = fa_terms_.gram();
+  const SmallMatrix& wct = fa_terms_.feedback_product();
+  // fa_loss = ‖R‖², ell = ‖R(ZᵀZ)^{-1/2}‖² = tr((ZᵀZ)⁻¹RᵀR).
   const double fa_norm = parallel::frobenius_norm(resid);
   const SmallMatrix rtr = gram_of(resid, resid);
-
-  // Stationarity (Fact 2): ‖Zᵀ(Y − ZW)‖ = ‖ZᵀY − (ZᵀZ)W‖.
-  DistMatrix stat(p.grid, p.r, p.m, p.block, p.block);
-  p.target->zt_y(s.z, stat);
-  parallel::gemm(Op::None, Op::None, -1.0, gram_d, s.w, 1.0, stat);
-  const double stationarity = parallel::frobenius_norm(stat);
+  const double stationarity = parallel::frobenius_norm(terms_.w);
 
   const double w_norm = parallel::frobenius_norm(s.w);
   const double cw = parallel::dot(p.c, s.w);

@@ -1,5 +1,6 @@
 #include "fasim/model/problem.hpp"
 
+#include "fasim/linalg/panels.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 #include "fasim/parallel/random.hpp"
@@ -50,7 +51,8 @@ DistMatrix gaussian(parallel::GridPtr g, int rows, int cols, int block, std::uin
   return a;
 }
 
-DistMatrix orthonormal(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed, Stream stream) {
+DistMatrix orthonormal(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed,
+                       Stream stream) {
   DistMatrix a = gaussian(std::move(g), rows, cols, block, seed, stream, 1.0);
   parallel::qr_thin(a);
   return a;
@@ -134,14 +136,16 @@ std::unique_ptr<Target> make_linear_network(const ProblemSpec& spec, int r, cons
   ProblemSpec y_spec = spec;
   y_spec.source = Source::Synthetic;
   y_spec.representation = Representation::Dense;
-  std::unique_ptr<Target> y = inputs.y ? std::make_unique<DenseTarget>(std::move(*inputs.y), std::vector<double>{})
-                                       : make_target(y_spec, r, grid, block);
+  std::unique_ptr<Target> y = inputs.y
+                                  ? std::make_unique<DenseTarget>(std::move(*inputs.y), std::vector<double>{})
+                                  : make_target(y_spec, r, grid, block);
   const int samples = spec.samples > 0 ? spec.samples : spec.n;
   if (!inputs.x && samples < spec.n)
     throw UsageError("problem.samples = " + std::to_string(samples) + " must be >= problem.n = " +
                      std::to_string(spec.n) + " for inputs with orthonormal columns");
   const bool isotropic = !inputs.x && !inputs.o;
-  DistMatrix x = inputs.x ? std::move(*inputs.x) : orthonormal(grid, samples, spec.n, block, spec.seed, Stream::InputX);
+  DistMatrix x =
+      inputs.x ? std::move(*inputs.x) : orthonormal(grid, samples, spec.n, block, spec.seed, Stream::InputX);
   DistMatrix o(grid, x.rows(), spec.m, block, block);
   if (inputs.o)
     o = std::move(*inputs.o);
@@ -151,13 +155,30 @@ std::unique_ptr<Target> make_linear_network(const ProblemSpec& spec, int r, cons
 }
 } // namespace
 
+void solve_optimal_w(const Target& y, const DistMatrix& z, const linalg::SmallMatrix& gram,
+                     DistMatrix& factor, DistMatrix& w, linalg::ProductContext& ctx) {
+  if (w.grid()->rows() == 1 && ctx.path == linalg::ProductPath::Panel) {
+    // Each rank holds whole columns of W: the solve is local, with the replicated Gram matrix factored by
+    // LAPACK on every rank alike — at r ≈ n, PDPOTRF/PDPOTRS's set-up cost more than the arithmetic.
+    linalg::SmallMatrix& lower = ctx.small[2];
+    linalg::cholesky_into(gram, lower);
+    y.zt_y(z, w, ctx);
+    linalg::cholesky_solve_in_place(lower, w.data(), w.lld(), w.local_cols());
+    return;
+  }
+  linalg::distribute(gram, factor);
+  parallel::potrf(factor);
+  y.zt_y(z, w, ctx);
+  parallel::potrs(factor, w);
+}
+
 void optimal_w(const Target& y, const DistMatrix& z, DistMatrix& w) {
-  DistMatrix gram(z.grid(), z.cols(), z.cols(), z.col_block(), z.col_block());
+  linalg::ProductContext ctx;
+  linalg::SmallMatrix gram;
   DistMatrix sz = y.isotropic() ? DistMatrix() : DistMatrix::like(z);
-  input_gram_of(y, z, sz, gram);
-  y.zt_y(z, w);
-  parallel::potrf(gram);
-  parallel::potrs(gram, w);
+  input_gram_of(y, z, sz, gram, ctx);
+  DistMatrix factor(z.grid(), z.cols(), z.cols(), z.col_block(), z.col_block());
+  if (z.grid()->active()) solve_optimal_w(y, z, gram, factor, w, ctx);
 }
 
 Problem build_problem(const ProblemSpec& spec, const FeedbackSpec& feedback, const InitSpec& init, int r,
@@ -178,8 +199,9 @@ Problem build_problem(const ProblemSpec& spec, const FeedbackSpec& feedback, con
     p.target = make_target(spec, r, grid, block);
   }
   p.z0 = inputs.z0 ? std::move(*inputs.z0)
-         : init.z == InitZ::Orthonormal ? orthonormal(grid, spec.n, r, block, init.seed, Stream::InitZ)
-                                        : gaussian(grid, spec.n, r, block, init.seed, Stream::InitZ, init.z_std);
+         : init.z == InitZ::Orthonormal
+             ? orthonormal(grid, spec.n, r, block, init.seed, Stream::InitZ)
+             : gaussian(grid, spec.n, r, block, init.seed, Stream::InitZ, init.z_std);
   if (inputs.w0) {
     p.w0 = std::move(*inputs.w0);
   } else if (init.w == InitW::Optimal) {

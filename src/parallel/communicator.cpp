@@ -32,7 +32,9 @@ bool MpiEnvironment::initialized() {
   return flag != 0;
 }
 
-Communicator Communicator::world() { return borrow(MPI_COMM_WORLD); }
+Communicator Communicator::world() {
+  return borrow(MPI_COMM_WORLD);
+}
 
 Communicator Communicator::borrow(MPI_Comm comm) {
   return Communicator(std::shared_ptr<MPI_Comm>(new MPI_Comm(comm)));
@@ -50,7 +52,9 @@ int Communicator::size() const {
   return s;
 }
 
-void Communicator::barrier() const { check_mpi(MPI_Barrier(get()), "MPI_Barrier"); }
+void Communicator::barrier() const {
+  check_mpi(MPI_Barrier(get()), "MPI_Barrier");
+}
 
 namespace {
 std::shared_ptr<MPI_Comm> owning(MPI_Comm comm) {
@@ -78,26 +82,70 @@ Communicator Communicator::dup() const {
 }
 
 namespace {
-template <class T>
-T reduce(MPI_Comm comm, T value, MPI_Datatype type, MPI_Op op) {
+template <class T> T reduce(MPI_Comm comm, T value, MPI_Datatype type, MPI_Op op) {
   T out{};
   check_mpi(MPI_Allreduce(&value, &out, 1, type, op, comm), "MPI_Allreduce");
   return out;
 }
 } // namespace
 
-double Communicator::allreduce_sum(double v) const { return reduce(get(), v, MPI_DOUBLE, MPI_SUM); }
-double Communicator::allreduce_max(double v) const { return reduce(get(), v, MPI_DOUBLE, MPI_MAX); }
-double Communicator::allreduce_min(double v) const { return reduce(get(), v, MPI_DOUBLE, MPI_MIN); }
-long long Communicator::allreduce_max(long long v) const { return reduce(get(), v, MPI_LONG_LONG, MPI_MAX); }
+double Communicator::allreduce_sum(double v) const {
+  return reduce(get(), v, MPI_DOUBLE, MPI_SUM);
+}
+double Communicator::allreduce_max(double v) const {
+  return reduce(get(), v, MPI_DOUBLE, MPI_MAX);
+}
+double Communicator::allreduce_min(double v) const {
+  return reduce(get(), v, MPI_DOUBLE, MPI_MIN);
+}
+long long Communicator::allreduce_max(long long v) const {
+  return reduce(get(), v, MPI_LONG_LONG, MPI_MAX);
+}
+int Communicator::allreduce_min(int v) const {
+  return reduce(get(), v, MPI_INT, MPI_MIN);
+}
+int Communicator::allreduce_max(int v) const {
+  return reduce(get(), v, MPI_INT, MPI_MAX);
+}
 std::uint64_t Communicator::allreduce_sum_wrapping(std::uint64_t v) const {
   return reduce(get(), v, MPI_UINT64_T, MPI_SUM);
 }
-int Communicator::allreduce_min(int v) const { return reduce(get(), v, MPI_INT, MPI_MIN); }
-int Communicator::allreduce_max(int v) const { return reduce(get(), v, MPI_INT, MPI_MAX); }
 
 void Communicator::allreduce_sum(double* values, int count) const {
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, values, count, MPI_DOUBLE, MPI_SUM, get()), "MPI_Allreduce");
+}
+
+bool Communicator::congruent(const Communicator& other) const {
+  int result = MPI_UNEQUAL;
+  check_mpi(MPI_Comm_compare(get(), other.get(), &result), "MPI_Comm_compare");
+  return result == MPI_IDENT || result == MPI_CONGRUENT;
+}
+
+long long Communicator::allreduce_sum(long long v) const {
+  return reduce(get(), v, MPI_LONG_LONG, MPI_SUM);
+}
+
+long long Communicator::exscan_sum(long long value) const {
+  long long out = 0;
+  check_mpi(MPI_Exscan(&value, &out, 1, MPI_LONG_LONG, MPI_SUM, get()), "MPI_Exscan");
+  return rank() == 0 ? 0 : out; // MPI_Exscan leaves rank 0's result undefined
+}
+
+void Communicator::allgather(const double* mine, int count, double* out) const {
+  check_mpi(MPI_Allgather(mine, count, MPI_DOUBLE, out, count, MPI_DOUBLE, get()), "MPI_Allgather");
+}
+
+void Communicator::allgatherv(const double* mine, int count, double* out, const int* counts,
+                              const int* displs) const {
+  check_mpi(MPI_Allgatherv(mine, count, MPI_DOUBLE, out, counts, displs, MPI_DOUBLE, get()),
+            "MPI_Allgatherv");
+}
+
+void Communicator::alltoallv(const double* send, const int* send_counts, const int* send_displs, double* recv,
+                             const int* recv_counts, const int* recv_displs) const {
+  check_mpi(MPI_Alltoallv(send, send_counts, send_displs, MPI_DOUBLE, recv, recv_counts, recv_displs,
+                          MPI_DOUBLE, get()),
+            "MPI_Alltoallv");
 }
 
 void Communicator::broadcast(void* data, int bytes, int root) const {

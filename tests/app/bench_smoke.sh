@@ -34,6 +34,10 @@ for r in rows:
                 "peak_rss_mib", "dgemm_gflops"):
         assert key in r, key
     assert r["ms_per_step"] > 0 and r["gflops"] > 0 and r["peak_rss_mib"] > 0 and r["dgemm_gflops"] > 0
+    # The step's plan (parseable text) and its distance to the best one-pass GEMM layout over the local Y.
+    assert r["plan"] == "naive" or r["plan"].startswith(r["algorithm"] + ":"), r
+    assert r["floor_ms"] > 0 and r["vs_floor"] > 0, r
+    assert r["floor_layout"] in ("zt_y", "yt_z", "y_bt", "b_yt"), r
 lines = [json.loads(l) for l in sys.argv[3].splitlines() if l.startswith("{")]
 assert len(lines) == 2 and "algorithm" in lines[0], lines
 io = lines[1]

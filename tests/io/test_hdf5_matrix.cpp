@@ -194,3 +194,23 @@ TEST_CASE(
     CHECK_THROWS_AS(write_matrix(half_file, "W", w), fasim::UsageError);
   }
 }
+
+TEST_CASE("a matrix larger than one write panel (8 MiB per rank) is written in row panels, snapshots too") {
+  // 1500×1500 in blocks of 64 (a ragged last block): 18 MB on one rank (3 panels), 9 MB on two (2 panels),
+  // 4.5 MB on four (1 panel); read back in blocks of 100.
+  ScratchDir scratch;
+  const auto world = Communicator::world();
+  for (auto [p, q] : grid_shapes()) {
+    auto grid = ProcessGrid::create(world, p, q);
+    File file =
+        File::create(scratch.file("panels" + std::to_string(p) + "x" + std::to_string(q) + ".h5"), world);
+    DistMatrix a(grid, 1500, 1500, 64, 64);
+    a.fill(value);
+    write_matrix(file, "A", a);
+    const Dataset series = create_snapshot_series(file, "S", 1500, 1500);
+    append_snapshot(series, a);
+    INFO("grid ", p, "×", q);
+    CHECK(mismatches(read_matrix(file, "A", grid, 100), value) == 0);
+    CHECK(mismatches(read_snapshot(file, "S", 0, grid, 100), value) == 0);
+  }
+}

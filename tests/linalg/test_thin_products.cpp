@@ -40,9 +40,9 @@ TEST_CASE(
         linalg::SmallMatrix gram, wct;
         DistMatrix zm = DistMatrix::like(out_z0), mw = DistMatrix::like(out_w0);
         for (int repeat = 0; repeat < 2; ++repeat) { // the second call reuses every buffer
-          const linalg::PanelView zr = linalg::row_panel(z, z_rows, gb),
-                                  wc = linalg::col_panel(w, w_cols, gb),
-                                  cc = linalg::col_panel(c, c_cols, gb);
+          const linalg::PanelView zr = linalg::panel<linalg::Coord::Row>(z, z_rows, gb),
+                                  wc = linalg::panel<linalg::Coord::Col>(w, w_cols, gb),
+                                  cc = linalg::panel<linalg::Coord::Col>(c, c_cols, gb);
           linalg::tall_gram(z, zr, gram, ws);
           linalg::wide_outer(w, cc, r, wct, ws);
           zm.copy_from(out_z0);

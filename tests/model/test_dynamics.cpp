@@ -1,6 +1,5 @@
 #include "serial_reference.hpp"
 
-#include "fasim/linalg/product_path.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/metrics.hpp"
 #include "fasim/model/problem.hpp"
@@ -29,11 +28,24 @@ ProblemSpec small_problem() {
 }
 } // namespace
 
-TEST_CASE("GD, FA and FA* (Euler and RK4) match a serial implementation for 25 steps on every grid") {
-  // Both product paths: the thin/panel products (default) and the PDGEMM reference (system.products =
-  // pdgemm).
-  for (auto path : {linalg::ProductPath::Panel, linalg::ProductPath::Pdgemm}) {
-    linalg::set_product_path(path);
+namespace {
+/// Every plan the problem allows for `kind`, the PDGEMM reference path included.
+std::vector<StepPlan> all_plans(const Problem& prob, AlgorithmKind kind) {
+  std::vector<StepPlan> plans = candidate_plans(prob, kind);
+  StepPlan reference = estimate_plan(prob, kind);
+  reference.formulation = Formulation::Products;
+  reference.path = linalg::ProductPath::Pdgemm;
+  plans.push_back(reference);
+  bool residual = false;
+  for (const auto& plan : plans) residual = residual || plan.formulation == Formulation::Residual;
+  CHECK(residual); // a dense Y: the residual formulation must be among the plans tested
+  return plans;
+}
+} // namespace
+
+TEST_CASE(
+    "GD, FA and FA* (Euler and RK4) match a serial implementation for 25 steps on every grid and plan") {
+  {
     const ProblemSpec spec = small_problem();
     const int r = 5;
     FeedbackSpec fb;
@@ -47,61 +59,62 @@ TEST_CASE("GD, FA and FA* (Euler and RK4) match a serial implementation for 25 s
         Problem prob = build_problem(spec, fb, init, r, grid, block);
         const Dense y = dense(*prob.target->dense()), c = dense(prob.c);
         for (auto kind : {AlgorithmKind::GD, AlgorithmKind::FA, AlgorithmKind::FAStar})
-          for (auto integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-            AlgorithmSpec alg{kind, kind == AlgorithmKind::GD ? 0.2 : 0.1,
-                              kind == AlgorithmKind::FA ? 0.3 : 0.0, false};
-            const double ratio = kind == AlgorithmKind::FA ? 3.0 : 1.0;
-            VectorField field(prob, alg);
-            Integrator integrator(prob, integ);
-            State s = make_state(prob);
-            s.z.copy_from(prob.z0);
-            s.w.copy_from(prob.w0);
-            fasim::testing::SerialState ref{dense(prob.z0), dense(prob.w0)};
-            for (int step = 0; step < 25; ++step) {
-              integrator.step(field, s, alg.lr);
-              fasim::testing::serial_step(kind, integ, alg.lr, ratio, y, c, ref);
+          for (const StepPlan& plan : all_plans(prob, kind))
+            for (auto integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+              AlgorithmSpec alg{kind, kind == AlgorithmKind::GD ? 0.2 : 0.1,
+                                kind == AlgorithmKind::FA ? 0.3 : 0.0, false};
+              const double ratio = kind == AlgorithmKind::FA ? 3.0 : 1.0;
+              VectorField field(prob, alg, plan);
+              REQUIRE(field.plan() == plan);
+              Integrator integrator(prob, integ);
+              State s = make_state(prob);
+              s.z.copy_from(prob.z0);
+              s.w.copy_from(prob.w0);
+              fasim::testing::SerialState ref{dense(prob.z0), dense(prob.w0)};
+              for (int step = 0; step < 25; ++step) {
+                integrator.step(field, s, alg.lr);
+                fasim::testing::serial_step(kind, integ, alg.lr, ratio, y, c, ref);
+              }
+              field.refresh(s);
+              if (kind == AlgorithmKind::FAStar)
+                ref.w = fasim::testing::solve(fasim::testing::matmul(fasim::testing::transpose(ref.z), ref.z),
+                                              fasim::testing::matmul(fasim::testing::transpose(ref.z), y));
+              const Dense z = dense(s.z), w = dense(s.w);
+              MetricsCalculator metrics(prob, 3, 5);
+              const MetricRow row = metrics.compute(s, 25, 25 * alg.lr);
+              if (!grid->active()) continue;
+              INFO("plan " << plan.str() << " grid " << p << "x" << q << " block " << block << " alg "
+                           << std::string(to_string(kind)) << " " << std::string(to_string(integ)) << " z[0] "
+                           << z.v[0] << " ref " << ref.z.v[0]);
+              CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
+              CHECK(rel_diff(w.v, ref.w.v) < 1e-10);
+              const Dense e = fasim::testing::sub(y, fasim::testing::matmul(ref.z, ref.w));
+              CHECK(rel_diff(row.loss(), fasim::testing::norm2(e)) < 1e-10);
+              const Dense fa = fasim::testing::matmul(e, fasim::testing::transpose(c));
+              CHECK(rel_diff(row.scalars[3], fasim::testing::norm2(fa)) < 1e-10);
+              const Dense zte = fasim::testing::matmul(fasim::testing::transpose(ref.z), e);
+              // FA*'s stationarity is zero up to rounding: compare it on the scale of ‖Y‖ (= O(1) here).
+              CHECK(std::abs(row.stationarity() - std::sqrt(fasim::testing::norm2(zte))) <
+                    1e-10 * std::max(1.0, std::sqrt(fasim::testing::norm2(zte))));
+              // ell = tr((ZᵀZ)⁻¹ RᵀR)
+              const Dense g = fasim::testing::matmul(fasim::testing::transpose(ref.z), ref.z);
+              const Dense sol =
+                  fasim::testing::solve(g, fasim::testing::matmul(fasim::testing::transpose(fa), fa));
+              double tr = 0;
+              for (int i = 0; i < r; ++i) tr += sol(i, i);
+              CHECK(rel_diff(row.scalars[4], tr) < 1e-9);
+              double cw = 0, cc = 0, ww = 0;
+              for (size_t i = 0; i < c.v.size(); ++i)
+                cw += c.v[i] * ref.w.v[i], cc += c.v[i] * c.v[i], ww += ref.w.v[i] * ref.w.v[i];
+              CHECK(rel_diff(row.scalars[5], cw / std::sqrt(cc * ww)) < 1e-10);
+              CHECK(row.scalars[6] <= row.scalars[7]);
+              for (double x : row.probes) {
+                CHECK(x >= row.scalars[6] - 1e-12);
+                CHECK(x <= row.scalars[7] + 1e-12);
+              }
             }
-            field.refresh(s);
-            if (kind == AlgorithmKind::FAStar)
-              ref.w = fasim::testing::solve(fasim::testing::matmul(fasim::testing::transpose(ref.z), ref.z),
-                                            fasim::testing::matmul(fasim::testing::transpose(ref.z), y));
-            const Dense z = dense(s.z), w = dense(s.w);
-            MetricsCalculator metrics(prob, 3, 5);
-            const MetricRow row = metrics.compute(s, 25, 25 * alg.lr);
-            if (!grid->active()) continue;
-            INFO("path " << (path == linalg::ProductPath::Panel ? "panel" : "pdgemm") << " grid " << p << "x"
-                         << q << " block " << block << " alg " << std::string(to_string(kind)) << " "
-                         << std::string(to_string(integ)) << " z[0] " << z.v[0] << " ref " << ref.z.v[0]);
-            CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
-            CHECK(rel_diff(w.v, ref.w.v) < 1e-10);
-            const Dense e = fasim::testing::sub(y, fasim::testing::matmul(ref.z, ref.w));
-            CHECK(rel_diff(row.loss(), fasim::testing::norm2(e)) < 1e-10);
-            const Dense fa = fasim::testing::matmul(e, fasim::testing::transpose(c));
-            CHECK(rel_diff(row.scalars[3], fasim::testing::norm2(fa)) < 1e-10);
-            const Dense zte = fasim::testing::matmul(fasim::testing::transpose(ref.z), e);
-            // FA*'s stationarity is zero up to rounding: compare it on the scale of ‖Y‖ (= O(1) here).
-            CHECK(std::abs(row.stationarity() - std::sqrt(fasim::testing::norm2(zte))) <
-                  1e-10 * std::max(1.0, std::sqrt(fasim::testing::norm2(zte))));
-            // ell = tr((ZᵀZ)⁻¹ RᵀR)
-            const Dense g = fasim::testing::matmul(fasim::testing::transpose(ref.z), ref.z);
-            const Dense sol =
-                fasim::testing::solve(g, fasim::testing::matmul(fasim::testing::transpose(fa), fa));
-            double tr = 0;
-            for (int i = 0; i < r; ++i) tr += sol(i, i);
-            CHECK(rel_diff(row.scalars[4], tr) < 1e-9);
-            double cw = 0, cc = 0, ww = 0;
-            for (size_t i = 0; i < c.v.size(); ++i)
-              cw += c.v[i] * ref.w.v[i], cc += c.v[i] * c.v[i], ww += ref.w.v[i] * ref.w.v[i];
-            CHECK(rel_diff(row.scalars[5], cw / std::sqrt(cc * ww)) < 1e-10);
-            CHECK(row.scalars[6] <= row.scalars[7]);
-            for (double x : row.probes) {
-              CHECK(x >= row.scalars[6] - 1e-12);
-              CHECK(x <= row.scalars[7] + 1e-12);
-            }
-          }
       }
   }
-  linalg::set_product_path(linalg::ProductPath::Panel);
 }
 
 TEST_CASE("FA* keeps ZᵀZ constant up to discretisation, and RK4 drifts far less than Euler (Fact 3)") {

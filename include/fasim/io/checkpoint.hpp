@@ -27,6 +27,7 @@ struct Checkpoint {
   std::string run_id;     ///< the result file's run_id (which run this checkpoint belongs to)
   long long step = 0;     ///< steps completed
   double elapsed_seconds = 0.0;
+  std::string plans; ///< the step plans run so far (RunProvenance::plans); a resume runs the same ones
   std::vector<CheckpointAlgorithm> algorithms;
 };
 

@@ -57,6 +57,7 @@ struct RunConfig {
   BenchSpec bench;
   int blas_threads = 1;
   std::string products = "panel"; ///< system.products: panel | pdgemm (reference)
+  std::string plan = "auto";      ///< system.plan: auto | measure | fixed plans (model/step_plan.hpp)
   std::string config_path;        ///< the INI path as given on the command line; empty when none
   /// The full resolved configuration as INI text, every key with its value; parse_config_text(resolved_ini,
   /// {}) reproduces this configuration (stored in result files and checkpoints).

@@ -64,6 +64,9 @@ public:
   void set_history(const std::string& text);
   /// Appends one line to the root attribute `history` ("<UTC time> <what>"). Collective.
   void append_history(const std::string& what);
+  /// The root attribute `plan`: each algorithm's step plan, space-separated in run.algorithms order.
+  /// Collective.
+  void set_plans(const std::string& plans);
   void flush();
   /// Copies the first `count` snapshots of each algorithm from another result file (resume).
   void copy_snapshots_from(const File& old, const std::vector<long long>& counts, const model::Problem& problem);

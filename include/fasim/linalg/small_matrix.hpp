@@ -27,6 +27,10 @@ double trace(const SmallMatrix& a);
 SmallMatrix cholesky(const SmallMatrix& spd, const char* what);
 /// Solves (L·Lᵀ)X = B given cholesky()'s factor.
 SmallMatrix cholesky_solve(const SmallMatrix& factor, const SmallMatrix& b);
+/// Lower Cholesky factor into `factor`; a failure is a ScalapackError("dpotrf", INFO), as PDPOTRF's would be.
+void cholesky_into(const SmallMatrix& spd, SmallMatrix& factor);
+/// Solves (L·Lᵀ)X = B in place for B a raw column-major block of `cols` columns (leading dimension ld).
+void cholesky_solve_in_place(const SmallMatrix& factor, double* b, int ld, int cols);
 /// Eigenvalues (ascending) and optionally eigenvectors (columns) of a symmetric matrix.
 std::vector<double> symmetric_eigenvalues(const SmallMatrix& sym, SmallMatrix* vectors = nullptr);
 /// Singular values, descending.

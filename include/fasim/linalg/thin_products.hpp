@@ -18,33 +18,20 @@ struct ThinWorkspace {
   std::vector<double> part, packed;
 };
 
-/// A column-major local block: all r columns of my rows of Z (local_rows × r), or all r rows of my columns of
-/// W (r × local_cols).
-struct PanelView {
-  const double* data = nullptr;
-  int ld = 1;
-};
-/// My rows of Z (n×r) with all r columns: Z's own local piece when the grid has one process column (no copy),
-/// else gathered along the process row into `storage`. Collective over the process row.
-PanelView row_panel(const parallel::DistMatrix& z, std::vector<double>& storage, GatherBuffers& buffers);
-/// My columns of W (r×m) with all r rows: W's own local piece on a grid with one process row, else gathered
-/// along the process column into `storage`. Collective over the process column.
-PanelView col_panel(const parallel::DistMatrix& w, std::vector<double>& storage, GatherBuffers& buffers);
-
-/// out (r×k, replicated) = Zᵀ·U for Z (n×r) and U (n×k) with one row layout; `u_rows` = row_panel(U).
+/// out (r×k, replicated) = Zᵀ·U for Z (n×r) and U (n×k) with one row layout; `u_rows` = panel<Row>(U).
 /// Collective.
 void tall_cross(const parallel::DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, ThinWorkspace& ws);
-/// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = row_panel(z). Collective.
+/// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = panel<Row>(z). Collective.
 void tall_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);
-/// out (n×r₂) = α·Z·M + β·out for Z (n×r₁) given by `z_rows` = row_panel(Z) and a replicated M (r₁×r₂). out
+/// out (n×r₂) = α·Z·M + β·out for Z (n×r₁) given by `z_rows` = panel<Row>(Z) and a replicated M (r₁×r₂). out
 /// shares Z's row layout. Local: no communication.
 void tall_times_small(PanelView z_rows, const SmallMatrix& m, double alpha, double beta,
                       parallel::DistMatrix& out, ThinWorkspace& ws);
 /// out (r₁×r₂, replicated) = A·Bᵀ for A (r₁×m) and B (r₂×m) on one layout of columns; `b_cols` =
-/// col_panel(B). Collective.
+/// panel<Col>(B). Collective.
 void wide_outer(const parallel::DistMatrix& a, PanelView b_cols, int b_rows, SmallMatrix& out,
                 ThinWorkspace& ws);
-/// out (r₁×m) = α·M·W + β·out for a replicated M (r₁×r₂) and W (r₂×m) given by `w_cols` = col_panel(W). out
+/// out (r₁×m) = α·M·W + β·out for a replicated M (r₁×r₂) and W (r₂×m) given by `w_cols` = panel<Col>(W). out
 /// shares W's column layout. Local: no communication.
 void small_times_wide(const SmallMatrix& m, PanelView w_cols, double alpha, double beta,
                       parallel::DistMatrix& out, ThinWorkspace& ws);

@@ -2,10 +2,9 @@
 // The three learning dynamics as vector fields F(Z, W) -> (dZ/dt, dW/dt), and the integrators that advance
 // them. Time is measured in units of the Z learning rate: one Euler step of size h = lr is the paper's
 // update.
-#include "fasim/linalg/panel_products.hpp"
-#include "fasim/linalg/thin_products.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/specs.hpp"
+#include "fasim/model/step_context.hpp"
 
 #include <string>
 
@@ -16,43 +15,51 @@ struct State {
   parallel::DistMatrix w; ///< r×m
 };
 
-/// The vector field of one algorithm. Holds the workspace it needs, allocated once: evaluating it allocates
-/// nothing and does no I/O.
+/// The vector field of one algorithm, written once for every plan (step_plan.hpp). Holds its step context,
+/// allocated once: evaluating it allocates nothing and does no I/O.
 ///   GD:  dZ = (Y−ZW)Wᵀ = YWᵀ − Z(WWᵀ)        dW = Zᵀ(Y−ZW) = ZᵀY − (ZᵀZ)W
 ///   FA:  dZ = (Y−ZW)Cᵀ = YCᵀ − Z(WCᵀ)        dW = ρ·(ZᵀY − (ZᵀZ)W), ρ = lr_w/lr
 ///   FA*: W = (ZᵀZ)⁻¹ZᵀY (Cholesky), then dZ = YCᵀ − Z(WCᵀ) [× ‖Z‖_F/(‖Y‖_F‖C‖_F) when scale-free], dW = 0
-/// Y·Cᵀ is the problem's constant: FA and FA* make one pass over Y per evaluation (ZᵀY), GD two.
+/// The products formulation uses the right-hand forms (Y·Cᵀ is the problem's constant: FA and FA* make one
+/// pass over Y, GD two); the residual formulation the left-hand ones, with Y − ZW formed panel by panel.
 class VectorField {
 public:
+  /// With the cost model's plan (system.plan = auto).
   VectorField(const Problem& problem, const AlgorithmSpec& spec);
-  VectorField(const VectorField&) = delete; // c_panel_ may point into c_cols_
+  VectorField(const Problem& problem, const AlgorithmSpec& spec, const StepPlan& plan);
+  VectorField(const VectorField&) = delete; // the context's panels may point into its own storage
   VectorField& operator=(const VectorField&) = delete;
-  VectorField(VectorField&&) = default; // a moved vector keeps its buffer
+  VectorField(VectorField&&) = default; // moved storage keeps its buffers
   /// Evaluates the field at `s` into `d`. For FA*, s.w is first set to W(s.z). Returns tr(ZᵀZ) = ‖Z‖²_F, a
-  /// by-product used as a cheap health check (non-finite or exploding).
+  /// by-product used as a cheap health check (non-finite or exploding). Collective.
   double evaluate(State& s, State& d);
+  /// evaluate() for GD and FA, whose evaluation leaves the state as it is (the metrics use FA's terms).
+  double evaluate_fixed(const State& s, State& d);
   /// For FA*: sets s.w = W(s.z). A no-op for GD and FA.
   void refresh(State& s);
   const AlgorithmSpec& spec() const { return spec_; }
+  const StepPlan& plan() const { return ctx_.plan; }
+  /// Replaces the plan (a resume runs the checkpoint's). Collective.
+  void set_plan(const StepPlan& plan);
+  /// ZᵀZ and W·Bᵀ of the last evaluation, replicated: under the products formulation (and ZᵀZ for FA*); the
+  /// residual formulation of GD and FA forms neither.
+  const linalg::SmallMatrix& gram() const { return ctx_.gram; }
+  const linalg::SmallMatrix& feedback_product() const { return ctx_.feedback; }
   /// Naive formulation (form E = Y − ZW explicitly, n×m temporary): kept only to benchmark against.
   void evaluate_naive(State& s, State& d, parallel::DistMatrix& residual);
 
 private:
-  /// The r-sized products on replicated r×r matrices (linalg/thin_products.hpp); the PDGEMM reference below
-  /// serves system.products = pdgemm and the linear network's S·Z.
-  double evaluate_thin(State& s, State& d);
+  /// The Gram matrix of z into ctx_.gram (after forgetting last evaluation's panels); returns ‖Z‖²_F.
+  double begin(const parallel::DistMatrix& z);
+  /// dZ, dW at (z, w) given begin(z); dW is skipped for FA*.
+  void derivatives(const parallel::DistMatrix& z, const parallel::DistMatrix& w, State& d);
 
   const Problem& problem_;
   AlgorithmSpec spec_;
-  bool thin_ = false;
-  std::vector<double> z_rows_, w_cols_, c_cols_; ///< gathered panels (C's is constant)
-  linalg::PanelView c_panel_;
-  linalg::GatherBuffers gather_;
-  linalg::ThinWorkspace thin_ws_;
-  linalg::SmallMatrix gram_small_, small_small_;
+  StepContext ctx_;
+  const parallel::DistMatrix* zs_ = nullptr; ///< Z, or S·Z for a linear network, as begin() left it
   double w_ratio_ = 1.0;
   double scale_free_factor_ = 0.0;
-  parallel::DistMatrix gram_, factor_, small_, zt_y_, sz_;
 };
 
 /// Advances a state by one step of size h (Euler or classical RK4). Workspace allocated once.

@@ -11,8 +11,8 @@ namespace fasim::model {
 
 /// Scalar metrics in the order they are stored; probe_xAx is separate (one column per probe).
 inline constexpr std::array<std::string_view, 10> kScalarMetrics = {
-    "step", "time", "loss", "fa_loss", "ell", "alignment_cos", "align_min_eig", "align_max_eig", "ztz_drift",
-    "stationarity"};
+    "step",          "time",          "loss",          "fa_loss",   "ell",
+    "alignment_cos", "align_min_eig", "align_max_eig", "ztz_drift", "stationarity"};
 
 struct MetricRow {
   std::array<double, kScalarMetrics.size()> scalars{};
@@ -27,11 +27,15 @@ public:
   MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed);
   /// Metrics of state s (whose W is current: call VectorField::refresh first for FA*). Collective; valid on
   /// the grid's active ranks.
-  MetricRow compute(const State& s, long long step, double time) const;
+  MetricRow compute(const State& s, long long step, double time);
   int probes() const { return static_cast<int>(probe_vectors_.size()); }
 
 private:
   const Problem& problem_;
+  /// FA's field with ρ = 1 under the products formulation: its dZ is R = (Y − ZW)Cᵀ and its dW is the
+  /// stationarity Zᵀ(Y − ZW), with ZᵀZ and W·Cᵀ as by-products — the dynamics' formulas, not a copy of them.
+  VectorField fa_terms_;
+  State terms_;
   linalg::SmallMatrix gram0_;
   double c_norm_ = 0.0;
   std::vector<std::vector<double>> probe_vectors_;

@@ -22,10 +22,10 @@ struct Problem {
   int block = 64;
   int n = 0, m = 0, k = 0, r = 0;
   std::unique_ptr<Target> target;
-  parallel::DistMatrix c;     ///< r×m feedback
-  parallel::DistMatrix z0;    ///< n×r
-  parallel::DistMatrix w0;    ///< r×m (FA* replaces it by the optimal W)
-  parallel::DistMatrix y_ct;  ///< Y·Cᵀ (n×r): constant, computed once
+  parallel::DistMatrix c;    ///< r×m feedback
+  parallel::DistMatrix z0;   ///< n×r
+  parallel::DistMatrix w0;   ///< r×m (FA* replaces it by the optimal W)
+  parallel::DistMatrix y_ct; ///< Y·Cᵀ (n×r): constant, computed once
   double optimal_error = std::numeric_limits<double>::quiet_NaN(); ///< Σ_{i>r} σ_i²
   double lemma1_error = std::numeric_limits<double>::quiet_NaN();  ///< ‖Y − P_{YCᵀ}Y‖²_F
 };
@@ -43,5 +43,10 @@ void compute_reference_errors(Problem& problem, double svd_limit = 16e6);
 
 /// W = (ZᵀZ)⁻¹ZᵀY (Cholesky of the Gram matrix). Collective.
 void optimal_w(const Target& y, const parallel::DistMatrix& z, parallel::DistMatrix& w);
+/// The same given the replicated Gram matrix (ZᵀS Z for a linear network): FA*'s W, written once. `factor`
+/// (r×r) receives the Cholesky factor; throws ScalapackError when the Gram matrix is not positive definite.
+/// Collective.
+void solve_optimal_w(const Target& y, const parallel::DistMatrix& z, const linalg::SmallMatrix& gram,
+                     parallel::DistMatrix& factor, parallel::DistMatrix& w, linalg::ProductContext& ctx);
 
 } // namespace fasim::model

@@ -1,8 +1,7 @@
 #pragma once
 // The target Y, seen only through the operations the dynamics need. Algorithms never ask what Y is, so dense,
 // factored and diagonal representations can stand behind the same interface.
-#include "fasim/linalg/panel_products.hpp"
-#include "fasim/linalg/thin_products.hpp"
+#include "fasim/linalg/product_context.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
 
 #include <optional>
@@ -15,10 +14,16 @@ public:
   virtual ~Target() = default;
   virtual int rows() const = 0;
   virtual int cols() const = 0;
-  /// out (r×m) = Zᵀ·Y for Z (n×r).
-  virtual void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const = 0;
-  /// out (n×r) = Y·Bᵀ for a thin B (r×m).
-  virtual void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const = 0;
+  /// out (r×m) = Zᵀ·Y for Z (n×r), on the context's path with its workspace (and Z's panel when the caller
+  /// already gathered it). Collective.
+  virtual void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+                    linalg::ProductContext& ctx) const = 0;
+  /// out (n×r) = Y·Bᵀ for a thin B (r×m). Collective.
+  virtual void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
+                    linalg::ProductContext& ctx) const = 0;
+  /// The same with a context of their own, for one-off uses (set-up, reference errors, tests).
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const;
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const;
   /// ‖Y − Z·W‖²_F, exact to machine precision (explicit residual).
   virtual double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const = 0;
   /// ‖Y‖²_F.
@@ -36,17 +41,20 @@ public:
   /// S = XᵀX. For every plain target S = I (isotropic) and no product is made.
   virtual bool isotropic() const { return true; }
   /// out (n×r) = S·Z. Only called when !isotropic().
-  virtual void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out) const {
+  virtual void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+                          linalg::ProductContext&) const {
     out.copy_from(z);
   }
   /// The network's inputs X (N×n), for saving, else nullptr.
   virtual const parallel::DistMatrix* network_inputs() const { return nullptr; }
 };
 
-/// The Gram matrix the dynamics use, ZᵀS Z (= ZᵀZ for isotropic targets), into `out` (r×r). `sz` is scratch
-/// (n×r) for the non-isotropic case. Collective.
-void input_gram_of(const Target& target, const parallel::DistMatrix& z, parallel::DistMatrix& sz,
-                   parallel::DistMatrix& out);
+/// The Gram matrix the dynamics use, ZᵀS Z (= ZᵀZ for isotropic targets), into `out` (r×r, replicated).
+/// `sz` receives S·Z (n×r) in the non-isotropic case. Returns what stands for Z where Ŷ = ZW enters: Z, or
+/// S·Z. Collective.
+const parallel::DistMatrix& input_gram_of(const Target& target, const parallel::DistMatrix& z,
+                                          parallel::DistMatrix& sz, linalg::SmallMatrix& out,
+                                          linalg::ProductContext& ctx);
 
 /// A dense block-cyclic Y: the reference implementation.
 class DenseTarget final : public Target {
@@ -54,8 +62,10 @@ public:
   DenseTarget(parallel::DistMatrix y, std::vector<double> known_spectrum);
   int rows() const override { return y_.rows(); }
   int cols() const override { return y_.cols(); }
-  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
-  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override;
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override;
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override;
   double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
   double norm2() const override { return norm2_; }
   const std::vector<double>& spectrum() const override { return spectrum_; }
@@ -66,7 +76,6 @@ private:
   parallel::DistMatrix y_;
   std::vector<double> spectrum_;
   double norm2_ = 0.0;
-  mutable linalg::PanelProducts panels_; ///< workspace of the panel products, kept between steps
 };
 
 /// Y = U·diag(σ)·Vᵀ, never multiplied out: every product costs O((n+m)·r·k). Held as a thin SVD (orthonormal
@@ -80,8 +89,10 @@ public:
                  bool normalise = false);
   int rows() const override { return u_.rows(); }
   int cols() const override { return v_.rows(); }
-  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
-  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override;
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override;
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override;
   /// Exact: Y − ZW = [UΣ, −Z]·[V, Wᵀ]ᵀ, reduced to a (k+r)×(k+r) product by thin QRs (no Gram matrices).
   double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
   double norm2() const override { return norm2_; }
@@ -95,29 +106,14 @@ public:
   FactoredTarget& operator=(const FactoredTarget&) = delete;
 
 private:
-  /// The constant panels of the thin products (system.products = panel): U's rows with all k columns, and Vᵀ
-  /// (k×m, on W's layout) with its columns' k rows. Made on first use; collective.
-  void prepare_panels() const;
-
   parallel::DistMatrix u_, v_;
   std::vector<double> sigma_;
   double norm2_ = 0.0;
-  mutable bool panels_ready_ = false;
-  mutable parallel::DistMatrix vt_;
-  mutable std::vector<double> u_rows_, vt_cols_;
-  mutable linalg::PanelView u_view_, vt_view_;
-  mutable linalg::GatherBuffers gather_;
-  mutable linalg::ThinWorkspace ws_;
-  mutable linalg::SmallMatrix cross_, core_;
-};
-
-/// Exchange plan and buffers of transpose_leading, kept between calls with the same shapes: a step makes the
-/// same calls every time, and without it each call allocated and zeroed two buffers of its operand's size.
-struct TransposeWorkspace {
-  std::vector<long> key;
-  std::vector<int> scount, rcount, sdispl, rdispl, cursor, si, sj, dc, dd, to_prow, to_pcol, from_prow,
-      from_pcol;
-  std::vector<double> sbuf, rbuf;
+  /// Constants of the panel path, made once with the target: U's rows with all k columns, and Vᵀ (k×m, on
+  /// W's layout) with its columns' k rows.
+  parallel::DistMatrix vt_;
+  std::vector<double> u_rows_, vt_cols_;
+  linalg::PanelView u_view_, vt_view_;
 };
 
 /// Y = diag(σ) (n×m, σ_i at (i, i) for i < k): the problem expressed in Y's singular bases. O((n+m)·r) per
@@ -127,8 +123,10 @@ public:
   DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma);
   int rows() const override { return n_; }
   int cols() const override { return m_; }
-  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
-  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override;
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override;
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override;
   /// Exact (thin QRs of [E_kΣ, −Z] and [E_k, Wᵀ]) while k + r <= kExactColumns; beyond, the diagonal part
   /// exactly plus the off-diagonal mass ‖ZW‖² − Σ(ZW)_ii² from r×r Gram matrices (see the .cpp).
   double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
@@ -144,24 +142,7 @@ private:
   int n_ = 0, m_ = 0;
   std::vector<double> sigma_, spectrum_;
   double norm2_ = 0.0;
-  mutable TransposeWorkspace zt_y_ws_, y_bt_ws_; ///< one per product: each keeps its own plan
 };
-
-/// dst(c, d) = w·src(d, c) for the elements of src whose row (rows_limited) or column index t is < k, where
-/// w = scale[t] (1 when scale is null); every other element of dst is 0. One MPI_Alltoallv of the O(k·r/P)
-/// elements each rank holds: PBLAS's pdtran walks a 1×10⁶ operand block by block and was measured seconds per
-/// call. src and dst on one grid; their limited dimensions may differ (both >= k). Collective; no-op when
-/// inactive.
-void transpose_leading(const parallel::DistMatrix& src, parallel::DistMatrix& dst, int k, bool rows_limited,
-                       const double* scale = nullptr, TransposeWorkspace* ws = nullptr);
-
-/// ‖A·Bᵀ‖²_F where A = [A₀, −Z] (n×(k+r)) and B = [B₀, Wᵀ] (m×(k+r)): the caller fills the first k columns
-/// (Y = A₀·B₀ᵀ) and this fills the rest, so the result is ‖Y − ZW‖²_F. Each tall side is replaced by the R of
-/// its thin QR and a short side is replicated as it is: the small product that remains carries the residual
-/// to machine precision relative to ‖A‖·‖B‖ (a Gram-matrix expansion would lose it). A, B, Z, W on one grid
-/// and block size. A and B are overwritten. Collective; valid on active ranks.
-double low_rank_residual_norm2(parallel::DistMatrix a, parallel::DistMatrix b, const parallel::DistMatrix& z,
-                               const parallel::DistMatrix& w);
 
 } // namespace fasim::model
 
@@ -179,8 +160,14 @@ public:
                       std::vector<double> known_spectrum);
   int rows() const override { return m_.rows(); }
   int cols() const override { return m_.cols(); }
-  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override { m_.zt_y(z, out); }
-  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out) const override { m_.y_bt(b, out); }
+  void zt_y(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override {
+    m_.zt_y(z, out, ctx);
+  }
+  void y_bt(const parallel::DistMatrix& b, parallel::DistMatrix& out,
+            linalg::ProductContext& ctx) const override {
+    m_.y_bt(b, out, ctx);
+  }
   /// The network's training error ‖X·Z·W − O‖²_F, from the explicit residual.
   double residual_norm2(const parallel::DistMatrix& z, const parallel::DistMatrix& w) const override;
   double norm2() const override { return o_norm2_; }
@@ -188,7 +175,9 @@ public:
   const parallel::DistMatrix* dense() const override { return m_.dense(); }
   std::vector<double> singular_values() const override;
   bool isotropic() const override { return isotropic_; }
-  void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out) const override;
+  /// S·Z = Xᵀ(X·Z), X·Z in the context's scratch.
+  void input_gram(const parallel::DistMatrix& z, parallel::DistMatrix& out,
+                  linalg::ProductContext& ctx) const override;
   const parallel::DistMatrix* network_inputs() const override { return &x_; }
 
 private:
@@ -196,7 +185,6 @@ private:
   DenseTarget m_; ///< M = XᵀO
   bool isotropic_;
   double o_norm2_ = 0.0;
-  mutable parallel::DistMatrix xz_; ///< X·Z workspace (N×r)
 };
 
 } // namespace fasim::model

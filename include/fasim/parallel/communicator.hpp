@@ -36,6 +36,8 @@ public:
 
   MPI_Comm get() const { return handle_ ? *handle_ : MPI_COMM_NULL; }
   bool is_null() const { return get() == MPI_COMM_NULL; }
+  /// Same group of ranks in the same order (MPI_IDENT or MPI_CONGRUENT).
+  bool congruent(const Communicator& other) const;
   int rank() const;
   int size() const;
 
@@ -53,6 +55,16 @@ public:
   int allreduce_min(int value) const;
   int allreduce_max(int value) const;
   void allreduce_sum(double* values, int count) const;
+  long long allreduce_sum(long long value) const;
+  /// Sum of `value` over the ranks below this one (0 on rank 0).
+  long long exscan_sum(long long value) const;
+  /// Every member's `count` doubles, rank-major, into `out` (size()·count).
+  void allgather(const double* mine, int count, double* out) const;
+  /// Every member's piece (counts[p] doubles at displs[p]) into `out`; `mine` holds counts[rank()].
+  void allgatherv(const double* mine, int count, double* out, const int* counts, const int* displs) const;
+  /// Personalised all-to-all of doubles (MPI_Alltoallv).
+  void alltoallv(const double* send, const int* send_counts, const int* send_displs, double* recv,
+                 const int* recv_counts, const int* recv_displs) const;
   void broadcast(void* data, int bytes, int root) const;
   void broadcast(std::string& text, int root) const;
   void broadcast(std::vector<double>& values, int root) const;

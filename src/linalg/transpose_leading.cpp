@@ -1,9 +1,11 @@
-#include "fasim/model/target.hpp"
+#include "fasim/linalg/transpose_leading.hpp"
+
+#include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <algorithm>
 
-namespace fasim::model {
+namespace fasim::linalg {
 
 using parallel::DistMatrix;
 
@@ -93,10 +95,8 @@ void transpose_leading(const DistMatrix& src, DistMatrix& dst, int k, bool rows_
     for (int li = 0; li < src.local_rows(); ++li)
       if (in_scope(w.si[li], w.sj[lj])) w.sbuf[to_row[w.to_pcol[li]]++] = src.local({li}, {lj});
   }
-  parallel::check_mpi(MPI_Alltoallv(w.sbuf.data(), w.scount.data(), w.sdispl.data(), MPI_DOUBLE,
-                                    w.rbuf.data(), w.rcount.data(), w.rdispl.data(), MPI_DOUBLE,
-                                    g.grid_comm().get()),
-                      "MPI_Alltoallv");
+  g.grid_comm().alltoallv(w.sbuf.data(), w.scount.data(), w.sdispl.data(), w.rbuf.data(), w.rcount.data(),
+                          w.rdispl.data());
   w.cursor = w.rdispl;
   for (int li = 0; li < dst.local_rows(); ++li)
     for (int lj = 0; lj < dst.local_cols(); ++lj) {
@@ -110,4 +110,4 @@ void transpose_leading(const DistMatrix& src, DistMatrix& dst, int k, bool rows_
     }
 }
 
-} // namespace fasim::model
+} // namespace fasim::linalg

@@ -1,0 +1,49 @@
+#include "fasim/linalg/product_context.hpp"
+
+namespace fasim::linalg {
+
+using parallel::DistMatrix;
+
+template <Coord C> PanelView ProductContext::lookup(const DistMatrix& a, bool pinned) {
+  Entry* spare = nullptr;
+  for (Entry& e : entries_) {
+    if (e.valid && e.of == &a && e.coord == C) return e.view;
+    if (!e.valid && !spare) spare = &e;
+  }
+  if (!spare) spare = &entries_.emplace_back();
+  spare->of = &a;
+  spare->coord = C;
+  spare->pinned = pinned;
+  spare->view = panel<C>(a, spare->storage, gather);
+  spare->valid = true;
+  return spare->view;
+}
+
+template <Coord C> PanelView ProductContext::panel_of(const DistMatrix& a) {
+  return lookup<C>(a, false);
+}
+
+template <Coord C> PanelView ProductContext::pin(const DistMatrix& a) {
+  return lookup<C>(a, true);
+}
+
+void ProductContext::forget() {
+  for (Entry& e : entries_)
+    if (!e.pinned) e.valid = false;
+}
+
+DistMatrix& ProductContext::scratch(int slot, const parallel::GridPtr& grid, int rows, int cols,
+                                    int row_block, int col_block) {
+  DistMatrix& s = scratch_[slot];
+  if (s.grid() != grid || s.rows() != rows || s.cols() != cols || s.row_block() != row_block ||
+      s.col_block() != col_block)
+    s = DistMatrix(grid, rows, cols, row_block, col_block);
+  return s;
+}
+
+template PanelView ProductContext::panel_of<Coord::Row>(const DistMatrix&);
+template PanelView ProductContext::panel_of<Coord::Col>(const DistMatrix&);
+template PanelView ProductContext::pin<Coord::Row>(const DistMatrix&);
+template PanelView ProductContext::pin<Coord::Col>(const DistMatrix&);
+
+} // namespace fasim::linalg
