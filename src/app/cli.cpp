@@ -51,6 +51,8 @@ int version_verb(const parallel::Communicator& world) {
   MPI_Get_version(&mpi_major, &mpi_minor);
   std::string mpi(mpi_library);
   mpi = mpi.substr(0, mpi.find_first_of("\r\n"));
+  for (char& c : mpi)
+    if (c == '\t') c = ' ';
   while (!mpi.empty() && (mpi.back() == ' ' || mpi.back() == '\t' || mpi.back() == ',')) mpi.pop_back();
   std::string scalapack = "unknown";
   Dl_info where{};

@@ -146,13 +146,28 @@ def test_divergent_algorithm_stops_others_continue():
         assert np.isfinite(f["runs/fa/trajectory/loss"][-1])
 
 
+def _rank_pids(launcher_pid):
+    """The fasim processes under a launcher: its children (Open MPI's mpirun) or grandchildren (MPICH's Hydra
+    starts them through hydra_pmi_proxy)."""
+    found, todo = [], [str(launcher_pid)]
+    while todo:
+        children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            try:
+                is_rank = os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(FASIM)
+            except OSError:
+                is_rank = False
+            (found if is_rank else todo).append(pid)
+    return found
+
+
 def test_killing_one_rank_ends_the_job():
     d = tmpdir()
     ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 1000000"))
     p = subprocess.Popen([MPIEXEC, "-n", "2", FASIM, "run", ini, f"--output.file={d}/k.h5"],
                          env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.5)
-    pids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    pids = _rank_pids(p.pid)
     assert pids, "no rank processes found"
     os.kill(int(pids[-1]), signal.SIGKILL)
     p.wait(timeout=60)  # no hang
