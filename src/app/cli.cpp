@@ -16,7 +16,13 @@
 #include "verbs.hpp"
 
 #include <algorithm>
+#include <dlfcn.h>
+#include <hdf5.h>
+#include <mpi.h>
+
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -29,12 +35,43 @@ namespace fasim::app {
 namespace {
 // The usage texts of every verb live in usage.cpp.
 
+// What this binary was built from and runs on: a support request or a cluster's module check starts here.
+// ScaLAPACK is named by the file its pdgemm_ was loaded from (its pilaver reports 2.0.2 in every 2.x release)
+// and LAPACK by ilaver, both looked up at run time so that a vendor ScaLAPACK without them still links. MPI's
+// string is cut to its first line (MPICH's goes on with its configure options).
 int version_verb(const parallel::Communicator& world) {
   const auto blas = parallel::query_blas();
+  char mpi_library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0, mpi_major = 0, mpi_minor = 0;
+  MPI_Get_library_version(mpi_library, &length);
+  MPI_Get_version(&mpi_major, &mpi_minor);
+  std::string mpi(mpi_library);
+  mpi = mpi.substr(0, mpi.find_first_of("\r\n"));
+  for (char& c : mpi)
+    if (c == '\t') c = ' ';
+  while (!mpi.empty() && (mpi.back() == ' ' || mpi.back() == '\t' || mpi.back() == ',')) mpi.pop_back();
+  std::string scalapack = "unknown";
+  Dl_info where{};
+  if (void* pdgemm = dlsym(RTLD_DEFAULT, "pdgemm_"); pdgemm && dladdr(pdgemm, &where) && where.dli_fname) {
+    char resolved[PATH_MAX];
+    scalapack = realpath(where.dli_fname, resolved) ? resolved : where.dli_fname;
+  }
+  std::string lapack = "unknown";
+  if (auto ilaver = reinterpret_cast<void (*)(int*, int*, int*)>(dlsym(RTLD_DEFAULT, "ilaver_"))) {
+    int major = 0, minor = 0, patch = 0;
+    ilaver(&major, &minor, &patch);
+    lapack = std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+  }
+  unsigned hdf5_major = 0, hdf5_minor = 0, hdf5_release = 0;
+  H5get_libversion(&hdf5_major, &hdf5_minor, &hdf5_release);
   if (world.rank() == 0) {
     std::cout << "fasim " << kVersion << " (commit " << kGitCommit << ")\n"
+              << "MPI: " << mpi << " (MPI standard " << mpi_major << "." << mpi_minor << ")\n"
+              << "ScaLAPACK: " << scalapack << "\n"
+              << "LAPACK: " << lapack << "\n"
               << "BLAS: " << blas.library << "; kernel " << (blas.core.empty() ? "?" : blas.core) << "; "
-              << blas.threads << " thread(s); CPU " << blas.cpu_isa << "\n";
+              << blas.threads << " thread(s); CPU " << blas.cpu_isa << "\n"
+              << "HDF5: " << hdf5_major << "." << hdf5_minor << "." << hdf5_release << "\n";
     if (!blas.warning.empty()) std::cout << "warning: " << blas.warning << "\n";
   }
   return 0;

@@ -2,22 +2,22 @@
 # A tiny `fasim bench`: one JSON line per algorithm and formulation, with the fields BENCHMARKS.md relies on;
 # with bench.io_dir one more line timing the HDF5, checkpoint and raw writes, which leave no file behind.
 set -euo pipefail
-out=$(mpirun -n 2 --oversubscribe "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
+out=$("${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
       --run.algorithms=fa,fastar,gd --bench.steps=5 --bench.warmup=1 --grid.block=32)
 echo "$out"
-naive=$(mpirun -n 2 --oversubscribe "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
+naive=$("${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
       --run.algorithms=fa --bench.steps=5 --bench.warmup=1 --bench.formulation=naive)
 echo "$naive"
 iodir=$(mktemp -d)
 trap 'rm -rf "$iodir"' EXIT
-io=$(mpirun -n 2 --oversubscribe "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
+io=$("${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
       --run.algorithms=fa --bench.steps=2 --bench.warmup=1 --grid.block=32 --bench.io_dir="$iodir")
 echo "$io"
 left=$(find "$iodir" -name 'fasim-bench-*')
 [[ -z "$left" ]] || { echo "files left behind: $left"; exit 1; }
 # A directory that does not exist: a usage error (exit 2), one error line naming the key, before any work.
 set +e
-err=$(mpirun -n 2 --oversubscribe "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --model.r=10 \
+err=$("${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --model.r=10 \
       --bench.io_dir="$iodir/missing" 2>&1 >/dev/null)
 code=$?
 set -e

@@ -1,4 +1,5 @@
-"""Helpers for fasim's end-to-end tests: run the real executable under mpirun, read result files with h5py."""
+"""Helpers for fasim's end-to-end tests: run the real executable under the build's MPI launcher (FASIM_MPIEXEC, set
+by ctest: Open MPI's mpirun or MPICH's Hydra), read result files with h5py."""
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import h5py
 import numpy as np
 
 FASIM = os.environ.get("FASIM_BINARY", os.path.join(os.path.dirname(__file__), "../../build/bin/fasim"))
+MPIEXEC = os.environ.get("FASIM_MPIEXEC", "mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", FASIM_AGREE_TIMEOUT="10")
 
@@ -39,7 +41,7 @@ block = 8
 
 
 def fasim(args, ranks=1, timeout=300, check=True):
-    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM] + list(args)
+    cmd = [MPIEXEC, "-n", str(ranks), FASIM] + list(args)
     p = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=timeout)
     if check and p.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")

@@ -42,7 +42,7 @@ cat list.txt
 [ "$(grep -vc '^#' list.txt)" = 4 ] || fail "sweep list should show 4 points"
 grep -q $'^3\tabsent\tres/pt-3.h5\tproblem.seed=1;model.r=3$' list.txt || fail "point 3 should be seed 1, r 3"
 
-mpirun -n 2 --oversubscribe "$FASIM_BINARY" sweep run sweep.ini --groups 2 >run1.txt 2>&1 || {
+"${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" sweep run sweep.ini --groups 2 >run1.txt 2>&1 || {
   cat run1.txt
   fail "first sweep run"
 }
@@ -64,7 +64,7 @@ for i in range(4):
         assert f["problem/C"].shape[0] == 2 + i % 2
 EOF
 
-mpirun -n 2 --oversubscribe "$FASIM_BINARY" sweep run sweep.ini --groups 2 >run2.txt 2>&1 || {
+"${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" sweep run sweep.ini --groups 2 >run2.txt 2>&1 || {
   cat run2.txt
   fail "second sweep run"
 }

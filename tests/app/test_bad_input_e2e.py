@@ -169,12 +169,12 @@ def test_disk_full_keeps_previous_checkpoint():
     result_before = open(out, "rb").read()
     # RLIMIT_FSIZE: any write past 64 KiB fails (SIGXFSZ ignored -> EFBIG), as a full disk would.
     import subprocess
-    from e2e_support import ENV, FASIM
+    from e2e_support import ENV, FASIM, MPIEXEC
     def limit():
         import signal
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-    p = subprocess.run(["mpirun", "-n", "1", FASIM, "resume", ck, "--run.steps=800"], env=ENV,
+    p = subprocess.run([MPIEXEC, "-n", "1", FASIM, "resume", ck, "--run.steps=800"], env=ENV,
                        capture_output=True, text=True, preexec_fn=limit, timeout=60)
     assert p.returncode != 0, "a write past the file size limit must fail"
     assert open(ck, "rb").read() == before or os.path.exists(ck + ".1"), "the previous checkpoint was lost"

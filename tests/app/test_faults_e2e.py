@@ -11,13 +11,13 @@ import time
 
 import h5py
 
-from e2e_support import ENV, FASIM, SMALL, fasim, run_tests, tmpdir, write
+from e2e_support import ENV, FASIM, MPIEXEC, SMALL, fasim, run_tests, tmpdir, write
 
 LONG = SMALL.replace("steps = 400", "steps = 1000000").replace("record_every = 20", "record_every = 500")
 
 
 def _start(ini, out, ranks, extra=()):
-    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM, "run", ini, f"--output.file={out}",
+    cmd = [MPIEXEC, "-n", str(ranks), FASIM, "run", ini, f"--output.file={out}",
            "--output.progress_seconds=0"] + list(extra)
     return subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -9,7 +9,7 @@ import time
 import h5py
 import numpy as np
 
-from e2e_support import ENV, FASIM, SMALL, datasets, fasim, max_rel_diff, run_tests, tmpdir, write
+from e2e_support import ENV, FASIM, MPIEXEC, SMALL, datasets, fasim, max_rel_diff, run_tests, tmpdir, write
 
 
 def test_lemma1_and_optimum_reached():
@@ -55,7 +55,7 @@ def _interrupt_and_resume(d, ranks, sig, at_seconds, steps=40000):
     ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", f"steps = {steps}").replace("record_every = 20",
                                                                                       "record_every = 200"))
     fasim(["run", ini, f"--output.file={d}/full.h5"], ranks=ranks)
-    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM, "run", ini, f"--output.file={d}/cut.h5",
+    cmd = [MPIEXEC, "-n", str(ranks), FASIM, "run", ini, f"--output.file={d}/cut.h5",
            "--output.checkpoint_every=500", "--output.progress_seconds=0"]
     p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Signal once the run is stepping (its result file exists), so the handlers are installed and the
@@ -115,7 +115,7 @@ def test_sigkill_at_random_moments_then_resume_is_bitwise_identical():
         ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 4000"))
         fasim(["run", ini, f"--output.file={d}/full.h5"], ranks=ranks)
         for attempt in range(3):
-            cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM, "run", ini, f"--output.file={d}/cut.h5",
+            cmd = [MPIEXEC, "-n", str(ranks), FASIM, "run", ini, f"--output.file={d}/cut.h5",
                    "--output.checkpoint_every=100", "--output.overwrite=true", "--output.progress_seconds=0"]
             p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  start_new_session=True)
@@ -156,13 +156,28 @@ def test_divergent_algorithm_stops_others_continue():
         assert np.isfinite(f["runs/fa/trajectory/loss"][-1])
 
 
+def _rank_pids(launcher_pid):
+    """The fasim processes under a launcher: its children (Open MPI's mpirun) or grandchildren (MPICH's Hydra
+    starts them through hydra_pmi_proxy)."""
+    found, todo = [], [str(launcher_pid)]
+    while todo:
+        children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            try:
+                is_rank = os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(FASIM)
+            except OSError:
+                is_rank = False
+            (found if is_rank else todo).append(pid)
+    return found
+
+
 def test_killing_one_rank_ends_the_job():
     d = tmpdir()
     ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 1000000"))
-    p = subprocess.Popen(["mpirun", "-n", "2", "--oversubscribe", FASIM, "run", ini, f"--output.file={d}/k.h5"],
+    p = subprocess.Popen([MPIEXEC, "-n", "2", FASIM, "run", ini, f"--output.file={d}/k.h5"],
                          env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(2.5)
-    pids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    pids = _rank_pids(p.pid)
     assert pids, "no rank processes found"
     os.kill(int(pids[-1]), signal.SIGKILL)
     p.wait(timeout=60)  # no hang

@@ -175,13 +175,13 @@ ref_out=$work/reference.h5
 t_ref=$(date +%s)
 (
   cd "$work" && source "$src/scripts/env.sh" &&
-    mpirun -n 2 "$fasim" run "$src/jobs/demo.ini" --run.steps=$steps --output.file="$ref_out" \
+    "$FASIM_MPIEXEC" -n 2 "$fasim" run "$src/jobs/demo.ini" --run.steps=$steps --output.file="$ref_out" \
       --output.progress_seconds=0 >"$work/reference.log" 2>&1
 ) || {
   cat "$work/reference.log"
   fail "3. the uninterrupted reference run failed"
 }
-say "reference run ($steps steps, mpirun -n 2, no Slurm): $(($(date +%s) - t_ref)) s"
+say "reference run ($steps steps, $FASIM_MPIEXEC -n 2, no Slurm): $(($(date +%s) - t_ref)) s"
 
 compare_losses() { # A.h5 B.h5: last /runs/*/trajectory/loss values equal to 1e-12 relative
   "$python" - "$1" "$2" <<'EOF'
@@ -232,7 +232,7 @@ signal_test() { # NAME LAUNCHER(auto|mpirun)
   grep -q 'requeued' "$log" || checks+=" not-requeued"
   grep -q 'checkpoint found: resuming' "$log" || checks+=" not-resumed"
   if [[ $state == COMPLETED && $status == complete && -z $checks ]] && compare_losses "$out" "$ref_out"; then
-    pass "3. $name (launcher $launcher, $(grep -o 'exec: [a-z]*' "$log" | head -1 | cut -c7-)): USR1 -> exit 75 ->" \
+    pass "3. $name (launcher $launcher, $(grep -o 'exec: [^ ]*' "$log" | head -1 | cut -c7-)): USR1 -> exit 75 ->" \
       "requeued -> resumed -> same final losses as uninterrupted ($(($(date +%s) - t3)) s)"
     tr '\r' '\n' <"$log" | grep -E 'fasim-slurm: (job|exec|received|fasim exited|checkpoint|done)|stop requested' |
       sed 's/^/    /'
