@@ -1,3 +1,5 @@
 #include "fasim/app/cli.hpp"
 
-int main(int argc, char** argv) { return fasim::app::main(argc, argv); }
+int main(int argc, char** argv) {
+  return fasim::app::main(argc, argv);
+}

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     world.barrier();
     if (r == rank && failed) {
       std::istringstream lines(captured.str());
-      for (std::string line; std::getline(lines, line);) std::cerr << "[rank " << rank << "] " << line << '\n';
+      for (std::string line; std::getline(lines, line);)
+        std::cerr << "[rank " << rank << "] " << line << '\n';
       std::cerr.flush();
     }
   }

@@ -3,10 +3,10 @@
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
 #include "fasim/io/checkpoint.hpp"
+#include "fasim/io/hdf5.hpp"
 #include "fasim/io/lifecycle.hpp"
 #include "fasim/io/result_state.hpp"
 #include "fasim/io/safe_files.hpp"
-#include "fasim/io/hdf5.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/communicator.hpp"
@@ -182,8 +182,9 @@ int status_verb(const parallel::Communicator& world, std::vector<std::string> ar
   parallel::agreed(world, [&] {
     if (world.rank() != 0) return;
     const io::Assessment a = io::assess(config);
-    out << "state: " << io::to_string(a.state) << "\naction: " << io::to_string(a.action) << "\nresult: " << a.result
-        << "\nresult_step: " << a.result_step << "\ncheckpoint: " << (a.checkpoint_step >= 0 ? a.checkpoint : "")
+    out << "state: " << io::to_string(a.state) << "\naction: " << io::to_string(a.action)
+        << "\nresult: " << a.result << "\nresult_step: " << a.result_step
+        << "\ncheckpoint: " << (a.checkpoint_step >= 0 ? a.checkpoint : "")
         << "\ncheckpoint_step: " << a.checkpoint_step << "\nrequested_steps: " << a.requested_steps
         << "\nreason: " << a.reason << "\n";
   });

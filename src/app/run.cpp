@@ -3,10 +3,10 @@
 #include "fasim/app/signals.hpp"
 #include "fasim/io/checkpoint.hpp"
 #include "fasim/io/lifecycle.hpp"
+#include "fasim/io/matrix_io.hpp"
 #include "fasim/io/output_lock.hpp"
 #include "fasim/io/result_state.hpp"
 #include "fasim/io/safe_files.hpp"
-#include "fasim/io/matrix_io.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -76,8 +76,8 @@ std::string human_bytes(double b) {
   return buf;
 }
 
-// Where each of fasim's inputs may be in an input file: its own name at the root, or where fasim's result files
-// keep it (so a run can be repeated on the Y, C, Z0, W0 of an earlier result).
+// Where each of fasim's inputs may be in an input file: its own name at the root, or where fasim's result
+// files keep it (so a run can be repeated on the Y, C, Z0, W0 of an earlier result).
 struct InputName {
   const char* name;
   const char* in_results;
@@ -102,7 +102,9 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     throw UsageError("input file '" + c.input.file + "' (input.file) does not exist");
   const io::File f = io::File::open(c.input.file, grid->grid_comm(), true);
   std::vector<std::string> taken;
-  const auto what = [&](const std::string& path) { return "dataset '" + path + "' of input file '" + c.input.file + "'"; };
+  const auto what = [&](const std::string& path) {
+    return "dataset '" + path + "' of input file '" + c.input.file + "'";
+  };
   auto take = [&](const char* name, int rows, int cols, std::optional<parallel::DistMatrix>& slot) {
     const std::string path = found_path(f, name);
     if (path.empty()) return;
@@ -119,8 +121,8 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     if (const std::string path = found_path(f, "X"); !path.empty()) {
       in.x = io::read_matrix(f, path, grid, b);
       if (in.x->cols() != n)
-        throw UsageError(what(path) + " has " + std::to_string(in.x->cols()) + " columns; expected problem.n = " +
-                         std::to_string(n));
+        throw UsageError(what(path) + " has " + std::to_string(in.x->cols()) +
+                         " columns; expected problem.n = " + std::to_string(n));
       io::check_finite(*in.x, what(path));
       taken.push_back("X from " + path);
     }
@@ -160,15 +162,18 @@ std::string refusal_for_run(const io::Assessment& a) {
            " --run.steps=N', replace it with --output.overwrite=true, or choose another output.file";
   case io::Action::Resume:
     return "output file '" + a.result + "' is " + io::to_string(a.state) + " at step " +
-           std::to_string(a.result_step) + " and has a checkpoint: continue it with 'fasim resume " + a.checkpoint +
+           std::to_string(a.result_step) + " and has a checkpoint: continue it with 'fasim resume " +
+           a.checkpoint +
            "' (slurm/run.sbatch does so by itself), or start again with --output.overwrite=true";
-  default: return a.reason;
+  default:
+    return a.reason;
   }
 }
 
 // Rank 0, before any heavy work: refuses what would lose or mix files, makes the directories, takes the
 // result's lock (held in `lock` until the run ends) and decides how the result file is created.
-StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req, io::OutputLock& lock, bool quiet) {
+StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req, io::OutputLock& lock,
+                  bool quiet) {
   StartPlan plan;
   io::check_run_paths(c);
   io::create_parent_directories(c.output.file, "output.file");
@@ -195,15 +200,18 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     break;
   case StartMode::Resume: {
     io::require_own_regular_file(req.resume_from, "checkpoint");
-    // A complete result is replaced by the resumed run only when that run goes further: never by a shorter one.
+    // A complete result is replaced by the resumed run only when that run goes further: never by a shorter
+    // one.
     if (a.state == io::ResultState::Complete && c.run.steps <= a.result_step)
       throw UsageError("result file '" + a.result + "' is complete with " + std::to_string(a.result_step) +
-                       " steps: resuming checkpoint '" + req.resume_from + "' to run.steps = " +
-                       std::to_string(c.run.steps) + " would replace it with a shorter run; the file is untouched " +
+                       " steps: resuming checkpoint '" + req.resume_from +
+                       "' to run.steps = " + std::to_string(c.run.steps) +
+                       " would replace it with a shorter run; the file is untouched " +
                        "(continue it with 'fasim resume " + a.result + " --run.steps=N', N > " +
                        std::to_string(a.result_step) + ")");
     if (a.state == io::ResultState::Foreign) throw UsageError(a.reason);
-    const io::CheckpointHeader h = io::read_checkpoint_header(req.resume_from, parallel::Communicator::borrow(MPI_COMM_SELF));
+    const io::CheckpointHeader h =
+        io::read_checkpoint_header(req.resume_from, parallel::Communicator::borrow(MPI_COMM_SELF));
     if (a.state != io::ResultState::Absent) {
       const io::ResultSummary s = io::read_result_summary(c.output.file);
       if (!s.run_id.empty() && !h.run_id.empty() && s.run_id != h.run_id)
@@ -219,11 +227,12 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
       throw UsageError("result file '" + c.output.file + "' is " + io::to_string(a.state) +
                        ", not complete: only a complete result is continued in place (" + a.reason + ")");
     if (a.action != io::Action::Continue)
-      throw UsageError(a.reason + (a.requested_steps <= a.result_step
-                                       ? "; give --run.steps larger than " + std::to_string(a.result_step) +
-                                             " to continue it"
-                                       : std::string()) +
-                       "; the file is untouched");
+      throw UsageError(
+          a.reason +
+          (a.requested_steps <= a.result_step
+               ? "; give --run.steps larger than " + std::to_string(a.result_step) + " to continue it"
+               : std::string()) +
+          "; the file is untouched");
     break;
   }
   return plan;
@@ -240,8 +249,9 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   const auto [p, q] = parallel::ProcessGrid::choose_shape(comm.size(), c.grid.rows, c.grid.cols);
   parallel::agreed(comm, [&, p = p, q = q] {
     if (static_cast<long long>(p) * q > comm.size())
-      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) + " (grid.rows x grid.cols) " +
-                       "needs " + std::to_string(p * q) + " ranks but " + std::to_string(comm.size()) +
+      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
+                       " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
+                       std::to_string(comm.size()) +
                        " were started: lower grid.rows/grid.cols or start more ranks");
   });
   const double need = estimate_bytes_per_rank(c, p, q);
@@ -251,8 +261,8 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     parallel::agreed(comm, [&] {
       if (comm.rank() != 0) return;
       const io::Assessment a = io::assess(c);
-      state = std::string(io::to_string(a.state)) + "; slurm/run.sbatch would: " + io::to_string(a.action) + " (" +
-              a.reason + ")";
+      state = std::string(io::to_string(a.state)) + "; slurm/run.sbatch would: " + io::to_string(a.action) +
+              " (" + a.reason + ")";
     });
     if (comm.rank() == 0)
       std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
@@ -263,8 +273,8 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   }
   parallel::agreed(comm, [&] {
     if (have > 0 && need > have)
-      throw UsageError("the run needs about " + human_bytes(need) + " per rank but only " + human_bytes(have) +
-                       " is available: use more ranks or nodes, or a smaller problem");
+      throw UsageError("the run needs about " + human_bytes(need) + " per rank but only " +
+                       human_bytes(have) + " is available: use more ranks or nodes, or a smaller problem");
   });
   io::OutputLock lock; // rank 0 holds the result's lock until this function returns
   StartPlan plan;
@@ -286,23 +296,25 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       const parallel::Communicator& gc = active;
       model::ProblemInputs inputs;
       parallel::agreed(gc, [&] { inputs = read_inputs(c, grid, req.quiet); });
-      model::Problem problem = model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block,
-                                                    std::move(inputs));
+      model::Problem problem =
+          model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block, std::move(inputs));
       model::compute_reference_errors(problem);
       const auto blas = parallel::query_blas();
       char host[256] = {0};
       gethostname(host, sizeof host - 1);
       std::string host_name = host;
       gc.broadcast(host_name, 0);
-      io::RunProvenance prov{comm.size(), grid->rows(),  grid->cols(), c.grid.block, blas.library, blas.core,
-                             host_name,   blas.threads};
+      io::RunProvenance prov{comm.size(),  grid->rows(), grid->cols(), c.grid.block,
+                             blas.library, blas.core,    host_name,    blas.threads};
       Simulation sim(c, problem, gc, req.quiet);
       switch (mode) {
-      case StartMode::Fresh: sim.start_fresh(prov, plan.create, plan.run_id); break;
+      case StartMode::Fresh:
+        sim.start_fresh(prov, plan.create, plan.run_id);
+        break;
       case StartMode::Resume:
         sim.start_resumed(prov,
-                          io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n, c.problem.m,
-                                              c.run.r, c.run.probes),
+                          io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n,
+                                              c.problem.m, c.run.r, c.run.probes),
                           req.resume_from);
         break;
       case StartMode::Continue:

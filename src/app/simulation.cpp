@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -86,8 +86,8 @@ void Simulation::record(Trajectory& t, long long step) {
 }
 
 std::string Simulation::grid_text() const {
-  return std::to_string(provenance_.mpi_size) + " rank(s), grid " + std::to_string(provenance_.grid_rows) + "x" +
-         std::to_string(provenance_.grid_cols) + ", block " + std::to_string(provenance_.block);
+  return std::to_string(provenance_.mpi_size) + " rank(s), grid " + std::to_string(provenance_.grid_rows) +
+         "x" + std::to_string(provenance_.grid_cols) + ", block " + std::to_string(provenance_.block);
 }
 
 void Simulation::begin_clock() {
@@ -96,19 +96,21 @@ void Simulation::begin_clock() {
   progress_step_ = step_;
 }
 
-void Simulation::start_fresh(const io::RunProvenance& provenance, io::CreateMode mode, const std::string& run_id) {
+void Simulation::start_fresh(const io::RunProvenance& provenance, io::CreateMode mode,
+                             const std::string& run_id) {
   provenance_ = provenance;
   run_id_ = run_id;
   const std::string& path = config_.output.file;
-  results_.emplace(io::ResultsFile::create(path, comm_, mode, config_, provenance, problem_, config_.run.probes,
-                                           run_id, "run: " + std::to_string(config_.run.steps) + " steps on " +
-                                                       grid_text()));
+  results_.emplace(
+      io::ResultsFile::create(path, comm_, mode, config_, provenance, problem_, config_.run.probes, run_id,
+                              "run: " + std::to_string(config_.run.steps) + " steps on " + grid_text()));
   announce_plans();
   watch_output(path);
   for (auto& t : trajectories_) record(*t, 0);
   flush_rows();
   if (config_.output.snapshot_every > 0)
-    for (std::size_t a = 0; a < trajectories_.size(); ++a) results_->append_snapshot(a, 0, trajectories_[a]->state);
+    for (std::size_t a = 0; a < trajectories_.size(); ++a)
+      results_->append_snapshot(a, 0, trajectories_[a]->state);
   results_->flush();
   begin_clock();
 }
@@ -154,17 +156,18 @@ void Simulation::start_resumed(const io::RunProvenance& provenance, const io::Ch
     comm_.broadcast(&old_exists, sizeof old_exists, 0);
     if (!old_exists) {
       if (wanted > 0)
-        throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" + path +
-                         "', which no longer exists; rerun from the start");
+        throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" +
+                         path + "', which no longer exists; rerun from the start");
       return;
     }
     const io::File old = io::File::open(path, comm_, true);
-    if (old.has_attribute(io::schema::kHistory)) history = old.read_attribute<std::string>(io::schema::kHistory);
+    if (old.has_attribute(io::schema::kHistory))
+      history = old.read_attribute<std::string>(io::schema::kHistory);
     if (wanted > 0) results_->copy_snapshots_from(old, snapshot_counts, problem_);
   });
   results_->set_history(history);
-  results_->append_history("resumed at step " + std::to_string(step_) + " from '" + checkpoint_path + "' on " +
-                           grid_text() + "; run.steps = " + std::to_string(config_.run.steps));
+  results_->append_history("resumed at step " + std::to_string(step_) + " from '" + checkpoint_path +
+                           "' on " + grid_text() + "; run.steps = " + std::to_string(config_.run.steps));
   flush_rows();
   results_->flush();
   results_->publish();
@@ -183,12 +186,14 @@ void Simulation::start_continued(const io::RunProvenance& provenance, const io::
   ck.run_id = run_id_;
   ck.plans = plans();
   ck.config_ini = config_.resolved_ini;
-  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes, config_.output.checkpoint_keep);
-  results_.emplace(io::ResultsFile::open_to_continue(config_.output.file, comm_, config_, config_.run.probes));
+  io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
+                       config_.output.checkpoint_keep);
+  results_.emplace(
+      io::ResultsFile::open_to_continue(config_.output.file, comm_, config_, config_.run.probes));
   announce_plans();
   for (auto& t : trajectories_) t->flushed = t->rows.size(); // already in the file
-  results_->append_history("continued: from step " + std::to_string(from) + " to run.steps = " +
-                           std::to_string(config_.run.steps) + " on " + grid_text());
+  results_->append_history("continued: from step " + std::to_string(from) +
+                           " to run.steps = " + std::to_string(config_.run.steps) + " on " + grid_text());
   results_->flush();
   watch_output(config_.output.file);
   begin_clock();
@@ -196,8 +201,8 @@ void Simulation::start_continued(const io::RunProvenance& provenance, const io::
 }
 
 namespace {
-// A progress line that rewrites itself (\r, erase to the end of the line) suits a terminal only: in a log file
-// (a redirected stdout, a batch system's output) each progress line is a plain line of its own.
+// A progress line that rewrites itself (\r, erase to the end of the line) suits a terminal only: in a log
+// file (a redirected stdout, a batch system's output) each progress line is a plain line of its own.
 bool progress_rewrites_line() {
   static const bool rewrite = [] {
     for (const char* batch : {"SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "FLUX_JOB_ID"})
@@ -332,7 +337,8 @@ void Simulation::progress(bool force) {
 bool Simulation::checkpoint_point(bool due) {
   const auto& out = config_.output;
   int flags = take_signal_flags();
-  if (comm_.rank() == 0 && out.checkpoint_seconds > 0 && MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
+  if (comm_.rank() == 0 && out.checkpoint_seconds > 0 &&
+      MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
     flags |= kCheckpointRequested;
   if (comm_.rank() == 0 &&
       (step_ == config_.run.steps || MPI_Wtime() - last_output_check_ >= kOutputCheckSeconds)) {
@@ -348,8 +354,8 @@ bool Simulation::checkpoint_point(bool due) {
                              out.checkpoint_file + "'");
     results_->flush();
     if (comm_.rank() == 0)
-      std::cout << (quiet_ || !progress_rewrites_line() ? "" : "\n") << "fasim: stop requested at step " << step_
-                << "; checkpoint written to " << out.checkpoint_file
+      std::cout << (quiet_ || !progress_rewrites_line() ? "" : "\n") << "fasim: stop requested at step "
+                << step_ << "; checkpoint written to " << out.checkpoint_file
                 << "; continue with: fasim resume " << out.checkpoint_file << std::endl;
     return false;
   }
@@ -399,7 +405,8 @@ bool Simulation::run() {
     if (step_ - first == kCalibrationSteps && comm_.size() > 1) {
       double per_step = (MPI_Wtime() - calibration_start) / kCalibrationSteps;
       comm_.broadcast(&per_step, sizeof per_step, 0);
-      check_every_ = std::clamp<long long>(static_cast<long long>(kAgreementSeconds / std::max(per_step, 1e-9)), 1, 32);
+      check_every_ =
+          std::clamp<long long>(static_cast<long long>(kAgreementSeconds / std::max(per_step, 1e-9)), 1, 32);
     }
     const bool due = out.checkpoint_every > 0 && step_ % out.checkpoint_every == 0;
     if (due || step_ % check_every_ == 0 || step_ == steps)

@@ -29,8 +29,8 @@ public:
              bool quiet);
   /// Starts at step 0: records it and creates the result file (`mode`: New or Replace).
   void start_fresh(const io::RunProvenance& provenance, io::CreateMode mode, const std::string& run_id);
-  /// Starts from a checkpoint: rebuilds the result file beside the interrupted one (whose snapshots and history
-  /// it takes over) and renames it into place.
+  /// Starts from a checkpoint: rebuilds the result file beside the interrupted one (whose snapshots and
+  /// history it takes over) and renames it into place.
   void start_resumed(const io::RunProvenance& provenance, const io::Checkpoint& checkpoint,
                      const std::string& checkpoint_path);
   /// Continues a complete result in place from its final state (`final_state`, read from it): first a

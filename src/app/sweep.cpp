@@ -191,7 +191,8 @@ namespace {
 enum Action : int { kRun = 0, kResume = 2, kSkip = 3, kContinue = 4, kRefuse = 5 };
 
 // Rank-local look at a point's files, through the lifecycle every verb shares (io/lifecycle.hpp): complete ->
-// skip (or continue to more steps), checkpoint -> resume, an attempt without a usable checkpoint -> run again.
+// skip (or continue to more steps), checkpoint -> resume, an attempt without a usable checkpoint -> run
+// again.
 Action decide(const SweepPoint& p, std::string& status, std::string& checkpoint, std::string& reason) {
   const io::Assessment a = io::assess(p.config);
   status = io::to_string(a.state);
@@ -199,11 +200,16 @@ Action decide(const SweepPoint& p, std::string& status, std::string& checkpoint,
   reason = a.reason;
   switch (a.action) {
   case io::Action::Run:
-  case io::Action::Restart: return kRun;
-  case io::Action::Resume: return kResume;
-  case io::Action::Continue: return kContinue;
-  case io::Action::Nothing: return kSkip;
-  case io::Action::Refuse: return kRefuse;
+  case io::Action::Restart:
+    return kRun;
+  case io::Action::Resume:
+    return kResume;
+  case io::Action::Continue:
+    return kContinue;
+  case io::Action::Nothing:
+    return kSkip;
+  case io::Action::Refuse:
+    return kRefuse;
   }
   return kRefuse;
 }

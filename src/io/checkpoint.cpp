@@ -64,7 +64,8 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
   check(f, "the configuration", parallel::digest(ck.config_ini));
   ck.run_id = digests ? f.read_attribute<std::string>("run_id") : std::string();
   ck.step = f.read_attribute<long long>("step");
-  if (f.has_attribute("plan")) ck.plans = f.read_attribute<std::string>("plan"); // absent before plans existed
+  if (f.has_attribute("plan"))
+    ck.plans = f.read_attribute<std::string>("plan"); // absent before plans existed
   ck.elapsed_seconds = f.read_attribute<double>("elapsed_seconds");
   const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
   for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
@@ -83,10 +84,13 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
     alg.snapshots = g.read_attribute<long long>("snapshots");
     const long long rows = g.read_attribute<long long>("rows");
-    const std::vector<double> packed = rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
+    const std::vector<double> packed =
+        rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
     if (packed.size() != static_cast<std::size_t>(rows) * width)
-      throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " + std::to_string(a));
-    if (rows > 0) check(g.open_dataset("trajectory"), "dataset /" + name + "/trajectory", parallel::digest(packed));
+      throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " +
+                       std::to_string(a));
+    if (rows > 0)
+      check(g.open_dataset("trajectory"), "dataset /" + name + "/trajectory", parallel::digest(packed));
     for (long long i = 0; i < rows; ++i) {
       model::MetricRow row;
       const double* p = packed.data() + static_cast<std::size_t>(i) * width;
@@ -102,7 +106,8 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
 /// The newest generation <path>.k of the ring that reads back whole, as "'<path>.k' (step S)"; "" if none.
 /// `good` tells whether a generation is usable. Collective.
 template <class Good>
-std::string previous_good_generation(const std::string& path, const parallel::Communicator& comm, Good&& good) {
+std::string previous_good_generation(const std::string& path, const parallel::Communicator& comm,
+                                     Good&& good) {
   for (int k = 1; k <= kRingSearchLimit; ++k) {
     const std::string older = path + "." + std::to_string(k);
     if (!exists_on_rank0(older, comm)) break;
@@ -252,8 +257,8 @@ CheckpointHeader read_checkpoint_header(const std::string& path, const parallel:
   return h;
 }
 
-Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm, parallel::GridPtr grid,
-                           int block, int n, int m, int r, int probes) {
+Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator& comm,
+                           parallel::GridPtr grid, int block, int n, int m, int r, int probes) {
   Checkpoint ck;
   std::string damage;
   parallel::agreed(comm, [&] { ck = load(path, comm, grid, block, n, m, r, probes, damage); });

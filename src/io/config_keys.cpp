@@ -340,7 +340,8 @@ std::vector<KeyDef> make_keys() {
   k.push_back(integer_key("output.checkpoint_every", FIELD(cfg.output.checkpoint_every), 0,
                           "checkpoint every this many steps (0 = off)"));
   k.push_back(number_key("output.checkpoint_seconds", FIELD(cfg.output.checkpoint_seconds), non_negative,
-                         "checkpoint every this many wall seconds (0 = off): every run longer than this is resumable after a crash"));
+                         "checkpoint every this many wall seconds (0 = off): every run longer than this is "
+                         "resumable after a crash"));
   KeyDef checkpoint_file = text_key("output.checkpoint_file", FIELD(cfg.output.checkpoint_file),
                                     "checkpoint file (empty = output.file + \".ckpt\")");
   checkpoint_file.default_note = "output.file + \".ckpt\"";

@@ -17,25 +17,38 @@ namespace fs = std::filesystem;
 
 const char* to_string(ResultState s) {
   switch (s) {
-  case ResultState::Absent: return "absent";
-  case ResultState::Running: return "running";
-  case ResultState::Checkpointed: return "checkpointed";
-  case ResultState::Interrupted: return "interrupted";
-  case ResultState::Failed: return "failed";
-  case ResultState::Complete: return "complete";
-  case ResultState::Foreign: return "foreign";
+  case ResultState::Absent:
+    return "absent";
+  case ResultState::Running:
+    return "running";
+  case ResultState::Checkpointed:
+    return "checkpointed";
+  case ResultState::Interrupted:
+    return "interrupted";
+  case ResultState::Failed:
+    return "failed";
+  case ResultState::Complete:
+    return "complete";
+  case ResultState::Foreign:
+    return "foreign";
   }
   return "?";
 }
 
 const char* to_string(Action a) {
   switch (a) {
-  case Action::Run: return "run";
-  case Action::Restart: return "restart";
-  case Action::Resume: return "resume";
-  case Action::Continue: return "continue";
-  case Action::Nothing: return "nothing";
-  case Action::Refuse: return "refuse";
+  case Action::Run:
+    return "run";
+  case Action::Restart:
+    return "restart";
+  case Action::Resume:
+    return "resume";
+  case Action::Continue:
+    return "continue";
+  case Action::Nothing:
+    return "nothing";
+  case Action::Refuse:
+    return "refuse";
   }
   return "?";
 }
@@ -79,7 +92,9 @@ std::vector<std::string> contradicting_keys(const std::string& stored, const std
   return diffs;
 }
 
-std::string new_run_id() { return random_token() + random_token(); }
+std::string new_run_id() {
+  return random_token() + random_token();
+}
 
 namespace {
 constexpr int kRingLimit = 64;
@@ -115,13 +130,15 @@ void check_run_paths(const RunConfig& c) {
                      "); fasim will not replace it: choose another output.checkpoint_file");
   std::string theirs;
   try {
-    theirs = stored_output_file(read_checkpoint_header(ck, parallel::Communicator::borrow(MPI_COMM_SELF)).config_ini);
+    theirs = stored_output_file(
+        read_checkpoint_header(ck, parallel::Communicator::borrow(MPI_COMM_SELF)).config_ini);
   } catch (const UsageError&) {
     // An incomplete or unreadable checkpoint at our own path is replaced by the next one: nothing to refuse.
   }
   if (!theirs.empty() && !same_destination(theirs, out))
-    throw UsageError("output.checkpoint_file '" + ck + "' is the checkpoint of another run (of result file '" +
-                     theirs + "'); choose another output.checkpoint_file");
+    throw UsageError("output.checkpoint_file '" + ck +
+                     "' is the checkpoint of another run (of result file '" + theirs +
+                     "'); choose another output.checkpoint_file");
 }
 
 void purge_checkpoint_ring(const RunConfig& c) {
@@ -132,7 +149,8 @@ void purge_checkpoint_ring(const RunConfig& c) {
       if (k > 0) break;
       continue;
     }
-    if (S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && looks_like_checkpoint(member)) ::unlink(member.c_str());
+    if (S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && looks_like_checkpoint(member))
+      ::unlink(member.c_str());
   }
   remove_stale_temporaries(c.output.checkpoint_file);
 }
@@ -161,7 +179,8 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
       }
       try {
         require_own_regular_file(member, "checkpoint");
-        const CheckpointHeader h = read_checkpoint_header(member, parallel::Communicator::borrow(MPI_COMM_SELF));
+        const CheckpointHeader h =
+            read_checkpoint_header(member, parallel::Communicator::borrow(MPI_COMM_SELF));
         if (!h.run_id.empty() && !run_id.empty() && h.run_id != run_id)
           throw UsageError("checkpoint '" + member + "' belongs to another run (run id " + h.run_id + ")");
         a.checkpoint = member;
@@ -184,8 +203,9 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
     return a;
   }
   if (const std::string holder = caller_holds_lock ? std::string() : lock_holder(a.result); !holder.empty())
-    return refuse(ResultState::Running, "result file '" + a.result + "' is being written by another fasim process (" +
-                                            holder + "); wait for it to end, or choose another output.file");
+    return refuse(ResultState::Running, "result file '" + a.result +
+                                            "' is being written by another fasim process (" + holder +
+                                            "); wait for it to end, or choose another output.file");
   ResultSummary s;
   try {
     require_own_regular_file(a.result, "result file");
@@ -198,8 +218,9 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
       a.reason = std::string(e.what()) + "; output.overwrite = true: replacing it";
       return a;
     }
-    return refuse(ResultState::Foreign, std::string(e.what()) +
-                                            "; choose another output.file, or set output.overwrite = true to replace it");
+    return refuse(ResultState::Foreign,
+                  std::string(e.what()) +
+                      "; choose another output.file, or set output.overwrite = true to replace it");
   }
   a.result_step = s.last_step;
   const auto diffs = contradicting_keys(s.config_ini, c.resolved_ini);
@@ -222,8 +243,8 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
   if (state == ResultState::Complete) {
     if (s.all_stopped_early) {
       a.action = Action::Nothing;
-      a.reason = "result file '" + a.result + "' is complete and every algorithm stopped early (" + s.stop_summary +
-                 "): there is nothing to continue";
+      a.reason = "result file '" + a.result + "' is complete and every algorithm stopped early (" +
+                 s.stop_summary + "): there is nothing to continue";
     } else if (c.run.steps > s.last_step) {
       a.action = Action::Continue;
       a.reason = "result file '" + a.result + "' is complete at step " + std::to_string(s.last_step) +
@@ -238,14 +259,16 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
   a.checkpoint_step = usable_checkpoint(s.run_id);
   if (a.checkpoint_step >= 0) {
     a.action = Action::Resume;
-    a.reason = "result file '" + a.result + "' is " + to_string(state) + "; resume from checkpoint '" + a.checkpoint +
-               "' (step " + std::to_string(a.checkpoint_step) + ")";
+    a.reason = "result file '" + a.result + "' is " + to_string(state) + "; resume from checkpoint '" +
+               a.checkpoint + "' (step " + std::to_string(a.checkpoint_step) + ")";
     return a;
   }
-  // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it exactly.
+  // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it
+  // exactly.
   a.action = Action::Restart;
-  a.reason = "result file '" + a.result + "' is " + to_string(state) + " at step " + std::to_string(s.last_step) +
-             " with " + checkpoint_problem + ": start it again from step 0 (same configuration)";
+  a.reason = "result file '" + a.result + "' is " + to_string(state) + " at step " +
+             std::to_string(s.last_step) + " with " + checkpoint_problem +
+             ": start it again from step 0 (same configuration)";
   return a;
 }
 

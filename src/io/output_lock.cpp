@@ -42,10 +42,14 @@ std::string holder_text() {
 }
 
 // Locking that the file system does not offer (some Lustre and NFS mounts): warned about, not fatal.
-bool unsupported(int error) { return error == ENOLCK || error == EOPNOTSUPP || error == ENOSYS || error == EINVAL; }
+bool unsupported(int error) {
+  return error == ENOLCK || error == EOPNOTSUPP || error == ENOSYS || error == EINVAL;
+}
 } // namespace
 
-std::string lock_path_of(const std::string& result_path) { return result_path + ".lock"; }
+std::string lock_path_of(const std::string& result_path) {
+  return result_path + ".lock";
+}
 
 OutputLock OutputLock::acquire(const std::string& result_path) {
   const std::string path = lock_path_of(result_path);
@@ -57,9 +61,10 @@ OutputLock OutputLock::acquire(const std::string& result_path) {
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
       const int error = errno;
-      throw UsageError("cannot open the lock file '" + path + "' of result file '" + result_path + "': " +
-                       (error == ELOOP ? std::string("it is a symbolic link (remove it)") : std::strerror(error)) +
-                       "; check that the directory is writable");
+      throw UsageError(
+          "cannot open the lock file '" + path + "' of result file '" + result_path +
+          "': " + (error == ELOOP ? std::string("it is a symbolic link (remove it)") : std::strerror(error)) +
+          "; check that the directory is writable");
     }
     OutputLock lock;
     lock.fd_ = fd;
@@ -103,7 +108,9 @@ OutputLock OutputLock::acquire(const std::string& result_path) {
   throw Error("cannot lock '" + path + "': it keeps being replaced; is another process deleting it?");
 }
 
-OutputLock::~OutputLock() { release(); }
+OutputLock::~OutputLock() {
+  release();
+}
 
 OutputLock::OutputLock(OutputLock&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
   other.fd_ = -1;

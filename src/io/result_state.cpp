@@ -40,21 +40,22 @@ ResultSummary read_result_summary(const std::string& path) {
     if (g.has_attribute("stop_reason")) {
       const auto reason = g.read_attribute<std::string>("stop_reason");
       any_ran_out = any_ran_out || reason == "steps";
-      s.stop_summary += (s.stop_summary.empty() ? "" : ", ") + std::string(name) + " " + reason + " at step " +
-                        std::to_string(reached);
+      s.stop_summary += (s.stop_summary.empty() ? "" : ", ") + std::string(name) + " " + reason +
+                        " at step " + std::to_string(reached);
     }
   }
   s.all_stopped_early = any && !any_ran_out && s.status == schema::FileStatus::Complete;
   return s;
 }
 
-Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c, const parallel::Communicator& comm,
-                                     parallel::GridPtr grid) {
+Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c,
+                                     const parallel::Communicator& comm, parallel::GridPtr grid) {
   Checkpoint ck;
   parallel::agreed(comm, [&] {
     const File f = File::open(path, comm, true);
     ck.config_ini = f.read_attribute<std::string>(schema::kConfig);
-    ck.run_id = f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
+    ck.run_id =
+        f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
     // The plans the result was computed with: a continuation runs the same ones, so it stays bitwise equal.
     if (f.has_attribute("plan")) ck.plans = f.read_attribute<std::string>("plan");
     ck.elapsed_seconds = f.exists("summary") && f.open_group("summary").has_attribute("elapsed_seconds")
@@ -64,11 +65,11 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
     for (const auto& spec : c.run.algorithms) {
       const std::string name = model::to_string(spec.kind);
       const Group g = f.open_group("runs/" + name);
-      CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, b, MatrixShape{n, r}),
-                               read_matrix(g, "W", grid, b, MatrixShape{r, m})},
-                              {},
-                              {},
-                              0};
+      CheckpointAlgorithm alg{
+          {read_matrix(g, "Z", grid, b, MatrixShape{n, r}), read_matrix(g, "W", grid, b, MatrixShape{r, m})},
+          {},
+          {},
+          0};
       alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
       alg.status.stop_step = g.read_attribute<long long>("stop_step");
       alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
@@ -90,8 +91,9 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
       for (std::size_t i = 0; i < rows; ++i) {
         model::MetricRow row;
         for (std::size_t k = 0; k < row.scalars.size(); ++k) row.scalars[k] = columns[k].at(i);
-        if (width > 0) row.probes.assign(probes.begin() + static_cast<std::ptrdiff_t>(i * width),
-                                         probes.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+        if (width > 0)
+          row.probes.assign(probes.begin() + static_cast<std::ptrdiff_t>(i * width),
+                            probes.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
         alg.rows.push_back(std::move(row));
       }
       if (g.exists("snapshots/Z")) alg.snapshots = snapshot_count(g.open_dataset("snapshots/Z"));

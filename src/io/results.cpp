@@ -30,29 +30,39 @@ std::string utc_now() {
 namespace {
 const char* source_name(model::Source s) {
   switch (s) {
-  case model::Source::Synthetic: return "synthetic";
-  case model::Source::GaussianProduct: return "gaussian-product";
-  case model::Source::UnitVector: return "unit-vector";
-  case model::Source::LinearNetwork: return "linear-network";
+  case model::Source::Synthetic:
+    return "synthetic";
+  case model::Source::GaussianProduct:
+    return "gaussian-product";
+  case model::Source::UnitVector:
+    return "unit-vector";
+  case model::Source::LinearNetwork:
+    return "linear-network";
   }
   return "?";
 }
 
 const char* spectrum_name(model::Spectrum s) {
   switch (s) {
-  case model::Spectrum::Flat: return "flat";
-  case model::Spectrum::TwoLevel: return "two-level";
-  case model::Spectrum::Spiked: return "spiked";
-  case model::Spectrum::List: return "list";
-  case model::Spectrum::Power: return "power";
+  case model::Spectrum::Flat:
+    return "flat";
+  case model::Spectrum::TwoLevel:
+    return "two-level";
+  case model::Spectrum::Spiked:
+    return "spiked";
+  case model::Spectrum::List:
+    return "list";
+  case model::Spectrum::Power:
+    return "power";
   }
   return "?";
 }
 } // namespace
 
 ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
-                                const RunConfig& config, const RunProvenance& prov, const model::Problem& problem,
-                                int probes, const std::string& run_id, const std::string& history_line) {
+                                const RunConfig& config, const RunProvenance& prov,
+                                const model::Problem& problem, int probes, const std::string& run_id,
+                                const std::string& history_line) {
   // A replacement is built under a fresh name nobody could have planted anything at, and renamed over the
   // path (replacing, never following, a link there) once its header is complete.
   std::string where = path;
@@ -89,8 +99,8 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   // A factored target saves its factors instead (Y = U·diag(singular_values)·Vᵀ), under the same rule with
   // (n+m)·k numbers in place of n·m. A diagonal target is its singular_values alone.
   const double factor_size = static_cast<double>(config.problem.n + config.problem.m) * config.problem.k;
-  if (problem.target->left_factor() && (config.output.save_target == "yes" ||
-                                        (config.output.save_target == "auto" && factor_size <= 4e6))) {
+  if (problem.target->left_factor() &&
+      (config.output.save_target == "yes" || (config.output.save_target == "auto" && factor_size <= 4e6))) {
     write_matrix(pg, "U", *problem.target->left_factor());
     write_matrix(pg, "V", *problem.target->right_factor());
   }
@@ -115,8 +125,13 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   write_matrix(ig, "W0", problem.w0);
 
   for (const auto& alg : config.run.algorithms) {
-    AlgorithmGroup g{model::to_string(alg.kind), f.create_group(std::string("runs/") + model::to_string(alg.kind)),
-                     {}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    AlgorithmGroup g{model::to_string(alg.kind),
+                     f.create_group(std::string("runs/") + model::to_string(alg.kind)),
+                     {},
+                     std::nullopt,
+                     std::nullopt,
+                     std::nullopt,
+                     std::nullopt};
     g.group.write_attribute("lr", alg.lr);
     g.group.write_attribute("lr_w", alg.kind == AlgorithmKind::FA && alg.lr_w > 0 ? alg.lr_w : alg.lr);
     g.group.write_attribute("integrator", model::to_string(config.run.integrator));
@@ -147,7 +162,9 @@ void ResultsFile::publish() {
   staged_path_.clear();
 }
 
-void ResultsFile::set_history(const std::string& text) { file_.write_attribute(schema::kHistory, text); }
+void ResultsFile::set_history(const std::string& text) {
+  file_.write_attribute(schema::kHistory, text);
+}
 
 ResultsFile ResultsFile::open_to_continue(const std::string& path, const parallel::Communicator& comm,
                                           const RunConfig& config, int probes) {
@@ -156,14 +173,16 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
   const File& f = out.file_;
   for (const auto& alg : config.run.algorithms) {
     const std::string name = model::to_string(alg.kind);
-    AlgorithmGroup g{name, f.open_group("runs/" + name), {}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    AlgorithmGroup g{name,        f.open_group("runs/" + name), {}, std::nullopt, std::nullopt, std::nullopt,
+                     std::nullopt};
     for (auto metric : model::kScalarMetrics)
       g.scalars.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
     if (probes > 0) g.probes = Series::open(g.group, "trajectory/probe_xAx");
     if (config.output.snapshot_every > 0) {
       if (!g.group.exists("snapshots"))
-        throw UsageError("result file '" + path + "' has no snapshots of " + name +
-                         " but output.snapshot_every is set: continue it with the snapshot_every it was run with");
+        throw UsageError(
+            "result file '" + path + "' has no snapshots of " + name +
+            " but output.snapshot_every is set: continue it with the snapshot_every it was run with");
       g.snap_z = g.group.open_dataset("snapshots/Z");
       g.snap_w = g.group.open_dataset("snapshots/W");
       g.snap_step = Series::open(g.group, "snapshots/step");
@@ -228,10 +247,12 @@ void ResultsFile::write_status(std::size_t a, const TrajectoryStatus& st, long l
   g.write_attribute("stop_step", st.stop_step);
   g.write_attribute("steps_done", steps_done);
   g.write_attribute("wall_seconds", st.wall_seconds);
-  g.write_attribute("seconds_per_step", steps_done > 0 ? st.wall_seconds / static_cast<double>(steps_done) : 0.0);
+  g.write_attribute("seconds_per_step",
+                    steps_done > 0 ? st.wall_seconds / static_cast<double>(steps_done) : 0.0);
 }
 
-void ResultsFile::write_final(std::size_t a, const model::State& s, const TrajectoryStatus& st, long long steps_done) {
+void ResultsFile::write_final(std::size_t a, const model::State& s, const TrajectoryStatus& st,
+                              long long steps_done) {
   const Group& g = algorithms_.at(a).group;
   write_matrix(g, "Z", s.z);
   write_matrix(g, "W", s.w);
@@ -251,8 +272,9 @@ void ResultsFile::set_status(schema::FileStatus status) {
 void ResultsFile::append_history(const std::string& what) {
   std::string line = utc_now() + " " + what;
   file_.comm().broadcast(line, 0); // one time stamp: attribute values must be identical on every rank
-  const std::string before =
-      file_.has_attribute(schema::kHistory) ? file_.read_attribute<std::string>(schema::kHistory) : std::string();
+  const std::string before = file_.has_attribute(schema::kHistory)
+                                 ? file_.read_attribute<std::string>(schema::kHistory)
+                                 : std::string();
   file_.write_attribute(schema::kHistory, before.empty() ? line : before + "\n" + line);
 }
 
@@ -260,6 +282,8 @@ void ResultsFile::set_plans(const std::string& plans) {
   file_.write_attribute("plan", plans);
 }
 
-void ResultsFile::flush() { file_.flush(); }
+void ResultsFile::flush() {
+  file_.flush();
+}
 
 } // namespace fasim::io

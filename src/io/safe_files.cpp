@@ -25,7 +25,8 @@ std::string random_hex16() {
   while (got < sizeof bytes) {
     const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw Error(std::string("cannot draw a random file name: getrandom failed: ") + std::strerror(errno));
+    if (n <= 0)
+      throw Error(std::string("cannot draw a random file name: getrandom failed: ") + std::strerror(errno));
     got += static_cast<std::size_t>(n);
   }
   char hex[17];
@@ -38,7 +39,8 @@ fs::path directory_of(const std::string& path) {
   return p.has_parent_path() ? p.parent_path() : fs::path(".");
 }
 
-/// open(2) + fsync(2) + close(2); `accept_einval` lets file systems that cannot sync this kind of object pass.
+/// open(2) + fsync(2) + close(2); `accept_einval` lets file systems that cannot sync this kind of object
+/// pass.
 void open_and_sync(const std::string& path, int flags, const std::string& what, bool accept_einval) {
   const auto fail = [&](const char* call) {
     const int error = errno;
@@ -59,7 +61,9 @@ void open_and_sync(const std::string& path, int flags, const std::string& what, 
 }
 } // namespace
 
-std::string random_token() { return random_hex16(); }
+std::string random_token() {
+  return random_hex16();
+}
 
 std::string fresh_temporary_name(const std::string& target) {
   return target + "." + random_hex16() + kTemporarySuffix;
@@ -103,8 +107,7 @@ void require_own_regular_file(const std::string& path, const std::string& what) 
   if (S_ISLNK(st.st_mode))
     throw UsageError(what + " '" + path + "' is a symbolic link; fasim writes only into regular files it " +
                      "created: give the path of the file itself");
-  if (!S_ISREG(st.st_mode))
-    throw UsageError(what + " '" + path + "' is not a regular file");
+  if (!S_ISREG(st.st_mode)) throw UsageError(what + " '" + path + "' is not a regular file");
   if (st.st_uid != ::geteuid())
     throw UsageError(what + " '" + path + "' belongs to another user (uid " + std::to_string(st.st_uid) +
                      "); fasim writes only into your own files: copy it first");
@@ -120,7 +123,8 @@ void rename_over(const std::string& from, const std::string& to, const std::stri
 }
 
 bool same_file(const std::string& a, const std::string& b) {
-  struct stat sa {}, sb {};
+  struct stat sa {
+  }, sb{};
   return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
          sa.st_ino == sb.st_ino;
 }
@@ -128,11 +132,14 @@ bool same_file(const std::string& a, const std::string& b) {
 bool same_destination(const std::string& a, const std::string& b) {
   if (same_file(a, b)) return true;
   std::error_code ea, eb;
-  const fs::path ca = fs::weakly_canonical(fs::absolute(a), ea), cb = fs::weakly_canonical(fs::absolute(b), eb);
+  const fs::path ca = fs::weakly_canonical(fs::absolute(a), ea),
+                 cb = fs::weakly_canonical(fs::absolute(b), eb);
   return !ea && !eb && ca == cb;
 }
 
-void sync_file(const std::string& path, const std::string& what) { open_and_sync(path, O_RDWR, what, false); }
+void sync_file(const std::string& path, const std::string& what) {
+  open_and_sync(path, O_RDWR, what, false);
+}
 
 void sync_directory(const std::string& directory, const std::string& what) {
   open_and_sync(directory.empty() ? "." : directory, O_RDONLY | O_DIRECTORY, what, true);

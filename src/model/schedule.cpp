@@ -21,7 +21,9 @@ RecordSchedule::RecordSchedule(long long steps, long long every, int points) {
   steps_.erase(std::unique(steps_.begin(), steps_.end()), steps_.end());
 }
 
-bool RecordSchedule::records(long long step) const { return std::binary_search(steps_.begin(), steps_.end(), step); }
+bool RecordSchedule::records(long long step) const {
+  return std::binary_search(steps_.begin(), steps_.end(), step);
+}
 
 std::size_t RecordSchedule::count_through(long long step) const {
   return static_cast<std::size_t>(std::upper_bound(steps_.begin(), steps_.end(), step) - steps_.begin());

@@ -4,13 +4,18 @@ namespace fasim::model {
 
 const char* to_string(AlgorithmKind kind) {
   switch (kind) {
-  case AlgorithmKind::GD: return "gd";
-  case AlgorithmKind::FA: return "fa";
-  case AlgorithmKind::FAStar: return "fastar";
+  case AlgorithmKind::GD:
+    return "gd";
+  case AlgorithmKind::FA:
+    return "fa";
+  case AlgorithmKind::FAStar:
+    return "fastar";
   }
   return "?";
 }
 
-const char* to_string(IntegratorKind kind) { return kind == IntegratorKind::Euler ? "euler" : "rk4"; }
+const char* to_string(IntegratorKind kind) {
+  return kind == IntegratorKind::Euler ? "euler" : "rk4";
+}
 
 } // namespace fasim::model

@@ -8,13 +8,13 @@
 namespace fasim::parallel {
 
 namespace {
-template <class F>
-F lookup(const char* name) {
+template <class F> F lookup(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_DEFAULT, name));
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -27,8 +27,8 @@ bool generic_core(const std::string& core) {
 
 std::string best_openblas_coretype() {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-      __builtin_cpu_supports("avx512dq"))
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     return "SkylakeX";
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
   return "";
@@ -37,7 +37,9 @@ std::string best_openblas_coretype() {
 BlasInfo query_blas() {
   BlasInfo info;
   __builtin_cpu_init();
-  info.cpu_isa = __builtin_cpu_supports("avx512f") ? "avx512" : __builtin_cpu_supports("avx2") ? "avx2" : "sse";
+  info.cpu_isa = __builtin_cpu_supports("avx512f") ? "avx512"
+                 : __builtin_cpu_supports("avx2")  ? "avx2"
+                                                   : "sse";
   auto corename = lookup<char* (*)()>("openblas_get_corename");
   auto config = lookup<char* (*)()>("openblas_get_config");
   auto threads = lookup<int (*)()>("openblas_get_num_threads");

@@ -57,7 +57,8 @@ int first_failure(const Communicator& comm, const std::exception_ptr& local) {
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) break;
     if (MPI_Wtime() > deadline) {
-      std::fprintf(stderr, "fasim: rank %d: %s (other ranks did not respond within %.0f s; aborting the job)\n",
+      std::fprintf(stderr,
+                   "fasim: rank %d: %s (other ranks did not respond within %.0f s; aborting the job)\n",
                    comm.rank(), message_of(local).c_str(), timeout);
       std::fflush(stderr);
       MPI_Abort(MPI_COMM_WORLD, exit_code_for(local));

@@ -33,9 +33,10 @@ std::uint64_t digest(const DistMatrix& a) {
   }
   // Inactive ranks hold nothing and are not in the grid's communicator.
   if (!a.grid()->active()) return 0;
-  // The shape is part of what was stored (a 6×4 and a 4×6 matrix of the same numbers differ); added once, after
-  // the sum over the ranks, so that it does not depend on their number.
-  return a.grid()->grid_comm().allreduce_sum_wrapping(sum) + mix(static_cast<std::uint64_t>(a.rows()) << 32 | cols);
+  // The shape is part of what was stored (a 6×4 and a 4×6 matrix of the same numbers differ); added once,
+  // after the sum over the ranks, so that it does not depend on their number.
+  return a.grid()->grid_comm().allreduce_sum_wrapping(sum) +
+         mix(static_cast<std::uint64_t>(a.rows()) << 32 | cols);
 }
 
 std::uint64_t digest(std::span<const double> values) {

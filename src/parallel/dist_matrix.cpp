@@ -13,7 +13,8 @@ int BlockCyclic1D::local_count(int proc) const {
   return numroc_(&n, &block, &proc, &zero, &procs);
 }
 
-DistMatrix::DistMatrix(GridPtr grid, int rows, int cols, int row_block, int col_block) : grid_(std::move(grid)) {
+DistMatrix::DistMatrix(GridPtr grid, int rows, int cols, int row_block, int col_block)
+    : grid_(std::move(grid)) {
   if (!grid_) throw Error("DistMatrix needs a process grid");
   if (rows < 0 || cols < 0) throw Error("DistMatrix: negative shape");
   if (row_block <= 0 || col_block <= 0)
@@ -35,7 +36,9 @@ DistMatrix::DistMatrix(GridPtr grid, int rows, int cols, int row_block, int col_
   }
 }
 
-DistMatrix DistMatrix::like(const DistMatrix& o) { return DistMatrix(o.grid_, o.rows(), o.cols(), o.row_block(), o.col_block()); }
+DistMatrix DistMatrix::like(const DistMatrix& o) {
+  return DistMatrix(o.grid_, o.rows(), o.cols(), o.row_block(), o.col_block());
+}
 
 bool DistMatrix::same_layout(const DistMatrix& o) const {
   return grid_ == o.grid_ && rows() == o.rows() && cols() == o.cols() && row_block() == o.row_block() &&
@@ -53,7 +56,9 @@ void DistMatrix::fill(const std::function<double(int, int)>& f) {
   }
 }
 
-void DistMatrix::set_zero() { std::fill(local_.begin(), local_.end(), 0.0); }
+void DistMatrix::set_zero() {
+  std::fill(local_.begin(), local_.end(), 0.0);
+}
 
 void DistMatrix::copy_from(const DistMatrix& other) {
   if (!same_layout(other)) throw Error("DistMatrix::copy_from: layouts differ");

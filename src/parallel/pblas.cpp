@@ -12,24 +12,29 @@ namespace fasim::parallel {
 
 namespace {
 constexpr int kOne = 1;
-char op_char(Op op) { return op == Op::None ? 'N' : 'T'; }
+char op_char(Op op) {
+  return op == Op::None ? 'N' : 'T';
+}
 void check(const char* routine, int info) {
   if (info != 0) throw ScalapackError(routine, info);
 }
-// Some ScaLAPACK drivers (pdorgqr in 2.2.1) leave the PBLAS broadcast topology changed on return. The topology
-// is process-global state, so ranks that ran the driver and ranks that did not would later disagree on message
-// patterns and hang in the next PBLAS call they share. This guard restores every topology on scope exit.
+// Some ScaLAPACK drivers (pdorgqr in 2.2.1) leave the PBLAS broadcast topology changed on return. The
+// topology is process-global state, so ranks that ran the driver and ranks that did not would later disagree
+// on message patterns and hang in the next PBLAS call they share. This guard restores every topology on scope
+// exit.
 class TopologyGuard {
 public:
   explicit TopologyGuard(int context) : context_(context) {
     for (int o = 0; o < 2; ++o)
       for (int s = 0; s < 3; ++s)
-        pb_topget_(&context_, kOps[o], kScopes[s], &saved_[o][s], std::strlen(kOps[o]), std::strlen(kScopes[s]), 1);
+        pb_topget_(&context_, kOps[o], kScopes[s], &saved_[o][s], std::strlen(kOps[o]),
+                   std::strlen(kScopes[s]), 1);
   }
   ~TopologyGuard() {
     for (int o = 0; o < 2; ++o)
       for (int s = 0; s < 3; ++s)
-        pb_topset_(&context_, kOps[o], kScopes[s], &saved_[o][s], std::strlen(kOps[o]), std::strlen(kScopes[s]), 1);
+        pb_topset_(&context_, kOps[o], kScopes[s], &saved_[o][s], std::strlen(kOps[o]),
+                   std::strlen(kScopes[s]), 1);
   }
   TopologyGuard(const TopologyGuard&) = delete;
   TopologyGuard& operator=(const TopologyGuard&) = delete;
@@ -41,20 +46,25 @@ private:
   char saved_[2][3] = {};
 };
 
-int rows_of(Op op, const DistMatrix& a) { return op == Op::None ? a.rows() : a.cols(); }
-int cols_of(Op op, const DistMatrix& a) { return op == Op::None ? a.cols() : a.rows(); }
+int rows_of(Op op, const DistMatrix& a) {
+  return op == Op::None ? a.rows() : a.cols();
+}
+int cols_of(Op op, const DistMatrix& a) {
+  return op == Op::None ? a.cols() : a.rows();
+}
 } // namespace
 
-void gemm(Op op_a, Op op_b, double alpha, const DistMatrix& a, const DistMatrix& b, double beta, DistMatrix& c) {
+void gemm(Op op_a, Op op_b, double alpha, const DistMatrix& a, const DistMatrix& b, double beta,
+          DistMatrix& c) {
   const int m = rows_of(op_a, a), k = cols_of(op_a, a), n = cols_of(op_b, b);
   require(rows_of(op_b, b) == k && c.rows() == m && c.cols() == n,
           "gemm: shapes do not conform (" + std::to_string(m) + "x" + std::to_string(k) + " by " +
-              std::to_string(rows_of(op_b, b)) + "x" + std::to_string(n) + " into " + std::to_string(c.rows()) +
-              "x" + std::to_string(c.cols()) + ")");
+              std::to_string(rows_of(op_b, b)) + "x" + std::to_string(n) + " into " +
+              std::to_string(c.rows()) + "x" + std::to_string(c.cols()) + ")");
   if (!c.grid()->active() || m == 0 || n == 0) return;
   const char ta = op_char(op_a), tb = op_char(op_b);
-  pdgemm_(&ta, &tb, &m, &n, &k, &alpha, a.data(), &kOne, &kOne, a.desc(), b.data(), &kOne, &kOne, b.desc(), &beta,
-          c.data(), &kOne, &kOne, c.desc());
+  pdgemm_(&ta, &tb, &m, &n, &k, &alpha, a.data(), &kOne, &kOne, a.desc(), b.data(), &kOne, &kOne, b.desc(),
+          &beta, c.data(), &kOne, &kOne, c.desc());
 }
 
 void geadd(Op op_a, double alpha, const DistMatrix& a, double beta, DistMatrix& c) {
@@ -103,7 +113,8 @@ void potrs(const DistMatrix& factor, DistMatrix& b) {
   const int n = factor.rows(), nrhs = b.cols();
   int info = 0;
   const TopologyGuard topology(b.grid()->context());
-  pdpotrs_(&uplo, &n, &nrhs, factor.data(), &kOne, &kOne, factor.desc(), b.data(), &kOne, &kOne, b.desc(), &info);
+  pdpotrs_(&uplo, &n, &nrhs, factor.data(), &kOne, &kOne, factor.desc(), b.data(), &kOne, &kOne, b.desc(),
+           &info);
   check("pdpotrs", info);
 }
 
@@ -111,8 +122,8 @@ std::vector<double> syevd(DistMatrix& a, DistMatrix* vectors) {
   require(a.rows() == a.cols(), "syevd: matrix must be square");
   const int n = a.rows();
   std::vector<double> w(static_cast<std::size_t>(n));
-  // pdsyevd returns wrong eigenvectors (PDORMTR complains) when the block is larger than the matrix share of a
-  // process: work on a copy with a block that gives every process row/column at least one block.
+  // pdsyevd returns wrong eigenvectors (PDORMTR complains) when the block is larger than the matrix share of
+  // a process: work on a copy with a block that gives every process row/column at least one block.
   const int procs = std::max(a.grid()->rows(), a.grid()->cols());
   const int safe_block = std::max(1, std::min(a.row_block(), n / procs));
   // (pdgemr2d is collective over the whole communicator, inactive ranks included.)
@@ -137,8 +148,8 @@ std::vector<double> syevd(DistMatrix& a, DistMatrix* vectors) {
   double wq = 0;
   int iwq = 0;
   const TopologyGuard topology(a.grid()->context());
-  pdsyevd_(&jobz, &uplo, &n, a.data(), &kOne, &kOne, a.desc(), w.data(), z.data(), &kOne, &kOne, z.desc(), &wq,
-           &lwork, &iwq, &liwork, &info);
+  pdsyevd_(&jobz, &uplo, &n, a.data(), &kOne, &kOne, a.desc(), w.data(), z.data(), &kOne, &kOne, z.desc(),
+           &wq, &lwork, &iwq, &liwork, &info);
   check("pdsyevd (workspace query)", info);
   lwork = static_cast<int>(wq) + 1;
   liwork = std::max(iwq, 1);
@@ -164,13 +175,13 @@ std::vector<double> gesvd(DistMatrix& a, DistMatrix* u, DistMatrix* vt) {
   int info = 0, lwork = -1;
   double wq = 0;
   const TopologyGuard topology(a.grid()->context());
-  pdgesvd_(&jobu, &jobvt, &m, &n, a.data(), &kOne, &kOne, a.desc(), s.data(), uu.data(), &kOne, &kOne, uu.desc(),
-           vv.data(), &kOne, &kOne, vv.desc(), &wq, &lwork, &info);
+  pdgesvd_(&jobu, &jobvt, &m, &n, a.data(), &kOne, &kOne, a.desc(), s.data(), uu.data(), &kOne, &kOne,
+           uu.desc(), vv.data(), &kOne, &kOne, vv.desc(), &wq, &lwork, &info);
   check("pdgesvd (workspace query)", info);
   lwork = static_cast<int>(wq) + 1;
   std::vector<double> work(static_cast<std::size_t>(lwork));
-  pdgesvd_(&jobu, &jobvt, &m, &n, a.data(), &kOne, &kOne, a.desc(), s.data(), uu.data(), &kOne, &kOne, uu.desc(),
-           vv.data(), &kOne, &kOne, vv.desc(), work.data(), &lwork, &info);
+  pdgesvd_(&jobu, &jobvt, &m, &n, a.data(), &kOne, &kOne, a.desc(), s.data(), uu.data(), &kOne, &kOne,
+           uu.desc(), vv.data(), &kOne, &kOne, vv.desc(), work.data(), &lwork, &info);
   check("pdgesvd", info);
   return s;
 }

@@ -20,8 +20,8 @@ std::pair<int, int> ProcessGrid::choose_shape(int ranks, int rows, int cols) {
 std::shared_ptr<const ProcessGrid> ProcessGrid::create(const Communicator& comm, int rows, int cols) {
   const int size = comm.size();
   if (rows < 0 || cols < 0)
-    throw UsageError("grid.rows and grid.cols must be >= 0 (0 = automatic); got " + std::to_string(rows) + "x" +
-                     std::to_string(cols));
+    throw UsageError("grid.rows and grid.cols must be >= 0 (0 = automatic); got " + std::to_string(rows) +
+                     "x" + std::to_string(cols));
   auto [p, q] = choose_shape(size, rows, cols);
   if (static_cast<long long>(p) * q > size)
     throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) + " needs " +

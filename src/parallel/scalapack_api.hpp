@@ -1,5 +1,6 @@
 #pragma once
-// Raw BLACS/PBLAS/ScaLAPACK prototypes (Fortran calling convention). Private to src/: public headers are typed.
+// Raw BLACS/PBLAS/ScaLAPACK prototypes (Fortran calling convention). Private to src/: public headers are
+// typed.
 #include <mpi.h>
 
 #include <cstddef>
@@ -43,8 +44,8 @@ void pdorgqr_(const int* m, const int* n, const int* k, double* a, const int* ia
               const int* desca, const double* tau, double* work, const int* lwork, int* info);
 void pb_topget_(const int* ictxt, const char* op, const char* scope, char* top, std::size_t, std::size_t,
                 std::size_t);
-void pb_topset_(const int* ictxt, const char* op, const char* scope, const char* top, std::size_t, std::size_t,
-                std::size_t);
+void pb_topset_(const int* ictxt, const char* op, const char* scope, const char* top, std::size_t,
+                std::size_t, std::size_t);
 void pdgemr2d_(const int* m, const int* n, const double* a, const int* ia, const int* ja, const int* desca,
                double* b, const int* ib, const int* jb, const int* descb, const int* ictxt);
 }

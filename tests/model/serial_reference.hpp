@@ -49,7 +49,8 @@ struct SerialState {
 /// (dZ, dW) of the paper's equations (2)-(4), formed literally from E = Y − ZW.
 inline SerialState serial_field(model::AlgorithmKind kind, double w_ratio, const Dense& y, const Dense& c,
                                 SerialState& s) {
-  if (kind == model::AlgorithmKind::FAStar) s.w = solve(matmul(transpose(s.z), s.z), matmul(transpose(s.z), y));
+  if (kind == model::AlgorithmKind::FAStar)
+    s.w = solve(matmul(transpose(s.z), s.z), matmul(transpose(s.z), y));
   const Dense e = sub(y, matmul(s.z, s.w));
   SerialState d;
   d.z = matmul(e, transpose(kind == model::AlgorithmKind::GD ? s.w : c));

@@ -46,7 +46,8 @@ TEST_CASE("global/local index maps are inverse and cover every element once") {
         CHECK(a.local({li}, {lj}) == 1000.0 * gi.value + gj.value);
         ++owned;
       }
-    const auto total = static_cast<long long>(Communicator::world().allreduce_sum(static_cast<double>(owned)));
+    const auto total =
+        static_cast<long long>(Communicator::world().allreduce_sum(static_cast<double>(owned)));
     CHECK(total == 37LL * 53LL);
   }
 }

@@ -21,7 +21,9 @@ DistMatrix random_matrix(GridPtr g, int rows, int cols, int block, std::uint64_t
   a.fill([&](int i, int j) { return rng.normal(i, j); });
   return a;
 }
-Dense dense(const DistMatrix& a) { return Dense(a.rows(), a.cols(), a.allgather()); }
+Dense dense(const DistMatrix& a) {
+  return Dense(a.rows(), a.cols(), a.allgather());
+}
 } // namespace
 
 TEST_CASE("gemm matches a serial product for every transpose combination") {
@@ -67,7 +69,7 @@ TEST_CASE("geadd, Frobenius norm and inner product match serial values") {
     double nrm = 0, ip = 0;
     for (size_t i = 0; i < A.v.size(); ++i) nrm += A.v[i] * A.v[i], ip += A.v[i] * B.v[i];
     const double fro = frobenius_norm(a), d = dot(a, b);
-    geadd(Op::None, 2.0, a, -1.0, b); // b = 2a - b
+    geadd(Op::None, 2.0, a, -1.0, b);  // b = 2a - b
     geadd(Op::Trans, 1.0, at, 1.0, a); // a = a + atᵀ
     const Dense B2 = dense(b), A2 = dense(a);
     if (!g->active()) continue;

@@ -1,10 +1,10 @@
 #pragma once
 // Checkpoints: everything needed to continue a run. Written atomically: to a fresh, exclusively created
 // temporary file beside the target (io/safe_files.hpp), closed and fsync()ed by every rank, agreed, then
-// renamed over the previous checkpoint (which is first kept as <file>.1, a ring of `keep` generations) and the
-// directory fsync()ed — a kill of the process, or a crash of the node, at any instant leaves a complete
-// checkpoint on disk. Every matrix, trajectory and the configuration carry a digest (parallel/digest.hpp) that
-// is verified on every read: a damaged checkpoint is refused, naming the dataset and the previous good
+// renamed over the previous checkpoint (which is first kept as <file>.1, a ring of `keep` generations) and
+// the directory fsync()ed — a kill of the process, or a crash of the node, at any instant leaves a complete
+// checkpoint on disk. Every matrix, trajectory and the configuration carry a digest (parallel/digest.hpp)
+// that is verified on every read: a damaged checkpoint is refused, naming the dataset and the previous good
 // generation of the ring.
 #include "fasim/io/config.hpp"
 #include "fasim/io/results.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 // The lifecycle of a result file (docs/lifecycle.md): the state its files are in, and what to do from each
-// state. `fasim status`, `fasim run`, `fasim resume`, `fasim sweep run` and both sbatch scripts decide through
-// assess(), so they cannot disagree.
+// state. `fasim status`, `fasim run`, `fasim resume`, `fasim sweep run` and both sbatch scripts decide
+// through assess(), so they cannot disagree.
 #include "fasim/io/config.hpp"
 
 #include <string>
@@ -34,11 +34,11 @@ const char* to_string(Action action);
 struct Assessment {
   ResultState state = ResultState::Absent;
   Action action = Action::Run;
-  std::string result, checkpoint;  ///< the paths (output.file, output.checkpoint_file)
-  long long result_step = -1;      ///< the result's furthest step, when it exists
-  long long checkpoint_step = -1;  ///< the usable checkpoint's step, else -1
-  long long requested_steps = 0;   ///< run.steps asked for
-  std::string reason;              ///< one line: why this action, and what to do when refused
+  std::string result, checkpoint; ///< the paths (output.file, output.checkpoint_file)
+  long long result_step = -1;     ///< the result's furthest step, when it exists
+  long long checkpoint_step = -1; ///< the usable checkpoint's step, else -1
+  long long requested_steps = 0;  ///< run.steps asked for
+  std::string reason;             ///< one line: why this action, and what to do when refused
 };
 
 /// Looks at the result and checkpoint files of `config` (rank-local: call on one rank and share the outcome).

@@ -12,10 +12,10 @@ namespace fasim::io {
 struct ResultSummary {
   std::optional<schema::FileStatus> status; ///< nullopt: the attribute holds a value fasim never writes
   std::string config_ini;
-  std::string run_id;          ///< "" for files written before run ids
-  long long last_step = 0;     ///< the furthest step any trajectory reached (from /runs/*/steps_done or rows)
+  std::string run_id;      ///< "" for files written before run ids
+  long long last_step = 0; ///< the furthest step any trajectory reached (from /runs/*/steps_done or rows)
   bool all_stopped_early = false; ///< complete, and no algorithm ran to its last step
-  std::string stop_summary;    ///< "fa stop_loss at step 1300, gd steps at step 3000"
+  std::string stop_summary;       ///< "fa stop_loss at step 1300, gd steps at step 3000"
 };
 
 /// Reads the root attributes and /runs of a fasim result file on this rank alone. Throws UsageError when

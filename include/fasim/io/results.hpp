@@ -19,7 +19,7 @@ namespace fasim::io {
 /// What a trajectory has done so far; stored in result files and checkpoints.
 struct TrajectoryStatus {
   bool stopped = false;
-  std::string stop_reason;   ///< "" while running; see docs/output-format.md
+  std::string stop_reason; ///< "" while running; see docs/output-format.md
   long long stop_step = -1;
   double wall_seconds = 0.0; ///< time spent in this algorithm's steps
 };
@@ -44,12 +44,13 @@ public:
   /// Creates the result file and writes the root attributes (run_id and the first history line among them),
   /// /problem and /init, and an empty trajectory for each algorithm.
   static ResultsFile create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
-                            const RunConfig& config, const RunProvenance& provenance, const model::Problem& problem,
-                            int probes, const std::string& run_id, const std::string& history_line);
+                            const RunConfig& config, const RunProvenance& provenance,
+                            const model::Problem& problem, int probes, const std::string& run_id,
+                            const std::string& history_line);
   /// Opens a complete result to continue it in place: its trajectories, snapshots and final matrices are
   /// extended and rewritten by the calls below, and `config` replaces its stored configuration. Collective.
   static ResultsFile open_to_continue(const std::string& path, const parallel::Communicator& comm,
-                                     const RunConfig& config, int probes);
+                                      const RunConfig& config, int probes);
 
   void append_rows(std::size_t algorithm, const std::vector<model::MetricRow>& rows, std::size_t from);
   void append_snapshot(std::size_t algorithm, long long step, const model::State& state);
@@ -69,7 +70,8 @@ public:
   void set_plans(const std::string& plans);
   void flush();
   /// Copies the first `count` snapshots of each algorithm from another result file (resume).
-  void copy_snapshots_from(const File& old, const std::vector<long long>& counts, const model::Problem& problem);
+  void copy_snapshots_from(const File& old, const std::vector<long long>& counts,
+                           const model::Problem& problem);
   long long snapshot_count(std::size_t algorithm) const;
   const File& file() const { return file_; }
 

@@ -1,10 +1,10 @@
 #pragma once
 // How fasim creates, replaces and reuses files in directories that other people can write (docs/lifecycle.md,
-// "Files fasim creates"): a new file is created exclusively under a fresh unpredictable name, so nothing planted
-// at a path (a file, a directory, a dangling or live symbolic link) is ever written through; a file that
-// replaces another is renamed over it, which replaces a link instead of following it; a file fasim writes into
-// again (a result it continues, a checkpoint it resumes from) must be a regular file of the user's own.
-// All functions are local (one rank); callers agree on the outcome.
+// "Files fasim creates"): a new file is created exclusively under a fresh unpredictable name, so nothing
+// planted at a path (a file, a directory, a dangling or live symbolic link) is ever written through; a file
+// that replaces another is renamed over it, which replaces a link instead of following it; a file fasim
+// writes into again (a result it continues, a checkpoint it resumes from) must be a regular file of the
+// user's own. All functions are local (one rank); callers agree on the outcome.
 #include <string>
 
 namespace fasim::io {

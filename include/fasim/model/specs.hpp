@@ -20,13 +20,13 @@ struct ProblemSpec {
   Representation representation = Representation::Dense;
   int n = 100, m = 100, k = 10; ///< Y is n×m of rank k
   Spectrum spectrum = Spectrum::Flat;
-  double scale = 1.0;                ///< flat: σ_i = scale/√k; power: σ_i = scale·i^(-exponent)
-  int head = 0;                      ///< two-level: number of head values (0 = r)
-  double head_mass = 0.5;            ///< two-level: Σ_{i≤head} σ_i² = head_mass, the tail holds the rest
-  double epsilon = 0.5;              ///< spiked: σ_1 = 1, σ_i = epsilon
-  double exponent = 1.0;             ///< power
-  std::vector<double> values;        ///< list
-  int samples = 0;                   ///< linear-network: N rows of X (0 = n)
+  double scale = 1.0;         ///< flat: σ_i = scale/√k; power: σ_i = scale·i^(-exponent)
+  int head = 0;               ///< two-level: number of head values (0 = r)
+  double head_mass = 0.5;     ///< two-level: Σ_{i≤head} σ_i² = head_mass, the tail holds the rest
+  double epsilon = 0.5;       ///< spiked: σ_1 = 1, σ_i = epsilon
+  double exponent = 1.0;      ///< power
+  std::vector<double> values; ///< list
+  int samples = 0;            ///< linear-network: N rows of X (0 = n)
   std::uint64_t seed = 1;
 };
 
@@ -55,12 +55,12 @@ struct RunSpec {
   std::vector<AlgorithmSpec> algorithms;
   long long steps = 1000;
   IntegratorKind integrator = IntegratorKind::Euler;
-  long long record_every = 0;  ///< 0: off
-  int record_points = 0;       ///< log-spaced recording points over [1, steps]; 0: off
-  double stop_loss = 0.0;      ///< stop an algorithm when loss <= stop_loss (0: never)
+  long long record_every = 0; ///< 0: off
+  int record_points = 0;      ///< log-spaced recording points over [1, steps]; 0: off
+  double stop_loss = 0.0;     ///< stop an algorithm when loss <= stop_loss (0: never)
   double stop_stationarity = 0.0;
   double divergence_factor = 1e12; ///< stop when loss > factor·max(‖Y‖², loss(0))
-  int probes = 10;             ///< number of fixed random unit vectors x for probe_xAx
+  int probes = 10;                 ///< number of fixed random unit vectors x for probe_xAx
   std::uint64_t probe_seed = 4;
   int r = 10;
 };

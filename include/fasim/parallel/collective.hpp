@@ -18,12 +18,12 @@ enum ExitCode : int {
 };
 
 /// Collective over `comm`. If `local` holds an exception on any rank, every rank throws CollectiveError
-/// carrying the lowest failing rank's message (prefixed with "rank K: " when comm.size() > 1) and its exit code.
+/// carrying the lowest failing rank's message (prefixed with "rank K: " when comm.size() > 1) and its exit
+/// code.
 void agree(const Communicator& comm, const std::exception_ptr& local);
 
 /// Runs `body` and agrees on its outcome over `comm` (see agree).
-template <class Body>
-void agreed(const Communicator& comm, Body&& body) {
+template <class Body> void agreed(const Communicator& comm, Body&& body) {
   std::exception_ptr failure;
   try {
     body();

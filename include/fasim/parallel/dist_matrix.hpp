@@ -23,9 +23,7 @@ struct BlockCyclic1D {
   int n = 0, block = 1, procs = 1;
   int local_count(int proc) const;
   int owner(GlobalIndex g) const { return (g.value / block) % procs; }
-  LocalIndex to_local(GlobalIndex g) const {
-    return {(g.value / (block * procs)) * block + g.value % block};
-  }
+  LocalIndex to_local(GlobalIndex g) const { return {(g.value / (block * procs)) * block + g.value % block}; }
   GlobalIndex to_global(LocalIndex l, int proc) const {
     return {((l.value / block) * procs + proc) * block + l.value % block};
   }
@@ -59,7 +57,9 @@ public:
   double* data() { return local_.data(); }
   const double* data() const { return local_.data(); }
   std::size_t local_size() const { return local_.size(); }
-  double& local(LocalIndex i, LocalIndex j) { return local_[static_cast<std::size_t>(j.value) * lld() + i.value]; }
+  double& local(LocalIndex i, LocalIndex j) {
+    return local_[static_cast<std::size_t>(j.value) * lld() + i.value];
+  }
   double local(LocalIndex i, LocalIndex j) const {
     return local_[static_cast<std::size_t>(j.value) * lld() + i.value];
   }

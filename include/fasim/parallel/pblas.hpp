@@ -10,7 +10,8 @@ namespace fasim::parallel {
 enum class Op { None, Trans };
 
 /// C = alpha·op(A)·op(B) + beta·C (pdgemm).
-void gemm(Op op_a, Op op_b, double alpha, const DistMatrix& a, const DistMatrix& b, double beta, DistMatrix& c);
+void gemm(Op op_a, Op op_b, double alpha, const DistMatrix& a, const DistMatrix& b, double beta,
+          DistMatrix& c);
 /// C = alpha·op(A) + beta·C (pdgeadd).
 void geadd(Op op_a, double alpha, const DistMatrix& a, double beta, DistMatrix& c);
 /// ‖A‖_F (pdlange, scaled sum of squares: no overflow or underflow).
