@@ -147,8 +147,14 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
     world.broadcast(&status, sizeof status, 0);
     // The result's own path, as given: its configuration may name it relative to another directory.
     std::vector<std::string> overrides = args;
-    overrides.push_back("--output.file=" + from);
+    const bool names_output = std::any_of(args.begin(), args.end(), [](const std::string& a) {
+      return a.rfind("--output.file=", 0) == 0 || a == "--output.file";
+    });
+    if (!names_output) overrides.push_back("--output.file=" + from);
     req.config = resumed_config(s.config_ini, overrides, "result file '" + from + "'");
+    if (!io::same_destination(req.config.output.file, from))
+      throw UsageError("--output.file=" + req.config.output.file + " is not the result file '" + from +
+                       "' being resumed: leave --output.file out, or give the same path");
     if (status == static_cast<int>(io::schema::FileStatus::Complete)) {
       req.continue_from = from;
       return;

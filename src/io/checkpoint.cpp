@@ -8,6 +8,9 @@
 #include "fasim/parallel/digest.hpp"
 #include "fasim/parallel/error.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -205,11 +208,17 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
   parallel::agreed(comm, [&] {
     if (comm.rank() != 0) return;
     namespace fs = std::filesystem;
+    // A generation is only ever renamed over an older generation of this ring (or nothing): a file planted at
+    // a ring path is never replaced.
     for (int k = keep - 1; k >= 1; --k) {
       const std::string older = path + "." + std::to_string(k);
       const std::string newer = k == 1 ? path : path + "." + std::to_string(k - 1);
       std::error_code ec;
-      if (fs::exists(fs::symlink_status(newer, ec))) fs::rename(newer, older, ec);
+      if (!fs::exists(fs::symlink_status(newer, ec))) continue;
+      if (fs::exists(fs::symlink_status(older, ec)) && !is_own_checkpoint(older))
+        throw UsageError("checkpoint ring path '" + older + "' holds a file that is not a checkpoint of yours; " +
+                         "fasim will not replace it: move it away, or choose another output.checkpoint_file");
+      fs::rename(newer, older, ec);
     }
     rename_over(tmp, path, "checkpoint");
   });
@@ -272,6 +281,12 @@ Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator
     parallel::agreed(comm, [&] { throw UsageError(damage + ring_advice(previous)); });
   }
   return ck;
+}
+
+bool is_own_checkpoint(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+         looks_like_checkpoint(path);
 }
 
 bool looks_like_checkpoint(const std::string& path) {

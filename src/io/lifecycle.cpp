@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace fasim::io {
@@ -121,13 +122,18 @@ void check_run_paths(const RunConfig& c) {
   if (!in.empty() && same_destination(in, ck))
     throw UsageError("output.checkpoint_file '" + ck + "' is the input file input.file '" + in +
                      "'; choose another output.checkpoint_file");
-  if (!exists_as_link_or_file(ck)) return;
-  struct stat st {};
-  ::lstat(ck.c_str(), &st);
-  if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode) || !looks_like_checkpoint(ck))
-    throw UsageError("output.checkpoint_file '" + ck + "' exists and is not a fasim checkpoint (" +
+  // Every path of the ring: the checkpoint and the generations it is rotated into.
+  for (int k = 0; k < std::max(c.output.checkpoint_keep, 1); ++k) {
+    const std::string member = ring_member(ck, k);
+    if (!exists_as_link_or_file(member) || is_own_checkpoint(member)) continue;
+    struct stat st {};
+    ::lstat(member.c_str(), &st);
+    throw UsageError("checkpoint path '" + member + "' (output.checkpoint_file" + (k > 0 ? " ring" : "") +
+                     ") exists and is not a checkpoint of yours (" +
                      (S_ISLNK(st.st_mode) ? "a symbolic link" : "another file") +
-                     "); fasim will not replace it: choose another output.checkpoint_file");
+                     "); fasim will not replace it: move it away, or choose another output.checkpoint_file");
+  }
+  if (!exists_as_link_or_file(ck)) return;
   std::string theirs;
   try {
     theirs = stored_output_file(

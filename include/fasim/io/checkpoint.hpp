@@ -56,5 +56,7 @@ Checkpoint read_checkpoint(const std::string& path, const parallel::Communicator
 /// Rank-local: is `path` an HDF5 file that fasim wrote as a checkpoint (root attribute format_version)?
 /// False for a missing or unreadable file.
 bool looks_like_checkpoint(const std::string& path);
+/// Rank-local: a regular file (not a link) of the user running fasim that looks_like_checkpoint.
+bool is_own_checkpoint(const std::string& path);
 
 } // namespace fasim::io
