@@ -17,6 +17,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -34,7 +35,8 @@ from lifecycle_support import (DOCUMENTED_EXITS, STATUSES, Job, attr, command, c
 #   replaces the result by a summary, exit 0 ("0 result file(s)"); `--output out/small.h5.ckpt` replaces the
 #   checkpoint; any other existing non-summary file at --output is replaced without --overwrite.
 KNOWN_VIOLATIONS = {"death-by-signal-at-launch", "collect-overwrote"}
-KNOWN_ITEM_FAILURES = {"test_signals_right_after_launch", "test_collect_never_replaces_an_input"}
+KNOWN_ITEM_FAILURES = {"test_signals_right_after_launch", "test_collect_never_replaces_an_input",
+                       "test_output_to_a_full_device_is_an_error"}
 
 CONFIG = """[problem]
 source = synthetic
@@ -457,6 +459,21 @@ def test_collect_never_replaces_an_input():
     assert not problems, "\n".join(problems)
 
 
+def test_output_to_a_full_device_is_an_error():
+    """#13: output to stdout that fails (a full disk, /dev/full) is an error, not exit 0."""
+    d = small_dir(100)
+    rc, _, err = run_in(d, ["run", "small.ini"])
+    assert rc == 0, err
+    problems = []
+    for args in (["info", "out/small.h5", "--json"], ["info", "out/small.h5"], ["status", "small.ini"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run(command(args, 1), cwd=d, env=ENV, stdout=full, stderr=subprocess.PIPE, text=True,
+                               timeout=60)
+        if p.returncode == 0:
+            problems.append(f"`fasim {' '.join(args)} > /dev/full` exited 0")
+    assert not problems, "; ".join(problems)
+
+
 def test_signals_right_after_launch():
     """USR1/TERM in the first 0.2 s: exit 75 (or 0) and a resumable state; 16 mpirun + USR2 tries never hang."""
     rng = random.Random(13)
@@ -494,7 +511,8 @@ def test_signals_right_after_launch():
 
 ITEMS = [test_checkpoint_every_300_is_exact, test_input_with_unknown_dataset_names_is_refused,
          test_own_result_as_input_repeats_the_run, test_missing_output_directory_is_created,
-         test_collect_never_replaces_an_input, test_signals_right_after_launch]
+         test_collect_never_replaces_an_input, test_output_to_a_full_device_is_an_error,
+         test_signals_right_after_launch]
 
 
 def run_items():
