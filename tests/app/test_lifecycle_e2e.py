@@ -317,7 +317,8 @@ class Sequence:
                 second = self.start(["resume", "out/small.h5", f"--run.steps={s}"])
             t0 = time.time()
             self.checker.count("second writer while the first held the lock")
-            rc, out, err = self.finish(second, "second-writer", "none")
+            rc, out, err = self.finish(second, "sbatch-second-writer" if which == "sbatch" else "second-writer",
+                                       "none")
             elapsed = time.time() - t0
             text = out + err
             if first.p.poll() is None and rc != 2:
