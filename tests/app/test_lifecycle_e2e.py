@@ -546,10 +546,10 @@ def main():
     rng = random.Random(seed)
     ops = completed = 0
     for i in range(n):
-        ranks = 2 if rng.random() < 0.2 else 1
+        ranks = 2 if rng.random() < 0.15 else 1
         seq = Sequence(random.Random(rng.randrange(1 << 62)), checker, refs, ranks, i)
         before = len(checker.violations)
-        done = seq.play(rng.randint(2, 5))
+        done = seq.play(rng.randint(2, 4))
         ops += seq.ops
         completed += done
         print(f"sequence {i}: {ranks} rank(s), {seq.ops} operations, final result "
