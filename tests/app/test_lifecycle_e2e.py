@@ -36,7 +36,7 @@ from lifecycle_support import (DOCUMENTED_EXITS, STATUSES, Job, attr, command, c
 #   checkpoint; any other existing non-summary file at --output is replaced without --overwrite.
 KNOWN_VIOLATIONS = {"death-by-signal-at-launch", "collect-overwrote"}
 KNOWN_ITEM_FAILURES = {"test_signals_right_after_launch", "test_collect_never_replaces_an_input",
-                       "test_output_to_a_full_device_is_an_error"}
+                       "test_output_to_a_full_device_is_an_error", "test_resubmission_with_overrides_continues"}
 
 CONFIG = """[problem]
 source = synthetic
@@ -475,6 +475,19 @@ def test_output_to_a_full_device_is_an_error():
     assert not problems, "; ".join(problems)
 
 
+def test_resubmission_with_overrides_continues():
+    """A finished job submitted with --output.file=... resubmitted with a larger --run.steps is continued (the
+    sbatch script passes the job's overrides to `fasim resume RESULT`, which must accept the same output.file)."""
+    d = small_dir(300)
+    argv, env = sbatch_command("small.ini", 1, ["--output.file=out/x.h5"], d)
+    rc, out, err = Job(argv, d, env).wait(TIMEOUT)
+    assert rc == 0, f"first submission exited {rc}:\n{out[-800:]}{err[-800:]}"
+    argv, env = sbatch_command("small.ini", 1, ["--output.file=out/x.h5", "--run.steps=600"], d)
+    rc, out, err = Job(argv, d, env).wait(TIMEOUT)
+    assert rc == 0 and attr(f"{d}/out/x.h5", "status") == "complete" and last_step(f"{d}/out/x.h5") == 600, \
+        f"resubmission with --run.steps=600 exited {rc}: {[l for l in (out + err).splitlines() if 'error' in l]}"
+
+
 def test_signals_right_after_launch():
     """USR1/TERM in the first 0.2 s: exit 75 (or 0) and a resumable state; 16 mpirun + USR2 tries never hang."""
     rng = random.Random(13)
@@ -513,6 +526,7 @@ def test_signals_right_after_launch():
 ITEMS = [test_checkpoint_every_300_is_exact, test_input_with_unknown_dataset_names_is_refused,
          test_own_result_as_input_repeats_the_run, test_missing_output_directory_is_created,
          test_collect_never_replaces_an_input, test_output_to_a_full_device_is_an_error,
+         test_resubmission_with_overrides_continues,
          test_signals_right_after_launch]
 
 
