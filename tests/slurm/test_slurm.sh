@@ -246,6 +246,7 @@ signal_test() { # NAME LAUNCHER(auto|mpirun) [CONFIG]
     fail "3. $name: sbatch did not submit"
     return
   }
+  signal_jid=$jid
   log=$work/$name-$jid.out
   # Wait until fasim reports progress (it is stepping), then signal the batch shell only, as
   # --signal=B:USR1@T does T seconds before the time limit.
@@ -286,8 +287,13 @@ grep -v '^overwrite' "$src/jobs/demo.ini" >"$noover"
 if grep -q '^overwrite' "$noover"; then
   fail "4. could not make a config without output.overwrite"
 else
+  signal_jid=""
   signal_test requeue-noover mpirun "$noover"
   out=$work/requeue-noover.h5
+  # 4b and 4c need the requeued job finished (on a loaded machine it may outlast signal_test's wait).
+  [[ -n $signal_jid ]] && state=$(slurm_harness_wait_job "$signal_jid" 900)
+  [[ $state == COMPLETED ]] || fail "4. the requeued job $signal_jid did not finish (state '$state'): 4b/4c see no" \
+    "finished result"
   t4=$(date +%s)
   before=$(md5sum <"$out" 2>/dev/null)
   jid=$(sbatch --parsable -J noover-again -n 2 "$src/slurm/run.sbatch" "$noover" --run.steps=$steps \
