@@ -6,6 +6,9 @@
 #   3. checkpoint/requeue: USR1 to a running job (as --signal=B:USR1@T would send it) -> fasim checkpoints,
 #      exits 75, the job requeues itself and resumes; final losses equal an uninterrupted run's (1e-12 rel),
 #      once with the automatic launcher choice (srun if it has PMI support) and once with mpirun.
+#   4. a config WITHOUT output.overwrite (as jobs/*.ini ship): requeued by USR1 and resumed (final losses equal the
+#      uninterrupted run's); the finished job resubmitted does nothing and leaves the file byte-identical (md5);
+#      resubmitted with a larger --run.steps it is continued and equals a run of that many steps.
 # Env: FASIM_BINARY (the fasim executable), FASIM_SOURCE_DIR (the repository); both set by ctest.
 # Ends with "N passed, M failed"; exit 0 only if nothing failed. Failing to start the cluster is a failure.
 set -uo pipefail
@@ -26,8 +29,22 @@ fail() {
   failed=$((failed + 1))
   say "FAIL: $*"
 }
+# Cases that fail on main for a known reason: reported as XFAIL, not counted as failures (none now; 4c, a
+# continuation resubmitted with the job's --output.file override, is fixed).
+known_failures=" "
+xfailed=0
+fail_case() { # ID MESSAGE...: fail, or XFAIL when ID is a known failure
+  local id=$1
+  shift
+  if [[ $known_failures == *" $id "* ]]; then
+    xfailed=$((xfailed + 1))
+    say "XFAIL (known, reported to the lead): $id. $*"
+  else
+    fail "$id. $*"
+  fi
+}
 summary() {
-  echo "$passed passed, $failed failed"
+  echo "$passed passed, $failed failed${xfailed:+, $xfailed known failures (XFAIL)}"
 }
 
 if [[ ! -x $fasim ]]; then
@@ -103,7 +120,7 @@ else
   jid2=$(sbatch --parsable -J demo-again -n 2 "$src/slurm/run.sbatch" "$src/jobs/demo.ini" --run.steps=300 \
     --output.file="$demo_out" --output.progress_seconds=0)
   state=$(slurm_harness_wait_job "$jid2" 120)
-  if [[ $state == COMPLETED ]] && grep -q 'already complete' "$work/demo-again-$jid2.out" &&
+  if [[ $state == COMPLETED ]] && grep -q 'nothing to do' "$work/demo-again-$jid2.out" &&
     [[ $(stat -c %Y "$demo_out" 2>/dev/null) == "$before" ]]; then
     pass "1b. resubmitting a finished run does not rerun it ($(($(date +%s) - t1b)) s)"
   else
@@ -200,16 +217,34 @@ sys.exit(0 if ok else 1)
 EOF
 }
 
-signal_test() { # NAME LAUNCHER(auto|mpirun)
-  local name=$1 launcher=$2 t3 out jid log state status i
+compare_bitwise() { # A.h5 B.h5: final Z, W and every trajectory row at a common step equal bit for bit
+  "$python" - "$1" "$2" <<'EOF'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+ok = set(a["runs"]) == set(b["runs"]) and len(a["runs"]) > 0
+for name in sorted(a["runs"]):
+    ra, rb = a["runs"][name], b["runs"][name]
+    same = all(ra[m][()].tobytes() == rb[m][()].tobytes() for m in ("Z", "W"))
+    _, ia, ib = np.intersect1d(ra["trajectory"]["step"][()], rb["trajectory"]["step"][()], return_indices=True)
+    rows = all(ra["trajectory"][c][()][ia].tobytes() == rb["trajectory"][c][()][ib].tobytes()
+               for c in ra["trajectory"] if c != "time")
+    print("  %-7s final Z, W bitwise equal: %s; %d common trajectory rows equal: %s" % (name, same, len(ia), rows))
+    ok = ok and same and rows and len(ia) > 0
+sys.exit(0 if ok else 1)
+EOF
+}
+
+signal_test() { # NAME LAUNCHER(auto|mpirun) [CONFIG]
+  local name=$1 launcher=$2 config=${3:-$src/jobs/demo.ini} t3 out jid log state status i
   t3=$(date +%s)
   out=$work/$name.h5
-  jid=$(FASIM_LAUNCHER=$launcher sbatch --parsable -J "$name" -n 2 "$src/slurm/run.sbatch" "$src/jobs/demo.ini" \
+  jid=$(FASIM_LAUNCHER=$launcher sbatch --parsable -J "$name" -n 2 "$src/slurm/run.sbatch" "$config" \
     --run.steps=$steps --output.file="$out" --output.progress_seconds=1)
   [[ -n $jid ]] || {
     fail "3. $name: sbatch did not submit"
     return
   }
+  signal_jid=$jid
   log=$work/$name-$jid.out
   # Wait until fasim reports progress (it is stepping), then signal the batch shell only, as
   # --signal=B:USR1@T does T seconds before the time limit.
@@ -230,7 +265,7 @@ signal_test() { # NAME LAUNCHER(auto|mpirun)
   grep -q 'stop requested at step' "$log" || checks+=" no-checkpoint-message"
   grep -q 'fasim exited with code 75' "$log" || checks+=" no-exit-75"
   grep -q 'requeued' "$log" || checks+=" not-requeued"
-  grep -q 'checkpoint found: resuming' "$log" || checks+=" not-resumed"
+  grep -q 'exec: .* resume ' "$log" || checks+=" not-resumed"
   if [[ $state == COMPLETED && $status == complete && -z $checks ]] && compare_losses "$out" "$ref_out"; then
     pass "3. $name (launcher $launcher, $(grep -o 'exec: [^ ]*' "$log" | head -1 | cut -c7-)): USR1 -> exit 75 ->" \
       "requeued -> resumed -> same final losses as uninterrupted ($(($(date +%s) - t3)) s)"
@@ -243,6 +278,57 @@ signal_test() { # NAME LAUNCHER(auto|mpirun)
 }
 signal_test requeue-auto auto
 signal_test requeue-mpirun mpirun
+
+# ---- 4. a config without output.overwrite: requeue, resubmission of a finished job, continuation ----------------
+noover=$work/noover.ini
+grep -v '^overwrite' "$src/jobs/demo.ini" >"$noover"
+if grep -q '^overwrite' "$noover"; then
+  fail "4. could not make a config without output.overwrite"
+else
+  signal_jid=""
+  signal_test requeue-noover mpirun "$noover"
+  out=$work/requeue-noover.h5
+  # 4b and 4c need the requeued job finished (on a loaded machine it may outlast signal_test's wait).
+  [[ -n $signal_jid ]] && state=$(slurm_harness_wait_job "$signal_jid" 900)
+  [[ $state == COMPLETED ]] || fail "4. the requeued job $signal_jid did not finish (state '$state'): 4b/4c see no" \
+    "finished result"
+  t4=$(date +%s)
+  before=$(md5sum <"$out" 2>/dev/null)
+  jid=$(sbatch --parsable -J noover-again -n 2 "$src/slurm/run.sbatch" "$noover" --run.steps=$steps \
+    --output.file="$out" --output.progress_seconds=0)
+  state=$(slurm_harness_wait_job "$jid" 120)
+  if [[ $state == COMPLETED && -n $before && $(md5sum <"$out") == "$before" ]] &&
+    grep -q 'nothing to do' "$work/noover-again-$jid.out"; then
+    pass "4b. finished job (no overwrite) resubmitted: nothing to do, file byte-identical ($(($(date +%s) - t4)) s)"
+  else
+    fail "4b. resubmission of a finished job without overwrite: state '$state', md5 before '$before' after" \
+      "'$(md5sum <"$out" 2>/dev/null)'"
+    show_logs noover-again
+  fi
+  # Continued to more steps by resubmission; the reference is a run of that many steps from the start.
+  more=$((steps + 2000))
+  t4c=$(date +%s)
+  (
+    cd "$work" && source "$src/scripts/env.sh" &&
+      mpirun -n 2 "$fasim" run "$noover" --run.steps=$more --output.file="$work/reference-more.h5" \
+        --output.progress_seconds=0 >"$work/reference-more.log" 2>&1
+  ) || {
+    cat "$work/reference-more.log"
+    fail "4c. the uninterrupted $more-step reference run failed"
+  }
+  jid=$(sbatch --parsable -J noover-more -n 2 "$src/slurm/run.sbatch" "$noover" --run.steps=$more \
+    --output.file="$out" --output.progress_seconds=0)
+  state=$(slurm_harness_wait_job "$jid" 300)
+  status=$(h5_status "$out")
+  if [[ $state == COMPLETED && $status == complete ]] && grep -q 'exec: .* resume .*requeue-noover.h5' \
+    "$work/noover-more-$jid.out" && compare_bitwise "$out" "$work/reference-more.h5"; then
+    pass "4c. finished job resubmitted with --run.steps=$more: continued, equals a $more-step run" \
+      "($(($(date +%s) - t4c)) s)"
+  else
+    fail_case 4c "continuation by resubmission: state '$state', status '$status'"
+    show_logs noover-more
+  fi
+fi
 
 say "total $(($(date +%s) - t_start)) s"
 summary

@@ -1,0 +1,597 @@
+#!/usr/bin/python3
+"""The lifecycle contract (docs/lifecycle.md), tried the way users break it: random sequences of `fasim run`,
+`fasim resume CKPT`, `fasim resume RESULT --run.steps=N`, slurm/run.sbatch without Slurm, `fasim collect`,
+`fasim status`, a second writer, a run of another configuration and a corrupted checkpoint, on one small config
+WITHOUT output.overwrite, with SIGKILL/USR1/TERM at random moments (start-up included). After every operation:
+the exit code is a documented one (never a death by signal, never a hang); a complete result equals the
+uninterrupted run of its steps bitwise; a complete result is never replaced by a shorter one, another
+configuration's or a lost one; the victim file beside the outputs is byte-identical; `status` is one of
+running/checkpointed/failed/complete.
+
+FASIM_LIFECYCLE_SEQUENCES (default 20) sequences; FASIM_LIFECYCLE_SEED fixes the seed (printed).
+Known contract violations are listed in KNOWN_VIOLATIONS (each found by this test, reported to the lead): they
+are reported as XFAIL instead of failing the test, and one that no longer occurs is reported as XPASS so that
+the entry can be removed."""
+import glob
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+from e2e_support import ENV, tmpdir, write
+from lifecycle_support import (DOCUMENTED_EXITS, STATUSES, Job, attr, command, compare_bitwise, error_lines,
+                               flip_bytes_in, last_step, md5, reap_session, sbatch_command)
+
+# Violation kinds this test found in main and the lead has not fixed yet (empty it as they are fixed):
+# - death-by-signal-at-launch: USR1/TERM within ~0.05 s of exec kill fasim (exit -10/-15) before main() has
+#   installed its handlers (the dynamic loader is still running); mpirun forwarding USR2 in that window kills a rank.
+#   This window is a documented limit (docs/lifecycle.md, "Signals"): nothing of fasim runs before the loader has
+#   mapped the MPI, HDF5 and BLAS libraries; no file is touched then, and run.sbatch defers its forwarding.
+KNOWN_VIOLATIONS = {"death-by-signal-at-launch"}
+KNOWN_ITEM_FAILURES = {"test_signals_right_after_launch"}
+
+CONFIG = """[problem]
+source = synthetic
+n = 24
+m = 20
+k = 12
+spectrum = two-level
+seed = 5
+[model]
+r = 4
+[run]
+algorithms = gd,fa,fastar
+steps = {steps}
+record_every = {record}
+record_points = 10
+probes = 3
+[gd]
+lr = 1.0
+[fa]
+lr = 0.1
+[fastar]
+lr = 0.1
+[grid]
+block = 8
+[output]
+file = out/small.h5
+progress_seconds = 0
+checkpoint_every = {every}
+"""
+# Steps per rank count: one rank steps ~10x faster than two oversubscribed ones on a loaded 2-core machine.
+PLAN = {1: dict(steps=(4000, 8000, 12000), record=500, every=1500),
+        2: dict(steps=(400, 800, 1200), record=50, every=150)}
+TIMEOUT = 180  # no operation of these tiny runs may take longer: beyond that it is a hang
+SECOND_WRITER_BOUND = 20  # a second writer must be refused this fast
+
+
+class Checker:
+    def __init__(self):
+        self.violations = []  # (kind, message)
+        self.seen_known = set()
+        self.counts = {}  # what was exercised, printed at the end
+
+    def count(self, what):
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def violation(self, kind, message, repro):
+        entry = f"[{kind}] {message}\n    reproduction: {repro}"
+        if kind in KNOWN_VIOLATIONS:
+            self.seen_known.add(kind)
+            print("XFAIL " + entry, flush=True)
+        else:
+            self.violations.append(entry)
+            print("VIOLATION " + entry, flush=True)
+
+
+class Sequence:
+    """One random sequence in a fresh directory; `log` is the reproduction (the commands run so far)."""
+
+    def __init__(self, rng, checker, refs, ranks, seq_id):
+        self.rng, self.checker, self.refs, self.ranks = rng, checker, refs, ranks
+        self.delay = None
+        self.plan = PLAN[ranks]
+        self.dir = tmpdir()
+        self.seq_id = seq_id
+        os.mkdir(f"{self.dir}/out")
+        write(f"{self.dir}/small.ini", CONFIG.format(steps=self.plan["steps"][0], record=self.plan["record"],
+                                                     every=self.plan["every"]))
+        self.victim = write(f"{self.dir}/out/victim.txt", "a colleague's file, not fasim's\n")
+        self.victim_md5 = md5(self.victim)
+        self.result = f"{self.dir}/out/small.h5"
+        self.complete_step = None
+        self.log = [f"cd {self.dir}  (small.ini = CONFIG with {self.plan}, {ranks} rank(s))"]
+        self.ops = 0
+
+    # ---- running things ----------------------------------------------------------------------------------
+    def start(self, args):
+        self.log.append(" ".join(["fasim"] + args) + ("" if self.ranks == 1 else f"  [mpirun -n {self.ranks}]"))
+        return Job(command(args, self.ranks), self.dir)
+
+    def start_sbatch(self, extra):
+        argv, env = sbatch_command("small.ini", self.ranks, extra, self.dir)
+        self.log.append("SLURM_JOB_ID=1 SLURM_NTASKS=%d ... bash slurm/run.sbatch small.ini %s" %
+                        (self.ranks, " ".join(extra)))
+        return Job(argv, self.dir, env)
+
+    def perturb(self, job, is_sbatch):
+        """Maybe a signal at a random moment: right after launch, or anywhere in the expected run time."""
+        kind = self.rng.choice(["none", "none", "KILL", "USR1", "TERM"])
+        self.delay = None
+        if kind == "none":
+            return kind, None
+        est = 1.5 if self.ranks == 1 else 3.0
+        delay = self.rng.uniform(0, 0.25) if self.rng.random() < 0.4 else self.rng.uniform(0, est)
+        time.sleep(delay)
+        self.delay = time.time() - job.t0
+        if kind == "KILL":
+            job.kill()
+        else:
+            sig = signal.SIGUSR1 if kind == "USR1" or (self.ranks > 1 and not is_sbatch) else signal.SIGTERM
+            job.signal(sig)
+        self.log[-1] += f"   <- SIG{kind} after {delay:.3f} s"
+        self.checker.count(f"SIG{kind}" + (" at launch" if self.delay < 0.25 else ""))
+        return kind, delay
+
+    def finish(self, job, name, kind):
+        rc, out, err = job.wait(TIMEOUT)
+        if kind == "KILL":
+            reap_session(job.p.pid)
+        self.log[-1] += f"   => exit {rc}"
+        repro = self.repro()
+        if rc is None:
+            self.checker.violation("hang", f"{name}: no exit within {TIMEOUT} s\n{err[-2000:]}", repro)
+        elif kind != "KILL":
+            if rc < 0 or rc >= 128:
+                # Before its handlers exist a process dies of the signal: fasim itself in its first ~0.1 s; a rank
+                # started by mpirun (which forwards USR1) in the first ~0.5 s; under run.sbatch, which starts
+                # mpirun after a dry run and `fasim status`, in the first ~3 s.
+                window = 3.0 if name.startswith("sbatch") else 0.5 if self.ranks > 1 else 0.1
+                early = kind != "none" and self.delay is not None and self.delay < window
+                self.checker.violation("death-by-signal-at-launch" if early else "death-by-signal", f"{name}: exit {rc}\n{err[-2000:]}", repro)
+            elif rc not in DOCUMENTED_EXITS:
+                self.checker.violation("undocumented-exit", f"{name}: exit {rc}\n{err[-2000:]}", repro)
+            elif kind in ("USR1", "TERM") and rc == 1:
+                self.checker.violation("signal-failed", f"{name}: SIG{kind} ended in exit 1\n{err[-2000:]}", repro)
+            if "Traceback" in err or "terminate called" in err or "Segmentation" in err:
+                self.checker.violation("crash-output", f"{name}: {err[-2000:]}", repro)
+            if not name.startswith("sbatch") and rc in (1, 2) and len(error_lines(err)) != 1:
+                self.checker.violation("not-one-error-line", f"{name}: exit {rc}, stderr:\n{err[-2000:]}", repro)
+        return rc, out, err
+
+    def repro(self):
+        return f"seed sequence #{self.seq_id}: " + "\n      ".join(self.log)
+
+    def status(self, extra=()):
+        p = Job(command(["status", "small.ini"] + list(extra), 1), self.dir)
+        rc, out, err = p.wait(60)
+        fields = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+        return rc, fields, err
+
+    # ---- invariants --------------------------------------------------------------------------------------
+    def snapshot(self):
+        return {p: md5(p) for p in glob.glob(f"{self.dir}/out/*")}
+
+    def check(self, name, before, may_change_result, interrupted, target_steps):
+        repro = self.repro()
+        if md5(self.victim) != self.victim_md5:
+            self.checker.violation("victim-changed", f"{name} changed out/victim.txt", repro)
+        if not os.path.exists(self.result):
+            if self.complete_step is not None:
+                self.checker.violation("result-lost", f"{name}: the complete result disappeared", repro)
+            return
+        status = attr(self.result, "status")
+        if status not in STATUSES:
+            self.checker.violation("bad-status", f"{name}: status attribute {status!r}", repro)
+            return
+        if status != "complete":
+            if self.complete_step is not None:
+                # Only an interrupted continuation may leave a complete result incomplete, and then it resumes.
+                rc, st, _ = self.status([f"--run.steps={target_steps}"])
+                if not (may_change_result and interrupted and st.get("action") in ("resume", "continue")):
+                    self.checker.violation(
+                        "complete-result-lost",
+                        f"{name}: a complete result ({self.complete_step} steps) is now '{status}', "
+                        f"status says action '{st.get('action')}' ({st.get('reason')})", repro)
+            return
+        step = last_step(self.result)
+        if self.complete_step is not None and step < self.complete_step:
+            self.checker.violation("result-shortened", f"{name}: complete {self.complete_step} -> {step} steps",
+                                   repro)
+        if not may_change_result and before.get(self.result) not in (None, md5(self.result)):
+            self.checker.violation("result-touched", f"{name} modified the result file (it had nothing to do)",
+                                   repro)
+        ref = self.refs.get(self.ranks, step)
+        if ref is None:
+            self.checker.violation("unexpected-steps", f"{name}: a complete result at step {step}", repro)
+        else:
+            diffs = compare_bitwise(self.result, ref)
+            if diffs:
+                self.checker.violation("not-bitwise", f"{name}: complete result at step {step} differs from the "
+                                       f"uninterrupted run in {diffs[:6]}", repro)
+        self.complete_step = step
+
+    # ---- operations --------------------------------------------------------------------------------------
+    def steps(self):
+        return self.rng.choice(self.plan["steps"])
+
+    def op_run(self):
+        s = self.steps()
+        return self.runlike("run", self.start(["run", "small.ini", f"--run.steps={s}"]), s, False)
+
+    def op_resume_checkpoint(self):
+        ring = sorted(p for p in glob.glob(f"{self.result}.ckpt*") if not p.endswith(".tmp"))
+        ck = self.rng.choice(ring) if ring else f"{self.result}.ckpt"
+        args = ["resume", os.path.relpath(ck, self.dir)]
+        s = None
+        if self.rng.random() < 0.5:
+            s = self.steps()
+            args.append(f"--run.steps={s}")
+        return self.runlike("resume-checkpoint", self.start(args), s or self.plan["steps"][-1], False)
+
+    def op_continue(self):
+        s = self.steps()
+        return self.runlike("continue", self.start(["resume", "out/small.h5", f"--run.steps={s}"]), s, False)
+
+    def op_sbatch(self):
+        s = self.steps() if self.rng.random() < 0.7 else None
+        extra = [f"--run.steps={s}"] if s else []
+        return self.runlike("sbatch", self.start_sbatch(extra), s or self.plan["steps"][0], True)
+
+    def runlike(self, name, job, target, is_sbatch):
+        before = self.snapshot()
+        kind, _ = self.perturb(job, is_sbatch)
+        rc, out, err = self.finish(job, name, kind)
+        # Only a request for more steps than the complete result has may change it.
+        may_change = self.complete_step is None or target > self.complete_step
+        if rc == 75:
+            st_rc, st, _ = self.status([f"--run.steps={target}"])
+            # run.sbatch stopped before it started fasim requeues without state: the next start runs.
+            fine = ("resume", "continue", "nothing") + (("run",) if name == "sbatch" else ())
+            if st.get("action") not in fine:
+                self.checker.violation("exit75-not-resumable", f"{name} exited 75 but status says action "
+                                       f"'{st.get('action')}' ({st.get('reason')})", self.repro())
+        self.check(name, before, may_change, kind != "none" or rc in (1, 75), target)
+
+    def op_status(self):
+        before = self.snapshot()
+        extra = [f"--run.steps={self.steps()}"] if self.rng.random() < 0.5 else []
+        self.log.append("fasim status small.ini " + " ".join(extra))
+        rc, st, err = self.status(extra)
+        self.log[-1] += f"   => exit {rc}, state {st.get('state')}, action {st.get('action')}"
+        if rc != 0 or st.get("state") not in ("absent", "running", "checkpointed", "interrupted", "failed",
+                                               "complete", "foreign"):
+            self.checker.violation("status-verb", f"status exit {rc}: {st} {err}", self.repro())
+        if before != self.snapshot():
+            self.checker.violation("status-wrote", "fasim status changed files", self.repro())
+
+    def op_collect(self):
+        target = self.rng.choice(["small.h5", "victim.txt", "summary.h5", "small.h5.ckpt"])
+        args = ["collect", "out", "--output", f"out/{target}"] + (["--overwrite"] if self.rng.random() < 0.5 else [])
+        before = self.snapshot()
+        rc, out, err = self.finish(self.start(args), "collect", "none")
+        after = self.snapshot()
+        for p, h in before.items():
+            if not p.endswith("/summary.h5") and after.get(p) != h:
+                self.checker.violation("collect-overwrote", f"collect --output out/{target} changed "
+                                       f"{os.path.basename(p)} (exit {rc})", self.repro())
+        if after.get(self.result) != before.get(self.result) or after.get(self.victim) != self.victim_md5:
+            # Reported above; start the sequence afresh so that one loss is not reported again by every later step.
+            for p in glob.glob(f"{self.dir}/out/*"):
+                os.unlink(p)
+            self.victim = write(f"{self.dir}/out/victim.txt", "a colleague's file, not fasim's\n")
+            self.complete_step = None
+            self.log.append("(out/ emptied after the collect violation above)")
+            return
+        self.check("collect", before, False, False, 0)
+
+    def op_other_config(self):
+        if not os.path.exists(self.result):
+            return self.op_status()
+        before = self.snapshot()
+        s = self.steps()
+        rc, out, err = self.finish(self.start(["run", "small.ini", "--problem.seed=99", f"--run.steps={s}"]),
+                                   "other-config", "none")
+        if rc != 2:
+            self.checker.violation("other-config-accepted", f"a run of another configuration on an existing "
+                                   f"result exited {rc}", self.repro())
+        self.check("other-config", before, False, False, s)
+
+    def op_second_writer(self):
+        s = self.plan["steps"][-1]
+        if self.complete_step == s:
+            return self.op_status()
+        before = self.snapshot()
+        first = self.start_sbatch([f"--run.steps={s}"])
+        deadline = time.time() + 30
+        holding = False
+        while time.time() < deadline and first.p.poll() is None:
+            rc, st, _ = self.status([f"--run.steps={s}"])
+            if st.get("state") == "running":
+                holding = True
+                break
+            time.sleep(0.05)
+        if holding:
+            which = self.rng.choice(["run", "continue", "sbatch"])
+            if which == "sbatch":
+                second = self.start_sbatch([f"--run.steps={s}"])
+            elif which == "run":
+                second = self.start(["run", "small.ini", f"--run.steps={s}"])
+            else:
+                second = self.start(["resume", "out/small.h5", f"--run.steps={s}"])
+            t0 = time.time()
+            self.checker.count("second writer while the first held the lock")
+            rc, out, err = self.finish(second, "sbatch-second-writer" if which == "sbatch" else "second-writer",
+                                       "none")
+            elapsed = time.time() - t0
+            text = out + err
+            if first.p.poll() is None and rc != 2:
+                self.checker.violation("second-writer-accepted", f"second writer ({which}) exited {rc} while the "
+                                       f"first was running:\n{text[-1500:]}", self.repro())
+            elif first.p.poll() is None:
+                if "small.h5" not in text or "pid" not in text:
+                    self.checker.violation("second-writer-message", f"refusal does not name the file and holder:"
+                                           f"\n{text[-1500:]}", self.repro())
+                if elapsed > SECOND_WRITER_BOUND:
+                    self.checker.violation("second-writer-slow", f"refused after {elapsed:.1f} s", self.repro())
+        self.log.append("(first writer, above, waited for)")
+        rc, out, err = self.finish(first, "first-writer", "none")
+        self.check("second-writer", before, True, rc in (1, 75), s)
+
+    def op_corrupt(self):
+        ring = sorted(p for p in glob.glob(f"{self.result}.ckpt*") if not p.endswith(".tmp"))
+        if not ring:
+            return self.op_status()
+        ck = ring[0]  # the newest generation
+        if not flip_bytes_in(ck, "algorithms/0/Z"):
+            return self.op_status()
+        self.log.append(f"flip 16 bytes inside {os.path.relpath(ck, self.dir)}:/algorithms/0/Z")
+        before = self.snapshot()
+        rc, out, err = self.finish(self.start(["resume", os.path.relpath(ck, self.dir)]), "resume-corrupted",
+                                   "none")
+        if rc != 2:
+            self.checker.violation("corrupt-accepted", f"resume of a corrupted checkpoint exited {rc}:\n"
+                                   f"{err[-1500:]}", self.repro())
+        self.check("resume-corrupted", before, False, False, 0)
+
+    OPS = [("op_run", 3), ("op_resume_checkpoint", 3), ("op_continue", 2), ("op_sbatch", 4), ("op_status", 1),
+           ("op_collect", 1), ("op_other_config", 1), ("op_second_writer", 1), ("op_corrupt", 1)]
+
+    def play(self, length):
+        names = [n for n, w in self.OPS for _ in range(w)]
+        for _ in range(length):
+            name = self.rng.choice(names)
+            self.checker.count(name)
+            getattr(self, name)()
+            self.ops += 1
+        # Finally, resubmission brings every sequence to a complete result of the largest step count, which
+        # must equal the uninterrupted run (unless a corrupted checkpoint blocks it: then exit 2 is the answer).
+        final = self.plan["steps"][-1]
+        for _ in range(4):
+            job = self.start_sbatch([f"--run.steps={final}"])
+            rc, _, _ = self.finish(job, "sbatch-final", "none")
+            self.check("sbatch-final", self.snapshot(), True, False, final)
+            self.ops += 1
+            if rc != 75:
+                break
+        return self.complete_step == final
+
+
+class References:
+    """The uninterrupted run of each step count on each rank count, computed once, when first needed."""
+
+    def __init__(self, root):
+        self.root, self.done = root, {}
+
+    def get(self, ranks, steps):
+        if steps not in PLAN[ranks]["steps"]:
+            return None
+        if (ranks, steps) not in self.done:
+            d = f"{self.root}/ref-{ranks}-{steps}"
+            os.makedirs(d)
+            write(f"{d}/small.ini", CONFIG.format(steps=steps, record=PLAN[ranks]["record"], every=0))
+            rc, out, err = Job(command(["run", "small.ini", "--output.checkpoint_seconds=0"], ranks), d).wait(600)
+            assert rc == 0, f"reference run {ranks} rank(s), {steps} steps: exit {rc}\n{err}"
+            self.done[(ranks, steps)] = f"{d}/out/small.h5"
+        return self.done[(ranks, steps)]
+
+
+# ---- single items of issue #13 ---------------------------------------------------------------------------------
+def small_dir(steps, every=0):
+    d = tmpdir()
+    write(f"{d}/small.ini", CONFIG.format(steps=steps, record=50, every=every))
+    return d
+
+
+def run_in(d, args, ranks=1, timeout=TIMEOUT):
+    rc, out, err = Job(command(args, ranks), d).wait(timeout)
+    return rc, out, err
+
+
+def test_checkpoint_every_300_is_exact():
+    d = small_dir(700, every=300)
+    rc, _, err = run_in(d, ["run", "small.ini", "--output.checkpoint_keep=3"])
+    assert rc == 0, err
+    steps = [attr(f"{d}/out/small.h5{suffix}", "step") for suffix in (".ckpt", ".ckpt.1")]
+    assert steps == [600, 300], f"checkpoint steps {steps}, expected [600, 300] (checkpoint_every = 300)"
+    assert not os.path.exists(f"{d}/out/small.h5.ckpt.2"), "a checkpoint at a step that is no multiple of 300"
+
+
+def test_input_with_unknown_dataset_names_is_refused():
+    d = small_dir(100)
+    with h5py.File(f"{d}/lower.h5", "w") as f:
+        f["y"] = np.ones((24, 20))
+        f["c"] = np.ones((4, 20))
+    rc, _, err = run_in(d, ["run", "small.ini", f"--input.file={d}/lower.h5"])
+    lines = error_lines(err)
+    assert rc == 2 and len(lines) == 1, f"exit {rc}, stderr:\n{err}"
+    assert "y" in lines[0] and "c" in lines[0] and "Y" in lines[0], lines[0]
+    assert not os.path.exists(f"{d}/out/small.h5"), "a result was written from a synthetic Y"
+
+
+def test_own_result_as_input_repeats_the_run():
+    d = small_dir(300)
+    rc, _, err = run_in(d, ["run", "small.ini"])
+    assert rc == 0, err
+    rc, _, err = run_in(d, ["run", "small.ini", "--input.file=out/small.h5", "--output.file=out/again.h5",
+                            "--problem.seed=77"])  # the seed must not matter: Y comes from the file
+    assert rc == 0, err
+    with h5py.File(f"{d}/out/small.h5", "r") as a, h5py.File(f"{d}/out/again.h5", "r") as b:
+        assert np.array_equal(a["problem/Y"][()], b["problem/Y"][()]), "/problem/Y differs"
+        for alg in a["runs"]:
+            x, y = a["runs"][alg]["trajectory"]["loss"][()], b["runs"][alg]["trajectory"]["loss"][()]
+            assert x.tobytes() == y.tobytes(), f"{alg}: losses differ"
+
+
+def test_missing_output_directory_is_created():
+    d = small_dir(100)
+    rc, _, err = run_in(d, ["run", "small.ini", "--output.file=new/deeper/r.h5", "--output.checkpoint_every=50"])
+    assert rc == 0, err
+    assert attr(f"{d}/new/deeper/r.h5", "status") == "complete"
+    assert os.path.exists(f"{d}/new/deeper/r.h5.ckpt")
+
+
+def test_collect_never_replaces_an_input():
+    d = small_dir(200, every=100)
+    rc, _, err = run_in(d, ["run", "small.ini"])
+    assert rc == 0, err
+    problems = []
+    for target in ("small.h5.ckpt", "small.h5"):
+        before = md5(f"{d}/out/{target}")
+        rc, out, err = run_in(d, ["collect", "out", "--output", f"out/{target}"])
+        if md5(f"{d}/out/{target}") != before:
+            problems.append(f"`fasim collect out --output out/{target}` replaced it (exit {rc}): {out.strip()}")
+    assert not problems, "\n".join(problems)
+
+
+def test_output_to_a_full_device_is_an_error():
+    """#13: output to stdout that fails (a full disk, /dev/full) is an error, not exit 0."""
+    d = small_dir(100)
+    rc, _, err = run_in(d, ["run", "small.ini"])
+    assert rc == 0, err
+    problems = []
+    for args in (["info", "out/small.h5", "--json"], ["info", "out/small.h5"], ["status", "small.ini"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run(command(args, 1), cwd=d, env=ENV, stdout=full, stderr=subprocess.PIPE, text=True,
+                               timeout=60)
+        if p.returncode == 0:
+            problems.append(f"`fasim {' '.join(args)} > /dev/full` exited 0")
+    assert not problems, "; ".join(problems)
+
+
+def test_resubmission_with_overrides_continues():
+    """A finished job submitted with --output.file=... resubmitted with a larger --run.steps is continued (the
+    sbatch script passes the job's overrides to `fasim resume RESULT`, which must accept the same output.file)."""
+    d = small_dir(300)
+    argv, env = sbatch_command("small.ini", 1, ["--output.file=out/x.h5"], d)
+    rc, out, err = Job(argv, d, env).wait(TIMEOUT)
+    assert rc == 0, f"first submission exited {rc}:\n{out[-800:]}{err[-800:]}"
+    argv, env = sbatch_command("small.ini", 1, ["--output.file=out/x.h5", "--run.steps=600"], d)
+    rc, out, err = Job(argv, d, env).wait(TIMEOUT)
+    assert rc == 0 and attr(f"{d}/out/x.h5", "status") == "complete" and last_step(f"{d}/out/x.h5") == 600, \
+        f"resubmission with --run.steps=600 exited {rc}: {[l for l in (out + err).splitlines() if 'error' in l]}"
+
+
+def test_signals_right_after_launch():
+    """USR1/TERM in the first 0.2 s: exit 75 (or 0) and a resumable state; 16 mpirun + USR2 tries never hang."""
+    rng = random.Random(13)
+    problems = []
+    for i in range(16):
+        d = small_dir(100)
+        delay = rng.uniform(0, 0.2)
+        job = Job(command(["run", "small.ini"], 2), d)
+        time.sleep(delay)
+        job.signal(signal.SIGUSR2)
+        rc, _, err = job.wait(120)
+        if rc != 0:
+            problems.append(f"mpirun -n 2 + USR2 after {delay:.3f} s: exit {rc} {err[-300:]}")
+        shutil.rmtree(d, ignore_errors=True)
+    for i in range(12):
+        d = small_dir(4000)
+        sig = (signal.SIGUSR1, signal.SIGTERM)[i % 2]
+        delay = rng.uniform(0, 0.2)
+        job = Job(command(["run", "small.ini"], 1), d)
+        time.sleep(delay)
+        job.signal(sig)
+        rc, _, err = job.wait(120)
+        if rc not in (0, 75):
+            problems.append(f"{sig.name} after {delay:.3f} s: exit {rc} {err[-300:]}")
+        elif rc == 75:
+            rc2, out, _ = run_in(d, ["status", "small.ini"])
+            if "action: resume" not in out:
+                problems.append(f"{sig.name} after {delay:.3f} s: exit 75 but status:\n{out}")
+            rc3, _, err3 = run_in(d, ["resume", "out/small.h5.ckpt"])
+            if rc3 != 0:
+                problems.append(f"{sig.name} after {delay:.3f} s: resume exited {rc3}: {err3[-300:]}")
+        shutil.rmtree(d, ignore_errors=True)
+    assert not problems, "\n".join(problems)
+
+
+ITEMS = [test_checkpoint_every_300_is_exact, test_input_with_unknown_dataset_names_is_refused,
+         test_own_result_as_input_repeats_the_run, test_missing_output_directory_is_created,
+         test_collect_never_replaces_an_input, test_output_to_a_full_device_is_an_error,
+         test_resubmission_with_overrides_continues,
+         test_signals_right_after_launch]
+
+
+def run_items():
+    failed = 0
+    for t in ITEMS:
+        t0 = time.time()
+        try:
+            t()
+            print(f"PASS {t.__name__} ({time.time() - t0:.0f} s)", flush=True)
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            if t.__name__ in KNOWN_ITEM_FAILURES:
+                print(f"XFAIL {t.__name__} (known, reported to the lead): {e}", flush=True)
+                continue
+            failed += 1
+            print(f"FAIL {t.__name__}: {e}", flush=True)
+        if t.__name__ in KNOWN_ITEM_FAILURES:
+            print(f"XPASS {t.__name__}: remove it from KNOWN_ITEM_FAILURES if it is fixed", flush=True)
+    return failed
+
+
+def main():
+    n = int(os.environ.get("FASIM_LIFECYCLE_SEQUENCES", "20"))
+    seed = int(os.environ.get("FASIM_LIFECYCLE_SEED", str(random.SystemRandom().randrange(1 << 31))))
+    print(f"lifecycle: {n} sequences, seed {seed} (FASIM_LIFECYCLE_SEED={seed} repeats them)", flush=True)
+    t0 = time.time()
+    item_failures = run_items() if os.environ.get("FASIM_LIFECYCLE_ITEMS", "1") == "1" else 0
+    root = tmpdir()
+    refs = References(root)
+    checker = Checker()
+    rng = random.Random(seed)
+    ops = completed = 0
+    for i in range(n):
+        ranks = 2 if rng.random() < 0.15 else 1
+        seq = Sequence(random.Random(rng.randrange(1 << 62)), checker, refs, ranks, i)
+        before = len(checker.violations)
+        done = seq.play(rng.randint(2, 4))
+        ops += seq.ops
+        completed += done
+        print(f"sequence {i}: {ranks} rank(s), {seq.ops} operations, final result "
+              f"{'complete' if done else 'NOT complete'}, {len(checker.violations) - before} violation(s) "
+              f"[{time.time() - t0:.0f} s]", flush=True)
+        if len(checker.violations) == before and done:
+            shutil.rmtree(seq.dir, ignore_errors=True)
+        else:
+            print("    " + "\n    ".join(seq.log), flush=True)
+    shutil.rmtree(root, ignore_errors=True)
+    print("exercised: " + ", ".join(f"{k} {v}" for k, v in sorted(checker.counts.items())))
+    for kind in sorted(KNOWN_VIOLATIONS - checker.seen_known):
+        print(f"known violation '{kind}' did not occur in these sequences (random: confirm with its "
+              "reproduction before removing it from KNOWN_VIOLATIONS)")
+    print(f"lifecycle: {n} sequences, {ops} operations, {completed} ended complete, "
+          f"{len(checker.violations)} violation(s), seed {seed}, {time.time() - t0:.0f} s")
+    sys.exit(1 if checker.violations or item_failures else 0)
+
+
+if __name__ == "__main__":
+    main()
