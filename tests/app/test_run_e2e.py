@@ -9,6 +9,7 @@ import time
 import h5py
 import numpy as np
 
+from lifecycle_support import reap_session
 from e2e_support import ENV, FASIM, MPIEXEC, SMALL, datasets, fasim, max_rel_diff, run_tests, tmpdir, write
 
 
@@ -133,7 +134,9 @@ def test_sigkill_at_random_moments_then_resume_is_bitwise_identical():
             while not os.path.exists(f"{d}/cut.h5.ckpt") and p.poll() is None and time.time() < deadline:
                 time.sleep(0.02)
             time.sleep(random.uniform(0.0, 0.8 * window))
-            os.killpg(p.pid, signal.SIGKILL)  # mpirun and every rank, wherever they are (often mid-checkpoint)
+            # mpirun and every rank, wherever they are (often mid-checkpoint): the whole session, since the ranks
+            # have process groups of their own and would otherwise outlive mpirun and finish the run.
+            reap_session(p.pid)
             p.wait()
             try:
                 with h5py.File(f"{d}/cut.h5", "r") as f:
