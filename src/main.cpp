@@ -3,14 +3,21 @@
 
 namespace {
 // The signal handlers go in before anything else of the process runs: an executable's preinit functions run
-// after the dynamic loader has mapped the libraries but before any library's constructor (OpenBLAS's CPU probe
-// and buffers, MPI's), so a preemption signal during start-up is flagged instead of killing the process.
-void install_handlers_first() { fasim::app::install_signal_handlers(); }
+// after the dynamic loader has mapped the libraries but before any library's constructor (OpenBLAS's CPU
+// probe and buffers, MPI's), so a preemption signal during start-up is flagged instead of killing the
+// process.
+void install_handlers_first() {
+  fasim::app::install_signal_handlers();
+}
 } // namespace
 
-// (Not under AddressSanitizer, whose runtime initialises itself from the same array; main() installs them there.)
+// (Not under AddressSanitizer, whose runtime initialises itself from the same array; main() installs them
+// there.)
 #ifndef __SANITIZE_ADDRESS__
-__attribute__((section(".preinit_array"), used)) static void (*const fasim_preinit)() = install_handlers_first;
+__attribute__((section(".preinit_array"),
+               used)) static void (*const fasim_preinit)() = install_handlers_first;
 #endif
 
-int main(int argc, char** argv) { return fasim::app::main(argc, argv); }
+int main(int argc, char** argv) {
+  return fasim::app::main(argc, argv);
+}

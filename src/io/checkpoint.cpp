@@ -216,7 +216,8 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       std::error_code ec;
       if (!fs::exists(fs::symlink_status(newer, ec))) continue;
       if (fs::exists(fs::symlink_status(older, ec)) && !is_own_checkpoint(older))
-        throw UsageError("checkpoint ring path '" + older + "' holds a file that is not a checkpoint of yours; " +
+        throw UsageError("checkpoint ring path '" + older +
+                         "' holds a file that is not a checkpoint of yours; " +
                          "fasim will not replace it: move it away, or choose another output.checkpoint_file");
       fs::rename(newer, older, ec);
     }
