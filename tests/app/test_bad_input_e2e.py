@@ -34,6 +34,8 @@ def refused(args, expect, ranks=2, out=None, preexisting=None):
 
 
 CASES = [
+    (["run", INI, f"--output.file={D}/q.h5", f"--output.checkpoint_file={D}/q.h5"], "is the result file"),
+    (["run", INI, f"--output.file={D}/q.h5", f"--input.file={D}/q.h5"], "overwrite its own input"),
     (["run", INI, "--model.r=0"], "model.r"),
     (["run", INI, "--model.r=50"], "model.r"),
     (["run", INI, "--problem.n=0"], "problem.n"),
