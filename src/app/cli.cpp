@@ -129,6 +129,20 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
       const io::CheckpointHeader h = io::read_checkpoint_header(from, world);
       req.config = resumed_config(h.config_ini, args, "checkpoint '" + from + "'");
       req.resume_from = from;
+      // A checkpoint of a run whose result is now complete, asked to go further: continue the complete result
+      // in place instead of rebuilding it from the older checkpoint, so that an interruption never leaves
+      // fewer steps on disk than the complete result held.
+      int continue_result = 0;
+      if (world.rank() == 0) {
+        const io::Assessment a = io::assess(req.config);
+        continue_result = a.state == io::ResultState::Complete && a.action == io::Action::Continue &&
+                          io::read_result_summary(a.result).run_id == h.run_id;
+      }
+      world.broadcast(&continue_result, sizeof continue_result, 0);
+      if (continue_result) {
+        req.resume_from.clear();
+        req.continue_from = req.config.output.file;
+      }
       return;
     }
     io::ResultSummary s;

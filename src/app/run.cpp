@@ -212,6 +212,13 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     if (a.state == io::ResultState::Foreign) throw UsageError(a.reason);
     const io::CheckpointHeader h =
         io::read_checkpoint_header(req.resume_from, parallel::Communicator::borrow(MPI_COMM_SELF));
+    // A checkpoint beyond run.steps has nothing to resume towards (at run.steps exactly, it finishes the
+    // run).
+    if (c.run.steps < h.step)
+      throw UsageError("checkpoint '" + req.resume_from + "' is at step " + std::to_string(h.step) +
+                       ", beyond run.steps = " + std::to_string(c.run.steps) +
+                       ": resume it with --run.steps=" + std::to_string(h.step) +
+                       " or more; nothing was changed");
     if (a.state != io::ResultState::Absent) {
       const io::ResultSummary s = io::read_result_summary(c.output.file);
       if (!s.run_id.empty() && !h.run_id.empty() && s.run_id != h.run_id)

@@ -29,12 +29,11 @@ ResultSummary read_result_summary(const std::string& path) {
     if (!f.exists(group)) continue;
     any = true;
     const Group g = f.open_group(group);
-    long long reached = 0;
-    if (g.has_attribute("steps_done")) {
-      reached = g.read_attribute<long long>("steps_done");
-    } else if (g.exists("trajectory/step")) {
+    // The final status's steps_done, or further when a continuation was interrupted: the last recorded row.
+    long long reached = g.has_attribute("steps_done") ? g.read_attribute<long long>("steps_done") : 0;
+    if (g.exists("trajectory/step")) {
       const auto steps = Series::open(g, "trajectory/step").read();
-      if (!steps.empty()) reached = static_cast<long long>(steps.back());
+      if (!steps.empty()) reached = std::max(reached, static_cast<long long>(steps.back()));
     }
     s.last_step = std::max(s.last_step, reached);
     if (g.has_attribute("stop_reason")) {
