@@ -2,6 +2,7 @@
 """End-to-end: a complete result continued in place to more steps (`fasim resume RESULT --run.steps=N`) equals a
 run asked for N steps from the start; what cannot be continued is refused with the file untouched."""
 import hashlib
+import os
 
 import h5py
 import numpy as np
@@ -103,6 +104,23 @@ def test_what_cannot_be_continued_is_refused_and_untouched():
     assert "action: nothing" in st, st
 
 
+def test_resuming_a_checkpoint_of_a_complete_result_continues_it():
+    # The checkpoint of a result that has since completed, resumed to more steps: the complete result is
+    # continued in place (not rebuilt from the older checkpoint), and equals the longer run bitwise.
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", CONFIG)
+    fasim(["run", ini, f"--output.file={d}/long.h5", "--run.steps=1000"], ranks=1)
+    fasim(["run", ini, f"--output.file={d}/short.h5", "--output.checkpoint_every=200"], ranks=1)
+    fasim(["resume", f"{d}/short.h5.ckpt", "--run.steps=1000"], ranks=1)
+    compare(f"{d}/short.h5", f"{d}/long.h5", exact=True)  # checks the history says "continued"
+    # A checkpoint beyond run.steps has nothing to resume towards: refused, nothing changed.
+    os.remove(f"{d}/short.h5")
+    r = fasim(["resume", f"{d}/short.h5.ckpt", "--run.steps=300"], ranks=1, check=False)
+    assert r.returncode == 2 and "beyond run.steps = 300" in r.stderr, r.stderr
+    assert not os.path.exists(f"{d}/short.h5")
+
+
 if __name__ == "__main__":
     run_tests([test_continued_result_equals_the_longer_run_bitwise, test_continued_on_another_grid_agrees_to_1e12,
-               test_what_cannot_be_continued_is_refused_and_untouched])
+               test_what_cannot_be_continued_is_refused_and_untouched,
+               test_resuming_a_checkpoint_of_a_complete_result_continues_it])
