@@ -246,10 +246,13 @@ class Sequence:
 
     def runlike(self, name, job, target, is_sbatch):
         before = self.snapshot()
+        # A complete result whose continuation was interrupted is 'checkpointed' on disk: finishing it (to the
+        # same or more steps) may rewrite it; only a result that is complete right now must stay untouched.
+        complete_now = os.path.exists(self.result) and attr(self.result, "status") == "complete"
         kind, _ = self.perturb(job, is_sbatch)
         rc, out, err = self.finish(job, name, kind)
         # Only a request for more steps than the complete result has may change it.
-        may_change = self.complete_step is None or target > self.complete_step
+        may_change = self.complete_step is None or target > self.complete_step or not complete_now
         if rc == 75:
             st_rc, st, _ = self.status([f"--run.steps={target}"])
             # run.sbatch stopped before it started fasim requeues without state: the next start runs.
