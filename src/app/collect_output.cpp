@@ -3,6 +3,7 @@
 
 #include "fasim/io/fresh_file.hpp"
 #include "fasim/io/hdf5.hpp"
+#include "fasim/io/safe_files.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -49,10 +50,9 @@ void check_destination(const std::string& destination, const std::string& flag, 
                        const std::vector<std::string>& inputs, bool overwrite) {
   const std::string what = flag + " '" + destination + "'";
   const fs::path dest(destination);
-  const fs::path dir = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw UsageError(what + ": directory '" + dir.string() + "' does not exist; create it first");
+  // Missing directories are made, as for a run's output.file (io/safe_files.hpp).
+  io::create_parent_directories(destination, flag);
   const fs::path canonical_dest = fs::weakly_canonical(dest, ec);
   const bool canonical_known = !ec;
   struct stat target {};

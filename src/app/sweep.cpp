@@ -349,13 +349,9 @@ int sweep_verb(const parallel::Communicator& world, const std::vector<std::strin
     overrides = parse_overrides(rest);
     if (index >= spec.count()) spec.point(index); // throws the out-of-range message
     for (long long i = 0; i < spec.count() && args[0] == "run"; ++i)
-      if (index < 0 || i == index) { // every point's configuration is valid and its directory exists
-        const fs::path dir = fs::path(make_point(spec, i, overrides).output).parent_path();
-        if (!dir.empty() && !fs::is_directory(dir))
-          throw UsageError("output directory '" + dir.string() + "' (output.file) of sweep point " +
-                           std::to_string(i) + " does not exist: create it first (mkdir -p " + dir.string() +
-                           ")");
-      }
+      if (index < 0 ||
+          i == index) // every point's configuration is valid (its directories are made by the run)
+        make_point(spec, i, overrides);
   });
   if (args[0] == "list") return list_points(world, spec, overrides);
   const int g = static_cast<int>(groups > 0 ? groups : 1);
