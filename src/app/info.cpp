@@ -2,6 +2,7 @@
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/ini.hpp"
 #include "fasim/io/series.hpp"
+#include "fasim/model/specs.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "usage.hpp"
@@ -195,7 +196,9 @@ std::string describe(const std::string& path, bool json) {
                      "(no format_version and complete attributes)");
   std::vector<AlgorithmInfo> algs;
   if (f.exists("runs"))
-    for (const char* name : {"gd", "fa", "fastar"}) {
+    for (const auto kind :
+         {model::AlgorithmKind::GD, model::AlgorithmKind::FA, model::AlgorithmKind::FAStar}) {
+      const char* name = model::to_string(kind); // the group names the writer uses
       if (!f.exists(std::string("runs/") + name)) continue;
       const io::Group g = f.open_group(std::string("runs/") + name);
       AlgorithmInfo a;

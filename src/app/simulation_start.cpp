@@ -81,9 +81,7 @@ void Simulation::start_resumed(const io::RunProvenance& provenance, const io::Ch
   for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots), wanted += alg.snapshots;
   std::string history;
   parallel::agreed(comm_, [&] {
-    int old_exists = comm_.rank() == 0 && std::filesystem::exists(path) ? 1 : 0;
-    comm_.broadcast(&old_exists, sizeof old_exists, 0);
-    if (!old_exists) {
+    if (!io::exists_on_rank0(path, comm_)) {
       if (wanted > 0)
         throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" +
                          path + "', which no longer exists; rerun from the start");

@@ -39,12 +39,6 @@ std::string hex(std::uint64_t value) {
   return buf;
 }
 
-bool exists_on_rank0(const std::string& path, const parallel::Communicator& comm) {
-  int here = comm.rank() == 0 && std::filesystem::exists(path) ? 1 : 0;
-  comm.broadcast(&here, sizeof here, 0);
-  return here != 0;
-}
-
 /// Reads `path`; `damage` is set (and the matrices may be wrong) when a digest does not match.
 Checkpoint load(const std::string& path, const parallel::Communicator& comm, const parallel::GridPtr& grid,
                 int block, int n, int m, int r, int probes, std::string& damage) {

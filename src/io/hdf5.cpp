@@ -396,13 +396,14 @@ PropertyListHandle mpio_access(const parallel::Communicator& comm, const Where& 
 }
 
 // Rank 0 looks and tells everyone, so all ranks throw the same UsageError (or none does).
+} // namespace
+
 bool exists_on_rank0(const std::string& path, const parallel::Communicator& comm) {
   int found = 0;
   if (comm.rank() == 0) found = std::filesystem::exists(path) ? 1 : 0;
   comm.broadcast(&found, sizeof found, 0);
   return found != 0;
 }
-} // namespace
 
 File File::create(const std::string& path, const parallel::Communicator& comm, TruncatePolicy policy) {
   silence_hdf5_errors();

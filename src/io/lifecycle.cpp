@@ -105,9 +105,7 @@ std::string ring_member(const std::string& checkpoint, int k) {
 }
 
 std::string stored_output_file(const std::string& resolved) {
-  for (const auto& [key, value] : resolved_entries(resolved))
-    if (key == "output.file") return value;
-  return {};
+  return find_ini_value(parse_ini(resolved, "the stored configuration"), "output.file").value_or("");
 }
 } // namespace
 
@@ -287,10 +285,7 @@ void mark_failed(const std::string& path, const std::string& message) {
     if (status == schema::FileStatus::Complete) return; // a failure after completion does not undo it
     f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Failed));
     f.write_attribute(schema::kError, message);
-    const std::string before =
-        f.has_attribute(schema::kHistory) ? f.read_attribute<std::string>(schema::kHistory) : std::string();
-    const std::string line = utc_now() + " failed: " + message;
-    f.write_attribute(schema::kHistory, before.empty() ? line : before + "\n" + line);
+    append_history(f, "failed: " + message);
     f.flush();
   } catch (...) {
     // Best effort: the failure itself is what the user is told about.

@@ -2,6 +2,7 @@
 
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/io/series.hpp"
+#include "fasim/model/specs.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -24,7 +25,8 @@ ResultSummary read_result_summary(const std::string& path) {
   s.config_ini = f.read_attribute<std::string>(schema::kConfig);
   s.run_id = f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
   bool any_ran_out = false, any = false;
-  for (const char* name : {"gd", "fa", "fastar"}) {
+  for (const auto kind : {model::AlgorithmKind::GD, model::AlgorithmKind::FA, model::AlgorithmKind::FAStar}) {
+    const char* name = model::to_string(kind); // the group names the writer uses
     const std::string group = std::string("runs/") + name;
     if (!f.exists(group)) continue;
     any = true;

@@ -269,13 +269,17 @@ void ResultsFile::set_status(schema::FileStatus status) {
   file_.write_attribute(schema::kStatus, schema::to_string(status));
 }
 
-void ResultsFile::append_history(const std::string& what) {
+void append_history(const File& file, const std::string& what) {
   std::string line = utc_now() + " " + what;
-  file_.comm().broadcast(line, 0); // one time stamp: attribute values must be identical on every rank
-  const std::string before = file_.has_attribute(schema::kHistory)
-                                 ? file_.read_attribute<std::string>(schema::kHistory)
+  file.comm().broadcast(line, 0); // one time stamp: attribute values must be identical on every rank
+  const std::string before = file.has_attribute(schema::kHistory)
+                                 ? file.read_attribute<std::string>(schema::kHistory)
                                  : std::string();
-  file_.write_attribute(schema::kHistory, before.empty() ? line : before + "\n" + line);
+  file.write_attribute(schema::kHistory, before.empty() ? line : before + "\n" + line);
+}
+
+void ResultsFile::append_history(const std::string& what) {
+  io::append_history(file_, what);
 }
 
 void ResultsFile::set_plans(const std::string& plans) {

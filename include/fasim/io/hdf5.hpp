@@ -198,6 +198,9 @@ private:
   using Object::Object;
 };
 
+/// Whether `path` exists, as rank 0 sees it, on every rank of `comm` (one answer for all). Collective.
+bool exists_on_rank0(const std::string& path, const parallel::Communicator& comm);
+
 /// What File::create does when the file already exists.
 enum class TruncatePolicy {
   FailIfExists, ///< UsageError: never overwrite a result file by accident

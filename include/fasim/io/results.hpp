@@ -94,6 +94,10 @@ private:
 /// "2026-12-01T07:00:00Z": the time stamps of result files.
 std::string utc_now();
 
+/// Appends "<UTC time> <what>" as a line of the root attribute `history` of `file`. Collective over the
+/// file's communicator (rank 0's time stamp is written).
+void append_history(const File& file, const std::string& what);
+
 /// Whether /problem/Y is saved for `config` (output.save_target: yes, no, or auto = when n·m <= 4e6).
 bool saves_target(const RunConfig& config);
 
