@@ -8,6 +8,7 @@
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/io/safe_files.hpp"
+#include "fasim/model/completion.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/blas_info.hpp"
@@ -282,6 +283,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
       const auto& gc = grid->grid_comm();
       model::Problem problem =
           model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block);
+      model::observe_entries(problem, c.completion);
       if (!c.bench.io_dir.empty())
         parallel::agreed(gc, [&] {
           if (gc.rank() == 0) check_io_space(c.bench.io_dir, io_payload(c, problem.target->dense()));

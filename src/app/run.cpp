@@ -7,6 +7,7 @@
 #include "fasim/io/output_lock.hpp"
 #include "fasim/io/result_state.hpp"
 #include "fasim/io/safe_files.hpp"
+#include "fasim/model/completion.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -83,7 +84,8 @@ struct InputName {
   const char* in_results;
 };
 constexpr InputName kInputNames[] = {{"Y", "/problem/Y"}, {"C", "/problem/C"}, {"Z0", "/init/Z0"},
-                                     {"W0", "/init/W0"},  {"X", "/problem/X"}, {"O", nullptr}};
+                                     {"W0", "/init/W0"},  {"X", "/problem/X"}, {"O", nullptr},
+                                     {"M", nullptr}};
 
 std::string found_path(const io::File& f, const char* name) {
   for (const auto& in : kInputNames)
@@ -116,6 +118,7 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   take("C", r, m, in.c);
   take("Z0", n, r, in.z0);
   take("W0", r, m, in.w0);
+  take("M", n, m, in.mask); // completion's observed entries (then Y is the whole ground truth)
   if (c.problem.source == model::Source::LinearNetwork) {
     // X (N×n) and O (N×m): N is the file's; the shapes must agree with each other and with n, m.
     if (const std::string path = found_path(f, "X"); !path.empty()) {
@@ -132,10 +135,11 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   if (taken.empty()) {
     std::string found;
     for (const auto& p : f.dataset_paths()) found += (found.empty() ? "" : ", ") + p;
-    throw UsageError("input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
-                     (found.empty() ? std::string("no datasets") : "the datasets " + found) +
-                     "; fasim reads Y, C, Z0, W0 (and X, O for a linear network) at the root, or /problem/Y, "
-                     "/problem/C, /init/Z0, /init/W0 of a fasim result file");
+    throw UsageError(
+        "input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
+        (found.empty() ? std::string("no datasets") : "the datasets " + found) +
+        "; fasim reads Y, C, Z0, W0, M (and X, O for a linear network) at the root, or /problem/Y, "
+        "/problem/C, /init/Z0, /init/W0 of a fasim result file");
   }
   if (!quiet && grid->grid_comm().rank() == 0) {
     std::string list;
@@ -303,8 +307,10 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       const parallel::Communicator& gc = active;
       model::ProblemInputs inputs;
       parallel::agreed(gc, [&] { inputs = read_inputs(c, grid, req.quiet); });
+      std::optional<parallel::DistMatrix> given_mask = std::move(inputs.mask);
       model::Problem problem =
           model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block, std::move(inputs));
+      model::observe_entries(problem, c.completion, std::move(given_mask));
       model::compute_reference_errors(problem);
       const auto blas = parallel::query_blas();
       char host[256] = {0};

@@ -64,6 +64,8 @@ void Simulation::record(Trajectory& t, long long step) {
   comm_.broadcast(row.scalars.data(), static_cast<int>(sizeof(double) * row.scalars.size()), 0);
   if (!row.probes.empty())
     comm_.broadcast(row.probes.data(), static_cast<int>(sizeof(double) * row.probes.size()), 0);
+  if (!row.completion.empty())
+    comm_.broadcast(row.completion.data(), static_cast<int>(sizeof(double) * row.completion.size()), 0);
   const double loss = row.loss();
   if (!t.status.stopped) {
     const double bound = config_.run.divergence_factor *

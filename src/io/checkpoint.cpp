@@ -33,6 +33,13 @@ std::vector<double> pack_rows(const std::vector<model::MetricRow>& rows, int pro
   return out;
 }
 
+std::vector<double> pack_completion(const std::vector<model::MetricRow>& rows) {
+  std::vector<double> out;
+  out.reserve(rows.size() * model::kCompletionMetrics.size());
+  for (const auto& row : rows) out.insert(out.end(), row.completion.begin(), row.completion.end());
+  return out;
+}
+
 std::string hex(std::uint64_t value) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
@@ -94,6 +101,18 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
       std::copy_n(p, row.scalars.size(), row.scalars.begin());
       row.probes.assign(p + row.scalars.size(), p + width);
       alg.rows.push_back(std::move(row));
+    }
+    if (rows > 0 && g.exists("completion")) {
+      const std::vector<double> extra = Series::open(g, "completion").read();
+      const std::size_t cw = model::kCompletionMetrics.size();
+      if (extra.size() != static_cast<std::size_t>(rows) * cw)
+        throw UsageError("checkpoint '" + path + "' has damaged completion metrics for algorithm " +
+                         std::to_string(a));
+      check(g.open_dataset("completion"), "dataset /" + name + "/completion", parallel::digest(extra));
+      for (long long i = 0; i < rows; ++i)
+        alg.rows[static_cast<std::size_t>(i)].completion.assign(
+            extra.begin() + static_cast<std::ptrdiff_t>(i * cw),
+            extra.begin() + static_cast<std::ptrdiff_t>((i + 1) * cw));
     }
     ck.algorithms.push_back(std::move(alg));
   }
@@ -185,6 +204,13 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
         const auto packed = pack_rows(alg.rows, probes);
         if (!alg.rows.empty()) s.append(packed.data(), static_cast<long long>(alg.rows.size()));
         s.dataset().write_attribute("digest", hex(parallel::digest(packed)));
+        // Completion's columns (model::kCompletionMetrics), only when the run records them.
+        if (!alg.rows.empty() && !alg.rows.front().completion.empty()) {
+          const auto extra = pack_completion(alg.rows);
+          Series c = Series::create(g, "completion", static_cast<int>(model::kCompletionMetrics.size()));
+          c.append(extra.data(), static_cast<long long>(alg.rows.size()));
+          c.dataset().write_attribute("digest", hex(parallel::digest(extra)));
+        }
       });
     }
     // Written last: a file without complete = 1 was cut short and is never trusted.

@@ -77,11 +77,32 @@ void check_spectrum(const Settings& s) {
   }
 }
 
+/// Completion masks a dense Y entry by entry and steps on the residual formulation only.
+void check_completion(const Settings& s) {
+  const auto& c = s.cfg;
+  if (c.completion.observe != model::Observe::Completion) return;
+  if (c.problem.representation != model::Representation::Dense)
+    refuse("problem.observe = completion masks a dense Y entry by entry; set problem.representation = dense");
+  if (c.problem.source == Source::LinearNetwork)
+    refuse("problem.observe = completion is matrix completion of Y; problem.source = linear-network is not "
+           "supported with it");
+  if (std::find(s.algorithms.begin(), s.algorithms.end(), model::AlgorithmKind::FAStar) != s.algorithms.end())
+    refuse("run.algorithms lists fastar, whose W = (ZᵀZ)⁻¹ZᵀY has no closed form on observed entries only "
+           "(problem.observe = completion); list gd and fa");
+  if (c.init.w == model::InitW::Optimal)
+    refuse("init.w = optimal solves with every entry of Y, which completion does not observe; use init.w = "
+           "gaussian with problem.observe = completion");
+  if (c.products == "pdgemm")
+    refuse("system.products = pdgemm runs the products formulation, which has no masked form; use "
+           "system.products = panel with problem.observe = completion");
+}
+
 } // namespace
 
 void check_consistency(const Settings& settings) {
   check_shapes(settings);
   check_spectrum(settings);
+  check_completion(settings);
 }
 
 void resolve_defaults(Settings& settings) {

@@ -262,6 +262,13 @@ std::vector<KeyDef> make_keys() {
   k.push_back(integer_key("problem.samples", FIELD(cfg.problem.samples), 0,
                           "linear-network: number N of input rows (0 = n)"));
   k.push_back(seed_key("problem.seed", FIELD(cfg.problem.seed), "random stream of Y"));
+  k.push_back(choice_key("problem.observe", FIELD(cfg.completion.observe),
+                         Choices<Observe>{{"full", Observe::Full}, {"completion", Observe::Completion}},
+                         "which entries of Y the loss sees: all, or a random subset Ω ([completion])"));
+  // [completion]: the observed entries Ω under problem.observe = completion.
+  k.push_back(number_key("completion.fraction", FIELD(cfg.completion.fraction), Bound{0, true, 1, false},
+                         "probability that an entry of Y is observed (each entry independently)"));
+  k.push_back(seed_key("completion.seed", FIELD(cfg.completion.seed), "random stream of the mask Ω"));
   // [input]
   k.push_back(
       text_key("input.file", FIELD(cfg.input.file), "read the problem from this file (empty = generate)"));

@@ -88,10 +88,15 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
         width = ps.width();
         probes = ps.read();
       }
+      std::vector<std::vector<double>> completion;
+      if (c.completion.observe == model::Observe::Completion)
+        for (auto metric : model::kCompletionMetrics)
+          completion.push_back(Series::open(g, "trajectory/" + std::string(metric)).read());
       const std::size_t rows = columns.front().size();
       for (std::size_t i = 0; i < rows; ++i) {
         model::MetricRow row;
         for (std::size_t k = 0; k < row.scalars.size(); ++k) row.scalars[k] = columns[k].at(i);
+        for (const auto& column : completion) row.completion.push_back(column.at(i));
         if (width > 0)
           row.probes.assign(probes.begin() + static_cast<std::ptrdiff_t>(i * width),
                             probes.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));

@@ -129,6 +129,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
                      f.create_group(std::string("runs/") + model::to_string(alg.kind)),
                      {},
                      std::nullopt,
+                     {},
                      std::nullopt,
                      std::nullopt,
                      std::nullopt};
@@ -139,6 +140,9 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     const Group traj = g.group.create_group("trajectory");
     for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
     if (probes > 0) g.probes = Series::create(traj, "probe_xAx", probes);
+    if (config.completion.observe == model::Observe::Completion)
+      for (auto name : model::kCompletionMetrics)
+        g.completion.push_back(Series::create(traj, std::string(name)));
     write_dimension_scales(traj);
     if (config.output.snapshot_every > 0) {
       const Group sg = g.group.create_group("snapshots");
@@ -173,11 +177,14 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
   const File& f = out.file_;
   for (const auto& alg : config.run.algorithms) {
     const std::string name = model::to_string(alg.kind);
-    AlgorithmGroup g{name,        f.open_group("runs/" + name), {}, std::nullopt, std::nullopt, std::nullopt,
-                     std::nullopt};
+    AlgorithmGroup g{
+        name, f.open_group("runs/" + name), {}, std::nullopt, {}, std::nullopt, std::nullopt, std::nullopt};
     for (auto metric : model::kScalarMetrics)
       g.scalars.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
     if (probes > 0) g.probes = Series::open(g.group, "trajectory/probe_xAx");
+    if (config.completion.observe == model::Observe::Completion)
+      for (auto metric : model::kCompletionMetrics)
+        g.completion.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
     if (config.output.snapshot_every > 0) {
       if (!g.group.exists("snapshots"))
         throw UsageError(
@@ -203,6 +210,10 @@ void ResultsFile::append_rows(std::size_t a, const std::vector<model::MetricRow>
   for (std::size_t k = 0; k < model::kScalarMetrics.size(); ++k) {
     for (std::size_t i = 0; i < count; ++i) column[i] = rows[from + i].scalars[k];
     g.scalars[k].append(column.data(), static_cast<long long>(count));
+  }
+  for (std::size_t k = 0; k < g.completion.size(); ++k) {
+    for (std::size_t i = 0; i < count; ++i) column[i] = rows[from + i].completion.at(k);
+    g.completion[k].append(column.data(), static_cast<long long>(count));
   }
   if (g.probes) {
     const std::size_t p = static_cast<std::size_t>(g.probes->width());

@@ -114,9 +114,10 @@ void residual_panel(const DistMatrix& y, PanelView z_rows, PanelView w_cols, int
 }
 
 void residual_pass(const DistMatrix& y, PanelView z_rows, PanelView w_cols, PanelView b_cols, int r,
-                   DistMatrix& dz, DistMatrix* dw, double rho, PassBuffers& buf) {
+                   DistMatrix& dz, DistMatrix* dw, double rho, PassBuffers& buf, const EntryMask* mask) {
   const auto& g = *y.grid();
   if (!g.active()) return;
+  require(!mask || mask->lines_up(y), "residual pass: the mask does not line up with Y");
   const int nloc = y.local_rows(), mloc = y.local_cols(), lde = std::max(1, nloc);
   // 128 columns of E stay in the cache between the GEMM that forms them and the two that use them.
   constexpr int kWidth = 128;
@@ -140,6 +141,7 @@ void residual_pass(const DistMatrix& y, PanelView z_rows, PanelView w_cols, Pane
   for (int j0 = 0; j0 < mloc; j0 += kWidth) {
     const int width = std::min(kWidth, mloc - j0);
     residual_panel(y, z_rows, w_cols, r, j0, width, buf.panel.data());
+    if (mask) keep_observed(*mask, j0, width, buf.panel.data(), lde);
     local_gemm('N', 'T', nloc, r, width, 1.0, buf.panel.data(), lde,
                b_cols.data + static_cast<std::size_t>(j0) * b_cols.ld, b_cols.ld, j0 == 0 ? 0.0 : 1.0, z_dst,
                ldz);

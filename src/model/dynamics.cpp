@@ -67,7 +67,7 @@ void VectorField::derivatives(const DistMatrix& z, const DistMatrix& w, State& d
     // dZ = (Y − ZW)·Bᵀ, dW = ρ·Zᵀ(Y − ZW) in one pass.
     linalg::residual_pass(*problem_.target->dense(), ctx.panel_of<linalg::Coord::Row>(z),
                           ctx.panel_of<linalg::Coord::Col>(w), ctx.panel_of<linalg::Coord::Col>(b),
-                          problem_.r, d.z, dw, w_ratio_, ctx.pass);
+                          problem_.r, d.z, dw, w_ratio_, ctx.pass, problem_.mask.get());
     return;
   }
   // dZ = Y·Bᵀ − Z(W·Bᵀ), with Y·Cᵀ the problem's constant.
@@ -117,6 +117,7 @@ void VectorField::evaluate_naive(State& s, State& d, DistMatrix& e) {
   // E = Y − ZW as an explicit n×m matrix, then the products with E: three passes over n×m data.
   const DistMatrix* y = problem_.target->dense();
   if (!y) throw Error("the naive formulation needs a dense target");
+  if (problem_.mask) throw UsageError("the naive formulation has no masked form: bench completion as fast");
   if (spec_.kind == AlgorithmKind::FAStar) refresh(s);
   e.copy_from(*y);
   parallel::gemm(Op::None, Op::None, -1.0, s.z, s.w, 1.0, e);

@@ -25,7 +25,9 @@ SmallMatrix gram_of(const DistMatrix& a, const DistMatrix& b) {
 namespace {
 StepPlan terms_plan(const Problem& problem) {
   StepPlan plan = estimate_plan(problem, AlgorithmKind::FA);
-  plan.formulation = Formulation::Products; // the metrics need W·Cᵀ
+  // The metrics need W·Cᵀ, a by-product of the products formulation; completion has only the residual one
+  // (then ZᵀZ and W·Cᵀ are formed in compute()).
+  if (!problem.mask) plan.formulation = Formulation::Products;
   return plan;
 }
 } // namespace
@@ -49,19 +51,35 @@ MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::ui
     for (double& v : x) v /= std::sqrt(norm);
     probe_vectors_.push_back(std::move(x));
   }
+  if (problem.mask) completion_.emplace(problem);
 }
 
 MetricRow MetricsCalculator::compute(const State& s, long long step, double time) {
   const Problem& p = problem_;
   MetricRow row;
   row.probes.assign(probe_vectors_.size(), 0.0);
-  const double loss = p.target->residual_norm2(s.z, s.w);
+  double loss = 0.0;
+  if (completion_) {
+    const CompletionRow c = completion_->compute(s);
+    loss = c.loss;
+    row.completion.assign(c.values.begin(), c.values.end());
+  } else {
+    loss = p.target->residual_norm2(s.z, s.w);
+  }
 
-  // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ) and the stationarity term Zᵀ(Y − ZW) = ZᵀY − (ZᵀZ)W (Fact 2): FA's field.
+  // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ) and the stationarity term Zᵀ(Y − ZW) = ZᵀY − (ZᵀZ)W (Fact 2): FA's field
+  // (under completion, with P_Ω(Y − ZW) in place of Y − ZW).
   fa_terms_.evaluate_fixed(s, terms_);
   const DistMatrix& resid = terms_.z;
-  const SmallMatrix& gram = fa_terms_.gram();
-  const SmallMatrix& wct = fa_terms_.feedback_product();
+  SmallMatrix masked_gram, masked_wct;
+  if (completion_) {
+    masked_gram = gram_of(s.z, s.z);
+    DistMatrix wct_dist(p.grid, p.r, p.r, p.block, p.block);
+    parallel::gemm(Op::None, Op::Trans, 1.0, s.w, p.c, 0.0, wct_dist);
+    masked_wct = linalg::replicate(wct_dist);
+  }
+  const SmallMatrix& gram = completion_ ? masked_gram : fa_terms_.gram();
+  const SmallMatrix& wct = completion_ ? masked_wct : fa_terms_.feedback_product();
   // fa_loss = ‖R‖², ell = ‖R(ZᵀZ)^{-1/2}‖² = tr((ZᵀZ)⁻¹RᵀR).
   const double fa_norm = parallel::frobenius_norm(resid);
   const SmallMatrix rtr = gram_of(resid, resid);

@@ -74,6 +74,10 @@ StepPlan StepPlan::parse(std::string_view text) {
 }
 
 std::string plan_unsupported(const Problem& p, const StepPlan& plan) {
+  // Completion's E = P_Ω(Y − ZW) exists only panel by panel: the products formulation's Y·Bᵀ − Z(W·Bᵀ)
+  // has no masked form.
+  if (p.mask && plan.formulation != Formulation::Residual)
+    return "matrix completion (problem.observe = completion) runs on the residual formulation only";
   if (plan.formulation != Formulation::Residual) return {};
   if (!p.target->dense() || !p.target->isotropic())
     return "the residual formulation needs a dense target with isotropic inputs";
@@ -110,7 +114,7 @@ StepPlan estimate_plan(const Problem& p, AlgorithmKind kind) {
   StepPlan residual = plan;
   residual.formulation = Formulation::Residual;
   if (plan_unsupported(p, residual).empty() &&
-      flops(p, kind, Formulation::Residual) < flops(p, kind, Formulation::Products))
+      (p.mask || flops(p, kind, Formulation::Residual) < flops(p, kind, Formulation::Products)))
     return residual;
   return plan;
 }

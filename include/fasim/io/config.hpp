@@ -48,6 +48,7 @@ struct BenchSpec {
 /// lr_w = 0 (its W is re-solved, never stepped) and scale_free from [fastar].
 struct RunConfig {
   model::ProblemSpec problem;
+  model::CompletionSpec completion; ///< problem.observe and [completion]
   model::FeedbackSpec feedback;
   model::InitSpec init;
   model::RunSpec run;

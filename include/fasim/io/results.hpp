@@ -81,6 +81,7 @@ private:
     Group group;
     std::vector<Series> scalars;
     std::optional<Series> probes;
+    std::vector<Series> completion; ///< model::kCompletionMetrics, under problem.observe = completion
     std::optional<Dataset> snap_z, snap_w;
     std::optional<Series> snap_step;
   };

@@ -5,6 +5,7 @@
 // shapes this moves only O((n+m)·r) data and lets the plan pick the GEMM's layout. Each row/column twin is
 // one template over a Coord (coord.hpp).
 #include "fasim/linalg/coord.hpp"
+#include "fasim/linalg/entry_mask.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
 
 #include <vector>
@@ -53,9 +54,11 @@ void pass_over_y(const parallel::DistMatrix& y, PanelView thin, int r, parallel:
 /// The residual formulation's single pass: with E = Y − Z·W formed one cache-sized column panel at a time
 /// (never as a whole), dz = E·Bᵀ (n×r) and, when dw is given, dw = ρ·Zᵀ·E (r×m). `z_rows` = panel<Row>(Z),
 /// `w_cols` = panel<Col>(W), `b_cols` = panel<Col>(B). Costs three GEMMs over Y's size instead of one, and
-/// saves every r-sized product: it wins when r is comparable to n. Collective over the grid.
+/// saves every r-sized product: it wins when r is comparable to n. With a `mask` (matrix completion) each
+/// panel of E is replaced by P_Ω(E) before it is used. Collective over the grid.
 void residual_pass(const parallel::DistMatrix& y, PanelView z_rows, PanelView w_cols, PanelView b_cols, int r,
-                   parallel::DistMatrix& dz, parallel::DistMatrix* dw, double rho, PassBuffers& buffers);
+                   parallel::DistMatrix& dz, parallel::DistMatrix* dw, double rho, PassBuffers& buffers,
+                   const EntryMask* mask = nullptr);
 
 /// E's columns [j0, j0 + width) of this rank's piece: Y_loc(:, j0..) − z_rows·w_cols(:, j0..) into `e`
 /// (local_rows × width, ld max(1, local_rows)). Local. Shared by the residual pass and the exact loss.

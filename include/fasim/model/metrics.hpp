@@ -1,9 +1,11 @@
 #pragma once
 // The recorded quantities of a state (paper Sections 3-4, Appendix A). Losses come from explicit residuals.
 #include "fasim/linalg/small_matrix.hpp"
+#include "fasim/model/completion_metrics.hpp"
 #include "fasim/model/dynamics.hpp"
 
 #include <array>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -16,7 +18,8 @@ inline constexpr std::array<std::string_view, 10> kScalarMetrics = {
 
 struct MetricRow {
   std::array<double, kScalarMetrics.size()> scalars{};
-  std::vector<double> probes; ///< xᵀAx for each probe direction
+  std::vector<double> probes;     ///< xᵀAx for each probe direction
+  std::vector<double> completion; ///< kCompletionMetrics under problem.observe = completion, else empty
   double loss() const { return scalars[2]; }
   double stationarity() const { return scalars[9]; }
 };
@@ -39,6 +42,8 @@ private:
   linalg::SmallMatrix gram0_;
   double c_norm_ = 0.0;
   std::vector<std::vector<double>> probe_vectors_;
+  std::optional<CompletionMetrics>
+      completion_; ///< when the problem has a mask (loss is then the observed one)
 };
 
 /// Cosines of the principal angles between col(A) and col(B) (both n×r), descending. Collective.

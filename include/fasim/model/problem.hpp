@@ -1,6 +1,7 @@
 #pragma once
 // One experiment's data: the target Y, the feedback matrix C and the common starting point Z(0), W(0), all
 // generated from counter-based random streams (identical on every grid) or supplied by an input file.
+#include "fasim/linalg/entry_mask.hpp"
 #include "fasim/model/specs.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
@@ -15,6 +16,7 @@ namespace fasim::model {
 struct ProblemInputs {
   std::optional<parallel::DistMatrix> y, c, z0, w0;
   std::optional<parallel::DistMatrix> x, o; ///< linear-network inputs X (N×n) and outputs O (N×m)
+  std::optional<parallel::DistMatrix> mask; ///< completion: the observed entries M (n×m, 0/1)
 };
 
 struct Problem {
@@ -28,6 +30,9 @@ struct Problem {
   parallel::DistMatrix y_ct; ///< Y·Cᵀ (n×r): constant, computed once
   double optimal_error = std::numeric_limits<double>::quiet_NaN(); ///< Σ_{i>r} σ_i²
   double lemma1_error = std::numeric_limits<double>::quiet_NaN();  ///< ‖Y − P_{YCᵀ}Y‖²_F
+  /// Matrix completion: the observed entries Ω, lined up with the dense Y (model/completion.hpp); null when
+  /// every entry is observed. Shared: the mask is read-only once made.
+  std::shared_ptr<const linalg::EntryMask> mask;
 };
 
 /// The singular values a spectrum spec describes (length k, descending for the built-in shapes).

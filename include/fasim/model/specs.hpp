@@ -30,6 +30,14 @@ struct ProblemSpec {
   std::uint64_t seed = 1;
 };
 
+/// Which entries of Y the loss sees: all of them, or a random subset Ω (matrix completion, issue 15).
+enum class Observe { Full, Completion };
+struct CompletionSpec {
+  Observe observe = Observe::Full;
+  double fraction = 0.3;  ///< P(entry observed), each entry independently
+  std::uint64_t seed = 5; ///< random stream of the mask
+};
+
 struct FeedbackSpec {
   FeedbackSource source = FeedbackSource::Gaussian;
   double std = 1.0;

@@ -17,6 +17,7 @@ enum class Stream : std::uint32_t {
   TargetA = 8,
   TargetB = 9,
   UnitVector = 10,
+  CompletionMask = 11,
 };
 
 class CounterRng {

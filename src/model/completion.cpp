@@ -1,0 +1,33 @@
+#include "fasim/model/completion.hpp"
+
+#include "fasim/parallel/error.hpp"
+
+namespace fasim::model {
+
+void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<parallel::DistMatrix> given) {
+  if (spec.observe == Observe::Full) {
+    if (given)
+      throw UsageError("the input file gives a mask M but problem.observe = full; set problem.observe = "
+                       "completion to use it, or remove M from the file");
+    p.mask.reset();
+    return;
+  }
+  const parallel::DistMatrix* y = p.target->dense();
+  if (!y || !p.target->isotropic())
+    throw UsageError("problem.observe = completion masks a dense Y entry by entry: set "
+                     "problem.representation = dense (and a source other than linear-network)");
+  if (given) {
+    if (!given->same_layout(*y))
+      throw UsageError("the input file's mask M is " + std::to_string(given->rows()) + "×" +
+                       std::to_string(given->cols()) + " on another layout than Y (" +
+                       std::to_string(y->rows()) + "×" + std::to_string(y->cols()) +
+                       "); give M with Y's shape");
+    p.mask = std::make_shared<const linalg::EntryMask>(
+        linalg::EntryMask::from_matrix(*given, "the input file's mask M"));
+    return;
+  }
+  p.mask =
+      std::make_shared<const linalg::EntryMask>(linalg::EntryMask::bernoulli(*y, spec.fraction, spec.seed));
+}
+
+} // namespace fasim::model
