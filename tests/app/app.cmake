@@ -1,6 +1,7 @@
 # End-to-end tests of the fasim executable, driven from Debian's python3 with h5py.
 fasim_add_script_test(run_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_run_e2e.py LABELS e2e TIMEOUT 900)
 fasim_add_script_test(bad_input_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_bad_input_e2e.py LABELS e2e TIMEOUT 600)
+fasim_add_script_test(completion_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_completion_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(bench_smoke COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/app/bench_smoke.sh LABELS e2e TIMEOUT 300)
 fasim_add_script_test(faults_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_faults_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(continue_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_continue_e2e.py LABELS e2e TIMEOUT 600)

@@ -54,6 +54,12 @@ def documented():
     runs = section("`/runs/<algorithm>`")
     metrics = names(runs[runs.index("Trajectory metrics:"):runs.index("\n\n", runs.index("Trajectory metrics:"))])
     metrics = [m for m in metrics if re.fullmatch(r"\w+", m) and not m.startswith("run")]
+    start = runs.index("Completion metrics")
+    completion = [m for m in names(runs[start:runs.index("\n\n", start)])
+                  if re.fullmatch(r"[a-z_]+", m) and m not in metrics]
+    for m in completion:
+        doc["/runs/*/trajectory/" + m] = "dataset"
+        CONDITIONAL.add("/runs/*/trajectory/" + m)
     for row in table_rows(runs):
         first = row.split("|")[1]
         for n in names(first):
@@ -106,6 +112,15 @@ def test_result_file_matches_docs_both_ways():
         assert f.attrs["schema_version"] == "1.0"
         assert f.attrs["status"] in ("running", "checkpointed", "failed", "complete")
         assert f["problem"].attrs["spectrum"] == "two-level"
+    # Completion writes its documented columns (and nothing undocumented).
+    completion = sorted(p for p in doc if "/trajectory/" in p and p in CONDITIONAL)
+    assert len(completion) == 4, completion
+    out = f"{d}/c.h5"
+    fasim(["run", ini, f"--output.file={out}", "--problem.observe=completion", "--run.algorithms=gd,fa"], ranks=2)
+    found = written(out)
+    assert not [p for p in completion if p not in found], f"completion metrics not written: {completion}"
+    undocumented = sorted(p for p in found if p not in doc)
+    assert not undocumented, f"written but not documented in docs/output-format.md: {undocumented}"
 
 
 if __name__ == "__main__":
