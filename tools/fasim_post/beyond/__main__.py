@@ -1,0 +1,150 @@
+"""scripts/beyond (or python3 -m tools.fasim_post.beyond from the checkout): run the experiments beyond the paper (issue 15) and write docs/beyond.md.
+
+Modes:
+  (default)        run every section's runs here with mpirun (nice'd, 1-rank runs side by side), then report
+  --report-only    run nothing: report from the results already in --out
+  --list           print the runs and their fasim commands, do nothing
+Sections: completion (tools/fasim_post/beyond/completion.py) and, when present, the feedback rules
+(tools/fasim_post/beyond/rules.py). Exit status: 0, or 1 when a run failed (the report is still written).
+"""
+import argparse
+import configparser
+import datetime
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+from string import Template
+
+try:
+    from ..reproduce import launch
+    from ..reproduce.cli import find_root
+    from ..reproduce.plan import Run
+    from . import completion
+except ImportError:        # run as a script path: make the package importable
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    from fasim_post.reproduce import launch
+    from fasim_post.reproduce.cli import find_root
+    from fasim_post.reproduce.plan import Run
+    from fasim_post.beyond import completion
+
+try:       # the feedback rules' section, written separately: optional until it is merged
+    from . import rules
+except ImportError:
+    try:
+        from fasim_post.beyond import rules
+    except ImportError:
+        rules = None
+
+TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "beyond.md.in")
+
+
+class SweepRun(Run):
+    """`fasim sweep run JOB`: the points write <dir>/<label>-<i>.h5 (the launcher's own sweep kind is the
+    reproduction's Theorem 3 sweep, whose seed range it rewrites; this one runs the job as written)."""
+
+    def fasim_args(self):
+        return ["sweep", "run", self.ini, *self.overrides, f"--output.file={self.output}"]
+
+
+def _flags(overrides):
+    if isinstance(overrides, dict):
+        return [f"--{k}={v:g}" if isinstance(v, float) else f"--{k}={v}" for k, v in overrides.items()]
+    return [o if o.startswith("--") else f"--{o}" for o in overrides]
+
+
+def _is_sweep(root, ini):
+    parser = configparser.ConfigParser(inline_comment_prefixes=("#", ";"), strict=False)
+    parser.read(os.path.join(root, ini))
+    return parser.has_section("sweep")
+
+
+def plan(sections, root, out):
+    """[(section module, [(label, Run)])]: every section's RUNS as launcher runs with outputs under `out`."""
+    planned = []
+    for module in sections:
+        runs = []
+        for label, ini, overrides in module.RUNS:
+            if _is_sweep(root, ini):
+                runs.append((label, SweepRun(label, ini, _flags(overrides), f"{out}/{label}/{label}.h5", kind="points")))
+            else:
+                runs.append((label, Run(label, ini, _flags(overrides), f"{out}/{label}.h5")))
+        planned.append((module, runs))
+    return planned
+
+
+def result_paths(runs):
+    """{label: Path}: a run's result file, a sweep's directory."""
+    return {label: Path(run.result_dir if isinstance(run, SweepRun) else run.output) for label, run in runs}
+
+
+def write_report(path, root, out, planned, texts, timings, how):
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                            text=True).stdout.strip() or "?"
+    version = (timings.get("_fasim_version") or "fasim").splitlines()[0]
+    rows, commands = [], []
+    for _, runs in planned:
+        for label, run in runs:
+            t = timings.get(run.name, {})
+            seconds = f"{t['seconds']:.0f}" if "seconds" in t else "—"
+            rows.append(f"| {label} | `{run.display()}` | {seconds} | {t.get('rc', '—')} |")
+            commands.append(run.display())
+    text = Template(open(TEMPLATE).read()).substitute(
+        how=how, now=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit=commit,
+        version=version, cores=os.cpu_count(), out=out, sections="\n".join(texts), run_rows="\n".join(rows),
+        commands="\n".join(commands))
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def main(argv=None, root=None):
+    ap = argparse.ArgumentParser(prog="scripts/beyond", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", help="fasim checkout (default: found from the current directory)")
+    ap.add_argument("--out", default="results/beyond", help="results directory (default results/beyond)")
+    ap.add_argument("--report", default="docs/beyond.md", help="report path (default docs/beyond.md)")
+    ap.add_argument("--figures", default="docs/figures/beyond", help="figure directory (default docs/figures/beyond)")
+    ap.add_argument("--slots", type=int, default=2, help="cores to fill (default 2)")
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the runs (default 10)")
+    ap.add_argument("--only", metavar="LABEL,...", help="run only these runs (labels from --list); report on all")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--report-only", action="store_true", help="run nothing: write the report")
+    mode.add_argument("--list", action="store_true", help="print the runs and their commands and exit")
+    args = ap.parse_args(argv)
+    root = find_root(args.root or root)
+    if root is None:
+        ap.error("no fasim checkout found (a directory with jobs/theorem3-sweep.ini): pass --root DIR")
+    os.chdir(root)
+    sections = [m for m in (rules, completion) if m is not None]
+    planned = plan(sections, root, args.out)
+    every = [run for _, runs in planned for _, run in runs]
+    only = [x.strip() for x in (args.only or "").split(",") if x.strip()]
+    unknown = [x for x in only if x not in {r.name for r in every}]
+    if unknown:
+        ap.error(f"--only: unknown run(s) {', '.join(unknown)}; known: {', '.join(r.name for r in every)}")
+    if args.list:
+        for run in every:
+            print(f"{run.name:20s} {run.display()}")
+        return 0
+    os.makedirs(args.out, exist_ok=True)
+    timings = launch.load_timings(args.out)
+    if not args.report_only:
+        todo = [r for r in every if not only or r.name in only]
+        for run in todo:
+            if isinstance(run, SweepRun) and os.path.isdir(run.result_dir):
+                for f in os.listdir(run.result_dir):      # a fresh sweep: complete points would be skipped
+                    if f.endswith((".h5", ".ckpt")) or ".h5.ckpt" in f:
+                        os.remove(os.path.join(run.result_dir, f))
+        launch.run_all(todo, args, root, args.out, timings)
+    texts = [module.section(result_paths(runs), Path(args.figures)) for module, runs in planned]
+    how = "scripts/beyond" + (" --report-only" if args.report_only else "")
+    write_report(args.report, root, args.out, planned, texts, timings, how)
+    print(f"report: {args.report}; figures: {args.figures}/")
+    return 0 if all(timings.get(r.name, {}).get("rc", 0) == 0 for r in every) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
