@@ -220,6 +220,27 @@ def test_plot_result_file(tmp):
     assert len(printed) == len(RESULT_KINDS), printed
 
 
+def test_completion_metrics_are_drawn(tmp):
+    """A completion result (docs/output-format.md's completion columns) gets the completion figure; others don't."""
+    path = os.path.join(tmp, "completion.h5")
+    write_result(path, algs=("gd", "fa"))
+    with h5py.File(path, "a") as f:
+        for alg in ("gd", "fa"):
+            t = f[f"runs/{alg}/trajectory"]
+            steps = len(t["step"])
+            for metric in ("test_error", "full_error", "nuclear_norm", "effective_rank"):
+                t[metric] = np.linspace(1.0, 0.1, steps)
+    out = os.path.join(tmp, "out-completion")
+    printed = run_plot(path, "--out", out)
+    check_pngs(out, "completion", ["completion", "loss"], printed)
+    res = load(path)
+    assert np.allclose(res.runs["fa"].metric("nuclear_norm"), np.linspace(1.0, 0.1, res.runs["fa"].T))
+    plain = os.path.join(tmp, "plain.h5")
+    write_result(plain)
+    printed = run_plot(plain, "--out", out)
+    assert not os.path.exists(os.path.join(out, "plain_completion.png")), printed
+
+
 def test_load_result_values(tmp):
     path = os.path.join(tmp, "values.h5")
     data = write_result(path, seed=7)

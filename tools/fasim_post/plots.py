@@ -64,8 +64,10 @@ def loss_plot(res, name):
     for run in runs:
         ax.plot(run.steps(), run.metric("loss"), label=_label(run.name), color=_color(run.name))
     ys = [r.metric("loss") for r in runs]
-    for key, style, text in (("optimal_error", "--", "optimal error Σ_{i>r} σ_i²"),
-                             ("lemma1_error", ":", "Lemma 1 error ‖Y − P_{YCᵀ}Y‖²")):
+    # Under matrix completion the loss is the observed one; the full-observation references do not apply.
+    completion = any(r.metric("test_error") is not None for r in runs)
+    for key, style, text in () if completion else (("optimal_error", "--", "optimal error Σ_{i>r} σ_i²"),
+                                                   ("lemma1_error", ":", "Lemma 1 error ‖Y − P_{YCᵀ}Y‖²")):
         v = res.problem.get(key)
         if v is None or not np.isfinite(v):
             continue
@@ -76,7 +78,7 @@ def loss_plot(res, name):
             ax.plot([], [], color="k", linestyle=style, label=f"{text} = 0")
     if all(_positive(y) for y in ys):
         ax.set_yscale("log")
-    _label_axes(ax, "step", "loss ‖ZW − Y‖²_F")
+    _label_axes(ax, "step", "observed loss ‖P_Ω(ZW − Y)‖²_F" if completion else "loss ‖ZW − Y‖²_F")
     return [("loss", fig)]
 
 
@@ -230,10 +232,30 @@ def fa_zoom_plot(res, name, zoom_from=300):
     return [("fa_zoom", fig)]
 
 
+def completion_plot(res, name):
+    """Matrix completion (problem.observe = completion): test error, nuclear norm and effective rank of ZW per
+    step and algorithm; drawn only for files that recorded them."""
+    runs = [r for r in res.runs.values() if r.metric("test_error") is not None and r.T > 0]
+    if not runs:
+        return []
+    fig, axes = _fig(f"{name}: matrix completion", ncols=3)
+    for run in runs:
+        kw = dict(label=_label(run.name), color=_color(run.name))
+        axes[0].plot(run.steps(), run.metric("test_error"), **kw)
+        axes[1].plot(run.steps(), run.metric("nuclear_norm"), **kw)
+        axes[2].plot(run.steps(), run.metric("effective_rank"), **kw)
+    if all(_positive(r.metric("test_error")) for r in runs):
+        axes[0].set_yscale("log")
+    for ax, ylabel in zip(axes, ("test error ‖P_Ωᶜ(Y − ZW)‖²/‖P_Ωᶜ Y‖²", "nuclear norm ‖ZW‖_*",
+                                 "effective rank of ZW")):
+        _label_axes(ax, "step", ylabel)
+    return [("completion", fig)]
+
+
 #: the kind each result plot draws, for callers that want only some of them
 RESULT_KINDS = {"loss": loss_plot, "unit_vector": unit_vector_plot, "fastar_fa_loss": fastar_fa_loss_plot,
                 "probes": probes_plot, "align_min_eig": min_eig_plot, "fa_vs_fastar": fa_vs_fastar_plot,
-                "fa_zoom": fa_zoom_plot}
+                "fa_zoom": fa_zoom_plot, "completion": completion_plot}
 
 
 def result_figures(res, zoom_from=300, kinds=None):

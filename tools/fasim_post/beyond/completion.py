@@ -18,10 +18,14 @@ import numpy as np  # noqa: E402
 from ..io import load  # noqa: E402
 
 #: (label, job, overrides): the job's own settings throughout
+#: the scales of FA's feedback matrix C tried at the sweep's smallest α and p = 0.3 (is C's scale, which FA's Z
+#: update carries whatever Z's own scale, what sets FA's implicit bias?)
+FEEDBACK_STDS = (0.01, 0.1, 1.0)
 RUNS = [
     ("completion", "jobs/completion.ini", []),
     ("completion-sweep", "jobs/completion-sweep.ini", []),
-]
+] + [(f"completion-feedback-{s:g}", "jobs/completion.ini",
+      {"init.z_std": 1e-4, "feedback.std": s, "run.algorithms": "fa"}) for s in FEEDBACK_STDS]
 #: an algorithm "approaches" the minimum nuclear norm when its final ‖ZW‖_* is within this factor of ‖Y*‖_*
 NEAR = 1.05
 #: a run "fits" the observed entries when its final observed loss is below this fraction of ‖P_Ω Y*‖²
@@ -200,6 +204,20 @@ def section(results, figdir):
         out.append(text)
     else:
         out.append("### Sweep: `jobs/completion-sweep.ini`\n\nNo result directory.\n")
+    fb = [(s, results.get(f"completion-feedback-{s:g}")) for s in FEEDBACK_STDS]
+    fb = [(s, load(str(p))) for s, p in fb if p and Path(p).exists()]
+    if fb:
+        out.append("### FA and the scale of its feedback matrix\n")
+        out.append("FA's Z update E·Cᵀ has the scale of C whatever the scale of Z(0), so C's scale (`feedback.std`) "
+                   "might act as FA's effective initialization scale. Same setting as `jobs/completion.ini` with "
+                   "α = 1e-4, FA only:\n")
+        out.append("| feedback.std | observed loss | test_error | ‖ZW‖_* | effective rank |\n|---|---|---|---|---|")
+        for s, res in fb:
+            run = res.runs.get("fa")
+            if run is not None:
+                out.append(f"| {s:g} | {_final(run, 'loss'):.3g} | {_final(run, 'test_error'):.3g} | "
+                           f"{_final(run, 'nuclear_norm'):.4g} | {_final(run, 'effective_rank'):.3g} |")
+        out.append("")
     out.append("### Finding\n")
     if verdict:
         for alg, (ratio, test) in verdict.items():
@@ -219,4 +237,11 @@ def section(results, figdir):
         else:
             out.append("- No run that fitted the observed entries has ‖ZW‖_* below ‖Y*‖_*: consistent with Y* being "
                        "the minimum-nuclear-norm completion at these p.")
+    if fb and all("fa" in res.runs for _, res in fb):
+        tests = [_final(res.runs["fa"], "test_error") for _, res in fb]
+        spread = (max(tests) - min(tests)) / max(min(tests), 1e-300)
+        out.append(f"- FA's test error over feedback.std = {', '.join(f'{s:g}' for s, _ in fb)}: "
+                   f"{', '.join(f'{t:.3g}' for t in tests)} (relative spread {spread:.2g}): "
+                   + ("C's scale does not set FA's implicit bias here." if spread < 0.1 else
+                      "C's scale changes FA's implicit bias here."))
     return "\n".join(out) + "\n"
