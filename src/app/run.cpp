@@ -46,9 +46,14 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   const double records =
       2.0 + static_cast<double>(c.run.record_points) +
       (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
+  const bool completion = c.completion.observe == model::Observe::Completion;
   const double record_rows =
-      algs * records * (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes);
-  return 8.0 * (y + thin * (3.0 + per_alg * algs) + record_rows) + 64.0 * 1024 * 1024;
+      algs * records *
+      (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes +
+       (completion ? static_cast<double>(model::kCompletionMetrics.size()) : 0.0));
+  // Completion's mask: one byte per local entry of the dense Y.
+  const double mask_bytes = completion ? local(n, p) * local(m, q) : 0.0;
+  return 8.0 * (y + thin * (3.0 + per_alg * algs) + record_rows) + mask_bytes + 64.0 * 1024 * 1024;
 }
 
 namespace {
