@@ -210,11 +210,10 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
     return refuse(ResultState::Running, "result file '" + a.result +
                                             "' is being written by another fasim process (" + holder +
                                             "); wait for it to end, or choose another output.file");
-  ResultSummary s;
+  RunSummary s;
   try {
     require_own_regular_file(a.result, "result file");
-    s = read_result_summary(a.result);
-    if (!s.status) throw UsageError("'" + a.result + "' has a status fasim does not write");
+    s = read_run_summary(a.result);
   } catch (const UsageError& e) {
     if (overwrite) {
       a.state = ResultState::Foreign;
@@ -228,10 +227,10 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
   }
   a.result_step = s.last_step;
   const auto diffs = contradicting_keys(s.config_ini, c.resolved_ini);
-  const auto state = *s.status == schema::FileStatus::Complete       ? ResultState::Complete
-                     : *s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
-                     : *s.status == schema::FileStatus::Failed       ? ResultState::Failed
-                                                                     : ResultState::Interrupted;
+  const auto state = s.status == schema::FileStatus::Complete       ? ResultState::Complete
+                     : s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
+                     : s.status == schema::FileStatus::Failed       ? ResultState::Failed
+                                                                    : ResultState::Interrupted;
   a.state = state;
   if (!diffs.empty()) {
     if (overwrite) {
@@ -281,7 +280,7 @@ void mark_failed(const std::string& path, const std::string& message) {
     require_own_regular_file(path, "result file");
     const File f = File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), false);
     if (!f.has_attribute(schema::kStatus)) return;
-    const auto status = schema::parse_file_status(f.read_attribute<std::string>(schema::kStatus));
+    const auto status = schema::parse<schema::FileStatus>(f.read_attribute<std::string>(schema::kStatus));
     if (status == schema::FileStatus::Complete) return; // a failure after completion does not undo it
     f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Failed));
     f.write_attribute(schema::kError, message);
