@@ -16,42 +16,26 @@ namespace fasim::io {
 
 namespace fs = std::filesystem;
 
+namespace {
+// The words `fasim status` prints (docs/lifecycle.md; slurm/run.sbatch reads them).
+constexpr schema::Named<ResultState> kStateWords[] = {{"absent", ResultState::Absent},
+                                                      {"running", ResultState::Running},
+                                                      {"checkpointed", ResultState::Checkpointed},
+                                                      {"interrupted", ResultState::Interrupted},
+                                                      {"failed", ResultState::Failed},
+                                                      {"complete", ResultState::Complete},
+                                                      {"foreign", ResultState::Foreign}};
+constexpr schema::Named<Action> kActionWords[] = {
+    {"run", Action::Run},           {"restart", Action::Restart}, {"resume", Action::Resume},
+    {"continue", Action::Continue}, {"nothing", Action::Nothing}, {"refuse", Action::Refuse}};
+} // namespace
+
 const char* to_string(ResultState s) {
-  switch (s) {
-  case ResultState::Absent:
-    return "absent";
-  case ResultState::Running:
-    return "running";
-  case ResultState::Checkpointed:
-    return "checkpointed";
-  case ResultState::Interrupted:
-    return "interrupted";
-  case ResultState::Failed:
-    return "failed";
-  case ResultState::Complete:
-    return "complete";
-  case ResultState::Foreign:
-    return "foreign";
-  }
-  return "?";
+  return schema::word_of(kStateWords, s);
 }
 
 const char* to_string(Action a) {
-  switch (a) {
-  case Action::Run:
-    return "run";
-  case Action::Restart:
-    return "restart";
-  case Action::Resume:
-    return "resume";
-  case Action::Continue:
-    return "continue";
-  case Action::Nothing:
-    return "nothing";
-  case Action::Refuse:
-    return "refuse";
-  }
-  return "?";
+  return schema::word_of(kActionWords, a);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // unknown word naming the file, the attribute and the value.
 #include "fasim/model/specs.hpp"
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -144,11 +145,16 @@ template <> struct Names<model::IntegratorKind> {
                                                           {"rk4", model::IntegratorKind::RK4}};
 };
 
-/// The documented word of `value`.
-template <class E> const char* to_string(E value) {
-  for (const auto& n : Names<E>::list)
+/// The word of `value` in `list` (any table of Named values, e.g. the words `fasim status` prints).
+template <class E, std::size_t N> const char* word_of(const Named<E> (&list)[N], E value) {
+  for (const auto& n : list)
     if (n.value == value) return n.text;
   return "?"; // only for a value outside the enum
+}
+
+/// The documented word of `value`.
+template <class E> const char* to_string(E value) {
+  return word_of(Names<E>::list, value);
 }
 
 /// The value `text` stands for; nullopt for a word that is not in E's table.
