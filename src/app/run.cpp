@@ -47,10 +47,9 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
       2.0 + static_cast<double>(c.run.record_points) +
       (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
   const bool completion = c.completion.observe == model::Observe::Completion;
-  const double record_rows =
-      algs * records *
-      (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes +
-       (completion ? static_cast<double>(model::kCompletionMetrics.size()) : 0.0));
+  const double record_rows = algs * records *
+                             (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes +
+                              (completion ? static_cast<double>(model::kCompletionMetrics.size()) : 0.0));
   // Completion's mask: one byte per local entry of the dense Y.
   const double mask_bytes = completion ? local(n, p) * local(m, q) : 0.0;
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + record_rows) + mask_bytes + 64.0 * 1024 * 1024;
@@ -229,7 +228,7 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
                        ": resume it with --run.steps=" + std::to_string(h.step) +
                        " or more; nothing was changed");
     if (a.state != io::ResultState::Absent) {
-      const io::ResultSummary s = io::read_result_summary(c.output.file);
+      const io::RunSummary s = io::read_run_summary(c.output.file);
       if (!s.run_id.empty() && !h.run_id.empty() && s.run_id != h.run_id)
         throw UsageError("checkpoint '" + req.resume_from + "' belongs to another run than result file '" +
                          c.output.file + "' (run id " + h.run_id + " vs " + s.run_id +

@@ -14,8 +14,4 @@ const char* to_string(AlgorithmKind kind) {
   return "?";
 }
 
-const char* to_string(IntegratorKind kind) {
-  return kind == IntegratorKind::Euler ? "euler" : "rk4";
-}
-
 } // namespace fasim::model

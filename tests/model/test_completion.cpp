@@ -208,7 +208,7 @@ TEST_CASE(
           const MetricRow row = metrics.compute(s, 20, 20 * alg.lr);
           if (!grid->active()) continue;
           INFO("grid " << p << "x" << q << " block " << block << " " << to_string(kind) << " "
-                       << to_string(integ));
+                       << (integ == IntegratorKind::RK4 ? "rk4" : "euler"));
           CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
           CHECK(rel_diff(w.v, ref.w.v) < 1e-10);
           // The metrics against the serial state.

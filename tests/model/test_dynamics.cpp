@@ -84,8 +84,9 @@ TEST_CASE(
               const MetricRow row = metrics.compute(s, 25, 25 * alg.lr);
               if (!grid->active()) continue;
               INFO("plan " << plan.str() << " grid " << p << "x" << q << " block " << block << " alg "
-                           << std::string(to_string(kind)) << " " << std::string(to_string(integ)) << " z[0] "
-                           << z.v[0] << " ref " << ref.z.v[0]);
+                           << std::string(to_string(kind)) << " "
+                           << (integ == IntegratorKind::Euler ? "euler" : "rk4") << " z[0] " << z.v[0]
+                           << " ref " << ref.z.v[0]);
               CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
               CHECK(rel_diff(w.v, ref.w.v) < 1e-10);
               const Dense e = fasim::testing::sub(y, fasim::testing::matmul(ref.z, ref.w));

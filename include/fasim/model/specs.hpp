@@ -74,6 +74,5 @@ struct RunSpec {
 };
 
 const char* to_string(AlgorithmKind kind);
-const char* to_string(IntegratorKind kind);
 
 } // namespace fasim::model
