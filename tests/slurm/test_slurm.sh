@@ -13,7 +13,7 @@
 #      resubmitted with a larger --run.steps it is continued and equals a run of that many steps.
 # Env: FASIM_BINARY (the fasim executable), FASIM_SOURCE_DIR (the repository), FASIM_MPIEXEC (the build's
 # launcher); set by ctest. Any MPI build: `ctest -L slurm` in build/ or build-mpich/ (FASIM_MPI=mpich
-# scripts/test -L slurm). FASIM_SLURM_TEST_STEPS: steps of the signalled runs (6000).
+# scripts/test -L slurm). FASIM_SLURM_TEST_STEPS: steps of the signalled runs (8000).
 # Ends with "N passed, M failed"; exit 0 only if nothing failed. Failing to start the cluster is a failure.
 set -uo pipefail
 
@@ -200,7 +200,7 @@ fi
 # ---- 3. USR1 -> checkpoint -> exit 75 -> requeue -> resume, same result as without interruption --------------
 # Long enough that the signal (sent once fasim reports progress, after 1 s) finds it stepping; 20000 steps took
 # 160 s per run on 2 loaded cores and made the test last 15 minutes.
-steps=${FASIM_SLURM_TEST_STEPS:-6000}
+steps=${FASIM_SLURM_TEST_STEPS:-8000}
 ref_out=$work/reference.h5
 t_ref=$(date +%s)
 (
