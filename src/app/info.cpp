@@ -196,8 +196,7 @@ std::string describe(const std::string& path, bool json) {
                      "(no format_version and complete attributes)");
   std::vector<AlgorithmInfo> algs;
   if (f.exists("runs"))
-    for (const auto kind :
-         {model::AlgorithmKind::GD, model::AlgorithmKind::FA, model::AlgorithmKind::FAStar}) {
+    for (const auto kind : model::kAlgorithmKinds) {
       const char* name = model::to_string(kind); // the group names the writer uses
       if (!f.exists(std::string("runs/") + name)) continue;
       const io::Group g = f.open_group(std::string("runs/") + name);

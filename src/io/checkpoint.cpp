@@ -69,12 +69,17 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     const std::string name = "algorithms/" + std::to_string(a);
     const Group g = f.open_group(name);
     CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, block, MatrixShape{n, r}),
-                             read_matrix(g, "W", grid, block, MatrixShape{r, m})},
+                             read_matrix(g, "W", grid, block, MatrixShape{r, m}),
+                             {}},
                             {},
                             {},
                             0};
     check(g.open_dataset("Z"), "dataset /" + name + "/Z", parallel::digest(alg.state.z));
     check(g.open_dataset("W"), "dataset /" + name + "/W", parallel::digest(alg.state.w));
+    if (g.exists("B")) { // kp's learned feedback
+      alg.state.b = read_matrix(g, "B", grid, block, MatrixShape{r, m});
+      check(g.open_dataset("B"), "dataset /" + name + "/B", parallel::digest(alg.state.b));
+    }
     alg.status.stopped = g.read_attribute<long long>("stopped") != 0;
     alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
     alg.status.stop_step = g.read_attribute<long long>("stop_step");
@@ -138,10 +143,11 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     tmp = fresh_temporary_name(path);
   });
   comm.broadcast(tmp, 0);
-  std::vector<std::string> digests;
+  std::vector<std::string> digests, feedback_digests;
   for (const auto& alg : ck.algorithms) {
     digests.push_back(hex(parallel::digest(alg.state.z)));
     digests.push_back(hex(parallel::digest(alg.state.w)));
+    feedback_digests.push_back(alg.state.has_feedback() ? hex(parallel::digest(alg.state.b)) : std::string());
   }
   parallel::agreed(comm, [&] {
     File f = File::create(tmp, comm, TruncatePolicy::FailIfExists);
@@ -173,6 +179,11 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
         write_matrix(g, "W", alg.state.w);
         g.open_dataset("W").write_attribute("digest", digests[2 * a + 1]);
       });
+      if (alg.state.has_feedback())
+        part([&] {
+          write_matrix(g, "B", alg.state.b);
+          g.open_dataset("B").write_attribute("digest", feedback_digests[a]);
+        });
       part([&] {
         g.write_attribute("stopped", static_cast<long long>(alg.status.stopped));
         g.write_attribute("stop_reason", alg.status.stop_reason);

@@ -25,7 +25,7 @@ ResultSummary read_result_summary(const std::string& path) {
   s.config_ini = f.read_attribute<std::string>(schema::kConfig);
   s.run_id = f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
   bool any_ran_out = false, any = false;
-  for (const auto kind : {model::AlgorithmKind::GD, model::AlgorithmKind::FA, model::AlgorithmKind::FAStar}) {
+  for (const auto kind : model::kAlgorithmKinds) {
     const char* name = model::to_string(kind); // the group names the writer uses
     const std::string group = std::string("runs/") + name;
     if (!f.exists(group)) continue;
@@ -66,11 +66,14 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
     for (const auto& spec : c.run.algorithms) {
       const std::string name = model::to_string(spec.kind);
       const Group g = f.open_group("runs/" + name);
-      CheckpointAlgorithm alg{
-          {read_matrix(g, "Z", grid, b, MatrixShape{n, r}), read_matrix(g, "W", grid, b, MatrixShape{r, m})},
-          {},
-          {},
-          0};
+      CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, b, MatrixShape{n, r}),
+                               read_matrix(g, "W", grid, b, MatrixShape{r, m}),
+                               {}},
+                              {},
+                              {},
+                              0};
+      if (g.exists("B"))
+        alg.state.b = read_matrix(g, "B", grid, b, MatrixShape{r, m}); // kp's learned feedback
       alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
       alg.status.stop_step = g.read_attribute<long long>("stop_step");
       alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
