@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -48,6 +49,9 @@ struct PassFloor {
   double seconds = 0;      ///< the fastest layout's time, slowest rank
   const char* layout = ""; ///< which one
   double gflops = 0;       ///< its rate, summed over ranks
+  /// Every layout's time in the order zt_y, yt_z, y_bt, b_yt: which layouts an algorithm can use depends on
+  /// the product (FA's pass is Zᵀ·Y, zt_y or yt_z; GD's second pass is Y·Wᵀ, y_bt or b_yt).
+  std::array<double, 4> layout_seconds{};
 };
 
 PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int rows, int cols, int ld, int r) {
@@ -65,8 +69,9 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
                             {"yt_z", 'T', 'N', cols, r, rows, true},
                             {"y_bt", 'N', 'T', rows, r, cols, true},
                             {"b_yt", 'N', 'T', r, rows, cols, false}};
-  PassFloor best{1e300, "", 0};
-  for (const Layout& l : layouts) {
+  PassFloor best{1e300, "", 0, {}};
+  for (std::size_t which = 0; which < std::size(layouts); ++which) {
+    const Layout& l = layouts[which];
     const int lda = l.y_first ? ld : (l.ta == 'T' ? l.k : l.m),
               ldb = l.y_first ? (l.tb == 'T' ? l.n : l.k) : ld;
     const double* a = l.y_first ? y : thin.data();
@@ -80,7 +85,11 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
       if (k > 0) times.push_back(dt);
     }
     std::sort(times.begin(), times.end());
-    if (times[times.size() / 2] < best.seconds) best = {times[times.size() / 2], l.name, 0};
+    best.layout_seconds[which] = times[times.size() / 2];
+    if (times[times.size() / 2] < best.seconds) {
+      best.seconds = times[times.size() / 2];
+      best.layout = l.name;
+    }
   }
   best.gflops = comm.allreduce_sum(2.0 * rows * cols * r / best.seconds / 1e9);
   return best;
@@ -252,7 +261,7 @@ std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
   const double hdf5_rate = bytes / kMiB / hdf5_seconds,
                checkpoint_rate = checkpoint_bytes / kMiB / checkpoint_seconds,
                raw_rate = bytes / kMiB / raw_seconds;
-  char line[768];
+  char line[1024];
   std::snprintf(
       line, sizeof line,
       "{\"io\":\"write\",\"n\":%d,\"m\":%d,\"r\":%d,\"ranks\":%d,\"grid\":\"%dx%d\",\"matrices\":\"%s\","
@@ -342,12 +351,18 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         if (row.gflops >= 0) std::snprintf(gflops, sizeof gflops, "%.3f", row.gflops);
         // The floor is one pass over this Y in its fastest layout: a step's distance to the limit is
         // ms_per_step / (passes × floor_ms) (FA and FA* make one pass, GD and the rules two).
-        char floor_fields[160] = "\"floor_ms\":null,\"floor_layout\":null,\"vs_floor\":null";
+        // layout_ms lists every layout, so a ratio against the layouts the algorithm's product can use is
+        // at hand too.
+        char floor_fields[320] = "\"floor_ms\":null,\"floor_layout\":null,\"vs_floor\":null";
+        const auto& ms = floor.layout_seconds;
         if (y)
-          std::snprintf(floor_fields, sizeof floor_fields,
-                        "\"floor_ms\":%.4f,\"floor_layout\":\"%s\",\"vs_floor\":%.3f", floor.seconds * 1e3,
-                        floor.layout, row.ms / (row.passes * floor.seconds * 1e3));
-        char line[768];
+          std::snprintf(
+              floor_fields, sizeof floor_fields,
+              "\"floor_ms\":%.4f,\"floor_layout\":\"%s\",\"vs_floor\":%.3f,\"layout_ms\":{\"zt_y\":%.4f,"
+              "\"yt_z\":%.4f,\"y_bt\":%.4f,\"b_yt\":%.4f}",
+              floor.seconds * 1e3, floor.layout, row.ms / (row.passes * floor.seconds * 1e3), ms[0] * 1e3,
+              ms[1] * 1e3, ms[2] * 1e3, ms[3] * 1e3);
+        char line[1024];
         std::snprintf(
             line, sizeof line,
             "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"plan\":\"%s\",\"n\":%d,"

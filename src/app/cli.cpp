@@ -136,7 +136,7 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
       if (world.rank() == 0) {
         const io::Assessment a = io::assess(req.config);
         continue_result = a.state == io::ResultState::Complete && a.action == io::Action::Continue &&
-                          io::read_result_summary(a.result).run_id == h.run_id;
+                          io::read_run_summary(a.result).run_id == h.run_id;
       }
       world.broadcast(&continue_result, sizeof continue_result, 0);
       if (continue_result) {
@@ -145,11 +145,11 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
       }
       return;
     }
-    io::ResultSummary s;
+    io::RunSummary s;
     std::string problem;
     if (world.rank() == 0) try {
         io::require_own_regular_file(from, "result file");
-        s = io::read_result_summary(from);
+        s = io::read_run_summary(from);
       } catch (const UsageError& e) {
         problem = e.what();
       }
@@ -157,7 +157,7 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
     if (!problem.empty())
       throw UsageError(problem + "; fasim resume takes a checkpoint or a fasim result file");
     world.broadcast(s.config_ini, 0);
-    int status = s.status ? static_cast<int>(*s.status) : -1;
+    int status = static_cast<int>(s.status);
     world.broadcast(&status, sizeof status, 0);
     // The result's own path, as given: its configuration may name it relative to another directory.
     std::vector<std::string> overrides = args;

@@ -4,7 +4,8 @@
 #include "fasim/app/sweep.hpp"
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/ini.hpp"
-#include "fasim/io/series.hpp"
+#include "fasim/io/result_state.hpp"
+#include "fasim/io/schema.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "usage.hpp"
@@ -40,7 +41,7 @@ std::map<std::string, std::string> ini_values(const std::string& text, const std
 
 bool is_result_file(const fs::path& path) {
   try {
-    return io::File::open(path.string(), self(), true).exists("runs");
+    return io::File::open(path.string(), self(), true).exists(io::schema::kRunsGroup);
   } catch (const Error&) {
     return false;
   }
@@ -102,7 +103,7 @@ Column text_column(const std::string& name, std::vector<std::string> text, bool 
   return c;
 }
 
-std::vector<Column> make_table(const std::vector<PointSummary>& rows) {
+std::vector<Column> make_table(const std::vector<io::RunSummary>& rows) {
   // Parameter columns: the swept keys (first-seen order), then the standard ones; values from sweep_point,
   // else from the stored configuration.
   std::vector<std::string> keys;
@@ -114,7 +115,7 @@ std::vector<Column> make_table(const std::vector<PointSummary>& rows) {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     }
     settings.push_back(std::move(s));
-    configs.push_back(ini_values(r.config, r.file));
+    configs.push_back(ini_values(r.config_ini, r.path));
   }
   // Every key whose value differs between the collected runs was swept (by [sweep] or by hand), except where
   // the runs wrote; then the keys that say what was computed.
@@ -145,7 +146,7 @@ std::vector<Column> make_table(const std::vector<PointSummary>& rows) {
     columns.push_back(std::move(c));
   };
   strings(
-      "file", [&](std::size_t i) { return rows[i].file; }, false);
+      "file", [&](std::size_t i) { return rows[i].path; }, false);
   for (const auto& k : keys)
     strings(
         k,
@@ -155,20 +156,26 @@ std::vector<Column> make_table(const std::vector<PointSummary>& rows) {
           return it == configs[i].end() ? std::string() : it->second;
         },
         true);
-  numbers("gd_final_loss", [](const PointSummary& r) { return r.gd; });
-  numbers("fa_final_loss", [](const PointSummary& r) { return r.fa; });
-  numbers("fastar_final_loss", [](const PointSummary& r) { return r.fastar; });
-  numbers("optimal_error", [](const PointSummary& r) { return r.optimal_error; });
-  numbers("lemma1_error", [](const PointSummary& r) { return r.lemma1_error; });
-  numbers("overlap", [](const PointSummary& r) { return r.overlap; });
+  for (const char* name : {"gd", "fa", "fastar"})
+    numbers(std::string(name) + "_final_loss", [&](const io::RunSummary& r) {
+      const io::AlgorithmSummary* a = r.algorithm(name);
+      return a ? a->final_loss : NAN;
+    });
+  numbers("optimal_error", [](const io::RunSummary& r) { return r.optimal_error; });
+  numbers("lemma1_error", [](const io::RunSummary& r) { return r.lemma1_error; });
+  numbers("overlap", [](const io::RunSummary& r) {
+    return r.representation_overlap.empty() ? NAN : r.representation_overlap.front();
+  });
+  for (const char* name : {"gd", "fa", "fastar"})
+    strings(
+        std::string("stop_reason_") + name,
+        [&](std::size_t i) {
+          const io::AlgorithmSummary* a = rows[i].algorithm(name);
+          return a ? std::string(io::schema::to_string(a->stop_reason)) : std::string();
+        },
+        false);
   strings(
-      "stop_reason_gd", [&](std::size_t i) { return rows[i].stop_gd; }, false);
-  strings(
-      "stop_reason_fa", [&](std::size_t i) { return rows[i].stop_fa; }, false);
-  strings(
-      "stop_reason_fastar", [&](std::size_t i) { return rows[i].stop_fastar; }, false);
-  strings(
-      "status", [&](std::size_t i) { return rows[i].status; }, false);
+      "status", [&](std::size_t i) { return std::string(io::schema::to_string(rows[i].status)); }, false);
   return columns;
 }
 } // namespace
@@ -186,41 +193,6 @@ SweepSettings parse_point_label(const std::string& label) {
     if (const auto eq = item.find('='); eq != std::string::npos)
       out.emplace_back(trim(item.substr(0, eq)), trim(item.substr(eq + 1)));
   return out;
-}
-
-PointSummary read_point_summary(const std::string& path) {
-  PointSummary s;
-  s.file = path;
-  s.gd = s.fa = s.fastar = s.optimal_error = s.lemma1_error = s.overlap = NAN;
-  const io::File f = io::File::open(path, self(), true);
-  auto text = [](const io::Object& o, const char* name) {
-    return o.has_attribute(name) ? o.read_attribute<std::string>(name) : std::string();
-  };
-  s.status = text(f, "status");
-  s.sweep_point = text(f, "sweep_point");
-  s.config = text(f, "config");
-  for (auto [name, loss, stop] : {std::tuple{"gd", &s.gd, &s.stop_gd},
-                                  {"fa", &s.fa, &s.stop_fa},
-                                  {"fastar", &s.fastar, &s.stop_fastar}}) {
-    const std::string g = std::string("runs/") + name;
-    if (!f.exists(g)) continue;
-    const io::Group group = f.open_group(g);
-    *stop = text(group, "stop_reason");
-    if (!group.exists("trajectory/loss")) continue;
-    const std::vector<double> values = io::Series::open(group, "trajectory/loss").read();
-    if (!values.empty()) *loss = values.back();
-  }
-  if (f.exists("problem")) {
-    const io::Group p = f.open_group("problem");
-    if (p.has_attribute("optimal_error")) s.optimal_error = p.read_attribute<double>("optimal_error");
-    if (p.has_attribute("lemma1_error")) s.lemma1_error = p.read_attribute<double>("lemma1_error");
-  }
-  if (f.exists("summary") && f.open_group("summary").has_attribute("representation_overlap")) {
-    const auto overlap =
-        f.open_group("summary").read_attribute<std::vector<double>>("representation_overlap");
-    if (!overlap.empty()) s.overlap = overlap.front();
-  }
-  return s;
 }
 
 int collect_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
@@ -259,8 +231,8 @@ int collect_verb(const parallel::Communicator& world, const std::vector<std::str
       throw UsageError("--output and --csv name the same file '" + output + "'; give two names");
     if (!output.empty()) check_destination(output, "--output", false, files, overwrite);
     if (!csv.empty()) check_destination(csv, "--csv", true, files, overwrite);
-    std::vector<PointSummary> rows;
-    for (const auto& file : files) rows.push_back(read_point_summary(file));
+    std::vector<io::RunSummary> rows;
+    for (const auto& file : files) rows.push_back(io::read_run_summary(file));
     const auto columns = make_table(rows);
     if (!output.empty()) write_summary_hdf5(output, columns, inputs);
     if (!csv.empty()) write_summary_csv(csv, columns, rows.size());

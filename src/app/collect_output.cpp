@@ -4,6 +4,7 @@
 #include "fasim/io/fresh_file.hpp"
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/safe_files.hpp"
+#include "fasim/io/schema.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -27,7 +28,8 @@ namespace {
 bool is_hdf5_summary(const std::string& path) {
   try {
     const io::File f = io::File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true);
-    return f.has_attribute("kind") && f.read_attribute<std::string>("kind") == kSummaryKind;
+    return f.has_attribute(io::schema::kKind) &&
+           f.read_attribute<std::string>(io::schema::kKind) == io::schema::kSummaryKind;
   } catch (const Error&) {
     return false;
   }
@@ -76,7 +78,8 @@ void check_destination(const std::string& destination, const std::string& flag, 
   if (!(csv ? is_csv_summary(destination) : is_hdf5_summary(destination)))
     throw UsageError(what + " exists and is not a summary written by fasim collect" +
                      (csv ? std::string(" (its first line does not start with 'file,')")
-                          : " (no root attribute kind = " + std::string(kSummaryKind) + ")") +
+                          : " (no root attribute " + std::string(io::schema::kKind) + " = " +
+                                io::schema::kSummaryKind + ")") +
                      "; it is never replaced: choose another name");
   if (!overwrite)
     throw UsageError(what + " exists (a summary of an earlier collect); pass --overwrite to replace it");
@@ -99,9 +102,10 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
     io::check(H5Tset_cset(str.get(), H5T_CSET_UTF8), "H5Tset_cset", file);
     std::string joined;
     for (const auto& in : inputs) joined += (joined.empty() ? "" : ";") + in;
-    for (const auto& [name, value] : {std::pair<std::string, std::string>{"inputs", joined},
-                                      {"written_by", "fasim collect"},
-                                      {"kind", kSummaryKind}}) {
+    for (const auto& [name, value] : {std::pair<std::string, std::string>{io::schema::kInputs, joined},
+                                      {io::schema::kWrittenBy, "fasim collect"},
+                                      {io::schema::kKind, io::schema::kSummaryKind},
+                                      {io::schema::kSchemaVersionAttribute, io::schema::kSchemaVersion}}) {
       io::DataspaceHandle scalar(io::check(H5Screate(H5S_SCALAR), "H5Screate", file));
       io::AttributeHandle attr(
           io::check(H5Acreate2(f.get(), name.c_str(), str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
@@ -109,8 +113,9 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
       const char* text = value.c_str();
       io::check(H5Awrite(attr.get(), str.get(), &text), "H5Awrite", io::Where{destination, "/@" + name});
     }
-    io::GroupHandle points(io::check(H5Gcreate2(f.get(), "points", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                                     "H5Gcreate2", {destination, "/points"}));
+    io::GroupHandle points(
+        io::check(H5Gcreate2(f.get(), io::schema::kPointsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                  "H5Gcreate2", {destination, "/points"}));
     for (const auto& c : columns) {
       const io::Where where{destination, "/points/" + c.name};
       const hsize_t rows = c.numeric ? c.values.size() : c.text.size();

@@ -6,9 +6,6 @@
 
 namespace fasim::app {
 
-/// The root attribute `kind` of every summary collect writes; only a file carrying it is ever replaced.
-inline constexpr const char* kSummaryKind = "fasim-collect-summary";
-
 /// One table column: numeric (values) or text.
 struct Column {
   std::string name;

@@ -1,8 +1,9 @@
 // `fasim info FILE [--json]`: a human (or JSON) summary of a result file and its checkpoint.
+#include "fasim/io/checkpoint.hpp"
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/ini.hpp"
-#include "fasim/io/series.hpp"
-#include "fasim/model/specs.hpp"
+#include "fasim/io/result_state.hpp"
+#include "fasim/io/schema.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "usage.hpp"
@@ -46,12 +47,6 @@ std::string json_string(const std::string& s) {
   }
   return out + "\"";
 }
-
-struct AlgorithmInfo {
-  std::string name, stop_reason;
-  long long steps_done = 0, records = 0, last_step = -1; ///< last_step: of the last recorded row
-  double final_loss = NAN, wall = NAN;
-};
 
 // SHA-256 (FIPS 180-4) of a string, hex: the checkpoint's configuration digest, which a script can compare
 // with hashlib.sha256(config.encode()).hexdigest() of a result file's or another checkpoint's `config`.
@@ -100,175 +95,126 @@ std::string sha256_hex(const std::string& text) {
   return std::string(hex, 64);
 }
 
-struct CheckpointAlgorithmInfo {
-  std::string name, stop_reason;
-  bool stopped = false;
-  long long stop_step = 0, rows = 0, snapshots = 0;
-  double last_loss = NAN, wall = NAN;
-};
-
-// A checkpoint (io::write_checkpoint): root attributes format_version, config, step, elapsed_seconds,
-// complete; one group algorithms/<i> per algorithm of [run] algorithms, in that order.
+// A checkpoint (io::write_checkpoint), complete or not: its header names its algorithms by index, in the
+// order of run.algorithms of its configuration.
 std::string describe_checkpoint(const io::File& f, const std::string& path, bool json) {
-  const long long version = f.read_attribute<long long>("format_version");
-  const bool complete = f.read_attribute<long long>("complete") == 1;
-  const std::string config =
-      f.has_attribute("config") ? f.read_attribute<std::string>("config") : std::string();
-  const long long step = f.has_attribute("step") ? f.read_attribute<long long>("step") : -1;
-  const double elapsed =
-      f.has_attribute("elapsed_seconds") ? f.read_attribute<double>("elapsed_seconds") : NAN;
+  const io::CheckpointHeader h = io::read_checkpoint_header(f, path, true);
+  const std::string& config = h.config_ini;
   const auto entries = io::parse_ini(config, "the configuration stored in '" + path + "'");
   const long long steps_planned =
       config.empty() ? -1 : std::atoll(io::find_ini_value(entries, "run.steps").value_or("-1").c_str());
+  const long long step = config.empty() ? -1 : h.step; // no config: cut short before the root attributes
+  const double elapsed = config.empty() ? NAN : h.elapsed_seconds;
   std::vector<std::string> names;
   {
     std::stringstream list(io::find_ini_value(entries, "run.algorithms").value_or(""));
     for (std::string item; std::getline(list, item, ',');)
       if (!io::trim(item).empty()) names.push_back(io::trim(item));
   }
-  std::vector<CheckpointAlgorithmInfo> algs;
-  // An incomplete checkpoint (cut short while writing) may lack groups or attributes: show what is there.
-  for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
-    const io::Group g = f.open_group("algorithms/" + std::to_string(a));
-    CheckpointAlgorithmInfo info;
-    info.name =
-        static_cast<std::size_t>(a) < names.size() ? names[static_cast<std::size_t>(a)] : std::to_string(a);
-    if (g.has_attribute("stopped")) info.stopped = g.read_attribute<long long>("stopped") != 0;
-    if (g.has_attribute("stop_reason")) info.stop_reason = g.read_attribute<std::string>("stop_reason");
-    if (g.has_attribute("stop_step")) info.stop_step = g.read_attribute<long long>("stop_step");
-    if (g.has_attribute("rows")) info.rows = g.read_attribute<long long>("rows");
-    if (g.has_attribute("snapshots")) info.snapshots = g.read_attribute<long long>("snapshots");
-    if (g.has_attribute("wall_seconds")) info.wall = g.read_attribute<double>("wall_seconds");
-    if (info.rows > 0 && g.exists("trajectory")) {
-      const std::vector<double> packed = io::Series::open(g, "trajectory").read();
-      const std::size_t width = packed.size() / static_cast<std::size_t>(info.rows);
-      if (width > 2 && packed.size() == width * static_cast<std::size_t>(info.rows))
-        info.last_loss = packed[packed.size() - width + 2]; // scalars[2] is the loss (model::MetricRow::loss)
-    }
-    algs.push_back(info);
-  }
+  const auto name_of = [&](std::size_t a) { return a < names.size() ? names[a] : std::to_string(a); };
   const std::string digest = sha256_hex(config);
   const std::string results =
       path.size() > 5 && path.ends_with(".ckpt") ? path.substr(0, path.size() - 5) : "";
   std::ostringstream out;
   if (json) {
-    out << "{\"file\":" << json_string(path) << ",\"kind\":\"checkpoint\",\"format_version\":" << version
-        << ",\"complete\":" << (complete ? "true" : "false") << ",\"step\":" << step
+    out << "{\"file\":" << json_string(path)
+        << ",\"kind\":\"checkpoint\",\"format_version\":" << h.format_version
+        << ",\"complete\":" << (h.complete ? "true" : "false") << ",\"step\":" << step
         << ",\"steps\":" << steps_planned << ",\"elapsed_seconds\":" << json_number(elapsed)
         << ",\"config_sha256\":" << json_string(digest) << ",\"algorithms\":{";
-    for (std::size_t i = 0; i < algs.size(); ++i)
-      out << (i ? "," : "") << json_string(algs[i].name)
-          << ":{\"stopped\":" << (algs[i].stopped ? "true" : "false")
-          << ",\"stop_reason\":" << json_string(algs[i].stop_reason) << ",\"stop_step\":" << algs[i].stop_step
-          << ",\"records\":" << algs[i].rows << ",\"snapshots\":" << algs[i].snapshots
-          << ",\"last_loss\":" << json_number(algs[i].last_loss)
-          << ",\"wall_seconds\":" << json_number(algs[i].wall) << "}";
+    for (std::size_t i = 0; i < h.algorithms.size(); ++i) {
+      const io::CheckpointAlgorithmHeader& a = h.algorithms[i];
+      out << (i ? "," : "") << json_string(name_of(i))
+          << ":{\"stopped\":" << (a.status.stopped ? "true" : "false")
+          << ",\"stop_reason\":" << json_string(io::schema::to_string(a.status.stop_reason))
+          << ",\"stop_step\":" << a.status.stop_step << ",\"records\":" << a.rows
+          << ",\"snapshots\":" << a.snapshots << ",\"last_loss\":" << json_number(a.last_loss)
+          << ",\"wall_seconds\":" << json_number(a.status.wall_seconds) << "}";
+    }
     out << "},\"config\":" << json_string(config) << "}\n";
     return out.str();
   }
-  out << path << ": checkpoint (format " << version << "), "
-      << (complete ? "complete" : "INCOMPLETE (cut short while writing; do not resume from it)") << "\nstep "
-      << step;
+  out << path << ": checkpoint (format " << h.format_version << "), "
+      << (h.complete ? "complete" : "INCOMPLETE (cut short while writing; do not resume from it)")
+      << "\nstep " << step;
   if (steps_planned >= 0) out << " of " << steps_planned;
   out << ", elapsed " << shown(elapsed) << " s\nconfig sha256 " << digest << "\n";
   char line[200];
   std::snprintf(line, sizeof line, "%-8s %14s %8s %-18s %10s\n", "alg", "last loss", "records", "stop",
                 "stop step");
   out << line;
-  for (const auto& a : algs) {
-    std::snprintf(line, sizeof line, "%-8s %14s %8lld %-18s %10s\n", a.name.c_str(),
-                  shown(a.last_loss).c_str(), a.rows, a.stopped ? a.stop_reason.c_str() : "running",
-                  a.stopped ? std::to_string(a.stop_step).c_str() : "-");
+  for (std::size_t i = 0; i < h.algorithms.size(); ++i) {
+    const io::CheckpointAlgorithmHeader& a = h.algorithms[i];
+    std::snprintf(
+        line, sizeof line, "%-8s %14s %8lld %-18s %10s\n", name_of(i).c_str(), shown(a.last_loss).c_str(),
+        a.rows,
+        io::schema::to_string(a.status.stopped ? a.status.stop_reason : io::schema::StopReason::Running),
+        a.status.stopped ? std::to_string(a.status.stop_step).c_str() : "-");
     out << line;
   }
-  if (complete) out << "continue with: fasim resume " << path << "\n";
+  if (h.complete) out << "continue with: fasim resume " << path << "\n";
   if (!results.empty()) out << "results: " << results << "\n";
   return out.str();
 }
 
 std::string describe(const std::string& path, bool json) {
-  const io::File f = io::File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true);
-  if (f.has_attribute("format_version") && f.has_attribute("complete"))
-    return describe_checkpoint(f, path, json);
-  if (!f.exists("problem") || !f.exists("runs"))
-    throw UsageError("'" + path +
-                     "' is neither a fasim result file (no /problem and /runs) nor a checkpoint " +
-                     "(no format_version and complete attributes)");
-  std::vector<AlgorithmInfo> algs;
-  if (f.exists("runs"))
-    for (const auto kind : model::kAlgorithmKinds) {
-      const char* name = model::to_string(kind); // the group names the writer uses
-      if (!f.exists(std::string("runs/") + name)) continue;
-      const io::Group g = f.open_group(std::string("runs/") + name);
-      AlgorithmInfo a;
-      a.name = name;
-      if (g.has_attribute("stop_reason")) a.stop_reason = g.read_attribute<std::string>("stop_reason");
-      if (g.has_attribute("steps_done")) a.steps_done = g.read_attribute<long long>("steps_done");
-      if (g.has_attribute("wall_seconds")) a.wall = g.read_attribute<double>("wall_seconds");
-      const std::vector<double> loss = io::Series::open(g, "trajectory/loss").read();
-      a.records = static_cast<long long>(loss.size());
-      if (!loss.empty()) a.final_loss = loss.back();
-      if (g.exists("trajectory/step")) {
-        const std::vector<double> steps = io::Series::open(g, "trajectory/step").read();
-        if (!steps.empty()) a.last_step = static_cast<long long>(steps.back());
-      }
-      algs.push_back(a);
-    }
-  const io::Group p = f.open_group("problem");
-  const double optimal = p.read_attribute<double>("optimal_error"),
-               lemma1 = p.read_attribute<double>("lemma1_error");
-  std::vector<double> overlap;
-  if (f.exists("summary") && f.open_group("summary").has_attribute("representation_overlap"))
-    overlap = f.open_group("summary").read_attribute<std::vector<double>>("representation_overlap");
-  const std::string status = f.read_attribute<std::string>("status");
+  {
+    const io::File f = io::File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true);
+    if (f.has_attribute(io::schema::kFormatVersion)) return describe_checkpoint(f, path, json);
+    if (!f.exists(io::schema::kRunsGroup))
+      throw UsageError("'" + path + "' is neither a fasim result file (no /runs) nor a checkpoint (no " +
+                       io::schema::kFormatVersion + " attribute)");
+  }
+  const io::RunSummary s = io::read_run_summary(path);
+  const std::string status = io::schema::to_string(s.status);
   const std::string ckpt = path + ".ckpt";
   const bool has_ckpt = std::filesystem::exists(ckpt);
   std::ostringstream out;
   if (json) {
-    out << "{\"file\":" << json_string(path) << ",\"status\":" << json_string(status)
-        << ",\"n\":" << p.read_attribute<long long>("n") << ",\"m\":" << p.read_attribute<long long>("m")
-        << ",\"r\":" << p.read_attribute<long long>("r") << ",\"optimal_error\":" << json_number(optimal)
-        << ",\"lemma1_error\":" << json_number(lemma1)
+    out << "{\"file\":" << json_string(path) << ",\"status\":" << json_string(status) << ",\"n\":" << s.n
+        << ",\"m\":" << s.m << ",\"r\":" << s.r << ",\"optimal_error\":" << json_number(s.optimal_error)
+        << ",\"lemma1_error\":" << json_number(s.lemma1_error)
         << ",\"checkpoint\":" << (has_ckpt ? json_string(ckpt) : "null") << ",\"representation_overlap\":[";
-    for (std::size_t i = 0; i < overlap.size(); ++i) out << (i ? "," : "") << json_number(overlap[i]);
+    for (std::size_t i = 0; i < s.representation_overlap.size(); ++i)
+      out << (i ? "," : "") << json_number(s.representation_overlap[i]);
     out << "],\"algorithms\":{";
-    for (std::size_t i = 0; i < algs.size(); ++i)
-      out << (i ? "," : "") << json_string(algs[i].name)
-          << ":{\"final_loss\":" << json_number(algs[i].final_loss)
-          << ",\"steps_done\":" << algs[i].steps_done << ",\"records\":" << algs[i].records
-          << ",\"stop_reason\":" << json_string(algs[i].stop_reason)
-          << ",\"wall_seconds\":" << json_number(algs[i].wall) << "}";
-    out << "},\"config\":" << json_string(f.read_attribute<std::string>("config")) << "}\n";
+    for (std::size_t i = 0; i < s.algorithms.size(); ++i) {
+      const io::AlgorithmSummary& a = s.algorithms[i];
+      out << (i ? "," : "") << json_string(a.name) << ":{\"final_loss\":" << json_number(a.final_loss)
+          << ",\"steps_done\":" << a.steps_done << ",\"records\":" << a.records
+          << ",\"stop_reason\":" << json_string(io::schema::to_string(a.stop_reason))
+          << ",\"wall_seconds\":" << json_number(a.wall_seconds) << "}";
+    }
+    out << "},\"config\":" << json_string(s.config_ini) << "}\n";
     return out.str();
   }
   // An unfinished file (running, checkpointed, or one whose run died) has no final values yet: say how far
   // its records go instead.
-  const bool unfinished = status != "complete";
+  const bool unfinished = s.status != io::schema::FileStatus::Complete;
   long long last_step = -1;
-  for (const auto& a : algs) last_step = std::max(last_step, a.last_step);
+  for (const auto& a : s.algorithms) last_step = std::max(last_step, a.last_step);
   const std::string state = !unfinished      ? status
                             : last_step >= 0 ? status + ", last step " + std::to_string(last_step)
                                              : status + ", no step recorded yet";
-  out << path << ": " << state << ", fasim " << f.read_attribute<std::string>("fasim_version") << " ("
-      << f.read_attribute<std::string>("git_commit") << "), created "
-      << f.read_attribute<std::string>("created") << "\nproblem: " << p.read_attribute<std::string>("source")
-      << " n=" << p.read_attribute<long long>("n") << " m=" << p.read_attribute<long long>("m")
-      << " k=" << p.read_attribute<long long>("k") << " r=" << p.read_attribute<long long>("r")
-      << "\noptimal error " << shown(optimal) << ", Lemma 1 prediction " << shown(lemma1) << "\n";
+  out << path << ": " << state << ", fasim " << s.fasim_version << " (" << s.git_commit << "), created "
+      << s.created << "\nproblem: " << s.source << " n=" << s.n << " m=" << s.m << " k=" << s.k
+      << " r=" << s.r << "\noptimal error " << shown(s.optimal_error) << ", Lemma 1 prediction "
+      << shown(s.lemma1_error) << "\n";
   char line[200];
   std::snprintf(line, sizeof line, "%-8s %14s %10s %8s %-18s\n", "alg", "final loss", "steps", "records",
                 "stop");
   out << line;
-  for (const auto& a : algs) {
-    const bool running = unfinished && (a.stop_reason.empty() || a.stop_reason == "running");
+  for (const auto& a : s.algorithms) {
+    const bool running = unfinished && a.stop_reason == io::schema::StopReason::Running;
     std::snprintf(
         line, sizeof line, "%-8s %14s %10s %8lld %-18s\n", a.name.c_str(), shown(a.final_loss).c_str(),
         running && a.last_step < 0 ? "-" : std::to_string(running ? a.last_step : a.steps_done).c_str(),
-        a.records, running ? status.c_str() : a.stop_reason.c_str());
+        a.records, running ? status.c_str() : io::schema::to_string(a.stop_reason));
     out << line;
   }
-  if (!overlap.empty())
-    out << "representation overlap (principal cosines): " << shown(overlap.front()) << " ...\n";
+  if (!s.representation_overlap.empty())
+    out << "representation overlap (principal cosines): " << shown(s.representation_overlap.front())
+        << " ...\n";
   out << "checkpoint: " << (has_ckpt ? ckpt : std::string("none")) << "\n";
   return out.str();
 }

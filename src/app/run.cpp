@@ -220,7 +220,7 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
                        ": resume it with --run.steps=" + std::to_string(h.step) +
                        " or more; nothing was changed");
     if (a.state != io::ResultState::Absent) {
-      const io::ResultSummary s = io::read_result_summary(c.output.file);
+      const io::RunSummary s = io::read_run_summary(c.output.file);
       if (!s.run_id.empty() && !h.run_id.empty() && s.run_id != h.run_id)
         throw UsageError("checkpoint '" + req.resume_from + "' belongs to another run than result file '" +
                          c.output.file + "' (run id " + h.run_id + " vs " + s.run_id +

@@ -15,10 +15,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace fasim::app {
 
+using io::schema::StopReason;
 using model::AlgorithmKind;
 
 Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
@@ -46,12 +48,13 @@ namespace {
 // FA*'s W(Z) needs ZᵀZ to be positive definite; a diverged Z may not be. pdpotrf's INFO is the same on every
 // rank, so the failure is handled alike everywhere: the trajectory stops.
 void refresh_or_stop(Trajectory& t, long long step) {
-  if (t.status.stopped && t.status.stop_reason != "stop_loss" && t.status.stop_reason != "stop_stationarity")
+  if (t.status.stopped && t.status.stop_reason != StopReason::StopLoss &&
+      t.status.stop_reason != StopReason::StopStationarity)
     return;
   try {
     t.field.refresh(t.state);
   } catch (const ScalapackError&) {
-    t.status = {true, "non-finite", step, t.status.wall_seconds};
+    t.status = {true, StopReason::NonFinite, step, t.status.wall_seconds};
   }
 }
 } // namespace
@@ -67,16 +70,16 @@ void Simulation::record(Trajectory& t, long long step) {
   if (!t.status.stopped) {
     const double bound = config_.run.divergence_factor *
                          std::max(problem_.target->norm2(), t.rows.empty() ? 0.0 : t.rows.front().loss());
-    const char* reason =
-        !std::isfinite(loss)                                         ? "non-finite"
-        : loss > bound                                               ? "diverged"
-        : config_.run.stop_loss > 0 && loss <= config_.run.stop_loss ? "stop_loss"
+    const std::optional<StopReason> reason =
+        !std::isfinite(loss)                                         ? StopReason::NonFinite
+        : loss > bound                                               ? StopReason::Diverged
+        : config_.run.stop_loss > 0 && loss <= config_.run.stop_loss ? StopReason::StopLoss
         : config_.run.stop_stationarity > 0 && row.stationarity() <= config_.run.stop_stationarity
-            ? "stop_stationarity"
-            : nullptr;
+            ? std::optional(StopReason::StopStationarity)
+            : std::nullopt;
     if (reason && step > 0) {
       t.status.stopped = true;
-      t.status.stop_reason = reason;
+      t.status.stop_reason = *reason;
       t.status.stop_step = step;
     }
   }
@@ -263,7 +266,7 @@ bool Simulation::run() {
       if (!std::isfinite(health) || health > 1e150) {
         // ‖Z‖² is non-finite or astronomically large: stop this algorithm now, the others go on.
         t->status.stopped = true;
-        t->status.stop_reason = std::isfinite(health) ? "diverged" : "non-finite";
+        t->status.stop_reason = std::isfinite(health) ? StopReason::Diverged : StopReason::NonFinite;
         t->status.stop_step = step_ + 1;
         record(*t, step_ + 1);
       }
@@ -296,7 +299,7 @@ void Simulation::finish() {
     const long long last = t->status.stopped ? t->status.stop_step : step_;
     if (t->rows.empty() || static_cast<long long>(t->rows.back().scalars[0]) != last) record(*t, last);
     if (!t->status.stopped) {
-      t->status.stop_reason = "steps";
+      t->status.stop_reason = StopReason::Steps;
       t->status.stop_step = step_;
     }
   }
@@ -330,7 +333,7 @@ void Simulation::finish() {
   for (const auto& t : trajectories_)
     std::printf("%-8s %14.6e %14.6e %14.6e %10lld %10.2f %-12s\n", model::to_string(t->spec.kind),
                 t->rows.back().loss(), problem_.optimal_error, problem_.lemma1_error, t->status.stop_step,
-                t->status.wall_seconds, t->status.stop_reason.c_str());
+                t->status.wall_seconds, io::schema::to_string(t->status.stop_reason));
   if (!overlap.empty())
     std::printf("representation overlap (largest principal cosine): %.6f\n", overlap.front());
   std::printf("results: %s\n", config_.output.file.c_str());

@@ -6,6 +6,8 @@
 #include "fasim/io/hdf5.hpp"
 #include "fasim/io/ini.hpp"
 #include "fasim/io/lifecycle.hpp"
+#include "fasim/io/result_state.hpp"
+#include "fasim/io/schema.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -221,12 +223,12 @@ std::string number(double x) {
 }
 
 std::string report_line(const SweepPoint& p, const std::string& note) {
-  const PointSummary s = read_point_summary(p.output);
+  const io::RunSummary s = io::read_run_summary(p.output);
   std::string line = "point " + std::to_string(p.index) + ":";
-  for (const auto& [name, loss] : {std::pair{"gd", s.gd}, {"fa", s.fa}, {"fastar", s.fastar}})
-    if (!std::isnan(loss)) line += std::string(" ") + name + " " + number(loss);
+  for (const auto& a : s.algorithms)
+    if (!std::isnan(a.final_loss)) line += " " + a.name + " " + number(a.final_loss);
   line += " optimal " + number(s.optimal_error) + " lemma1 " + number(s.lemma1_error);
-  if (!std::isnan(s.overlap)) line += " overlap " + number(s.overlap);
+  if (!s.representation_overlap.empty()) line += " overlap " + number(s.representation_overlap.front());
   return line + " [" + point_label(p.settings) + "]" + note;
 }
 
@@ -274,7 +276,7 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
     parallel::agreed(gc, [&] {
       if (!leader) return;
       const io::File f = io::File::open(p.output, parallel::Communicator::borrow(MPI_COMM_SELF), false);
-      f.write_attribute("sweep_point", point_label(p.settings));
+      f.write_attribute(io::schema::kSweepPoint, point_label(p.settings));
       std::cout << report_line(p, code == parallel::kExitCheckpointed
                                       ? " (checkpointed; rerun the sweep to resume)"
                                   : action == kResume   ? " (resumed)"

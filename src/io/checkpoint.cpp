@@ -45,28 +45,24 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
   Checkpoint ck;
   damage.clear();
   File f = File::open(path, comm, true);
-  const long long version = f.read_attribute<long long>("format_version");
-  if (version < 1 || version > kFormatVersion)
-    throw UsageError("checkpoint '" + path + "' has format version " + std::to_string(version) +
-                     ", which this fasim (format " + std::to_string(kFormatVersion) +
-                     ") cannot read: resume it with the fasim that wrote it");
-  if (!f.has_attribute("complete") || f.read_attribute<long long>("complete") != 1)
+  const CheckpointHeader h = read_checkpoint_header(f, path);
+  if (!h.complete)
     throw UsageError("checkpoint '" + path + "' is incomplete (the run was killed while writing it)");
-  const bool digests = version >= 2;
+  const bool digests = h.format_version >= 2;
   const auto check = [&](const Object& where, const std::string& what, std::uint64_t actual) {
-    if (digests && damage.empty() && where.read_attribute<std::string>("digest") != hex(actual))
+    if (digests && damage.empty() && where.read_attribute<std::string>(schema::kDigest) != hex(actual))
       damage = "checkpoint '" + path + "' is damaged: " + what + " does not match its stored digest";
   };
-  ck.config_ini = f.read_attribute<std::string>("config");
-  check(f, "the configuration", parallel::digest(ck.config_ini));
-  ck.run_id = digests ? f.read_attribute<std::string>("run_id") : std::string();
-  ck.step = f.read_attribute<long long>("step");
-  if (f.has_attribute("plan"))
-    ck.plans = f.read_attribute<std::string>("plan"); // absent before plans existed
-  ck.elapsed_seconds = f.read_attribute<double>("elapsed_seconds");
+  ck.config_ini = h.config_ini;
+  if (digests && h.config_digest != hex(parallel::digest(ck.config_ini)))
+    damage = "checkpoint '" + path + "' is damaged: the configuration does not match its stored digest";
+  ck.run_id = h.run_id;
+  ck.step = h.step;
+  ck.plans = h.plans;
+  ck.elapsed_seconds = h.elapsed_seconds;
   const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
-  for (int a = 0; f.exists("algorithms/" + std::to_string(a)); ++a) {
-    const std::string name = "algorithms/" + std::to_string(a);
+  for (std::size_t a = 0; a < h.algorithms.size(); ++a) {
+    const std::string name = std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a);
     const Group g = f.open_group(name);
     CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, block, MatrixShape{n, r}),
                              read_matrix(g, "W", grid, block, MatrixShape{r, m}),
@@ -80,19 +76,17 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
       alg.state.b = read_matrix(g, "B", grid, block, MatrixShape{r, m});
       check(g.open_dataset("B"), "dataset /" + name + "/B", parallel::digest(alg.state.b));
     }
-    alg.status.stopped = g.read_attribute<long long>("stopped") != 0;
-    alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
-    alg.status.stop_step = g.read_attribute<long long>("stop_step");
-    alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
-    alg.snapshots = g.read_attribute<long long>("snapshots");
-    const long long rows = g.read_attribute<long long>("rows");
+    alg.status = h.algorithms[a].status;
+    alg.snapshots = h.algorithms[a].snapshots;
+    const long long rows = h.algorithms[a].rows;
     const std::vector<double> packed =
-        rows > 0 ? Series::open(g, "trajectory").read() : std::vector<double>{};
+        rows > 0 ? Series::open(g, schema::kPackedTrajectory).read() : std::vector<double>{};
     if (packed.size() != static_cast<std::size_t>(rows) * width)
       throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " +
                        std::to_string(a));
     if (rows > 0)
-      check(g.open_dataset("trajectory"), "dataset /" + name + "/trajectory", parallel::digest(packed));
+      check(g.open_dataset(schema::kPackedTrajectory), "dataset /" + name + "/" + schema::kPackedTrajectory,
+            parallel::digest(packed));
     for (long long i = 0; i < rows; ++i) {
       model::MetricRow row;
       const double* p = packed.data() + static_cast<std::size_t>(i) * width;
@@ -156,51 +150,51 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     // after an agreed failure every rank closes the file together.
     const auto part = [&](auto&& body) { parallel::agreed(comm, body); };
     part([&] {
-      f.write_attribute("format_version", kFormatVersion);
+      f.write_attribute(schema::kFormatVersion, kFormatVersion);
       f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
-      f.write_attribute("config", ck.config_ini);
-      f.write_attribute("digest", hex(parallel::digest(ck.config_ini)));
-      f.write_attribute("run_id", ck.run_id);
-      f.write_attribute("step", ck.step);
-      if (!ck.plans.empty()) f.write_attribute("plan", ck.plans);
-      f.write_attribute("elapsed_seconds", ck.elapsed_seconds);
-      f.write_attribute("complete", 0LL);
+      f.write_attribute(schema::kConfig, ck.config_ini);
+      f.write_attribute(schema::kDigest, hex(parallel::digest(ck.config_ini)));
+      f.write_attribute(schema::kRunId, ck.run_id);
+      f.write_attribute(schema::kStep, ck.step);
+      if (!ck.plans.empty()) f.write_attribute(schema::kPlan, ck.plans);
+      f.write_attribute(schema::kElapsedSeconds, ck.elapsed_seconds);
+      f.write_attribute(schema::kComplete, 0LL);
     });
     for (std::size_t a = 0; a < ck.algorithms.size(); ++a) {
       const CheckpointAlgorithm& alg = ck.algorithms[a];
       std::optional<Group> group;
-      part([&] { group = f.create_group("algorithms/" + std::to_string(a)); });
+      part([&] { group = f.create_group(std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a)); });
       const Group& g = *group;
       part([&] {
         write_matrix(g, "Z", alg.state.z);
-        g.open_dataset("Z").write_attribute("digest", digests[2 * a]);
+        g.open_dataset("Z").write_attribute(schema::kDigest, digests[2 * a]);
       });
       part([&] {
         write_matrix(g, "W", alg.state.w);
-        g.open_dataset("W").write_attribute("digest", digests[2 * a + 1]);
+        g.open_dataset("W").write_attribute(schema::kDigest, digests[2 * a + 1]);
       });
       if (alg.state.has_feedback())
         part([&] {
           write_matrix(g, "B", alg.state.b);
-          g.open_dataset("B").write_attribute("digest", feedback_digests[a]);
+          g.open_dataset("B").write_attribute(schema::kDigest, feedback_digests[a]);
         });
       part([&] {
-        g.write_attribute("stopped", static_cast<long long>(alg.status.stopped));
-        g.write_attribute("stop_reason", alg.status.stop_reason);
-        g.write_attribute("stop_step", alg.status.stop_step);
-        g.write_attribute("wall_seconds", alg.status.wall_seconds);
-        g.write_attribute("snapshots", alg.snapshots);
-        g.write_attribute("rows", static_cast<long long>(alg.rows.size()));
+        g.write_attribute(schema::kStopped, static_cast<long long>(alg.status.stopped));
+        g.write_attribute(schema::kStopReason, schema::to_string(alg.status.stop_reason));
+        g.write_attribute(schema::kStopStep, alg.status.stop_step);
+        g.write_attribute(schema::kWallSeconds, alg.status.wall_seconds);
+        g.write_attribute(schema::kSnapshotCount, alg.snapshots);
+        g.write_attribute(schema::kRows, static_cast<long long>(alg.rows.size()));
         const int width = static_cast<int>(model::kScalarMetrics.size()) + probes;
-        Series s = Series::create(g, "trajectory", width);
+        Series s = Series::create(g, schema::kPackedTrajectory, width);
         const auto packed = pack_rows(alg.rows, probes);
         if (!alg.rows.empty()) s.append(packed.data(), static_cast<long long>(alg.rows.size()));
-        s.dataset().write_attribute("digest", hex(parallel::digest(packed)));
+        s.dataset().write_attribute(schema::kDigest, hex(parallel::digest(packed)));
       });
     }
     // Written last: a file without complete = 1 was cut short and is never trusted.
     part([&] {
-      f.write_attribute("complete", 1LL);
+      f.write_attribute(schema::kComplete, 1LL);
       f.flush();
     });
   });
@@ -230,22 +224,67 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
   });
 }
 
+CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, bool last_losses) {
+  const auto attribute_or = [](const Object& o, const char* name, auto fallback) {
+    return o.has_attribute(name) ? o.read_attribute<decltype(fallback)>(name) : fallback;
+  };
+  CheckpointHeader h;
+  if (!f.has_attribute(schema::kFormatVersion))
+    throw UsageError("'" + path + "' is not a fasim checkpoint (no " + schema::kFormatVersion +
+                     " attribute)");
+  h.format_version = f.read_attribute<long long>(schema::kFormatVersion);
+  if (h.format_version < 1 || h.format_version > kFormatVersion)
+    throw UsageError("checkpoint '" + path + "' has format version " + std::to_string(h.format_version) +
+                     ", which this fasim (format " + std::to_string(kFormatVersion) +
+                     ") cannot read: resume it with the fasim that wrote it");
+  if (f.has_attribute(schema::kSchemaVersionAttribute))
+    schema::check_schema_version(f.read_attribute<std::string>(schema::kSchemaVersionAttribute), path);
+  h.complete = attribute_or(f, schema::kComplete, 0LL) == 1;
+  h.config_ini = attribute_or(f, schema::kConfig, std::string());
+  h.config_digest = attribute_or(f, schema::kDigest, std::string());
+  h.run_id = attribute_or(f, schema::kRunId, std::string());
+  h.step = attribute_or(f, schema::kStep, 0LL);
+  h.elapsed_seconds = attribute_or(f, schema::kElapsedSeconds, 0.0);
+  h.plans = attribute_or(f, schema::kPlan, std::string()); // absent before plans existed
+  for (int a = 0;; ++a) {
+    const std::string name = std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a);
+    if (!f.exists(name)) break;
+    const Group g = f.open_group(name);
+    CheckpointAlgorithmHeader alg;
+    alg.status.stopped = attribute_or(g, schema::kStopped, 0LL) != 0;
+    // Format 2 checkpoints written before the stop reasons had one table hold "" for a running algorithm.
+    const std::string reason = attribute_or(g, schema::kStopReason, std::string());
+    alg.status.stop_reason = reason.empty() ? schema::StopReason::Running
+                                            : schema::parse_attribute<schema::StopReason>(
+                                                  reason, path, "/" + name + "/" + schema::kStopReason);
+    alg.status.stop_step = attribute_or(g, schema::kStopStep, -1LL);
+    alg.status.wall_seconds = attribute_or(g, schema::kWallSeconds, 0.0);
+    alg.snapshots = attribute_or(g, schema::kSnapshotCount, 0LL);
+    alg.rows = attribute_or(g, schema::kRows, 0LL);
+    if (last_losses && alg.rows > 0 && g.exists(schema::kPackedTrajectory)) {
+      const std::vector<double> packed = Series::open(g, schema::kPackedTrajectory).read();
+      const std::size_t width = packed.size() / static_cast<std::size_t>(alg.rows);
+      model::MetricRow last;
+      if (width >= last.scalars.size() && packed.size() == width * static_cast<std::size_t>(alg.rows)) {
+        std::copy_n(packed.end() - static_cast<std::ptrdiff_t>(width), last.scalars.size(),
+                    last.scalars.begin());
+        alg.last_loss = last.loss();
+      }
+    }
+    h.algorithms.push_back(alg);
+  }
+  return h;
+}
+
 CheckpointHeader read_checkpoint_header(const std::string& path, const parallel::Communicator& comm) {
   CheckpointHeader h;
   parallel::agreed(comm, [&] {
     if (!std::filesystem::exists(path)) throw UsageError("checkpoint file '" + path + "' does not exist");
   });
   const auto header = [&](const std::string& file) {
-    CheckpointHeader out;
-    File f = File::open(file, comm, true);
-    if (!f.has_attribute("format_version"))
-      throw UsageError("'" + file + "' is not a fasim checkpoint (no format_version attribute)");
-    out.format_version = f.read_attribute<long long>("format_version");
-    if (!f.has_attribute("complete") || f.read_attribute<long long>("complete") != 1)
+    const CheckpointHeader out = read_checkpoint_header(File::open(file, comm, true), file);
+    if (!out.complete)
       throw UsageError("checkpoint '" + file + "' is incomplete (the run was killed while writing it)");
-    out.config_ini = f.read_attribute<std::string>("config");
-    out.run_id = f.has_attribute("run_id") ? f.read_attribute<std::string>("run_id") : std::string();
-    out.step = f.read_attribute<long long>("step");
     return out;
   };
   std::exception_ptr failure;
@@ -299,7 +338,7 @@ bool looks_like_checkpoint(const std::string& path) {
   try {
     if (!std::filesystem::is_regular_file(path)) return false;
     const File f = File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true);
-    return f.has_attribute("format_version");
+    return f.has_attribute(schema::kFormatVersion);
   } catch (const Error&) {
     return false;
   }

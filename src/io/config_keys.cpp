@@ -2,6 +2,7 @@
 // rules relating several keys are in config_checks.cpp.
 #include "io/config_keys.hpp"
 
+#include "fasim/io/schema.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/error.hpp"
 #include "io/config_values.hpp"
@@ -146,6 +147,13 @@ KeyDef choice_key(std::string name, Access access, Choices<E> choices, std::stri
   return key;
 }
 
+/// The choices of an enum stored as a word: its table in io/schema.hpp.
+template <class E> Choices<E> schema_choices() {
+  Choices<E> choices;
+  for (const auto& [word, value] : schema::Names<E>::list) choices.emplace_back(word, value);
+  return choices;
+}
+
 /// Choices for string-typed fields (output.save_target, bench.formulation).
 Choices<std::string> words(std::initializer_list<const char*> list) {
   Choices<std::string> choices;
@@ -231,26 +239,14 @@ std::vector<KeyDef> make_keys() {
   std::vector<KeyDef> k;
   // [problem]: the target Y (n×m, rank k) and its singular values.
   k.push_back(choice_key(
-      "problem.source", FIELD(cfg.problem.source),
-      Choices<Source>{{"synthetic", Source::Synthetic},
-                      {"gaussian-product", Source::GaussianProduct},
-                      {"unit-vector", Source::UnitVector},
-                      {"linear-network", Source::LinearNetwork}},
+      "problem.source", FIELD(cfg.problem.source), schema_choices<Source>(),
       "Y = U·diag(σ)·Vᵀ (Fig 2); A·Bᵀ/‖A·Bᵀ‖ (Fig 3b-6); unit n-vector, m = k = 1 (Fig 3a); linear net"));
   k.push_back(choice_key("problem.representation", FIELD(cfg.problem.representation),
-                         Choices<Representation>{{"dense", Representation::Dense},
-                                                 {"factored", Representation::Factored},
-                                                 {"diagonal", Representation::Diagonal}},
-                         "how Y is stored"));
+                         schema_choices<Representation>(), "how Y is stored"));
   k.push_back(integer_key("problem.n", FIELD(cfg.problem.n), 1, "rows of Y"));
   k.push_back(integer_key("problem.m", FIELD(cfg.problem.m), 1, "columns of Y"));
   k.push_back(integer_key("problem.k", FIELD(cfg.problem.k), 1, "rank of Y, 1 <= k <= min(n, m)"));
-  k.push_back(choice_key("problem.spectrum", FIELD(cfg.problem.spectrum),
-                         Choices<Spectrum>{{"flat", Spectrum::Flat},
-                                           {"two-level", Spectrum::TwoLevel},
-                                           {"spiked", Spectrum::Spiked},
-                                           {"list", Spectrum::List},
-                                           {"power", Spectrum::Power}},
+  k.push_back(choice_key("problem.spectrum", FIELD(cfg.problem.spectrum), schema_choices<Spectrum>(),
                          "singular values of a synthetic Y"));
   k.push_back(number_key("problem.scale", FIELD(cfg.problem.scale), positive,
                          "flat: σ_i = scale/√k; power: σ_i = scale·i^(-exponent)"));
@@ -270,21 +266,17 @@ std::vector<KeyDef> make_keys() {
   k.push_back(
       text_key("input.file", FIELD(cfg.input.file), "read the problem from this file (empty = generate)"));
   // [feedback]: C, r×m.
-  k.push_back(choice_key(
-      "feedback.source", FIELD(cfg.feedback.source),
-      Choices<FeedbackSource>{{"gaussian", FeedbackSource::Gaussian}, {"minus-w0", FeedbackSource::MinusW0}},
-      "C: i.i.d. normal entries, or C = -W(0) (Fig 3a)"));
+  k.push_back(choice_key("feedback.source", FIELD(cfg.feedback.source), schema_choices<FeedbackSource>(),
+                         "C: i.i.d. normal entries, or C = -W(0) (Fig 3a)"));
   k.push_back(
       number_key("feedback.std", FIELD(cfg.feedback.std), positive, "standard deviation of C's entries"));
   k.push_back(seed_key("feedback.seed", FIELD(cfg.feedback.seed), "random stream of C"));
   // [init]: the common starting point Z(0), W(0).
-  k.push_back(choice_key("init.z", FIELD(cfg.init.z),
-                         Choices<InitZ>{{"gaussian", InitZ::Gaussian}, {"orthonormal", InitZ::Orthonormal}},
+  k.push_back(choice_key("init.z", FIELD(cfg.init.z), schema_choices<InitZ>(),
                          "Z(0): i.i.d. normal, or orthonormal columns (Fig 3b-6)"));
   k.push_back(
       number_key("init.z_std", FIELD(cfg.init.z_std), positive, "standard deviation of Z(0)'s entries"));
-  k.push_back(choice_key("init.w", FIELD(cfg.init.w),
-                         Choices<InitW>{{"gaussian", InitW::Gaussian}, {"optimal", InitW::Optimal}},
+  k.push_back(choice_key("init.w", FIELD(cfg.init.w), schema_choices<InitW>(),
                          "W(0): i.i.d. normal, or (ZᵀZ)⁻¹ZᵀY (Fig 3, 5); FA* always starts optimal"));
   k.push_back(
       number_key("init.w_std", FIELD(cfg.init.w_std), non_negative, "standard deviation of W(0)'s entries"));
@@ -296,10 +288,8 @@ std::vector<KeyDef> make_keys() {
   // [run]
   k.push_back(algorithms_key());
   k.push_back(integer_key("run.steps", FIELD(cfg.run.steps), 0, "steps per algorithm"));
-  k.push_back(
-      choice_key("run.integrator", FIELD(cfg.run.integrator),
-                 Choices<IntegratorKind>{{"euler", IntegratorKind::Euler}, {"rk4", IntegratorKind::RK4}},
-                 "time stepping of the flow"));
+  k.push_back(choice_key("run.integrator", FIELD(cfg.run.integrator), schema_choices<IntegratorKind>(),
+                         "time stepping of the flow"));
   k.push_back(integer_key("run.record_every", FIELD(cfg.run.record_every), 0,
                           "record the trajectory every this many steps (0 = off)"));
   auto record_points = integer_key("run.record_points", FIELD(cfg.run.record_points), 0,

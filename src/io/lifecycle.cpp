@@ -16,42 +16,26 @@ namespace fasim::io {
 
 namespace fs = std::filesystem;
 
+namespace {
+// The words `fasim status` prints (docs/lifecycle.md; slurm/run.sbatch reads them).
+constexpr schema::Named<ResultState> kStateWords[] = {{"absent", ResultState::Absent},
+                                                      {"running", ResultState::Running},
+                                                      {"checkpointed", ResultState::Checkpointed},
+                                                      {"interrupted", ResultState::Interrupted},
+                                                      {"failed", ResultState::Failed},
+                                                      {"complete", ResultState::Complete},
+                                                      {"foreign", ResultState::Foreign}};
+constexpr schema::Named<Action> kActionWords[] = {
+    {"run", Action::Run},           {"restart", Action::Restart}, {"resume", Action::Resume},
+    {"continue", Action::Continue}, {"nothing", Action::Nothing}, {"refuse", Action::Refuse}};
+} // namespace
+
 const char* to_string(ResultState s) {
-  switch (s) {
-  case ResultState::Absent:
-    return "absent";
-  case ResultState::Running:
-    return "running";
-  case ResultState::Checkpointed:
-    return "checkpointed";
-  case ResultState::Interrupted:
-    return "interrupted";
-  case ResultState::Failed:
-    return "failed";
-  case ResultState::Complete:
-    return "complete";
-  case ResultState::Foreign:
-    return "foreign";
-  }
-  return "?";
+  return schema::word_of(kStateWords, s);
 }
 
 const char* to_string(Action a) {
-  switch (a) {
-  case Action::Run:
-    return "run";
-  case Action::Restart:
-    return "restart";
-  case Action::Resume:
-    return "resume";
-  case Action::Continue:
-    return "continue";
-  case Action::Nothing:
-    return "nothing";
-  case Action::Refuse:
-    return "refuse";
-  }
-  return "?";
+  return schema::word_of(kActionWords, a);
 }
 
 namespace {
@@ -210,11 +194,10 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
     return refuse(ResultState::Running, "result file '" + a.result +
                                             "' is being written by another fasim process (" + holder +
                                             "); wait for it to end, or choose another output.file");
-  ResultSummary s;
+  RunSummary s;
   try {
     require_own_regular_file(a.result, "result file");
-    s = read_result_summary(a.result);
-    if (!s.status) throw UsageError("'" + a.result + "' has a status fasim does not write");
+    s = read_run_summary(a.result);
   } catch (const UsageError& e) {
     if (overwrite) {
       a.state = ResultState::Foreign;
@@ -228,10 +211,10 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
   }
   a.result_step = s.last_step;
   const auto diffs = contradicting_keys(s.config_ini, c.resolved_ini);
-  const auto state = *s.status == schema::FileStatus::Complete       ? ResultState::Complete
-                     : *s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
-                     : *s.status == schema::FileStatus::Failed       ? ResultState::Failed
-                                                                     : ResultState::Interrupted;
+  const auto state = s.status == schema::FileStatus::Complete       ? ResultState::Complete
+                     : s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
+                     : s.status == schema::FileStatus::Failed       ? ResultState::Failed
+                                                                    : ResultState::Interrupted;
   a.state = state;
   if (!diffs.empty()) {
     if (overwrite) {
@@ -281,7 +264,7 @@ void mark_failed(const std::string& path, const std::string& message) {
     require_own_regular_file(path, "result file");
     const File f = File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), false);
     if (!f.has_attribute(schema::kStatus)) return;
-    const auto status = schema::parse_file_status(f.read_attribute<std::string>(schema::kStatus));
+    const auto status = schema::parse<schema::FileStatus>(f.read_attribute<std::string>(schema::kStatus));
     if (status == schema::FileStatus::Complete) return; // a failure after completion does not undo it
     f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Failed));
     f.write_attribute(schema::kError, message);

@@ -1,6 +1,7 @@
 #include "fasim/io/matrix_io.hpp"
 
 #include "fasim/parallel/error.hpp"
+#include "fasim/parallel/process_grid.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -97,8 +98,66 @@ void require_same_communicator(const Object& location, const DistMatrix& a) {
 // the most columns (the same number on every rank, so all make the same number of collective writes).
 constexpr long long kPanelBytes = 8LL << 20;
 
-void write_slab(const Dataset& ds, const DistMatrix& a, std::optional<hsize_t> slice) {
+bool writes_in_row_slabs(const DistMatrix& a, const WriteLayout& layout) {
+  const auto& grid = *a.grid();
+  return grid.cols() > 1 && grid.rows() * grid.cols() == grid.comm().size() &&
+         8LL * a.rows() * a.cols() >= layout.row_slab_min_bytes;
+}
+
+// With several process columns every row of the dataset is interleaved among them in `block`-wide runs, so
+// writing the block-cyclic pieces as they lie makes each rank write runs of a few hundred bytes: at n = m =
+// 16384 on 1×2 that ran at 0.14 × dd (BENCHMARKS.md). Each slab of rows is first moved (pdgemr2d, a memory
+// copy between ranks) so that every rank holds a run of whole rows — one contiguous range of the row-major
+// dataset — and then written as that one range.
+void write_row_slabs(const Dataset& ds, const DistMatrix& a, std::optional<hsize_t> slice,
+                     const WriteLayout& layout) {
+  const Where at = ds.where();
+  const parallel::Communicator& comm = a.grid()->comm();
+  const int ranks = comm.size();
+  const parallel::GridPtr row_grid = parallel::ProcessGrid::create(comm, ranks, 1);
+  const long long rows_per_rank = std::max(1LL, layout.row_slab_bytes / (8LL * a.cols()));
+  const int slab = static_cast<int>(std::min<long long>(a.rows(), rows_per_rank * ranks));
+  const int lead = slice ? 1 : 0;
+  // Each rank writes its own contiguous range: nothing for a two-phase collective write to rearrange.
+  const PropertyListHandle dxpl = single_writer_transfer();
+  std::vector<double> buffer;
+  for (int g0 = 0; g0 < a.rows(); g0 += slab) {
+    const int count = std::min(slab, a.rows() - g0), block = (count + ranks - 1) / ranks;
+    const DistMatrix piece = a.redistribute_rows(g0, count, row_grid, block, a.cols());
+    const int lr = piece.local_rows(), lc = piece.local_cols(), lld = piece.lld();
+    const hsize_t n = std::max<hsize_t>(1, static_cast<hsize_t>(lr) * lc);
+    buffer.resize(n);
+    for (int j0 = 0; j0 < lc; j0 += kTile) // to row-major, in tiles
+      for (int i0 = 0; i0 < lr; i0 += kTile)
+        for (int j = j0; j < std::min(lc, j0 + kTile); ++j)
+          for (int i = i0; i < std::min(lr, i0 + kTile); ++i)
+            buffer[static_cast<std::size_t>(i) * lc + j] =
+                piece.data()[static_cast<std::size_t>(j) * lld + i];
+    const DataspaceHandle file_space = ds.space();
+    const DataspaceHandle mem_space(check(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", at));
+    if (lr == 0 || lc == 0) {
+      check(H5Sselect_none(file_space.get()), "H5Sselect_none", at);
+      check(H5Sselect_none(mem_space.get()), "H5Sselect_none", at);
+    } else {
+      hsize_t start[3] = {}, count3[3] = {1, 1, 1};
+      if (slice) start[0] = *slice;
+      start[lead] = static_cast<hsize_t>(g0) + static_cast<hsize_t>(row_grid->my_row()) * block;
+      count3[lead] = static_cast<hsize_t>(lr), count3[lead + 1] = static_cast<hsize_t>(lc);
+      check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count3, nullptr),
+            "H5Sselect_hyperslab", at);
+    }
+    check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
+          "H5Dwrite", at);
+  }
+}
+
+void write_slab(const Dataset& ds, const DistMatrix& a, std::optional<hsize_t> slice,
+                const WriteLayout& layout = {}) {
   if (a.rows() == 0 || a.cols() == 0) return; // nothing to write, on every rank alike
+  if (writes_in_row_slabs(a, layout)) {
+    write_row_slabs(ds, a, slice, layout);
+    return;
+  }
   const Where at = ds.where();
   // Row panels: the layout copy of panel t + 1 runs while the kernel writes panel t back from the page cache,
   // and the copy is one panel, not the whole local piece (Y's size again, for a dense Y).
@@ -167,18 +226,19 @@ Dataset open_float_dataset(const Group& location, const std::string& name, int r
 }
 } // namespace
 
-void write_matrix(const Group& location, const std::string& name, const DistMatrix& a) {
+void write_matrix(const Group& location, const std::string& name, const DistMatrix& a,
+                  const WriteLayout& layout) {
   require_same_communicator(location, a);
   const std::vector<hsize_t> dims{static_cast<hsize_t>(a.rows()), static_cast<hsize_t>(a.cols())};
   if (!location.exists(name)) {
-    write_slab(location.create_dataset(name, H5T_IEEE_F64LE, dims), a, std::nullopt);
+    write_slab(location.create_dataset(name, H5T_IEEE_F64LE, dims), a, std::nullopt, layout);
     return;
   }
   const Dataset ds = location.open_dataset(name);
   if (ds.shape() != dims || ds.type_class() != H5T_FLOAT)
     throw UsageError("dataset " + location.describe(name) + " already exists with shape " +
                      shape_text(ds.shape()) + "; cannot overwrite it with a " + shape_text(dims) + " matrix");
-  write_slab(ds, a, std::nullopt);
+  write_slab(ds, a, std::nullopt, layout);
 }
 
 DistMatrix read_matrix(const Group& location, const std::string& name, parallel::GridPtr grid, int block,
@@ -237,7 +297,7 @@ long long snapshot_count(const Dataset& series) {
   return static_cast<long long>(dims[0]);
 }
 
-long long append_snapshot(const Dataset& series, const DistMatrix& a) {
+long long append_snapshot(const Dataset& series, const DistMatrix& a, const WriteLayout& layout) {
   require_same_communicator(series, a);
   auto dims = series.shape();
   if (dims.size() != 3 || dims[1] != static_cast<hsize_t>(a.rows()) ||
@@ -247,7 +307,7 @@ long long append_snapshot(const Dataset& series, const DistMatrix& a) {
                      " matrix");
   const hsize_t s = dims[0]++;
   series.set_extent(dims);
-  write_slab(series, a, s);
+  write_slab(series, a, s, layout);
   return static_cast<long long>(s);
 }
 

@@ -10,8 +10,21 @@
 
 namespace fasim::io {
 
-ResultSummary read_result_summary(const std::string& path) {
-  ResultSummary s;
+namespace {
+template <class T> T attribute_or(const Object& o, const char* name, T fallback) {
+  return o.has_attribute(name) ? o.read_attribute<T>(name) : fallback;
+}
+} // namespace
+
+const AlgorithmSummary* RunSummary::algorithm(std::string_view name) const {
+  for (const auto& a : algorithms)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+RunSummary read_run_summary(const std::string& path) {
+  RunSummary s;
+  s.path = path;
   std::optional<File> opened;
   try {
     opened.emplace(File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), true));
@@ -19,33 +32,61 @@ ResultSummary read_result_summary(const std::string& path) {
     throw UsageError("'" + path + "' is not a readable HDF5 file: " + e.what());
   }
   const File& f = *opened;
-  if (!f.has_attribute(schema::kStatus) || !f.has_attribute(schema::kConfig) || !f.exists("runs"))
+  if (!f.has_attribute(schema::kStatus) || !f.has_attribute(schema::kConfig) || !f.exists(schema::kRunsGroup))
     throw UsageError("'" + path + "' is not a fasim result file (no status, config or /runs)");
-  s.status = schema::parse_file_status(f.read_attribute<std::string>(schema::kStatus));
+  if (f.has_attribute(schema::kSchemaVersionAttribute))
+    schema::check_schema_version(f.read_attribute<std::string>(schema::kSchemaVersionAttribute), path);
+  s.status = schema::parse_attribute<schema::FileStatus>(f.read_attribute<std::string>(schema::kStatus), path,
+                                                         schema::kStatus);
   s.config_ini = f.read_attribute<std::string>(schema::kConfig);
-  s.run_id = f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
-  bool any_ran_out = false, any = false;
-  for (const auto kind : model::kAlgorithmKinds) {
-    const char* name = model::to_string(kind); // the group names the writer uses
-    const std::string group = std::string("runs/") + name;
-    if (!f.exists(group)) continue;
-    any = true;
-    const Group g = f.open_group(group);
-    // The final status's steps_done, or further when a continuation was interrupted: the last recorded row.
-    long long reached = g.has_attribute("steps_done") ? g.read_attribute<long long>("steps_done") : 0;
-    if (g.exists("trajectory/step")) {
-      const auto steps = Series::open(g, "trajectory/step").read();
-      if (!steps.empty()) reached = std::max(reached, static_cast<long long>(steps.back()));
-    }
-    s.last_step = std::max(s.last_step, reached);
-    if (g.has_attribute("stop_reason")) {
-      const auto reason = g.read_attribute<std::string>("stop_reason");
-      any_ran_out = any_ran_out || reason == "steps";
-      s.stop_summary += (s.stop_summary.empty() ? "" : ", ") + std::string(name) + " " + reason +
-                        " at step " + std::to_string(reached);
-    }
+  s.run_id = attribute_or<std::string>(f, schema::kRunId, "");
+  s.sweep_point = attribute_or<std::string>(f, schema::kSweepPoint, "");
+  s.fasim_version = attribute_or<std::string>(f, schema::kFasimVersion, "");
+  s.git_commit = attribute_or<std::string>(f, schema::kGitCommit, "");
+  s.created = attribute_or<std::string>(f, schema::kCreated, "");
+  if (f.exists(schema::kProblemGroup)) {
+    const Group p = f.open_group(schema::kProblemGroup);
+    s.n = attribute_or(p, schema::kN, 0LL), s.m = attribute_or(p, schema::kM, 0LL);
+    s.k = attribute_or(p, schema::kK, 0LL), s.r = attribute_or(p, schema::kR, 0LL);
+    s.source = attribute_or<std::string>(p, schema::kSource, "");
+    s.optimal_error = attribute_or(p, schema::kOptimalError, double(NAN));
+    s.lemma1_error = attribute_or(p, schema::kLemma1Error, double(NAN));
   }
-  s.all_stopped_early = any && !any_ran_out && s.status == schema::FileStatus::Complete;
+  if (f.exists(schema::kSummaryGroup))
+    s.representation_overlap = attribute_or(f.open_group(schema::kSummaryGroup),
+                                            schema::kRepresentationOverlap, std::vector<double>{});
+  bool any_ran_out = false;
+  for (const auto kind : model::kAlgorithmKinds) {
+    AlgorithmSummary a;
+    a.name = model::to_string(kind); // the group names the writer uses
+    const std::string group = std::string(schema::kRunsGroup) + "/" + a.name;
+    if (!f.exists(group)) continue;
+    const Group g = f.open_group(group);
+    a.steps_done = attribute_or(g, schema::kStepsDone, 0LL);
+    a.stop_step = attribute_or(g, schema::kStopStep, -1LL);
+    a.wall_seconds = attribute_or(g, schema::kWallSeconds, double(NAN));
+    if (g.exists(schema::kLossSeries)) {
+      const auto loss = Series::open(g, schema::kLossSeries).read();
+      a.records = static_cast<long long>(loss.size());
+      if (!loss.empty()) a.final_loss = loss.back();
+    }
+    if (g.exists(schema::kStepSeries)) {
+      const auto steps = Series::open(g, schema::kStepSeries).read();
+      if (!steps.empty()) a.last_step = static_cast<long long>(steps.back());
+    }
+    // The final status's steps_done, or further when a continuation was interrupted: the last recorded row.
+    const long long reached = std::max(a.steps_done, a.last_step);
+    s.last_step = std::max(s.last_step, reached);
+    if (g.has_attribute(schema::kStopReason)) {
+      a.stop_reason = schema::parse_attribute<schema::StopReason>(
+          g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
+      any_ran_out = any_ran_out || a.stop_reason == schema::StopReason::Steps;
+      s.stop_summary += (s.stop_summary.empty() ? "" : ", ") + a.name + " " +
+                        schema::to_string(a.stop_reason) + " at step " + std::to_string(reached);
+    }
+    s.algorithms.push_back(std::move(a));
+  }
+  s.all_stopped_early = !s.algorithms.empty() && !any_ran_out && s.status == schema::FileStatus::Complete;
   return s;
 }
 
@@ -58,14 +99,15 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
     ck.run_id =
         f.has_attribute(schema::kRunId) ? f.read_attribute<std::string>(schema::kRunId) : std::string();
     // The plans the result was computed with: a continuation runs the same ones, so it stays bitwise equal.
-    if (f.has_attribute("plan")) ck.plans = f.read_attribute<std::string>("plan");
-    ck.elapsed_seconds = f.exists("summary") && f.open_group("summary").has_attribute("elapsed_seconds")
-                             ? f.open_group("summary").read_attribute<double>("elapsed_seconds")
+    ck.plans = attribute_or<std::string>(f, schema::kPlan, "");
+    ck.elapsed_seconds = f.exists(schema::kSummaryGroup)
+                             ? attribute_or(f.open_group(schema::kSummaryGroup), schema::kElapsedSeconds, 0.0)
                              : 0.0;
     const int n = c.problem.n, m = c.problem.m, r = c.run.r, b = c.grid.block;
     for (const auto& spec : c.run.algorithms) {
       const std::string name = model::to_string(spec.kind);
-      const Group g = f.open_group("runs/" + name);
+      const std::string group = std::string(schema::kRunsGroup) + "/" + name;
+      const Group g = f.open_group(group);
       CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, b, MatrixShape{n, r}),
                                read_matrix(g, "W", grid, b, MatrixShape{r, m}),
                                {}},
@@ -74,13 +116,14 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
                               0};
       if (g.exists("B"))
         alg.state.b = read_matrix(g, "B", grid, b, MatrixShape{r, m}); // kp's learned feedback
-      alg.status.stop_reason = g.read_attribute<std::string>("stop_reason");
-      alg.status.stop_step = g.read_attribute<long long>("stop_step");
-      alg.status.wall_seconds = g.read_attribute<double>("wall_seconds");
+      alg.status.stop_reason = schema::parse_attribute<schema::StopReason>(
+          g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
+      alg.status.stop_step = g.read_attribute<long long>(schema::kStopStep);
+      alg.status.wall_seconds = g.read_attribute<double>(schema::kWallSeconds);
       // Ran out of steps: running again. Stopped early (stop_loss, divergence, ...): stays stopped.
-      alg.status.stopped = alg.status.stop_reason != "steps";
-      if (!alg.status.stopped) alg.status.stop_reason.clear();
-      ck.step = std::max(ck.step, g.read_attribute<long long>("steps_done"));
+      alg.status.stopped = alg.status.stop_reason != schema::StopReason::Steps;
+      if (!alg.status.stopped) alg.status.stop_reason = schema::StopReason::Running;
+      ck.step = std::max(ck.step, g.read_attribute<long long>(schema::kStepsDone));
       std::vector<std::vector<double>> columns;
       for (auto metric : model::kScalarMetrics)
         columns.push_back(Series::open(g, "trajectory/" + std::string(metric)).read());

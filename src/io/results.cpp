@@ -27,38 +27,6 @@ std::string utc_now() {
   return buf;
 }
 
-namespace {
-const char* source_name(model::Source s) {
-  switch (s) {
-  case model::Source::Synthetic:
-    return "synthetic";
-  case model::Source::GaussianProduct:
-    return "gaussian-product";
-  case model::Source::UnitVector:
-    return "unit-vector";
-  case model::Source::LinearNetwork:
-    return "linear-network";
-  }
-  return "?";
-}
-
-const char* spectrum_name(model::Spectrum s) {
-  switch (s) {
-  case model::Spectrum::Flat:
-    return "flat";
-  case model::Spectrum::TwoLevel:
-    return "two-level";
-  case model::Spectrum::Spiked:
-    return "spiked";
-  case model::Spectrum::List:
-    return "list";
-  case model::Spectrum::Power:
-    return "power";
-  }
-  return "?";
-}
-} // namespace
-
 ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
                                 const RunConfig& config, const RunProvenance& prov,
                                 const model::Problem& problem, int probes, const std::string& run_id,
@@ -78,11 +46,11 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   const File& f = out.file_;
   f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
   f.write_attribute(schema::kRunId, run_id);
-  f.write_attribute("fasim_version", kVersion);
-  f.write_attribute("git_commit", kGitCommit);
+  f.write_attribute(schema::kFasimVersion, kVersion);
+  f.write_attribute(schema::kGitCommit, kGitCommit);
   std::string created = utc_now();
   comm.broadcast(created, 0); // attribute values must be identical on every rank
-  f.write_attribute("created", created);
+  f.write_attribute(schema::kCreated, created);
   f.write_attribute(schema::kHistory, created + " " + history_line);
   f.write_attribute(schema::kConfig, config.resolved_ini);
   f.write_attribute("mpi_size", static_cast<long long>(prov.mpi_size));
@@ -94,7 +62,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   f.write_attribute("host", prov.host);
   f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
 
-  const Group pg = f.create_group("problem");
+  const Group pg = f.create_group(schema::kProblemGroup);
   if (saves_target(config) && problem.target->dense()) write_matrix(pg, "Y", *problem.target->dense());
   // A factored target saves its factors instead (Y = U·diag(singular_values)·Vᵀ), under the same rule with
   // (n+m)·k numbers in place of n·m. A diagonal target is its singular_values alone.
@@ -111,22 +79,22 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     Series s = Series::create(pg, "singular_values");
     s.append(spectrum.data(), static_cast<long long>(spectrum.size()));
   }
-  pg.write_attribute("optimal_error", problem.optimal_error);
-  pg.write_attribute("lemma1_error", problem.lemma1_error);
+  pg.write_attribute(schema::kOptimalError, problem.optimal_error);
+  pg.write_attribute(schema::kLemma1Error, problem.lemma1_error);
   pg.write_attribute("y_norm2", problem.target->norm2());
-  pg.write_attribute("n", static_cast<long long>(problem.n));
-  pg.write_attribute("m", static_cast<long long>(problem.m));
-  pg.write_attribute("k", static_cast<long long>(problem.k));
-  pg.write_attribute("r", static_cast<long long>(problem.r));
-  pg.write_attribute("source", source_name(config.problem.source));
-  pg.write_attribute("spectrum", spectrum_name(config.problem.spectrum));
+  pg.write_attribute(schema::kN, static_cast<long long>(problem.n));
+  pg.write_attribute(schema::kM, static_cast<long long>(problem.m));
+  pg.write_attribute(schema::kK, static_cast<long long>(problem.k));
+  pg.write_attribute(schema::kR, static_cast<long long>(problem.r));
+  pg.write_attribute(schema::kSource, schema::to_string(config.problem.source));
+  pg.write_attribute(schema::kSpectrum, schema::to_string(config.problem.spectrum));
   const Group ig = f.create_group("init");
   write_matrix(ig, "Z0", problem.z0);
   write_matrix(ig, "W0", problem.w0);
 
   for (const auto& alg : config.run.algorithms) {
     AlgorithmGroup g{model::to_string(alg.kind),
-                     f.create_group(std::string("runs/") + model::to_string(alg.kind)),
+                     f.create_group(std::string(schema::kRunsGroup) + "/" + model::to_string(alg.kind)),
                      {},
                      std::nullopt,
                      std::nullopt,
@@ -136,7 +104,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     g.group.write_attribute("lr_w", alg.lr_w > 0 ? alg.lr_w : alg.lr);
     if (alg.kind == AlgorithmKind::KP) g.group.write_attribute("decay", alg.decay);
     if (alg.kind == AlgorithmKind::Mixed) g.group.write_attribute("alpha", alg.alpha);
-    g.group.write_attribute("integrator", model::to_string(config.run.integrator));
+    g.group.write_attribute(schema::kIntegrator, schema::to_string(config.run.integrator));
     g.group.write_attribute("scale_free", static_cast<long long>(alg.scale_free));
     const Group traj = g.group.create_group("trajectory");
     for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
@@ -175,7 +143,9 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
   const File& f = out.file_;
   for (const auto& alg : config.run.algorithms) {
     const std::string name = model::to_string(alg.kind);
-    AlgorithmGroup g{name,        f.open_group("runs/" + name), {}, std::nullopt, std::nullopt, std::nullopt,
+    AlgorithmGroup g{name,         f.open_group(std::string(schema::kRunsGroup) + "/" + name),
+                     {},           std::nullopt,
+                     std::nullopt, std::nullopt,
                      std::nullopt};
     for (auto metric : model::kScalarMetrics)
       g.scalars.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
@@ -233,7 +203,7 @@ void ResultsFile::copy_snapshots_from(const File& old, const std::vector<long lo
   for (std::size_t a = 0; a < algorithms_.size(); ++a) {
     AlgorithmGroup& g = algorithms_[a];
     if (!g.snap_z || counts.at(a) == 0) continue;
-    const std::string base = "runs/" + g.name + "/snapshots/";
+    const std::string base = std::string(schema::kRunsGroup) + "/" + g.name + "/snapshots/";
     const std::vector<long long> steps = Series::open(old, base + "step").read_integers();
     for (long long s = 0; s < counts[a]; ++s) {
       model::State st{read_snapshot(old, base + "Z", s, problem.grid, problem.block),
@@ -246,10 +216,10 @@ void ResultsFile::copy_snapshots_from(const File& old, const std::vector<long lo
 
 void ResultsFile::write_status(std::size_t a, const TrajectoryStatus& st, long long steps_done) {
   const Group& g = algorithms_.at(a).group;
-  g.write_attribute("stop_reason", st.stop_reason.empty() ? std::string("running") : st.stop_reason);
-  g.write_attribute("stop_step", st.stop_step);
-  g.write_attribute("steps_done", steps_done);
-  g.write_attribute("wall_seconds", st.wall_seconds);
+  g.write_attribute(schema::kStopReason, schema::to_string(st.stop_reason));
+  g.write_attribute(schema::kStopStep, st.stop_step);
+  g.write_attribute(schema::kStepsDone, steps_done);
+  g.write_attribute(schema::kWallSeconds, st.wall_seconds);
   g.write_attribute("seconds_per_step",
                     steps_done > 0 ? st.wall_seconds / static_cast<double>(steps_done) : 0.0);
 }
@@ -264,9 +234,9 @@ void ResultsFile::write_final(std::size_t a, const model::State& s, const Trajec
 }
 
 void ResultsFile::write_summary(const std::vector<double>& overlap, double elapsed_seconds) {
-  const Group s = file_.require_group("summary");
-  if (!overlap.empty()) s.write_attribute("representation_overlap", overlap);
-  s.write_attribute("elapsed_seconds", elapsed_seconds);
+  const Group s = file_.require_group(schema::kSummaryGroup);
+  if (!overlap.empty()) s.write_attribute(schema::kRepresentationOverlap, overlap);
+  s.write_attribute(schema::kElapsedSeconds, elapsed_seconds);
 }
 
 void ResultsFile::set_status(schema::FileStatus status) {
@@ -287,7 +257,7 @@ void ResultsFile::append_history(const std::string& what) {
 }
 
 void ResultsFile::set_plans(const std::string& plans) {
-  file_.write_attribute("plan", plans);
+  file_.write_attribute(schema::kPlan, plans);
 }
 
 void ResultsFile::flush() {

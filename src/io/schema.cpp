@@ -1,26 +1,36 @@
 #include "fasim/io/schema.hpp"
 
+#include "fasim/parallel/error.hpp"
+
+#include <charconv>
+
 namespace fasim::io::schema {
 
-const char* to_string(FileStatus status) {
-  switch (status) {
-  case FileStatus::Running:
-    return "running";
-  case FileStatus::Checkpointed:
-    return "checkpointed";
-  case FileStatus::Failed:
-    return "failed";
-  case FileStatus::Complete:
-    return "complete";
-  }
-  return "?";
+void refuse_unknown_word(const std::string& file, const std::string& attribute, std::string_view text,
+                         const std::string& words) {
+  throw UsageError(
+      "'" + file + "': attribute " + attribute + " holds '" + std::string(text) +
+      "', which this fasim does not know (it writes one of " + words +
+      "); the file was written by a newer fasim or altered: read it with the fasim that wrote it");
 }
 
-std::optional<FileStatus> parse_file_status(std::string_view text) {
-  for (FileStatus s :
-       {FileStatus::Running, FileStatus::Checkpointed, FileStatus::Failed, FileStatus::Complete})
-    if (text == to_string(s)) return s;
-  return std::nullopt;
+void check_schema_version(std::string_view version, const std::string& file) {
+  const auto major = [](std::string_view text) -> long long {
+    long long value = 0;
+    const auto dot = text.find('.');
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc() && dot != std::string_view::npos && end == text.data() + dot && value >= 0
+               ? value
+               : -1;
+  };
+  const long long ours = major(kSchemaVersion), theirs = major(version);
+  if (theirs < 0)
+    throw UsageError("'" + file + "': attribute " + kSchemaVersionAttribute + " = '" + std::string(version) +
+                     "' is not MAJOR.MINOR; the file was altered or not written by fasim");
+  if (theirs > ours)
+    throw UsageError("'" + file + "' has schema_version " + std::string(version) +
+                     ", newer than this fasim reads (" + std::to_string(ours) +
+                     ".x): read it with the fasim that wrote it");
 }
 
 } // namespace fasim::io::schema

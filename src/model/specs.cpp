@@ -30,8 +30,4 @@ bool learned_feedback(AlgorithmKind kind) {
   return kind == AlgorithmKind::KP;
 }
 
-const char* to_string(IntegratorKind kind) {
-  return kind == IntegratorKind::Euler ? "euler" : "rk4";
-}
-
 } // namespace fasim::model

@@ -38,6 +38,10 @@ for r in rows:
     assert r["plan"] == "naive" or r["plan"].startswith(r["algorithm"] + ":"), r
     assert r["floor_ms"] > 0 and r["vs_floor"] > 0, r
     assert r["floor_layout"] in ("zt_y", "yt_z", "y_bt", "b_yt"), r
+    # Every layout's time, the floor being the fastest of them.
+    assert sorted(r["layout_ms"]) == sorted(("zt_y", "yt_z", "y_bt", "b_yt")), r
+    assert abs(min(r["layout_ms"].values()) - r["floor_ms"]) <= 1e-3 * r["floor_ms"] + 1e-4, r
+    assert r["layout_ms"][r["floor_layout"]] == min(r["layout_ms"].values()), r
 lines = [json.loads(l) for l in sys.argv[3].splitlines() if l.startswith("{")]
 assert len(lines) == 2 and "algorithm" in lines[0], lines
 io = lines[1]

@@ -110,5 +110,22 @@ def test_result_file_matches_docs_both_ways():
         assert f["problem"].attrs["spectrum"] == "two-level"
 
 
+def schema_words(enum):
+    """The words of `enum`'s table in include/fasim/io/schema.hpp, in order."""
+    header = open(os.path.join(SOURCE, "include", "fasim", "io", "schema.hpp")).read()
+    start = header.index(f"struct Names<{enum}>")
+    return re.findall(r'\{"([^"]+)", ', header[start:header.index("};", start)])
+
+
+def test_documented_words_are_the_schema_tables():
+    runs = section("`/runs/<algorithm>`")
+    sentence = runs[runs.index("`stop_reason` is one of"):]
+    sentence = sentence[:sentence.index("Checkpoints use")]
+    documented = [w for w in names(sentence) if w != "stop_reason"]
+    assert documented == schema_words("StopReason"), (documented, schema_words("StopReason"))
+    status_row = next(r for r in table_rows(section("Root attributes")) if r.startswith("| `status`"))
+    assert names(status_row.split("|")[3]) == schema_words("FileStatus"), status_row
+
+
 if __name__ == "__main__":
-    run_tests([test_result_file_matches_docs_both_ways])
+    run_tests([test_result_file_matches_docs_both_ways, test_documented_words_are_the_schema_tables])

@@ -100,6 +100,16 @@ def test_collect_summary_is_tidy(tmp):
     assert set(h5.columns) == set(csv.columns), set(h5.columns) ^ set(csv.columns)
     h5 = h5.set_index("file").loc[csv["file"]]
     np.testing.assert_allclose(h5["fa_final_loss"].values, csv["fa_final_loss"].values, rtol=1e-15)
+    # The summary carries the schema version, and fasim_post refuses a summary of a newer major.
+    with h5py.File(os.path.join(tmp, "s.h5"), "r+") as f:
+        assert f.attrs["schema_version"] == "1.0"
+        f.attrs["schema_version"] = "2.0"
+    try:
+        fasim_post.load_summary(os.path.join(tmp, "s.h5"))
+    except fasim_post.SchemaVersionError as exc:
+        assert "s.h5" in str(exc) and "2.0" in str(exc), str(exc)
+    else:
+        raise AssertionError("a schema 2.0 summary was read")
 
 
 def write_versioned(path, version):

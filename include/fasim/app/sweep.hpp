@@ -65,13 +65,4 @@ struct SweepPoint {
 SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSettings& overrides,
                       bool overwrite = false);
 
-/// What a result file says, for `fasim collect` and the one-line report of a sweep point (rank-local read).
-struct PointSummary {
-  std::string file, status, sweep_point, config;
-  double gd = 0, fa = 0, fastar = 0; ///< final losses, NaN when the algorithm is absent
-  std::string stop_gd, stop_fa, stop_fastar;
-  double optimal_error = 0, lemma1_error = 0, overlap = 0;
-};
-PointSummary read_point_summary(const std::string& path);
-
 } // namespace fasim::app

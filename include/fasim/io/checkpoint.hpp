@@ -10,6 +10,7 @@
 #include "fasim/io/results.hpp"
 #include "fasim/model/dynamics.hpp"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -31,13 +32,32 @@ struct Checkpoint {
   std::vector<CheckpointAlgorithm> algorithms;
 };
 
-/// What a checkpoint says about itself, without its matrices.
+/// What a checkpoint says about one algorithm, without its matrices.
+struct CheckpointAlgorithmHeader {
+  TrajectoryStatus status;
+  long long snapshots = 0; ///< snapshots in the result file at checkpoint time
+  long long rows = 0;      ///< trajectory rows
+  double last_loss = NAN;  ///< loss of the last row (read only when asked for)
+};
+
+/// What a checkpoint says about itself, without its matrices: the root attributes and each algorithm's.
 struct CheckpointHeader {
   long long format_version = 0;
+  bool complete = false; ///< false: cut short while writing (never resumed)
   std::string config_ini;
-  std::string run_id; ///< "" in format 1 checkpoints
+  std::string config_digest; ///< the stored digest of config_ini ("" in format 1)
+  std::string run_id;        ///< "" in format 1 checkpoints
   long long step = 0;
+  double elapsed_seconds = 0.0;
+  std::string plans;                                 ///< "" before plans were stored
+  std::vector<CheckpointAlgorithmHeader> algorithms; ///< in run.algorithms order
 };
+
+/// Reads the header of the checkpoint `file` on this rank, as far as it is there (an incomplete checkpoint
+/// gives complete = false and what was written before the cut). Throws UsageError naming `path` for a file
+/// that is not a checkpoint, has a format this fasim cannot read, or holds an unknown stop reason.
+/// `last_losses`: also read each algorithm's last trajectory row.
+CheckpointHeader read_checkpoint_header(const File& file, const std::string& path, bool last_losses = false);
 
 /// Writes `checkpoint` to `path` atomically. Collective over `comm` (the grid's active ranks).
 void write_checkpoint(const std::string& path, const parallel::Communicator& comm,

@@ -18,11 +18,21 @@ struct MatrixShape {
   bool operator==(const MatrixShape&) const = default;
 };
 
+/// How a large matrix goes to the file. With several process columns each row of the dataset is interleaved
+/// among them in block-wide runs, so a matrix of at least row_slab_min_bytes on a fully active grid is first
+/// moved, about row_slab_bytes per rank at a time, so that every rank holds whole rows and writes one
+/// contiguous range (small matrices are written from their block-cyclic pieces directly). Tests shrink both.
+struct WriteLayout {
+  long long row_slab_min_bytes = 16LL << 20;
+  long long row_slab_bytes = 32LL << 20;
+};
+
 /// Writes `a` as the rows×cols float64 dataset `name` under `location`. An existing dataset of the same shape
 /// is overwritten in place (checkpoints rewrite their matrices); another shape is a UsageError. Collective
 /// over location.comm(), which must be a's grid communicator (inactive ranks then take part with nothing) or
 /// its active ranks, grid_comm() (inactive ranks then stay out). read_matrix and the snapshot calls likewise.
-void write_matrix(const Group& location, const std::string& name, const parallel::DistMatrix& a);
+void write_matrix(const Group& location, const std::string& name, const parallel::DistMatrix& a,
+                  const WriteLayout& layout = {});
 
 /// Reads the 2-D floating-point dataset `name` into a matrix on `grid` in block×block blocks; the layout it
 /// was written with does not matter. A missing dataset, another number of dimensions, a non-float type or a
@@ -42,7 +52,8 @@ Dataset create_snapshot_series(const Group& location, const std::string& name, l
 /// Number of snapshots S held by a snapshot series.
 long long snapshot_count(const Dataset& series);
 /// Grows the series by one and writes `a` as its last snapshot, collectively; returns its index s.
-long long append_snapshot(const Dataset& series, const parallel::DistMatrix& a);
+long long append_snapshot(const Dataset& series, const parallel::DistMatrix& a,
+                          const WriteLayout& layout = {});
 /// Cuts the series back to its first `count` snapshots (resume after a checkpoint). Collective.
 void truncate_snapshots(const Dataset& series, long long count);
 /// Reads snapshot s of the series `name` into a matrix on `grid` in block×block blocks. Collective.

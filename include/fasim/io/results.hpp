@@ -19,7 +19,7 @@ namespace fasim::io {
 /// What a trajectory has done so far; stored in result files and checkpoints.
 struct TrajectoryStatus {
   bool stopped = false;
-  std::string stop_reason; ///< "" while running; see docs/output-format.md
+  schema::StopReason stop_reason = schema::StopReason::Running;
   long long stop_step = -1;
   double wall_seconds = 0.0; ///< time spent in this algorithm's steps
 };

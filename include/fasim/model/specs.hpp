@@ -77,6 +77,5 @@ const char* to_string(AlgorithmKind kind);
 bool constant_feedback(AlgorithmKind kind);
 /// B is state, integrated with Z and W (kp).
 bool learned_feedback(AlgorithmKind kind);
-const char* to_string(IntegratorKind kind);
 
 } // namespace fasim::model

@@ -85,6 +85,9 @@ public:
 
   /// A copy on another grid and/or block size (pdgemr2d). Both grids must share a communicator. Collective.
   DistMatrix redistribute(GridPtr target, int row_block, int col_block) const;
+  /// Rows [first, first + count) of this matrix, all columns, as a count×cols matrix on `target` (pdgemr2d of
+  /// a sub-matrix). Both grids must share a communicator. Collective.
+  DistMatrix redistribute_rows(int first, int count, GridPtr target, int row_block, int col_block) const;
 
 private:
   GridPtr grid_;
