@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """docs/beyond.md's feedback-rule section (fasim_post.beyond.rules) from a real fasim run of every rule on the
 end-to-end tests' small problem: a table row per algorithm, GD at its optimum and FA at Lemma 1's error, kp's
-decay rate measured from the file, and the figures written and linked. Runs the real fasim (argv[1])."""
+decay rate measured from the file, Lemma 1's error with the final B, and the figures written and linked. Runs the real fasim (argv[1])."""
 import os
 import re
 import sys
@@ -35,7 +35,10 @@ def test_section_from_a_real_run(tmp):
     assert text.startswith("## The family of feedback rules"), text[:80]
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| algorithm")]
     assert [r.split("|")[1].strip().split(" ")[0] for r in rows] == ["GD", "FA", "uSF", "frSF", "KP", "mixed"], rows
-    assert all(len(re.split(r"(?<!\\)\|", r)) == 10 for r in rows), rows   # 8 cells: escaped bars stay inside
+    assert all(len(re.split(r"(?<!\\)\|", r)) == 11 for r in rows), rows   # 9 cells: escaped bars stay inside
+    # Lemma 1's argument with the final B: FA's column equals Lemma 1's error, GD's is its optimum.
+    assert re.search(r"^\| FA \|.*\| ([0-9.]+): \\\|Δ\\\| = [^|]*\| ([0-9.]+): \\\|Δ", rows[1]), rows[1]
+    assert "Final errors on it (within 1e-06): GD, FA" in text, text
     assert "At GD's optimum (within 1e-06): GD" in text and "At Lemma 1's error (within 1e-06): FA" in text, text
     rate = float(re.search(r"measured decay rate \(slope of log‖B − W‖ against t\) is ([0-9.e+-]+)", text).group(1))
     assert abs(rate - 0.2) < 0.02 * 0.2, rate           # Euler at lr·λ = 0.02: −ln(1 − 0.02)/0.1 = 0.202

@@ -48,18 +48,50 @@ def _kp_rate(run) -> Optional[float]:
     return float(-np.polyfit(t[ok], np.log(gap[ok]), 1)[0])
 
 
-def _row(run, lemma1: float, optimum: float) -> Tuple[str, bool, bool]:
+def final_feedback(res, run) -> Optional[np.ndarray]:
+    """B at the run's final state (r×m), from the final W, C and the rule's definition (kp: its saved B)."""
+    w, c = run.W, res.problem.get("C")
+    if w is None or c is None:
+        return None
+    sign = np.where(w >= 0, 1.0, -1.0)   # sign(0) = +1, as fasim's
+    alpha = float(run.attrs.get("alpha", np.nan))
+    return {"gd": w, "fa": c, "fastar": c, "usf": sign, "frsf": np.abs(c) * sign, "kp": run.B,
+            "mixed": alpha * w + (1 - alpha) * c}.get(run.name)
+
+
+def projection_error(y: np.ndarray, b: np.ndarray) -> float:
+    """‖Y − P_{YBᵀ}Y‖²_F: Lemma 1's error with the feedback B in place of C. At a stationary point of any rule
+    (ZᵀE = 0 and E·Bᵀ = 0 with B the final feedback, Z of full rank) Ŷ = P_Z·Y with col(Z) = col(YBᵀ), so the
+    error is this, the same argument as Lemma 1's for a B that has stopped moving."""
+    q, _ = np.linalg.qr(y @ b.T)
+    e = y - q @ (q.T @ y)
+    return float(np.sum(e * e))
+
+
+def _delta(x: float, y: float) -> str:
+    return f"\\|Δ\\| = {fmt(abs(x - y), 2)}"  # escaped: a bare | ends a Markdown table cell
+
+
+def _row(res, run, lemma1: float, optimum: float) -> Tuple[str, bool, bool, bool]:
     loss = final(run)
     at_opt = abs(loss - optimum) <= TOL_GD_OPT
     applies = run.name in LEMMA1_APPLIES
     at_l1 = abs(loss - lemma1) <= TOL_LEMMA1
-    delta = f"\\|Δ\\| = {fmt(abs(loss - lemma1), 2)}"  # escaped: a bare | ends a Markdown table cell
-    l1 = f"{lemma1:.6f}: {delta}" if applies else f"does not apply ({delta})"
-    cos = run.metric("feedback_cos")
+    l1 = f"{lemma1:.6f}: {_delta(loss, lemma1)}" if applies else f"does not apply ({_delta(loss, lemma1)})"
+    y, b = res.problem.get("Y"), final_feedback(res, run)
+    at_final_b = False
+    if y is None or b is None:
+        l1_end = "n/a (Y not saved)" if y is None else "n/a"
+    else:
+        predicted = projection_error(np.asarray(y, float), np.asarray(b, float))
+        at_final_b = abs(loss - predicted) <= TOL_LEMMA1
+        l1_end = f"{predicted:.6f}: {_delta(loss, predicted)}"
+    cos, stat = run.metric("feedback_cos"), run.metric("stationarity")
     steps = int(run.attrs.get("steps_done", run.steps()[-1]))
-    cells = [_label(run), FEEDBACK.get(run.name, "?"), f"{loss:.6f}", f"{fmt(loss - optimum, 3)}", l1,
-             fmt(float(cos[-1]), 4) if cos is not None else "n/a", str(steps), str(run.attrs.get("stop_reason", "?"))]
-    return "| " + " | ".join(cells) + " |", at_opt, at_l1
+    cells = [_label(run), FEEDBACK.get(run.name, "?"), f"{loss:.6f}", f"{fmt(loss - optimum, 3)}", l1, l1_end,
+             fmt(float(stat[-1]), 2) if stat is not None else "n/a",
+             fmt(float(cos[-1]), 4) if cos is not None else "n/a", str(steps)]
+    return "| " + " | ".join(cells) + " |", at_opt, at_l1, at_final_b
 
 
 def _figures(res, figdir: Path, docdir: Path) -> List[str]:
@@ -102,23 +134,27 @@ def section(results: Dict[str, Path], figdir: Path, docdir: Optional[Path] = Non
         "",
         f"Reproduce: `{command}` (the result file is `output.file`), then `tools/fasim-plot` on it.",
         "",
-        "| algorithm | B | final error | − optimum | Lemma 1 | cos∠(B, W) at the end | steps | stop |",
-        "|---|---|---|---|---|---|---|---|",
+        "| algorithm | B | final error | − optimum | Lemma 1 (C) | ‖Y − P_{YBᵀ}Y‖²_F, final B | "
+        "‖Zᵀ(Y − ZW)‖_F at the end | cos∠(B, W) at the end | steps |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    at_opt, at_l1 = [], []
+    at_opt, at_l1, at_end = [], [], []
     for run in res.runs.values():
         if run.T == 0 or run.metric("loss") is None:
             continue
-        line, opt_ok, l1_ok = _row(run, lemma1, optimum)
+        line, opt_ok, l1_ok, end_ok = _row(res, run, lemma1, optimum)
         out.append(line)
-        if opt_ok:
-            at_opt.append(_label(run))
-        if l1_ok:
-            at_l1.append(_label(run))
+        for ok, names in ((opt_ok, at_opt), (l1_ok, at_l1), (end_ok, at_end)):
+            if ok:
+                names.append(_label(run))
     out += ["", f"At GD's optimum (within {TOL_GD_OPT:g}): {', '.join(at_opt) or 'none'}. "
             f"At Lemma 1's error (within {TOL_LEMMA1:g}): {', '.join(at_l1) or 'none'}. Lemma 1 describes the "
             "stationary points of a fixed feedback C (FA, FA*); for the rules whose B follows W it gives no "
-            "prediction, and the column shows the distance for comparison only."]
+            "prediction, and that column shows the distance for comparison only. Its argument does carry over to "
+            "any rule that comes to rest: with ZᵀE = 0 and E·Bᵀ = 0 for the final B, Ŷ = P_{YBᵀ}Y — the column "
+            "‖Y − P_{YBᵀ}Y‖²_F computes that from the file's final W (and C, kp's B, Y). Final errors on it (within "
+            f"{TOL_LEMMA1:g}): {', '.join(at_end) or 'none'}; a run whose ‖Zᵀ(Y − ZW)‖ is far from 0 (still moving, or "
+            "kp, whose decay leaves ZᵀE = λW at rest) is not expected to be."]
     kp = res.runs.get("kp")
     if kp is not None and kp.T > 0:
         decay = float(kp.attrs.get("decay", float("nan")))
