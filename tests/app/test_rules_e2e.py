@@ -40,6 +40,15 @@ def test_every_rule_runs_and_writes_its_columns():
         usf = f["runs/usf/trajectory"]
         assert np.all(usf["feedback_cos"][()] > 0), "sign(W) is sign-concordant with W: cos∠ > 0"
         assert f["runs/kp"].attrs["decay"] == 0.5 and f["runs/mixed"].attrs["alpha"] == 0
+        final = {alg: f[f"runs/{alg}/trajectory/loss"][-1] for alg in ("gd", "fa", "usf", "frsf", "kp", "mixed")}
+    # fasim collect gives the rules' final losses and stop reasons their own columns.
+    fasim(["collect", f"{d}/a.h5", "--output", f"{d}/summary.h5"])
+    with h5py.File(f"{d}/summary.h5", "r") as s:
+        p = s["points"]
+        for alg, loss in final.items():
+            assert p[f"{alg}_final_loss"][0] == loss, alg
+            assert p[f"stop_reason_{alg}"][0] in (b"steps", "steps"), alg
+        assert np.isnan(p["fastar_final_loss"][0])
 
 
 def test_kp_gap_decays_like_exp_minus_lambda_t():
