@@ -79,6 +79,15 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     alg.status = h.algorithms[a].status;
     alg.snapshots = h.algorithms[a].snapshots;
     const long long rows = h.algorithms[a].rows;
+    if (rows > 0) {
+      // A fasim that records other metrics (the feedback_* columns came with the feedback rules) packs rows
+      // of another width: not damage, another version.
+      const int stored = Series::open(g, schema::kPackedTrajectory).width();
+      if (static_cast<std::size_t>(stored) != width)
+        throw UsageError("checkpoint '" + path + "' records " + std::to_string(stored) +
+                         " values per trajectory row, this fasim " + std::to_string(width) +
+                         " (its metrics differ): resume it with the fasim that wrote it");
+    }
     const std::vector<double> packed =
         rows > 0 ? Series::open(g, schema::kPackedTrajectory).read() : std::vector<double>{};
     if (packed.size() != static_cast<std::size_t>(rows) * width)
