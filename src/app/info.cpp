@@ -105,13 +105,6 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
       config.empty() ? -1 : std::atoll(io::find_ini_value(entries, "run.steps").value_or("-1").c_str());
   const long long step = config.empty() ? -1 : h.step; // no config: cut short before the root attributes
   const double elapsed = config.empty() ? NAN : h.elapsed_seconds;
-  std::vector<std::string> names;
-  {
-    std::stringstream list(io::find_ini_value(entries, "run.algorithms").value_or(""));
-    for (std::string item; std::getline(list, item, ',');)
-      if (!io::trim(item).empty()) names.push_back(io::trim(item));
-  }
-  const auto name_of = [&](std::size_t a) { return a < names.size() ? names[a] : std::to_string(a); };
   const std::string digest = sha256_hex(config);
   const std::string results =
       path.size() > 5 && path.ends_with(".ckpt") ? path.substr(0, path.size() - 5) : "";
@@ -124,7 +117,7 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
         << ",\"config_sha256\":" << json_string(digest) << ",\"algorithms\":{";
     for (std::size_t i = 0; i < h.algorithms.size(); ++i) {
       const io::CheckpointAlgorithmHeader& a = h.algorithms[i];
-      out << (i ? "," : "") << json_string(name_of(i))
+      out << (i ? "," : "") << json_string(a.name)
           << ":{\"stopped\":" << (a.status.stopped ? "true" : "false")
           << ",\"stop_reason\":" << json_string(io::schema::to_string(a.status.stop_reason))
           << ",\"stop_step\":" << a.status.stop_step << ",\"records\":" << a.rows
@@ -146,8 +139,7 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
   for (std::size_t i = 0; i < h.algorithms.size(); ++i) {
     const io::CheckpointAlgorithmHeader& a = h.algorithms[i];
     std::snprintf(
-        line, sizeof line, "%-8s %14s %8lld %-18s %10s\n", name_of(i).c_str(), shown(a.last_loss).c_str(),
-        a.rows,
+        line, sizeof line, "%-8s %14s %8lld %-18s %10s\n", a.name.c_str(), shown(a.last_loss).c_str(), a.rows,
         io::schema::to_string(a.status.stopped ? a.status.stop_reason : io::schema::StopReason::Running),
         a.status.stopped ? std::to_string(a.status.stop_step).c_str() : "-");
     out << line;

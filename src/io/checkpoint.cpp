@@ -1,5 +1,6 @@
 #include "fasim/io/checkpoint.hpp"
 
+#include "fasim/io/ini.hpp"
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/io/safe_files.hpp"
 #include "fasim/io/schema.hpp"
@@ -7,6 +8,7 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/digest.hpp"
 #include "fasim/parallel/error.hpp"
+#include "io/config_values.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -255,11 +257,17 @@ CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, 
   h.step = attribute_or(f, schema::kStep, 0LL);
   h.elapsed_seconds = attribute_or(f, schema::kElapsedSeconds, 0.0);
   h.plans = attribute_or(f, schema::kPlan, std::string()); // absent before plans existed
+  // The groups are numbered in run.algorithms order.
+  const auto names = detail::split_list(
+      find_ini_value(parse_ini(h.config_ini, "the configuration stored in '" + path + "'"), "run.algorithms")
+          .value_or(""));
   for (int a = 0;; ++a) {
     const std::string name = std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a);
     if (!f.exists(name)) break;
     const Group g = f.open_group(name);
     CheckpointAlgorithmHeader alg;
+    alg.name =
+        static_cast<std::size_t>(a) < names.size() ? names[static_cast<std::size_t>(a)] : std::to_string(a);
     alg.status.stopped = attribute_or(g, schema::kStopped, 0LL) != 0;
     // Format 2 checkpoints written before the stop reasons had one table hold "" for a running algorithm.
     const std::string reason = attribute_or(g, schema::kStopReason, std::string());

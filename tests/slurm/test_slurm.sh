@@ -5,11 +5,15 @@
 #   2. sweep.sbatch: a 4-task array of a tiny sweep, then `fasim collect` has 4 rows (SKIP if no `fasim sweep`).
 #   3. checkpoint/requeue: USR1 to a running job (as --signal=B:USR1@T would send it) -> fasim checkpoints,
 #      exits 75, the job requeues itself and resumes; final losses equal an uninterrupted run's (1e-12 rel),
-#      once with the automatic launcher choice (srun if it has PMI support) and once with mpirun.
+#      once with the automatic launcher choice (which must be srun --mpi=<plugin>: Debian's Slurm offers pmix and
+#      pmi2) and once with the MPI's own launcher (mpirun.openmpi, MPICH's mpiexec.hydra), which the job script
+#      must find from the binary alone (submitted without FASIM_MPI/FASIM_MPIEXEC).
 #   4. a config WITHOUT output.overwrite (as jobs/*.ini ship): requeued by USR1 and resumed (final losses equal the
 #      uninterrupted run's); the finished job resubmitted does nothing and leaves the file byte-identical (md5);
 #      resubmitted with a larger --run.steps it is continued and equals a run of that many steps.
-# Env: FASIM_BINARY (the fasim executable), FASIM_SOURCE_DIR (the repository); both set by ctest.
+# Env: FASIM_BINARY (the fasim executable), FASIM_SOURCE_DIR (the repository), FASIM_MPIEXEC (the build's
+# launcher); set by ctest. Any MPI build: `ctest -L slurm` in build/ or build-mpich/ (FASIM_MPI=mpich
+# scripts/test -L slurm). FASIM_SLURM_TEST_STEPS: steps of the signalled runs (8000).
 # Ends with "N passed, M failed"; exit 0 only if nothing failed. Failing to start the cluster is a failure.
 set -uo pipefail
 
@@ -53,6 +57,13 @@ if [[ ! -x $fasim ]]; then
   exit 1
 fi
 fasim=$(cd "$(dirname "$fasim")" && pwd)/$(basename "$fasim")
+# The build's own launcher (the reference runs use it; case 3 expects the job script to choose it): ctest's
+# FASIM_MPIEXEC, else scripts/env.sh's for the MPI the binary links.
+if [[ -z ${FASIM_MPI:-} && -z ${FASIM_MPIEXEC:-} && $("$fasim" version 2>/dev/null) == *$'\n'"MPI: MPICH"* ]]; then
+  export FASIM_MPI=mpich
+fi
+own_launcher=${FASIM_MPIEXEC:-$(source "$src/scripts/env.sh" && echo "$FASIM_MPIEXEC")}
+say "fasim $fasim: $("$fasim" version 2>/dev/null | grep '^MPI:'); own launcher $own_launcher"
 
 # shellcheck source=slurm_harness.sh
 source "$src/tests/slurm/slurm_harness.sh"
@@ -187,18 +198,24 @@ EOF
 fi
 
 # ---- 3. USR1 -> checkpoint -> exit 75 -> requeue -> resume, same result as without interruption --------------
-steps=20000
+# Long enough that the signal (sent once fasim reports progress, after 1 s) finds it stepping; 20000 steps took
+# 160 s per run on 2 loaded cores and made the test last 15 minutes.
+steps=${FASIM_SLURM_TEST_STEPS:-8000}
 ref_out=$work/reference.h5
 t_ref=$(date +%s)
 (
   cd "$work" && source "$src/scripts/env.sh" &&
-    "$FASIM_MPIEXEC" -n 2 "$fasim" run "$src/jobs/demo.ini" --run.steps=$steps --output.file="$ref_out" \
+    "$own_launcher" -n 2 "$fasim" run "$src/jobs/demo.ini" --run.steps=$steps --output.file="$ref_out" \
       --output.progress_seconds=0 >"$work/reference.log" 2>&1
 ) || {
   cat "$work/reference.log"
   fail "3. the uninterrupted reference run failed"
 }
-say "reference run ($steps steps, $FASIM_MPIEXEC -n 2, no Slurm): $(($(date +%s) - t_ref)) s"
+ref_seconds=$(($(date +%s) - t_ref))
+say "reference run ($steps steps, $own_launcher -n 2, no Slurm): $ref_seconds s"
+# A signalled job runs about as long as the reference, plus a requeue and a start; a loaded machine (other
+# builds on the same cores) stretches both, so the waits scale with the measured reference.
+run_wait=$((ref_seconds * 3 + 240))
 
 compare_losses() { # A.h5 B.h5: last /runs/*/trajectory/loss values equal to 1e-12 relative
   "$python" - "$1" "$2" <<'EOF'
@@ -235,11 +252,13 @@ EOF
 }
 
 signal_test() { # NAME LAUNCHER(auto|mpirun) [CONFIG]
-  local name=$1 launcher=$2 config=${3:-$src/jobs/demo.ini} t3 out jid log state status i
+  local name=$1 launcher=$2 config=${3:-$src/jobs/demo.ini} t3 out jid log state status i unset_mpi=()
   t3=$(date +%s)
   out=$work/$name.h5
-  jid=$(FASIM_LAUNCHER=$launcher sbatch --parsable -J "$name" -n 2 "$src/slurm/run.sbatch" "$config" \
-    --run.steps=$steps --output.file="$out" --output.progress_seconds=1)
+  # The MPI's own launcher is chosen from the binary: submit without the MPI named.
+  [[ $launcher == mpirun ]] && unset_mpi=(-u FASIM_MPI -u FASIM_MPIEXEC)
+  jid=$(env "${unset_mpi[@]}" FASIM_LAUNCHER=$launcher sbatch --parsable -J "$name" -n 2 "$src/slurm/run.sbatch" \
+    "$config" --run.steps=$steps --output.file="$out" --output.progress_seconds=1)
   [[ -n $jid ]] || {
     fail "3. $name: sbatch did not submit"
     return
@@ -258,16 +277,24 @@ signal_test() { # NAME LAUNCHER(auto|mpirun) [CONFIG]
   done
   sleep 1
   scancel --signal=USR1 --batch "$jid"
-  state=$(slurm_harness_wait_job "$jid" 300)
+  state=$(slurm_harness_wait_job "$jid" "$run_wait")
   status=$(h5_status "$out")
-  local checks=""
+  local checks="" exec_launcher
+  # Every start (first and after the requeue) used the expected launcher.
+  exec_launcher=$(grep -o 'exec: [^ ]*\( --mpi=[^ ]*\)\?' "$log" | cut -c7- | sort -u)
+  if [[ $launcher == auto ]]; then
+    [[ $exec_launcher == "srun --mpi="* && $exec_launcher != *$'\n'* ]] || checks+=" auto-chose-'$exec_launcher'-not-srun"
+  else
+    [[ $(basename "$exec_launcher") == "$(basename "$own_launcher")" ]] ||
+      checks+=" launcher-'$exec_launcher'-not-$(basename "$own_launcher")"
+  fi
   grep -q 'received SIGUSR1' "$log" || checks+=" no-signal-forwarded"
   grep -q 'stop requested at step' "$log" || checks+=" no-checkpoint-message"
   grep -q 'fasim exited with code 75' "$log" || checks+=" no-exit-75"
   grep -q 'requeued' "$log" || checks+=" not-requeued"
   grep -q 'exec: .* resume ' "$log" || checks+=" not-resumed"
   if [[ $state == COMPLETED && $status == complete && -z $checks ]] && compare_losses "$out" "$ref_out"; then
-    pass "3. $name (launcher $launcher, $(grep -o 'exec: [^ ]*' "$log" | head -1 | cut -c7-)): USR1 -> exit 75 ->" \
+    pass "3. $name (launcher $launcher: $exec_launcher): USR1 -> exit 75 ->" \
       "requeued -> resumed -> same final losses as uninterrupted ($(($(date +%s) - t3)) s)"
     tr '\r' '\n' <"$log" | grep -E 'fasim-slurm: (job|exec|received|fasim exited|checkpoint|done)|stop requested' |
       sed 's/^/    /'
@@ -289,7 +316,7 @@ else
   signal_test requeue-noover mpirun "$noover"
   out=$work/requeue-noover.h5
   # 4b and 4c need the requeued job finished (on a loaded machine it may outlast signal_test's wait).
-  [[ -n $signal_jid ]] && state=$(slurm_harness_wait_job "$signal_jid" 900)
+  [[ -n $signal_jid ]] && state=$(slurm_harness_wait_job "$signal_jid" "$run_wait")
   [[ $state == COMPLETED ]] || fail "4. the requeued job $signal_jid did not finish (state '$state'): 4b/4c see no" \
     "finished result"
   t4=$(date +%s)
@@ -310,7 +337,7 @@ else
   t4c=$(date +%s)
   (
     cd "$work" && source "$src/scripts/env.sh" &&
-      mpirun -n 2 "$fasim" run "$noover" --run.steps=$more --output.file="$work/reference-more.h5" \
+      "$own_launcher" -n 2 "$fasim" run "$noover" --run.steps=$more --output.file="$work/reference-more.h5" \
         --output.progress_seconds=0 >"$work/reference-more.log" 2>&1
   ) || {
     cat "$work/reference-more.log"
@@ -318,7 +345,7 @@ else
   }
   jid=$(sbatch --parsable -J noover-more -n 2 "$src/slurm/run.sbatch" "$noover" --run.steps=$more \
     --output.file="$out" --output.progress_seconds=0)
-  state=$(slurm_harness_wait_job "$jid" 300)
+  state=$(slurm_harness_wait_job "$jid" "$run_wait")
   status=$(h5_status "$out")
   if [[ $state == COMPLETED && $status == complete ]] && grep -q 'exec: .* resume .*requeue-noover.h5' \
     "$work/noover-more-$jid.out" && compare_bitwise "$out" "$work/reference-more.h5"; then

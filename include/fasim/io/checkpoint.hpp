@@ -34,6 +34,7 @@ struct Checkpoint {
 
 /// What a checkpoint says about one algorithm, without its matrices.
 struct CheckpointAlgorithmHeader {
+  std::string name; ///< from run.algorithms of the stored configuration (its index when that is missing)
   TrajectoryStatus status;
   long long snapshots = 0; ///< snapshots in the result file at checkpoint time
   long long rows = 0;      ///< trajectory rows
