@@ -156,8 +156,16 @@ std::vector<Column> make_table(const std::vector<io::RunSummary>& rows) {
           return it == configs[i].end() ? std::string() : it->second;
         },
         true);
-  for (const char* name : {"gd", "fa", "fastar"})
-    numbers(std::string(name) + "_final_loss", [&](const io::RunSummary& r) {
+  // The paper's algorithms always (stable columns); a feedback rule's when some collected file ran it.
+  std::vector<std::string> algorithms{"gd", "fa", "fastar"};
+  for (const auto kind : model::kAlgorithmKinds) {
+    const std::string name = model::to_string(kind);
+    const bool ran = std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.algorithm(name); });
+    if (ran && std::find(algorithms.begin(), algorithms.end(), name) == algorithms.end())
+      algorithms.push_back(name);
+  }
+  for (const auto& name : algorithms)
+    numbers(name + "_final_loss", [&](const io::RunSummary& r) {
       const io::AlgorithmSummary* a = r.algorithm(name);
       return a ? a->final_loss : NAN;
     });
@@ -166,9 +174,9 @@ std::vector<Column> make_table(const std::vector<io::RunSummary>& rows) {
   numbers("overlap", [](const io::RunSummary& r) {
     return r.representation_overlap.empty() ? NAN : r.representation_overlap.front();
   });
-  for (const char* name : {"gd", "fa", "fastar"})
+  for (const auto& name : algorithms)
     strings(
-        std::string("stop_reason_") + name,
+        "stop_reason_" + name,
         [&](std::size_t i) {
           const io::AlgorithmSummary* a = rows[i].algorithm(name);
           return a ? std::string(io::schema::to_string(a->stop_reason)) : std::string();

@@ -52,7 +52,16 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
                               (completion ? static_cast<double>(model::kCompletionMetrics.size()) : 0.0));
   // Completion's mask: one byte per local entry of the dense Y.
   const double mask_bytes = completion ? local(n, p) * local(m, q) : 0.0;
-  return 8.0 * (y + thin * (3.0 + per_alg * algs) + record_rows) + mask_bytes + 64.0 * 1024 * 1024;
+  // The feedback rules' r×m matrices: kp's B in its state and each increment (and stage), the formed B of
+  // usf, frsf and mixed; the metrics' own terms (a thin pair, a dB and B − W).
+  const double rm = local(r, p) * local(m, q);
+  double feedback = thin + 2 * rm;
+  for (const auto& a : c.run.algorithms)
+    feedback += model::learned_feedback(a.kind)
+                    ? (c.run.integrator == model::IntegratorKind::RK4 ? 6.0 : 2.0) * rm
+                : model::constant_feedback(a.kind) || a.kind == model::AlgorithmKind::GD ? 0.0
+                                                                                         : rm;
+  return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows) + mask_bytes + 64.0 * 1024 * 1024;
 }
 
 namespace {

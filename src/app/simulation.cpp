@@ -32,15 +32,14 @@ Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
     const model::StepPlan plan = config.products == "pdgemm"
                                      ? model::reference_plan(spec.kind)
                                      : model::choose_plan(problem, spec, config.plan, config.run.steps);
-    auto t = std::unique_ptr<Trajectory>(new Trajectory{spec,
-                                                        model::VectorField(problem, spec, plan),
-                                                        model::Integrator(problem, config.run.integrator),
-                                                        model::make_state(problem),
-                                                        {},
-                                                        {},
-                                                        0});
-    t->state.z.copy_from(problem.z0);
-    t->state.w.copy_from(problem.w0);
+    auto t = std::unique_ptr<Trajectory>(
+        new Trajectory{spec,
+                       model::VectorField(problem, spec, plan),
+                       model::Integrator(problem, config.run.integrator, spec.kind),
+                       model::initial_state(problem, spec.kind),
+                       {},
+                       {},
+                       0});
     trajectories_.push_back(std::move(t));
   }
 }
@@ -62,7 +61,7 @@ void refresh_or_stop(Trajectory& t, long long step) {
 
 void Simulation::record(Trajectory& t, long long step) {
   refresh_or_stop(t, step);
-  model::MetricRow row = metrics_.compute(t.state, step, static_cast<double>(step) * t.spec.lr);
+  model::MetricRow row = metrics_.compute(t.state, step, static_cast<double>(step) * t.spec.lr, &t.field);
   // Values are computed on every rank of the grid; rank 0's are authoritative for decisions and files.
   comm_.broadcast(row.scalars.data(), static_cast<int>(sizeof(double) * row.scalars.size()), 0);
   if (!row.probes.empty())
@@ -164,12 +163,17 @@ void Simulation::checkpoint() {
   ck.plans = plans();
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const Trajectory& t = *trajectories_[a];
-    ck.algorithms.push_back({{parallel::DistMatrix::like(t.state.z), parallel::DistMatrix::like(t.state.w)},
-                             t.status,
-                             t.rows,
-                             results_->snapshot_count(a)});
+    ck.algorithms.push_back(
+        {{parallel::DistMatrix::like(t.state.z), parallel::DistMatrix::like(t.state.w), {}},
+         t.status,
+         t.rows,
+         results_->snapshot_count(a)});
     ck.algorithms.back().state.z.copy_from(t.state.z);
     ck.algorithms.back().state.w.copy_from(t.state.w);
+    if (t.state.has_feedback()) {
+      ck.algorithms.back().state.b = parallel::DistMatrix::like(t.state.b);
+      ck.algorithms.back().state.b.copy_from(t.state.b);
+    }
   }
   try {
     io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
@@ -311,7 +315,7 @@ void Simulation::finish() {
   const Trajectory *gd = nullptr, *fa = nullptr;
   for (const auto& t : trajectories_) {
     if (t->spec.kind == AlgorithmKind::GD) gd = t.get();
-    if (t->spec.kind != AlgorithmKind::GD && !fa) fa = t.get();
+    if (model::constant_feedback(t->spec.kind) && !fa) fa = t.get();
   }
   std::vector<double> overlap;
   if (gd && fa) {

@@ -58,6 +58,13 @@ void Simulation::adopt(const io::Checkpoint& ck) {
     Trajectory& t = *trajectories_[a];
     t.state.z.copy_from(ck.algorithms.at(a).state.z);
     t.state.w.copy_from(ck.algorithms.at(a).state.w);
+    if (t.state.has_feedback()) {
+      if (!ck.algorithms[a].state.has_feedback())
+        throw UsageError(
+            std::string("the saved state of ") + model::to_string(t.spec.kind) +
+            " has no feedback matrix B: it was written by a fasim without kp; rerun from the start");
+      t.state.b.copy_from(ck.algorithms[a].state.b);
+    }
     t.status = ck.algorithms[a].status;
     t.rows = ck.algorithms[a].rows;
     t.flushed = 0;

@@ -74,15 +74,29 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     const std::string name = std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a);
     const Group g = f.open_group(name);
     CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, block, MatrixShape{n, r}),
-                             read_matrix(g, "W", grid, block, MatrixShape{r, m})},
+                             read_matrix(g, "W", grid, block, MatrixShape{r, m}),
+                             {}},
                             {},
                             {},
                             0};
     check(g.open_dataset("Z"), "dataset /" + name + "/Z", parallel::digest(alg.state.z));
     check(g.open_dataset("W"), "dataset /" + name + "/W", parallel::digest(alg.state.w));
+    if (g.exists("B")) { // kp's learned feedback
+      alg.state.b = read_matrix(g, "B", grid, block, MatrixShape{r, m});
+      check(g.open_dataset("B"), "dataset /" + name + "/B", parallel::digest(alg.state.b));
+    }
     alg.status = h.algorithms[a].status;
     alg.snapshots = h.algorithms[a].snapshots;
     const long long rows = h.algorithms[a].rows;
+    if (rows > 0) {
+      // A fasim that records other metrics (the feedback_* columns came with the feedback rules) packs rows
+      // of another width: not damage, another version.
+      const int stored = Series::open(g, schema::kPackedTrajectory).width();
+      if (static_cast<std::size_t>(stored) != width)
+        throw UsageError("checkpoint '" + path + "' records " + std::to_string(stored) +
+                         " values per trajectory row, this fasim " + std::to_string(width) +
+                         " (its metrics differ): resume it with the fasim that wrote it");
+    }
     const std::vector<double> packed =
         rows > 0 ? Series::open(g, schema::kPackedTrajectory).read() : std::vector<double>{};
     if (packed.size() != static_cast<std::size_t>(rows) * width)
@@ -154,10 +168,11 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     tmp = fresh_temporary_name(path);
   });
   comm.broadcast(tmp, 0);
-  std::vector<std::string> digests;
+  std::vector<std::string> digests, feedback_digests;
   for (const auto& alg : ck.algorithms) {
     digests.push_back(hex(parallel::digest(alg.state.z)));
     digests.push_back(hex(parallel::digest(alg.state.w)));
+    feedback_digests.push_back(alg.state.has_feedback() ? hex(parallel::digest(alg.state.b)) : std::string());
   }
   parallel::agreed(comm, [&] {
     File f = File::create(tmp, comm, TruncatePolicy::FailIfExists);
@@ -189,6 +204,11 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
         write_matrix(g, "W", alg.state.w);
         g.open_dataset("W").write_attribute(schema::kDigest, digests[2 * a + 1]);
       });
+      if (alg.state.has_feedback())
+        part([&] {
+          write_matrix(g, "B", alg.state.b);
+          g.open_dataset("B").write_attribute(schema::kDigest, feedback_digests[a]);
+        });
       part([&] {
         g.write_attribute(schema::kStopped, static_cast<long long>(alg.status.stopped));
         g.write_attribute(schema::kStopReason, schema::to_string(alg.status.stop_reason));

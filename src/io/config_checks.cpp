@@ -106,7 +106,8 @@ void check_consistency(const Settings& settings) {
 }
 
 void resolve_defaults(Settings& settings) {
-  if (settings.fa.lr_w == 0) settings.fa.lr_w = settings.fa.lr;
+  for (auto* spec : {&settings.fa, &settings.usf, &settings.frsf, &settings.kp, &settings.mixed})
+    if (spec->lr_w == 0) spec->lr_w = spec->lr;
   auto& output = settings.cfg.output;
   if (output.checkpoint_file.empty()) output.checkpoint_file = output.file + ".ckpt";
   // Every distributed matrix has its dimensions among n, m, k, r and the sample count, so a block beyond the
@@ -141,6 +142,18 @@ RunConfig build_run_config(const Settings& settings) {
     case model::AlgorithmKind::FAStar:
       spec = settings.fastar;
       spec.lr_w = 0; // FA*'s W is re-solved every step, never stepped
+      break;
+    case model::AlgorithmKind::USF:
+      spec = settings.usf;
+      break;
+    case model::AlgorithmKind::FRSF:
+      spec = settings.frsf;
+      break;
+    case model::AlgorithmKind::KP:
+      spec = settings.kp;
+      break;
+    case model::AlgorithmKind::Mixed:
+      spec = settings.mixed;
       break;
     }
     spec.kind = kind;

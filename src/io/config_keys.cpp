@@ -161,8 +161,11 @@ Choices<std::string> words(std::initializer_list<const char*> list) {
   return choices;
 }
 
-const Choices<AlgorithmKind> kAlgorithmNames{
-    {"gd", AlgorithmKind::GD}, {"fa", AlgorithmKind::FA}, {"fastar", AlgorithmKind::FAStar}};
+const Choices<AlgorithmKind> kAlgorithmNames = [] {
+  Choices<AlgorithmKind> names;
+  for (auto kind : model::kAlgorithmKinds) names.emplace_back(model::to_string(kind), kind);
+  return names;
+}();
 
 KeyDef values_key() {
   KeyDef key = named("problem.values", "list spectrum: the k singular values, comma-separated, each >= 0");
@@ -189,10 +192,11 @@ KeyDef values_key() {
 }
 
 KeyDef algorithms_key() {
-  KeyDef key = named("run.algorithms", "algorithms to run, in this order, comma-separated (gd, fa, fastar)");
+  KeyDef key = named("run.algorithms", "algorithms to run, in this order, comma-separated (gd, fa, fastar, "
+                                       "usf, frsf, kp, mixed)");
   key.set = [](Settings& s, const std::string& text) {
     const std::string name = "run.algorithms",
-                      expected = "a comma list of distinct names from gd, fa, fastar";
+                      expected = "a comma list of distinct names from gd, fa, fastar, usf, frsf, kp, mixed";
     const auto items = split_list(text);
     if (items.empty()) fail(name, text, "empty list", expected);
     std::vector<AlgorithmKind> kinds;
@@ -321,6 +325,25 @@ std::vector<KeyDef> make_keys() {
   k.push_back(number_key("fastar.lr", FIELD(fastar.lr), positive, "FA* step size for Z"));
   k.push_back(bool_key("fastar.scale_free", FIELD(fastar.scale_free),
                        "FA* with dZ/dt = (Y-Ŷ)Cᵀ‖Z‖/(‖Y‖‖C‖) (Appendix A)"));
+  // [usf], [frsf], [kp], [mixed]: the feedback rules (issue 15), rates as for FA.
+  const auto rule_rates = [&](const std::string& name, auto access, const std::string& what) {
+    k.push_back(number_key(
+        name + ".lr", [access](auto& s) -> auto& { return access(s).lr; }, positive,
+        what + " step size for Z (and W unless " + name + ".lr_w is set)"));
+    KeyDef rate_w = number_key(
+        name + ".lr_w", [access](auto& s) -> auto& { return access(s).lr_w; }, non_negative,
+        what + " step size for W (and kp's B); 0 = same as " + name + ".lr");
+    rate_w.default_note = name + ".lr";
+    k.push_back(std::move(rate_w));
+  };
+  rule_rates("usf", FIELD(usf), "USF (B = sign(W))");
+  rule_rates("frsf", FIELD(frsf), "FRSF (B = |C|∘sign(W))");
+  rule_rates("kp", FIELD(kp), "KP (learned B)");
+  k.push_back(number_key("kp.decay", FIELD(kp.decay), non_negative,
+                         "KP weight decay λ of W and B: B − W decays as exp(−λ·t·lr_w/lr)"));
+  rule_rates("mixed", FIELD(mixed), "mixed (B = α·W + (1−α)·C)");
+  k.push_back(number_key("mixed.alpha", FIELD(mixed.alpha), Bound{0, false, 1, false},
+                         "mixed: weight α of W in B (0 = FA, 1 = GD)"));
   // [grid]
   k.push_back(integer_key("grid.rows", FIELD(cfg.grid.rows), 0,
                           "process grid rows P (0 = choose from the rank count)"));

@@ -19,6 +19,10 @@ struct Settings {
   model::AlgorithmSpec gd{model::AlgorithmKind::GD, 1.0, 0.0, false};
   model::AlgorithmSpec fa{model::AlgorithmKind::FA, 0.1, 0.0, false};
   model::AlgorithmSpec fastar{model::AlgorithmKind::FAStar, 0.1, 0.0, false};
+  model::AlgorithmSpec usf{model::AlgorithmKind::USF, 0.1, 0.0, false};
+  model::AlgorithmSpec frsf{model::AlgorithmKind::FRSF, 0.1, 0.0, false};
+  model::AlgorithmSpec kp{model::AlgorithmKind::KP, 0.1, 0.0, false};
+  model::AlgorithmSpec mixed{model::AlgorithmKind::Mixed, 0.1, 0.0, false};
   std::vector<model::AlgorithmKind> algorithms{model::AlgorithmKind::GD, model::AlgorithmKind::FA,
                                                model::AlgorithmKind::FAStar};
   std::vector<std::string> notes; ///< what resolve_defaults changed, as comment lines of resolved_ini
@@ -44,8 +48,9 @@ std::vector<std::string> config_sections();
 /// Cross-key checks (shapes against rank, spectrum against k, ...); throws UsageError naming the keys.
 void check_consistency(const Settings& settings);
 
-/// Fills the derived defaults (fa.lr_w = fa.lr, output.checkpoint_file = output.file + ".ckpt") and clamps
-/// grid.block to the largest matrix dimension (a larger block only pads), noting that in settings.notes.
+/// Fills the derived defaults (fa.lr_w = fa.lr and the same for the feedback rules, output.checkpoint_file =
+/// output.file + ".ckpt") and clamps grid.block to the largest matrix dimension (a larger block only pads),
+/// noting that in settings.notes.
 void resolve_defaults(Settings& settings);
 
 /// The RunConfig these settings describe (algorithm list expanded into RunSpec::algorithms).

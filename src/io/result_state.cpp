@@ -56,7 +56,7 @@ RunSummary read_run_summary(const std::string& path) {
     s.representation_overlap = attribute_or(f.open_group(schema::kSummaryGroup),
                                             schema::kRepresentationOverlap, std::vector<double>{});
   bool any_ran_out = false;
-  for (const auto kind : {model::AlgorithmKind::GD, model::AlgorithmKind::FA, model::AlgorithmKind::FAStar}) {
+  for (const auto kind : model::kAlgorithmKinds) {
     AlgorithmSummary a;
     a.name = model::to_string(kind); // the group names the writer uses
     const std::string group = std::string(schema::kRunsGroup) + "/" + a.name;
@@ -108,11 +108,14 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
       const std::string name = model::to_string(spec.kind);
       const std::string group = std::string(schema::kRunsGroup) + "/" + name;
       const Group g = f.open_group(group);
-      CheckpointAlgorithm alg{
-          {read_matrix(g, "Z", grid, b, MatrixShape{n, r}), read_matrix(g, "W", grid, b, MatrixShape{r, m})},
-          {},
-          {},
-          0};
+      CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, b, MatrixShape{n, r}),
+                               read_matrix(g, "W", grid, b, MatrixShape{r, m}),
+                               {}},
+                              {},
+                              {},
+                              0};
+      if (g.exists("B"))
+        alg.state.b = read_matrix(g, "B", grid, b, MatrixShape{r, m}); // kp's learned feedback
       alg.status.stop_reason = schema::parse_attribute<schema::StopReason>(
           g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
       alg.status.stop_step = g.read_attribute<long long>(schema::kStopStep);

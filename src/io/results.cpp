@@ -102,7 +102,9 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
                      std::nullopt,
                      std::nullopt};
     g.group.write_attribute("lr", alg.lr);
-    g.group.write_attribute("lr_w", alg.kind == AlgorithmKind::FA && alg.lr_w > 0 ? alg.lr_w : alg.lr);
+    g.group.write_attribute("lr_w", alg.lr_w > 0 ? alg.lr_w : alg.lr);
+    if (alg.kind == AlgorithmKind::KP) g.group.write_attribute("decay", alg.decay);
+    if (alg.kind == AlgorithmKind::Mixed) g.group.write_attribute("alpha", alg.alpha);
     g.group.write_attribute(schema::kIntegrator, schema::to_string(config.run.integrator));
     g.group.write_attribute("scale_free", static_cast<long long>(alg.scale_free));
     const Group traj = g.group.create_group("trajectory");
@@ -216,7 +218,8 @@ void ResultsFile::copy_snapshots_from(const File& old, const std::vector<long lo
     const std::vector<long long> steps = Series::open(old, base + "step").read_integers();
     for (long long s = 0; s < counts[a]; ++s) {
       model::State st{read_snapshot(old, base + "Z", s, problem.grid, problem.block),
-                      read_snapshot(old, base + "W", s, problem.grid, problem.block)};
+                      read_snapshot(old, base + "W", s, problem.grid, problem.block),
+                      {}};
       append_snapshot(a, steps.at(static_cast<std::size_t>(s)), st);
     }
   }
@@ -237,6 +240,7 @@ void ResultsFile::write_final(std::size_t a, const model::State& s, const Trajec
   const Group& g = algorithms_.at(a).group;
   write_matrix(g, "Z", s.z);
   write_matrix(g, "W", s.w);
+  if (s.has_feedback()) write_matrix(g, "B", s.b); // kp's learned feedback
   write_status(a, st, steps_done);
 }
 

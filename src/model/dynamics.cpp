@@ -13,8 +13,38 @@ using parallel::DistMatrix;
 using parallel::Op;
 
 State make_state(const Problem& p) {
-  return {DistMatrix(p.grid, p.n, p.r, p.block, p.block), DistMatrix(p.grid, p.r, p.m, p.block, p.block)};
+  return {DistMatrix(p.grid, p.n, p.r, p.block, p.block), DistMatrix(p.grid, p.r, p.m, p.block, p.block), {}};
 }
+
+State make_state(const Problem& p, AlgorithmKind algorithm) {
+  State s = make_state(p);
+  if (learned_feedback(algorithm)) s.b = DistMatrix::like(s.w);
+  return s;
+}
+
+State initial_state(const Problem& p, AlgorithmKind algorithm) {
+  State s = make_state(p, algorithm);
+  s.z.copy_from(p.z0);
+  s.w.copy_from(p.w0);
+  if (s.has_feedback()) s.b.copy_from(p.c); // B(0) = C
+  return s;
+}
+
+namespace {
+/// out = f(x, y) entry by entry on the local pieces (x, y, out share a layout; padding is left alone).
+template <class F> void entrywise(const DistMatrix& x, const DistMatrix& y, DistMatrix& out, F f) {
+  require(x.same_layout(y) && x.same_layout(out), "entrywise: layouts differ");
+  for (int lj = 0; lj < out.local_cols(); ++lj) {
+    const std::size_t col = static_cast<std::size_t>(lj) * out.lld();
+    for (int li = 0; li < out.local_rows(); ++li)
+      out.data()[col + li] = f(x.data()[col + li], y.data()[col + li]);
+  }
+}
+
+double sign(double x) {
+  return x >= 0 ? 1.0 : -1.0; // sign(0) = +1: B's entries are ±1 exactly
+}
+} // namespace
 
 VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec)
     : VectorField(problem, spec, estimate_plan(problem, spec.kind)) {}
@@ -23,7 +53,10 @@ VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec, cons
     : problem_(problem), spec_(spec) {
   if (!problem.target->isotropic()) ctx_.sz = DistMatrix::like(problem.z0);
   ctx_.factor = DistMatrix(problem.grid, problem.r, problem.r, problem.block, problem.block);
-  if (spec.kind == AlgorithmKind::FA && spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
+  if (spec.kind != AlgorithmKind::FAStar && spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
+  if (spec.kind == AlgorithmKind::USF || spec.kind == AlgorithmKind::FRSF ||
+      spec.kind == AlgorithmKind::Mixed)
+    formed_feedback_ = DistMatrix::like(problem.w0);
   if (spec.kind == AlgorithmKind::FAStar && spec.scale_free) {
     const double c_norm = parallel::frobenius_norm(problem.c);
     scale_free_factor_ = 1.0 / (std::sqrt(problem.target->norm2()) * c_norm);
@@ -39,7 +72,7 @@ void VectorField::set_plan(const StepPlan& plan) {
   ctx_.products = linalg::ProductContext();
   ctx_.set_plan(plan);
   // C's columns never change: gathered once, here (collective: every rank builds the field).
-  if (spec_.kind != AlgorithmKind::GD && problem_.grid->active() && plan.path == linalg::ProductPath::Panel)
+  if (constant_feedback(spec_.kind) && problem_.grid->active() && plan.path == linalg::ProductPath::Panel)
     ctx_.products.pin<linalg::Coord::Col>(problem_.c);
 }
 
@@ -59,28 +92,61 @@ double VectorField::begin(const DistMatrix& z) {
   return linalg::trace(ctx_.gram);
 }
 
-void VectorField::derivatives(const DistMatrix& z, const DistMatrix& w, State& d) {
+const DistMatrix& VectorField::feedback(const State& s) {
+  switch (spec_.kind) {
+  case AlgorithmKind::GD:
+    return s.w;
+  case AlgorithmKind::FA:
+  case AlgorithmKind::FAStar:
+    return problem_.c;
+  case AlgorithmKind::KP:
+    require(s.has_feedback(), "kp: the state has no B (make it with make_state(problem, kp))");
+    return s.b;
+  case AlgorithmKind::USF:
+    entrywise(s.w, s.w, formed_feedback_, [](double w, double) { return sign(w); });
+    break;
+  case AlgorithmKind::FRSF:
+    entrywise(s.w, problem_.c, formed_feedback_, [](double w, double c) { return std::abs(c) * sign(w); });
+    break;
+  case AlgorithmKind::Mixed:
+    entrywise(s.w, problem_.c, formed_feedback_,
+              [a = spec_.alpha](double w, double c) { return a * w + (1 - a) * c; });
+    break;
+  }
+  return formed_feedback_;
+}
+
+void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
   linalg::ProductContext& ctx = ctx_.products;
-  const DistMatrix& b = spec_.kind == AlgorithmKind::GD ? w : problem_.c; // the feedback matrix B
+  const DistMatrix &z = s.z, &w = s.w;
   DistMatrix* dw = spec_.kind == AlgorithmKind::FAStar ? nullptr : &d.w;
   if (ctx_.plan.formulation == Formulation::Residual) {
     // dZ = (Y − ZW)·Bᵀ, dW = ρ·Zᵀ(Y − ZW) in one pass.
     linalg::residual_pass(*problem_.target->dense(), ctx.panel_of<linalg::Coord::Row>(z),
                           ctx.panel_of<linalg::Coord::Col>(w), ctx.panel_of<linalg::Coord::Col>(b),
                           problem_.r, d.z, dw, w_ratio_, ctx.pass, problem_.mask.get());
-    return;
+  } else {
+    // dZ = Y·Bᵀ − Z(W·Bᵀ), with Y·Cᵀ the problem's constant.
+    if (constant_feedback(spec_.kind))
+      d.z.copy_from(problem_.y_ct);
+    else
+      problem_.target->y_bt(b, d.z, ctx);
+    linalg::outer(w, b, ctx_.feedback, ctx);
+    linalg::times_small(*zs_, ctx_.feedback, -1.0, 1.0, d.z, ctx);
+    if (!dw) return;
+    // dW = ρ·(ZᵀY − (ZᵀZ)W)
+    problem_.target->zt_y(z, *dw, ctx);
+    linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
   }
-  // dZ = Y·Bᵀ − Z(W·Bᵀ), with Y·Cᵀ the problem's constant.
-  if (spec_.kind == AlgorithmKind::GD)
-    problem_.target->y_bt(w, d.z, ctx);
-  else
-    d.z.copy_from(problem_.y_ct);
-  linalg::outer(w, b, ctx_.feedback, ctx);
-  linalg::times_small(*zs_, ctx_.feedback, -1.0, 1.0, d.z, ctx);
-  if (!dw) return;
-  // dW = ρ·(ZᵀY − (ZᵀZ)W)
-  problem_.target->zt_y(z, *dw, ctx);
-  linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
+  if (learned_feedback(spec_.kind)) learned_feedback_terms(s, d);
+}
+
+void VectorField::learned_feedback_terms(const State& s, State& d) const {
+  require(d.has_feedback(), "kp: the derivative has no dB (make it with make_state(problem, kp))");
+  const double decay = w_ratio_ * spec_.decay;
+  // Both from the same ρ·Zᵀ(Y − ZW): B − W then obeys d(B − W)/dt = −ρλ(B − W).
+  entrywise(d.w, s.b, d.b, [decay](double g, double b) { return g - decay * b; });
+  entrywise(d.w, s.w, d.w, [decay](double g, double w) { return g - decay * w; });
 }
 
 void VectorField::refresh(State& s) {
@@ -97,7 +163,7 @@ double VectorField::evaluate(State& s, State& d) {
   if (spec_.kind == AlgorithmKind::FAStar) {
     solve_optimal_w(*problem_.target, s.z, ctx_.gram, ctx_.factor, s.w, ctx_.products); // W = (ZᵀZ)⁻¹ZᵀY
   }
-  derivatives(s.z, s.w, d);
+  derivatives(s, feedback(s), d);
   if (spec_.kind == AlgorithmKind::FAStar) {
     if (spec_.scale_free) parallel::geadd(Op::None, 0.0, d.z, std::sqrt(z_norm2) * scale_free_factor_, d.z);
     d.w.set_zero();
@@ -109,7 +175,7 @@ double VectorField::evaluate_fixed(const State& s, State& d) {
   require(spec_.kind != AlgorithmKind::FAStar, "evaluate_fixed: FA* changes W");
   if (!problem_.grid->active()) return 0.0;
   const double z_norm2 = begin(s.z);
-  derivatives(s.z, s.w, d);
+  derivatives(s, feedback(s), d);
   return z_norm2;
 }
 
@@ -121,22 +187,22 @@ void VectorField::evaluate_naive(State& s, State& d, DistMatrix& e) {
   if (spec_.kind == AlgorithmKind::FAStar) refresh(s);
   e.copy_from(*y);
   parallel::gemm(Op::None, Op::None, -1.0, s.z, s.w, 1.0, e);
-  const DistMatrix& back = spec_.kind == AlgorithmKind::GD ? s.w : problem_.c;
-  parallel::gemm(Op::None, Op::Trans, 1.0, e, back, 0.0, d.z);
+  parallel::gemm(Op::None, Op::Trans, 1.0, e, feedback(s), 0.0, d.z);
   if (spec_.kind == AlgorithmKind::FAStar) {
     d.w.set_zero();
   } else {
     parallel::gemm(Op::Trans, Op::None, w_ratio_, s.z, e, 0.0, d.w);
+    if (learned_feedback(spec_.kind)) learned_feedback_terms(s, d);
   }
 }
 
-Integrator::Integrator(const Problem& p, IntegratorKind kind) : kind_(kind) {
-  k1_ = make_state(p);
+Integrator::Integrator(const Problem& p, IntegratorKind kind, AlgorithmKind algorithm) : kind_(kind) {
+  k1_ = make_state(p, algorithm);
   if (kind == IntegratorKind::RK4) {
-    k2_ = make_state(p);
-    k3_ = make_state(p);
-    k4_ = make_state(p);
-    tmp_ = make_state(p);
+    k2_ = make_state(p, algorithm);
+    k3_ = make_state(p, algorithm);
+    k4_ = make_state(p, algorithm);
+    tmp_ = make_state(p, algorithm);
   }
 }
 
@@ -153,17 +219,20 @@ void add_scaled(double a, const DistMatrix& x, DistMatrix& y) {
 void add_scaled(double a, const State& x, State& y) {
   add_scaled(a, x.z, y.z);
   add_scaled(a, x.w, y.w);
+  if (y.has_feedback()) add_scaled(a, x.b, y.b);
 }
 
 // out = base + a·k
 void axpy_state(State& out, const State& base, double a, const State& k) {
   out.z.copy_from(base.z);
   out.w.copy_from(base.w);
+  if (out.has_feedback()) out.b.copy_from(base.b);
   add_scaled(a, k, out);
 }
 } // namespace
 
 double Integrator::step(VectorField& field, State& s, double h) {
+  require(s.has_feedback() == k1_.has_feedback(), "Integrator: made for another algorithm (kp's B)");
   if (kind_ == IntegratorKind::Euler) {
     // Simultaneous update: both increments from the same (Z, W).
     const double health = field.evaluate(s, k1_);

@@ -35,7 +35,8 @@ StepPlan terms_plan(const Problem& problem) {
 MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed)
     : problem_(problem),
       fa_terms_(problem, AlgorithmSpec{AlgorithmKind::FA, 1.0, 0.0, false}, terms_plan(problem)),
-      terms_(make_state(problem)) {
+      terms_(make_state(problem)), rule_terms_(make_state(problem, AlgorithmKind::KP)),
+      difference_(parallel::DistMatrix::like(problem.w0)) {
   {
     linalg::ProductContext ctx;
     DistMatrix sz0 = problem.target->isotropic() ? DistMatrix() : DistMatrix::like(problem.z0);
@@ -54,7 +55,7 @@ MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::ui
   if (problem.mask) completion_.emplace(problem);
 }
 
-MetricRow MetricsCalculator::compute(const State& s, long long step, double time) {
+MetricRow MetricsCalculator::compute(const State& s, long long step, double time, VectorField* field) {
   const Problem& p = problem_;
   MetricRow row;
   row.probes.assign(probe_vectors_.size(), 0.0);
@@ -87,6 +88,25 @@ MetricRow MetricsCalculator::compute(const State& s, long long step, double time
 
   const double w_norm = parallel::frobenius_norm(s.w);
   const double cw = parallel::dot(p.c, s.w);
+
+  // The trajectory's feedback B: ‖(Y − ZW)·Bᵀ‖² is its own field's dZ (FA's R when B = C), cos∠(B, W), and
+  // ‖B − W‖ formed directly (from norms and ⟨B, W⟩ it would cancel as kp's B approaches W).
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  double feedback_loss = nan, feedback_cos = nan, feedback_gap = nan;
+  if (field) {
+    const DistMatrix& b = field->feedback(s);
+    if (constant_feedback(field->spec().kind)) {
+      feedback_loss = fa_norm * fa_norm;
+    } else {
+      field->evaluate_fixed(s, rule_terms_);
+      const double norm = parallel::frobenius_norm(rule_terms_.z);
+      feedback_loss = norm * norm;
+    }
+    feedback_cos = parallel::dot(b, s.w) / (parallel::frobenius_norm(b) * w_norm);
+    parallel::geadd(Op::None, 1.0, b, 0.0, difference_);
+    parallel::geadd(Op::None, -1.0, s.w, 1.0, difference_);
+    feedback_gap = parallel::frobenius_norm(difference_);
+  }
   if (!p.grid->active()) return row;
 
   double ell = std::numeric_limits<double>::quiet_NaN();
@@ -122,7 +142,10 @@ MetricRow MetricsCalculator::compute(const State& s, long long step, double time
                  min_eig,
                  max_eig,
                  linalg::frobenius(linalg::subtract(gram, gram0_)),
-                 stationarity};
+                 stationarity,
+                 feedback_loss,
+                 feedback_cos,
+                 feedback_gap};
   return row;
 }
 

@@ -14,6 +14,7 @@ double time_evaluation(const parallel::Communicator& comm, const Problem& p, Vec
                        State& d) {
   s.z.copy_from(p.z0);
   s.w.copy_from(p.w0);
+  if (s.has_feedback()) s.b.copy_from(p.c);
   comm.barrier();
   const auto t0 = std::chrono::steady_clock::now();
   field.evaluate(s, d);
@@ -24,7 +25,7 @@ double time_evaluation(const parallel::Communicator& comm, const Problem& p, Vec
 StepPlan measure_plan(const Problem& p, const AlgorithmSpec& spec, long long steps) {
   const std::vector<StepPlan> candidates = candidate_plans(p, spec.kind);
   const parallel::Communicator& comm = p.grid->comm(); // every rank, so inactive ones agree too
-  State s = make_state(p), d = make_state(p);
+  State s = make_state(p, spec.kind), d = make_state(p, spec.kind);
   VectorField first(p, spec, candidates.front());
   time_evaluation(comm, p, first, s, d); // warm-up: first touches, BLAS buffers
   const double once = time_evaluation(comm, p, first, s, d);

@@ -10,8 +10,24 @@ const char* to_string(AlgorithmKind kind) {
     return "fa";
   case AlgorithmKind::FAStar:
     return "fastar";
+  case AlgorithmKind::USF:
+    return "usf";
+  case AlgorithmKind::FRSF:
+    return "frsf";
+  case AlgorithmKind::KP:
+    return "kp";
+  case AlgorithmKind::Mixed:
+    return "mixed";
   }
   return "?";
+}
+
+bool constant_feedback(AlgorithmKind kind) {
+  return kind == AlgorithmKind::FA || kind == AlgorithmKind::FAStar;
+}
+
+bool learned_feedback(AlgorithmKind kind) {
+  return kind == AlgorithmKind::KP;
 }
 
 } // namespace fasim::model

@@ -12,9 +12,10 @@ using linalg::ProductPath;
 
 namespace {
 AlgorithmKind algorithm_named(std::string_view name) {
-  for (auto kind : {AlgorithmKind::GD, AlgorithmKind::FA, AlgorithmKind::FAStar})
+  for (auto kind : kAlgorithmKinds)
     if (name == to_string(kind)) return kind;
-  throw UsageError("plan: unknown algorithm '" + std::string(name) + "' (gd, fa or fastar)");
+  throw UsageError("plan: unknown algorithm '" + std::string(name) +
+                   "' (gd, fa, fastar, usf, frsf, kp or mixed)");
 }
 
 [[noreturn]] void bad_field(std::string_view field, std::string_view text) {
@@ -92,15 +93,9 @@ double flops(const Problem& p, AlgorithmKind kind, Formulation f) {
   const double n = p.n, m = p.m, r = p.r, pass = 2 * n * m * r, gram = n * r * r;
   if (f == Formulation::Residual) return 3 * pass + gram + (kind == AlgorithmKind::FAStar ? pass : 0.0);
   const double common = pass + gram + 2 * m * r * r + 2 * n * r * r; // ZᵀY, ZᵀZ, W·Bᵀ, Z·(W·Bᵀ)
-  switch (kind) {
-  case AlgorithmKind::GD:
-    return common + pass + 2 * m * r * r; // + Y·Wᵀ, (ZᵀZ)·W
-  case AlgorithmKind::FA:
-    return common + 2 * m * r * r; // + (ZᵀZ)·W
-  case AlgorithmKind::FAStar:
-    return common;
-  }
-  return common;
+  if (kind == AlgorithmKind::FAStar) return common;
+  if (constant_feedback(kind)) return common + 2 * m * r * r; // FA: + (ZᵀZ)·W
+  return common + pass + 2 * m * r * r; // GD and the rules: + Y·Bᵀ (B changes every step), (ZᵀZ)·W
 }
 } // namespace
 
@@ -129,8 +124,9 @@ std::vector<StepPlan> candidate_plans(const Problem& p, AlgorithmKind kind) {
         plan.algorithm = kind;
         plan.formulation = f;
         plan.zt_y = a;
-        // Only GD's products make a Y·Bᵀ pass; elsewhere its layout is left at the default.
-        const bool has_y_bt = kind == AlgorithmKind::GD && f == Formulation::Products;
+        // Only the products of a changing B (GD, the rules) make a Y·Bᵀ pass; elsewhere its layout is left at
+        // the default.
+        const bool has_y_bt = !constant_feedback(kind) && f == Formulation::Products;
         plan.y_bt = has_y_bt ? b : first.y_bt;
         // The residual pass has one layout; only FA*'s ZᵀY (for W) uses zt_y there.
         if (f == Formulation::Residual && kind != AlgorithmKind::FAStar) plan.zt_y = first.zt_y;

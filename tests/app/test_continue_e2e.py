@@ -9,9 +9,11 @@ import numpy as np
 
 from e2e_support import SMALL, fasim, run_tests, tmpdir, write
 
-CONFIG = SMALL.replace("steps = 400", "steps = 500").replace("record_every = 20", "record_every = 10") + \
-    "\n[output]\nsnapshot_every = 100\n"
-ALGORITHMS = ("gd", "fa", "fastar")
+# With kp: its learned feedback B is state that a continuation reads back from the result (runs/kp/B).
+CONFIG = SMALL.replace("steps = 400", "steps = 500").replace("record_every = 20", "record_every = 10").replace(
+    "algorithms = gd,fa,fastar", "algorithms = gd,fa,fastar,kp") + \
+    "\n[kp]\nlr = 0.1\ndecay = 0.2\n[output]\nsnapshot_every = 100\n"
+ALGORITHMS = ("gd", "fa", "fastar", "kp")
 
 
 def md5(path):
@@ -28,7 +30,7 @@ def compare(continued, reference, exact, tolerance=0.0):
         assert a.attrs["status"] == "complete"
         for alg in ALGORITHMS:
             ga, gb = a[f"runs/{alg}"], b[f"runs/{alg}"]
-            for m in ("Z", "W"):
+            for m in ("Z", "W", "B") if alg == "kp" else ("Z", "W"):
                 x, y = ga[m][()], gb[m][()]
                 if exact:
                     assert np.array_equal(x, y), f"{alg}/{m} differs"

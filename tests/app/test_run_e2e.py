@@ -99,14 +99,21 @@ def test_resume_on_another_grid_agrees_to_1e12():
 
 
 def test_resume_to_more_steps_than_planned():
+    # With kp, whose learned feedback B is state: checkpointed, restored, and written beside Z and W.
     d = tmpdir()
-    ini = write(f"{d}/a.ini", SMALL)
+    ini = write(f"{d}/a.ini", SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,fastar,kp") +
+                "[kp]\nlr = 0.1\ndecay = 0.2\n")
     fasim(["run", ini, f"--output.file={d}/long.h5", "--run.steps=800", "--run.record_every=20"], ranks=2)
     fasim(["run", ini, f"--output.file={d}/short.h5", "--output.checkpoint_every=400"], ranks=2)
+    with h5py.File(f"{d}/short.h5.ckpt", "r") as ck:
+        assert "B" in ck["algorithms/3"] and "B" not in ck["algorithms/0"]
     fasim(["resume", f"{d}/short.h5.ckpt", "--run.steps=800"], ranks=2)
     with h5py.File(f"{d}/short.h5", "r") as a, h5py.File(f"{d}/long.h5", "r") as b:
-        for alg in ("gd", "fa", "fastar"):
+        for alg in ("gd", "fa", "fastar", "kp"):
             assert np.array_equal(a[f"runs/{alg}/Z"][()], b[f"runs/{alg}/Z"][()]), alg
+        assert np.array_equal(a["runs/kp/W"][()], b["runs/kp/W"][()])
+        assert np.array_equal(a["runs/kp/B"][()], b["runs/kp/B"][()])
+        assert not np.array_equal(a["runs/kp/B"][()], a["runs/kp/W"][()])
 
 
 def test_sigkill_at_random_moments_then_resume_is_bitwise_identical():

@@ -121,6 +121,44 @@ TEST_CASE("config: algorithm lists") {
   CHECK(cfg.run.algorithms[1].kind == fasim::model::AlgorithmKind::GD);
 }
 
+TEST_CASE("config: the feedback rules' keys (issue 15)") {
+  for (const char* rule : {"usf", "frsf", "kp", "mixed"}) {
+    const std::string lr = std::string(rule) + ".lr", lr_w = std::string(rule) + ".lr_w";
+    check_refused("", {"--" + lr + "=0"}, {lr, "> 0"});
+    check_refused("", {"--" + lr_w + "=-1"}, {lr_w, ">= 0"});
+  }
+  check_refused("", {"--kp.decay=-0.1"}, {"kp.decay", "out of range", ">= 0"});
+  check_refused("", {"--kp.decay=inf"}, {"kp.decay", "finite"});
+  check_refused("", {"--mixed.alpha=1.5"}, {"mixed.alpha", "out of range", "[0, 1]"});
+  check_refused("", {"--mixed.alpha=-0.01"}, {"mixed.alpha", "[0, 1]"});
+  check_refused("", {"--mixed.alpha=nan"}, {"mixed.alpha"});
+  check_refused("", {"--run.algorithms=gd,kpp"}, {"unknown algorithm 'kpp'", "did you mean 'kp'?"});
+
+  const auto cfg = parse_config({"--run.algorithms=usf,frsf,kp,mixed,fa", "--kp.decay=0.25", "--kp.lr=0.05",
+                                 "--mixed.alpha=0", "--usf.lr_w=0.3"});
+  using K = fasim::model::AlgorithmKind;
+  REQUIRE(cfg.run.algorithms.size() == 5);
+  const auto& a = cfg.run.algorithms;
+  CHECK(a[0].kind == K::USF);
+  CHECK(a[0].lr == 0.1);
+  CHECK(a[0].lr_w == 0.3);
+  CHECK(a[1].kind == K::FRSF);
+  CHECK(a[1].lr_w == 0.1); // lr_w defaults to the rule's lr
+  CHECK(a[2].kind == K::KP);
+  CHECK(a[2].lr == 0.05);
+  CHECK(a[2].lr_w == 0.05);
+  CHECK(a[2].decay == 0.25);
+  CHECK(a[3].kind == K::Mixed);
+  CHECK(a[3].alpha == 0.0);
+  CHECK(parse_config({"--mixed.alpha=1"}).resolved_ini.find("[mixed]\nlr = 0.1\nlr_w = 0.1\nalpha = 1\n") !=
+        std::string::npos);
+  // The resolved text reads back to the same rules.
+  const auto again = fasim::io::parse_config_text(cfg.resolved_ini, {});
+  REQUIRE(again.run.algorithms.size() == 5);
+  CHECK(again.run.algorithms[2].decay == 0.25);
+  CHECK(again.run.algorithms[3].alpha == 0.0);
+}
+
 TEST_CASE("config: a value error says where the value came from") {
   TempIni ini("[problem]\nn = abc\n");
   CHECK_THROWS_WITH_AS(parse_config({ini.path()}),

@@ -157,6 +157,34 @@ TEST_CASE("a damaged checkpoint is refused naming the dataset and the previous g
   }
 }
 
+TEST_CASE(
+    "kp's learned B is checkpointed with its digest; a checkpoint of rows of another width is refused as "
+    "another fasim's, not as damage") {
+  ScratchDir dir;
+  const auto world = parallel::Communicator::world();
+  for (auto [p, q] : testing::grid_shapes()) {
+    const auto grid = parallel::ProcessGrid::create(world, p, q);
+    if (!grid->active()) continue;
+    const auto& gc = grid->grid_comm();
+    const std::string path = dir.file("kp" + std::to_string(10 * p + q) + ".ckpt");
+    io::Checkpoint ck = small_checkpoint(grid, 3, 100);
+    ck.algorithms[0].state.b = testing::random_matrix(grid, 3, 9, 4, 9);
+    io::write_checkpoint(path, gc, ck, 0, 3);
+    const io::Checkpoint back = io::read_checkpoint(path, gc, grid, 5, 12, 9, 3, 0);
+    REQUIRE(back.algorithms[0].state.has_feedback());
+    CHECK(testing::dense(back.algorithms[0].state.b).v == testing::dense(ck.algorithms[0].state.b).v);
+    gc.barrier();
+    if (gc.rank() == 0) flip_byte_of(path, "/algorithms/0/B");
+    gc.barrier();
+    CHECK_THROWS_WITH_AS(io::read_checkpoint(path, gc, grid, 4, 12, 9, 3, 0),
+                         doctest::Contains("/algorithms/0/B"), fasim::Error);
+    // Read as by a fasim recording one more value per row (here: a probe): its metrics differ.
+    io::write_checkpoint(path, gc, small_checkpoint(grid, 3, 100), 0, 3);
+    CHECK_THROWS_WITH_AS(io::read_checkpoint(path, gc, grid, 4, 12, 9, 3, 1),
+                         doctest::Contains("values per trajectory row, this fasim"), fasim::Error);
+  }
+}
+
 TEST_CASE("a checkpoint is created exclusively: a link planted at its old temporary name is not followed") {
   ScratchDir dir;
   const auto world = parallel::Communicator::world();

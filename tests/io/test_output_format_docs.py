@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """docs/output-format.md and a real result file agree both ways: every documented name exists in the file (with
 the documented kind: attribute, group or dataset, and type where the docs state one), and nothing in the file is
-undocumented. The file is made by fasim with every optional part switched on (all three algorithms, probes,
+undocumented. The file is made by fasim with every optional part switched on (every algorithm, probes,
 snapshots, the target saved)."""
 import os
 import re
@@ -81,7 +81,7 @@ def written(path):
     with h5py.File(path, "r") as f:
         def visit(name, obj):
             p = "/" + name
-            generic = re.sub(r"^/runs/(gd|fastar|fa)(?=/|$)", "/runs/*", p)
+            generic = re.sub(r"^/runs/(gd|fastar|fa|usf|frsf|kp|mixed)(?=/|$)", "/runs/*", p)
             if isinstance(obj, h5py.Dataset):
                 found[generic] = ("dataset", obj.dtype)
             for a in obj.attrs:
@@ -95,7 +95,9 @@ def written(path):
 
 def test_result_file_matches_docs_both_ways():
     d = tmpdir()
-    ini = write(f"{d}/a.ini", SMALL + "\n[output]\nsnapshot_every = 100\nsave_target = yes\n")
+    # Every algorithm, the feedback rules included (kp's B and decay, mixed's alpha are theirs only).
+    ini = write(f"{d}/a.ini", SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,fastar,usf,frsf,kp,mixed")
+                + "\n[output]\nsnapshot_every = 100\nsave_target = yes\n")
     out = f"{d}/a.h5"
     fasim(["run", ini, f"--output.file={out}"], ranks=2)
     doc, metrics = documented()

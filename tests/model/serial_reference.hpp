@@ -44,41 +44,75 @@ inline Dense solve(Dense g, Dense b) {
 
 struct SerialState {
   Dense z, w;
+  Dense b = {}; ///< kp's learned feedback (empty for the others)
 };
 
-/// (dZ, dW) of the paper's equations (2)-(4), formed literally from E = Y − ZW.
+/// The feedback rules' parameters (kp's decay λ, mixed's α).
+struct SerialRule {
+  double decay = 0.0, alpha = 0.5;
+};
+
+/// The feedback matrix B that replaces W in Z's update, entry by entry from its definition.
+inline Dense serial_feedback(model::AlgorithmKind kind, const SerialRule& rule, const Dense& c,
+                             const SerialState& s) {
+  using K = model::AlgorithmKind;
+  if (kind == K::GD) return s.w;
+  if (kind == K::KP) return s.b;
+  if (kind == K::FA || kind == K::FAStar) return c;
+  Dense b = s.w;
+  for (size_t i = 0; i < b.v.size(); ++i) {
+    const double sign = s.w.v[i] >= 0 ? 1.0 : -1.0; // sign(0) = +1
+    b.v[i] = kind == K::USF    ? sign
+             : kind == K::FRSF ? std::abs(c.v[i]) * sign
+                               : rule.alpha * s.w.v[i] + (1 - rule.alpha) * c.v[i];
+  }
+  return b;
+}
+
+/// (dZ, dW[, dB]) of the paper's equations (2)-(4) and the feedback rules, formed literally from E = Y − ZW.
 inline SerialState serial_field(model::AlgorithmKind kind, double w_ratio, const Dense& y, const Dense& c,
-                                SerialState& s) {
+                                SerialState& s, const SerialRule& rule = {}) {
   if (kind == model::AlgorithmKind::FAStar)
     s.w = solve(matmul(transpose(s.z), s.z), matmul(transpose(s.z), y));
   const Dense e = sub(y, matmul(s.z, s.w));
   SerialState d;
-  d.z = matmul(e, transpose(kind == model::AlgorithmKind::GD ? s.w : c));
-  d.w = matmul(transpose(s.z), e);
+  d.z = matmul(e, transpose(serial_feedback(kind, rule, c, s)));
+  const Dense zte = matmul(transpose(s.z), e);
+  d.w = zte;
+  if (kind == model::AlgorithmKind::KP) {
+    // dW = ρ(ZᵀE − λW), dB = ρ(ZᵀE − λB)
+    d.b = zte;
+    for (size_t i = 0; i < d.w.v.size(); ++i) {
+      d.w.v[i] = w_ratio * (zte.v[i] - rule.decay * s.w.v[i]);
+      d.b.v[i] = w_ratio * (zte.v[i] - rule.decay * s.b.v[i]);
+    }
+    return d;
+  }
   for (double& x : d.w.v) x *= kind == model::AlgorithmKind::FAStar ? 0.0 : w_ratio;
   return d;
 }
 
+inline SerialState serial_axpy(const SerialState& s, double h, const SerialState& k) {
+  return {axpy(s.z, h, k.z), axpy(s.w, h, k.w), s.b.v.empty() ? s.b : axpy(s.b, h, k.b)};
+}
+
 inline void serial_step(model::AlgorithmKind kind, model::IntegratorKind integ, double h, double w_ratio,
-                        const Dense& y, const Dense& c, SerialState& s) {
+                        const Dense& y, const Dense& c, SerialState& s, const SerialRule& rule = {}) {
   if (integ == model::IntegratorKind::Euler) {
-    const SerialState d = serial_field(kind, w_ratio, y, c, s);
-    s.z = axpy(s.z, h, d.z);
-    s.w = axpy(s.w, h, d.w);
+    const SerialState d = serial_field(kind, w_ratio, y, c, s, rule);
+    s = serial_axpy(s, h, d);
     return;
   }
   SerialState t = s;
-  const SerialState k1 = serial_field(kind, w_ratio, y, c, s);
-  t = {axpy(s.z, h / 2, k1.z), axpy(s.w, h / 2, k1.w)};
-  const SerialState k2 = serial_field(kind, w_ratio, y, c, t);
-  t = {axpy(s.z, h / 2, k2.z), axpy(s.w, h / 2, k2.w)};
-  const SerialState k3 = serial_field(kind, w_ratio, y, c, t);
-  t = {axpy(s.z, h, k3.z), axpy(s.w, h, k3.w)};
-  const SerialState k4 = serial_field(kind, w_ratio, y, c, t);
-  for (auto [k, f] : {std::pair{&k1, h / 6}, {&k2, h / 3}, {&k3, h / 3}, {&k4, h / 6}}) {
-    s.z = axpy(s.z, f, k->z);
-    s.w = axpy(s.w, f, k->w);
-  }
+  const SerialState k1 = serial_field(kind, w_ratio, y, c, s, rule);
+  t = serial_axpy(s, h / 2, k1);
+  const SerialState k2 = serial_field(kind, w_ratio, y, c, t, rule);
+  t = serial_axpy(s, h / 2, k2);
+  const SerialState k3 = serial_field(kind, w_ratio, y, c, t, rule);
+  t = serial_axpy(s, h, k3);
+  const SerialState k4 = serial_field(kind, w_ratio, y, c, t, rule);
+  for (auto [k, f] : {std::pair{&k1, h / 6}, {&k2, h / 3}, {&k3, h / 3}, {&k4, h / 6}})
+    s = serial_axpy(s, f, *k);
 }
 
 } // namespace fasim::testing

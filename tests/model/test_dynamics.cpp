@@ -118,6 +118,113 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("the feedback rules usf, frsf, kp and mixed (Euler and RK4) match a serial implementation for 25 "
+          "steps on every grid and plan, B and the feedback metrics included") {
+  using fasim::testing::matmul;
+  using fasim::testing::transpose;
+  const ProblemSpec spec = small_problem();
+  const int r = 5;
+  FeedbackSpec fb;
+  fb.std = 0.3;
+  InitSpec init;
+  init.z_std = 0.3;
+  init.w_std = 0.1;
+  const fasim::testing::SerialRule rule{0.7, 0.3}; // kp's λ, mixed's α
+  for (auto [p, q] : fasim::testing::grid_shapes())
+    for (int block : {8, 3}) {
+      auto grid = parallel::ProcessGrid::create(parallel::Communicator::world(), p, q);
+      Problem prob = build_problem(spec, fb, init, r, grid, block);
+      const Dense y = dense(*prob.target->dense()), c = dense(prob.c);
+      MetricsCalculator metrics(prob, 0, 5);
+      for (auto kind : {AlgorithmKind::USF, AlgorithmKind::FRSF, AlgorithmKind::KP, AlgorithmKind::Mixed})
+        for (const StepPlan& plan : all_plans(prob, kind))
+          for (auto integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+            AlgorithmSpec alg{kind, 0.1, 0.2, false}; // lr_w = 2·lr: ρ = 2 scales dW and kp's dB
+            alg.decay = rule.decay;
+            alg.alpha = rule.alpha;
+            VectorField field(prob, alg, plan);
+            Integrator integrator(prob, integ, kind);
+            State s = initial_state(prob, kind);
+            fasim::testing::SerialState ref{dense(prob.z0), dense(prob.w0)};
+            if (kind == AlgorithmKind::KP) ref.b = c; // B(0) = C
+            for (int step = 0; step < 25; ++step) {
+              integrator.step(field, s, alg.lr);
+              fasim::testing::serial_step(kind, integ, alg.lr, 2.0, y, c, ref, rule);
+            }
+            const MetricRow row = metrics.compute(s, 25, 25 * alg.lr, &field);
+            const Dense z = dense(s.z), w = dense(s.w);
+            const Dense b = s.has_feedback() ? dense(s.b) : Dense();
+            if (!grid->active()) continue;
+            INFO("plan " << plan.str() << " grid " << p << "x" << q << " block " << block << " "
+                         << (integ == IntegratorKind::Euler ? "euler" : "rk4"));
+            CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
+            CHECK(rel_diff(w.v, ref.w.v) < 1e-10);
+            CHECK(s.has_feedback() == (kind == AlgorithmKind::KP));
+            if (kind == AlgorithmKind::KP) CHECK(rel_diff(b.v, ref.b.v) < 1e-10);
+            const Dense e = fasim::testing::sub(y, matmul(ref.z, ref.w));
+            const Dense bref = fasim::testing::serial_feedback(kind, rule, c, ref);
+            CHECK(rel_diff(row.loss(), fasim::testing::norm2(e)) < 1e-10);
+            CHECK(rel_diff(row.scalars[10], fasim::testing::norm2(matmul(e, transpose(bref)))) < 1e-10);
+            double bw = 0, bb = 0, ww = 0;
+            for (size_t i = 0; i < bref.v.size(); ++i)
+              bw += bref.v[i] * ref.w.v[i], bb += bref.v[i] * bref.v[i], ww += ref.w.v[i] * ref.w.v[i];
+            CHECK(rel_diff(row.scalars[11], bw / std::sqrt(bb * ww)) < 1e-10);
+            CHECK(rel_diff(row.scalars[12],
+                           std::sqrt(fasim::testing::norm2(fasim::testing::sub(bref, ref.w)))) < 1e-10);
+          }
+    }
+}
+
+TEST_CASE("kp: B − W follows d(B − W)/dt = −ρλ(B − W): each integrator's own factor per step, ≈ exp(−ρλt)") {
+  const ProblemSpec spec = small_problem();
+  auto grid = parallel::ProcessGrid::create(parallel::Communicator::world());
+  Problem prob = build_problem(spec, FeedbackSpec{}, InitSpec{}, 5, grid, 8);
+  AlgorithmSpec alg{AlgorithmKind::KP, 0.05, 0.1, false}; // ρ = 2
+  alg.decay = 0.4;
+  const double x = alg.lr * 2.0 * alg.decay; // h·ρ·λ
+  for (auto integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+    VectorField field(prob, alg);
+    Integrator integrator(prob, integ, AlgorithmKind::KP);
+    State s = initial_state(prob, AlgorithmKind::KP);
+    MetricsCalculator metrics(prob, 0, 5);
+    const double gap0 = metrics.compute(s, 0, 0.0, &field).scalars[12];
+    for (int step = 0; step < 40; ++step) integrator.step(field, s, alg.lr);
+    const double gap = metrics.compute(s, 40, 40 * alg.lr, &field).scalars[12];
+    // The linear equation's one-step factor: 1 − x (Euler), the degree-4 Taylor polynomial of e^(−x) (RK4).
+    const double factor =
+        integ == IntegratorKind::Euler ? 1 - x : 1 - x + x * x / 2 - x * x * x / 6 + x * x * x * x / 24;
+    if (!grid->active()) continue;
+    INFO((integ == IntegratorKind::Euler ? "euler" : "rk4") << " gap(0) " << gap0 << " gap(40) " << gap);
+    CHECK(gap0 > 0.1);
+    CHECK(rel_diff(gap, gap0 * std::pow(factor, 40)) < 1e-10);
+    CHECK(std::abs(gap / (gap0 * std::exp(-40 * x)) - 1) < (integ == IntegratorKind::Euler ? 0.05 : 1e-6));
+  }
+}
+
+TEST_CASE("mixed with α = 1 is GD and with α = 0 is FA, step for step") {
+  const ProblemSpec spec = small_problem();
+  auto grid = parallel::ProcessGrid::create(parallel::Communicator::world());
+  FeedbackSpec fb;
+  fb.std = 0.3;
+  Problem prob = build_problem(spec, fb, InitSpec{}, 5, grid, 8);
+  for (auto [alpha, other] : {std::pair{1.0, AlgorithmKind::GD}, {0.0, AlgorithmKind::FA}}) {
+    AlgorithmSpec mixed{AlgorithmKind::Mixed, 0.1, 0.1, false}, same{other, 0.1, 0.1, false};
+    mixed.alpha = alpha;
+    VectorField fm(prob, mixed), fo(prob, same);
+    Integrator im(prob, IntegratorKind::Euler), io(prob, IntegratorKind::Euler);
+    State sm = initial_state(prob, AlgorithmKind::Mixed), so = initial_state(prob, other);
+    for (int step = 0; step < 30; ++step) {
+      im.step(fm, sm, 0.1);
+      io.step(fo, so, 0.1);
+      const auto zm = sm.z.allgather(), zo = so.z.allgather(), wm = sm.w.allgather(), wo = so.w.allgather();
+      if (!grid->active()) continue;
+      INFO("alpha " << alpha << " step " << step);
+      CHECK(rel_diff(zm, zo) < 1e-13);
+      CHECK(rel_diff(wm, wo) < 1e-13);
+    }
+  }
+}
+
 TEST_CASE("FA* keeps ZᵀZ constant up to discretisation, and RK4 drifts far less than Euler (Fact 3)") {
   ProblemSpec spec = small_problem();
   auto grid = parallel::ProcessGrid::create(parallel::Communicator::world());

@@ -27,17 +27,16 @@ ProblemSpec spec_of(Source source) {
 
 std::vector<double> run_losses(Problem& p, AlgorithmKind kind, int steps) {
   AlgorithmSpec alg{kind, 0.1, 0.0, false};
+  alg.decay = 0.3;
   VectorField field(p, alg);
-  Integrator integ(p, IntegratorKind::Euler);
-  State s = make_state(p);
-  s.z.copy_from(p.z0);
-  s.w.copy_from(p.w0);
+  Integrator integ(p, IntegratorKind::Euler, kind);
+  State s = initial_state(p, kind);
   MetricsCalculator metrics(p, 2, 1);
   std::vector<double> out;
   for (int k = 0; k < steps; ++k) {
     integ.step(field, s, alg.lr);
     field.refresh(s);
-    const MetricRow row = metrics.compute(s, k + 1, 0.1 * (k + 1));
+    const MetricRow row = metrics.compute(s, k + 1, 0.1 * (k + 1), &field);
     out.insert(out.end(), row.scalars.begin() + 2, row.scalars.end());
   }
   return out;
@@ -54,7 +53,7 @@ TEST_CASE(
     fb.std = 0.3;
     Problem mf = build_problem(spec_of(Source::Synthetic), fb, init, 4, grid, 5);
     Problem ln = build_problem(spec_of(Source::LinearNetwork), fb, init, 4, grid, 5);
-    for (auto kind : {AlgorithmKind::GD, AlgorithmKind::FA, AlgorithmKind::FAStar}) {
+    for (auto kind : kAlgorithmKinds) { // the feedback rules too
       const auto a = run_losses(mf, kind, 20), b = run_losses(ln, kind, 20);
       if (!grid->active()) continue;
       CHECK(ln.target->isotropic());

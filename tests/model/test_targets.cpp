@@ -116,33 +116,36 @@ TEST_CASE(
     }
 }
 
-TEST_CASE("GD, FA and FA* follow the same trajectory with factored, diagonal and dense targets (50 steps)") {
+TEST_CASE("every algorithm and feedback rule follows the same trajectory with factored, diagonal and dense "
+          "targets (50 steps)") {
   for (auto [p, q] : fasim::testing::grid_shapes()) {
     if (!(p == q)) continue; // 1×1 and 2×2
     auto grid = parallel::ProcessGrid::create(parallel::Communicator::world(), p, q);
     for (auto& [name, pr] : pairs(grid, 4, 5))
-      for (auto kind : {AlgorithmKind::GD, AlgorithmKind::FA, AlgorithmKind::FAStar}) {
-        const AlgorithmSpec alg{kind, kind == AlgorithmKind::GD ? 0.2 : 0.1,
-                                kind == AlgorithmKind::FA ? 0.3 : 0.0, false};
+      for (auto kind : kAlgorithmKinds) {
+        AlgorithmSpec alg{kind, kind == AlgorithmKind::GD ? 0.2 : 0.1, kind == AlgorithmKind::FA ? 0.3 : 0.0,
+                          false};
+        alg.decay = 0.5;
+        alg.alpha = 0.3;
         MetricRow rows[2];
-        std::vector<double> zs[2], ws[2];
+        std::vector<double> zs[2], ws[2], bs[2];
         for (int t = 0; t < 2; ++t) {
           const Problem& prob = t == 0 ? pr.test : pr.ref;
           VectorField field(prob, alg);
-          Integrator integrator(prob, IntegratorKind::Euler);
-          State s = make_state(prob);
-          s.z.copy_from(prob.z0);
-          s.w.copy_from(prob.w0);
+          Integrator integrator(prob, IntegratorKind::Euler, kind);
+          State s = initial_state(prob, kind);
           for (int step = 0; step < 50; ++step) integrator.step(field, s, alg.lr);
           field.refresh(s);
-          rows[t] = MetricsCalculator(prob, 3, 5).compute(s, 50, 50 * alg.lr);
+          rows[t] = MetricsCalculator(prob, 3, 5).compute(s, 50, 50 * alg.lr, &field);
           zs[t] = s.z.allgather();
           ws[t] = s.w.allgather();
+          if (s.has_feedback()) bs[t] = s.b.allgather();
         }
         if (!grid->active()) continue;
         INFO(name << " grid " << p << "x" << q << " " << to_string(kind));
         CHECK(close(zs[0], zs[1], 1e-10));
         CHECK(close(ws[0], ws[1], 1e-10));
+        CHECK(close(bs[0], bs[1], 1e-10));
         for (std::size_t i = 0; i < rows[0].scalars.size(); ++i) {
           INFO("metric " << kScalarMetrics[i] << ": " << rows[0].scalars[i] << " vs " << rows[1].scalars[i]);
           CHECK(rel_diff(std::vector{rows[0].scalars[i]}, std::vector{rows[1].scalars[i]}) < 1e-10);

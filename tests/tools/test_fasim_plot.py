@@ -88,6 +88,9 @@ def write_result(path, n=12, m=10, r=3, k=6, T=50, p=3, algs=ALGS, with_optional
             W = rng.standard_normal((r, m))
             ga["Z"] = Z
             ga["W"] = W
+            if alg == "kp":
+                ga["B"] = W + 0.1
+                ga.attrs["decay"] = 0.5
             step = np.arange(T, dtype=np.int64) * 10
             t = np.linspace(0, 1, T)
             traj = {
@@ -101,6 +104,9 @@ def write_result(path, n=12, m=10, r=3, k=6, T=50, p=3, algs=ALGS, with_optional
                 "align_max_eig": 1 + t,
                 "ztz_drift": t ** 2,
                 "stationarity": np.exp(-4 * t),
+                "feedback_loss": np.exp(-3 * t) + 1e-3,
+                "feedback_cos": np.ones(T) if alg == "gd" else 0.9 * t,
+                "feedback_gap": np.zeros(T) if alg == "gd" else np.exp(-2 * t),
             }
             if with_optional:
                 traj["probe_xAx"] = np.outer(t, np.arange(1, p + 1)) - 0.3
@@ -239,6 +245,19 @@ def test_completion_metrics_are_drawn(tmp):
     write_result(plain)
     printed = run_plot(plain, "--out", out)
     assert not os.path.exists(os.path.join(out, "plain_completion.png")), printed
+
+
+def test_feedback_rules_get_the_feedback_figures(tmp):
+    """A file with feedback rules: the alignment cos∠(B, W) and feedback figures, kp's B read."""
+    path = os.path.join(tmp, "rules.h5")
+    write_result(path, algs=("gd", "fa", "usf", "kp", "mixed"))
+    out = os.path.join(tmp, "out_rules")
+    printed = run_plot(path, "--out", out)
+    check_pngs(out, "rules", ("loss", "feedback_alignment", "feedback"), printed)
+    res = load(path)
+    assert res.runs["kp"].B is not None and res.runs["fa"].B is None
+    assert np.allclose(res.runs["kp"].B, res.runs["kp"].W + 0.1)
+    assert list(res.runs) == ["gd", "fa", "usf", "kp", "mixed"]
 
 
 def test_load_result_values(tmp):

@@ -8,7 +8,7 @@ def to_dataframe(paths):
     """The trajectories of every run in one result file (or several: a list of paths adds a `file` column) as a
     pandas DataFrame with columns algorithm, step, then every scalar metric (time, loss, fa_loss, …); a T×p
     metric such as probe_xAx becomes p columns probe_xAx_0 … probe_xAx_{p−1}. Rows are sorted by file,
-    algorithm (gd, fa, fastar) and step; `step` is int64."""
+    algorithm (gd, fa, fastar, usf, frsf, kp, mixed) and step; `step` is int64."""
     import pandas as pd
     many = not isinstance(paths, (str, bytes)) and not hasattr(paths, "__fspath__")
     frames = []

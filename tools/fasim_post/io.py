@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 #: the algorithms in the order in which they are plotted
-ALGORITHMS = ("gd", "fa", "fastar")
+ALGORITHMS = ("gd", "fa", "fastar", "usf", "frsf", "kp", "mixed")
 
 #: the newest schema this reader understands ("MAJOR.MINOR"); a file without `schema_version` is 1.0
 SCHEMA_VERSION = "1.0"
@@ -117,6 +117,8 @@ class Run:
     trajectory: Dict[str, np.ndarray] = field(default_factory=dict)
     Z: Optional[np.ndarray] = None
     W: Optional[np.ndarray] = None
+    #: kp's learned feedback matrix (r×m), None for the other algorithms
+    B: Optional[np.ndarray] = None
     attrs: Dict[str, Any] = field(default_factory=dict)
     #: {'Z': S×n×r, 'W': S×r×m, 'step': S} (whichever exist), or None when the run has no snapshots
     snapshots: Optional[Dict[str, np.ndarray]] = None
@@ -187,6 +189,8 @@ def load(path: str) -> Result:
                     run.Z = _read(g["Z"])
                 if "W" in g:
                     run.W = _read(g["W"])
+                if "B" in g:
+                    run.B = _read(g["B"])
                 if "trajectory" in g:
                     for metric in g["trajectory"]:
                         run.trajectory[metric] = _read(g["trajectory"][metric])

@@ -1,7 +1,9 @@
 """fasim-plot FILE... [--out DIR] [--pdf] [--zoom-from STEP]
 
 Draws the paper's figures from fasim result files (Figs 2-6) and `fasim collect` summaries
-(.h5 with /points, or .csv: Theorems 3 and 4), choosing by what each file holds. Writes
+(.h5 with /points, or .csv: Theorems 3 and 4), choosing by what each file holds; a file with a feedback
+rule (usf, frsf, kp, mixed) also gets the alignment cos∠(B, W) (feedback_alignment) and ‖(Y − Ŷ)Bᵀ‖²,
+‖B − W‖ (feedback) of every algorithm in it. Writes
 <DIR>/<file stem>_<kind>.png (and .pdf with --pdf) and prints the paths written.
 """
 import argparse

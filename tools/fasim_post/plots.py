@@ -10,8 +10,11 @@ import numpy as np  # noqa: E402
 
 from .io import experiment_name, summary_column  # noqa: E402
 
-LABELS = {"gd": "GD", "fa": "FA", "fastar": "FA*"}
-COLORS = {"gd": "tab:blue", "fa": "tab:orange", "fastar": "tab:green"}
+LABELS = {"gd": "GD", "fa": "FA", "fastar": "FA*", "usf": "uSF", "frsf": "frSF", "kp": "KP", "mixed": "mixed"}
+COLORS = {"gd": "tab:blue", "fa": "tab:orange", "fastar": "tab:green", "usf": "tab:red", "frsf": "tab:purple",
+          "kp": "tab:brown", "mixed": "tab:pink"}
+#: the feedback rules of issue 15 (docs/config.md): their files get the feedback figures
+RULES = ("usf", "frsf", "kp", "mixed")
 FIGSIZE = (6.4, 4.8)   # at dpi 100: 640×480 px
 DPI = 100
 
@@ -252,10 +255,62 @@ def completion_plot(res, name):
     return [("completion", fig)]
 
 
+def _run_label(run):
+    """The algorithm's label, with the rule's parameter (kp's λ, mixed's α) when the file states it."""
+    for key, symbol in (("decay", "λ"), ("alpha", "α")):
+        v = run.attrs.get(key)
+        if isinstance(v, (int, float)):
+            return f"{_label(run.name)} ({symbol} = {v:g})"
+    return _label(run.name)
+
+
+def _feedback_runs(res):
+    """Runs with the feedback_* columns, when the file holds at least one feedback rule."""
+    if not any(r in res.runs for r in RULES):
+        return []
+    return [r for r in res.runs.values() if r.T > 0 and r.metric("feedback_cos") is not None]
+
+
+def feedback_alignment_plot(res, name):
+    """The feedback rules: alignment cos∠(B, W) = ⟨B, W⟩/(‖B‖‖W‖) of each algorithm's feedback matrix B."""
+    runs = _feedback_runs(res)
+    if not runs:
+        return []
+    fig, (ax,) = _fig(f"{name}: alignment of the feedback B with W")
+    for run in runs:
+        ax.plot(run.steps(), run.metric("feedback_cos"), label=_run_label(run), color=_color(run.name))
+    ax.axhline(0, color="k", linewidth=0.8)
+    # Alignment happens in the first steps and the rest of the run holds it: a log-like step axis from 0.
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(left=0)
+    _label_axes(ax, "step", "feedback_cos  cos∠(B, W)")
+    return [("feedback_alignment", fig)]
+
+
+def feedback_plot(res, name):
+    """The feedback rules: ‖(Y − Ŷ)Bᵀ‖²_F (Z's update) and ‖B − W‖_F (kp's B approaching W) per algorithm."""
+    runs = _feedback_runs(res)
+    if not runs:
+        return []
+    fig, (a1, a2) = _fig(f"{name}: feedback B", ncols=2)
+    for run in runs:
+        a1.plot(run.steps(), run.metric("feedback_loss"), label=_run_label(run), color=_color(run.name))
+        gap = run.metric("feedback_gap")
+        if gap is not None and np.any(gap > 0):   # GD's B is W: nothing to draw
+            a2.plot(run.steps(), gap, label=_run_label(run), color=_color(run.name))
+    _logy_if_useful(a1, [r.metric("feedback_loss") for r in runs])
+    _logy_if_useful(a2, [r.metric("feedback_gap") for r in runs if np.any(r.metric("feedback_gap") > 0)])
+    _label_axes(a1, "step", "feedback_loss ‖(Y − Ŷ)Bᵀ‖²_F")
+    _label_axes(a2, "step", "feedback_gap ‖B − W‖_F")
+    fig.tight_layout()
+    return [("feedback", fig)]
+
+
 #: the kind each result plot draws, for callers that want only some of them
 RESULT_KINDS = {"loss": loss_plot, "unit_vector": unit_vector_plot, "fastar_fa_loss": fastar_fa_loss_plot,
                 "probes": probes_plot, "align_min_eig": min_eig_plot, "fa_vs_fastar": fa_vs_fastar_plot,
-                "fa_zoom": fa_zoom_plot, "completion": completion_plot}
+                "fa_zoom": fa_zoom_plot, "completion": completion_plot,
+                "feedback_alignment": feedback_alignment_plot, "feedback": feedback_plot}
 
 
 def result_figures(res, zoom_from=300, kinds=None):

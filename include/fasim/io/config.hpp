@@ -45,7 +45,8 @@ struct BenchSpec {
 
 /// Everything `fasim run` / `fasim bench` needs. run.algorithms holds one AlgorithmSpec per listed algorithm,
 /// in the listed order: gd has lr_w = lr, fa has its resolved lr_w (fa.lr when not given), fastar has
-/// lr_w = 0 (its W is re-solved, never stepped) and scale_free from [fastar].
+/// lr_w = 0 (its W is re-solved, never stepped) and scale_free from [fastar]; usf, frsf, kp and mixed have
+/// their section's lr and resolved lr_w (and kp's decay, mixed's alpha).
 struct RunConfig {
   model::ProblemSpec problem;
   model::CompletionSpec completion; ///< problem.observe and [completion]

@@ -13,6 +13,8 @@ namespace fasim::model {
 struct State {
   parallel::DistMatrix z; ///< n×r
   parallel::DistMatrix w; ///< r×m
+  parallel::DistMatrix b; ///< kp's learned feedback B (r×m, W's layout); not allocated for the others
+  bool has_feedback() const { return b.grid() != nullptr; }
 };
 
 /// The vector field of one algorithm, written once for every plan (step_plan.hpp). Holds its step context,
@@ -20,6 +22,8 @@ struct State {
 ///   GD:  dZ = (Y−ZW)Wᵀ = YWᵀ − Z(WWᵀ)        dW = Zᵀ(Y−ZW) = ZᵀY − (ZᵀZ)W
 ///   FA:  dZ = (Y−ZW)Cᵀ = YCᵀ − Z(WCᵀ)        dW = ρ·(ZᵀY − (ZᵀZ)W), ρ = lr_w/lr
 ///   FA*: W = (ZᵀZ)⁻¹ZᵀY (Cholesky), then dZ = YCᵀ − Z(WCᵀ) [× ‖Z‖_F/(‖Y‖_F‖C‖_F) when scale-free], dW = 0
+///   rules (usf, frsf, kp, mixed): GD's formulas with a feedback matrix B(t) for W: dZ = YBᵀ − Z(WBᵀ),
+///   dW = ρ·(ZᵀY − (ZᵀZ)W); kp also dB = ρ·(ZᵀY − (ZᵀZ)W − λB) and its dW gets −ρλW.
 /// The products formulation uses the right-hand forms (Y·Cᵀ is the problem's constant: FA and FA* make one
 /// pass over Y, GD two); the residual formulation the left-hand ones, with Y − ZW formed panel by panel.
 class VectorField {
@@ -35,8 +39,11 @@ public:
   double evaluate(State& s, State& d);
   /// evaluate() for GD and FA, whose evaluation leaves the state as it is (the metrics use FA's terms).
   double evaluate_fixed(const State& s, State& d);
-  /// For FA*: sets s.w = W(s.z). A no-op for GD and FA.
+  /// For FA*: sets s.w = W(s.z). A no-op for the others.
   void refresh(State& s);
+  /// The feedback matrix B at s: W (gd), C (fa, fastar), s.b (kp), or formed from s.w into the field's buffer
+  /// (usf: sign(W) with sign(0) = +1; frsf: |C|∘sign(W); mixed: α·W + (1−α)·C). Local, no communication.
+  const parallel::DistMatrix& feedback(const State& s);
   const AlgorithmSpec& spec() const { return spec_; }
   const StepPlan& plan() const { return ctx_.plan; }
   /// Replaces the plan (a resume runs the checkpoint's). Collective.
@@ -51,8 +58,10 @@ public:
 private:
   /// The Gram matrix of z into ctx_.gram (after forgetting last evaluation's panels); returns ‖Z‖²_F.
   double begin(const parallel::DistMatrix& z);
-  /// dZ, dW at (z, w) given begin(z); dW is skipped for FA*.
-  void derivatives(const parallel::DistMatrix& z, const parallel::DistMatrix& w, State& d);
+  /// dZ, dW (and kp's dB) at s with feedback b, given begin(s.z); dW is skipped for FA*.
+  void derivatives(const State& s, const parallel::DistMatrix& b, State& d);
+  /// kp: d.b = d.w − ρλ·B and d.w −= ρλ·W, given d.w = ρ·Zᵀ(Y − ZW). Local.
+  void learned_feedback_terms(const State& s, State& d) const;
 
   const Problem& problem_;
   AlgorithmSpec spec_;
@@ -60,12 +69,14 @@ private:
   const parallel::DistMatrix* zs_ = nullptr; ///< Z, or S·Z for a linear network, as begin() left it
   double w_ratio_ = 1.0;
   double scale_free_factor_ = 0.0;
+  parallel::DistMatrix formed_feedback_; ///< B of usf, frsf and mixed (r×m, W's layout)
 };
 
 /// Advances a state by one step of size h (Euler or classical RK4). Workspace allocated once.
 class Integrator {
 public:
-  Integrator(const Problem& problem, IntegratorKind kind);
+  /// `algorithm` tells whether the state carries a learned B (kp) to integrate with Z and W.
+  Integrator(const Problem& problem, IntegratorKind kind, AlgorithmKind algorithm = AlgorithmKind::GD);
   /// Returns the health value of the first field evaluation (‖Z‖²_F at the start of the step).
   double step(VectorField& field, State& s, double h);
   IntegratorKind kind() const { return kind_; }
@@ -75,6 +86,10 @@ private:
   State k1_, k2_, k3_, k4_, tmp_;
 };
 
+/// Z and W of the problem's shapes (and B for kp), uninitialised.
 State make_state(const Problem& problem);
+State make_state(const Problem& problem, AlgorithmKind algorithm);
+/// The common starting point Z(0), W(0), and B(0) = C for kp.
+State initial_state(const Problem& problem, AlgorithmKind algorithm);
 
 } // namespace fasim::model

@@ -11,10 +11,12 @@
 
 namespace fasim::model {
 
-/// Scalar metrics in the order they are stored; probe_xAx is separate (one column per probe).
-inline constexpr std::array<std::string_view, 10> kScalarMetrics = {
+/// Scalar metrics in the order they are stored; probe_xAx is separate (one column per probe). The feedback_*
+/// columns are of the trajectory's own feedback matrix B (W for gd, C for fa and fastar, the rule's B).
+inline constexpr std::array<std::string_view, 13> kScalarMetrics = {
     "step",          "time",          "loss",          "fa_loss",   "ell",
-    "alignment_cos", "align_min_eig", "align_max_eig", "ztz_drift", "stationarity"};
+    "alignment_cos", "align_min_eig", "align_max_eig", "ztz_drift", "stationarity",
+    "feedback_loss", "feedback_cos",  "feedback_gap"};
 
 struct MetricRow {
   std::array<double, kScalarMetrics.size()> scalars{};
@@ -28,9 +30,10 @@ class MetricsCalculator {
 public:
   /// `probes` fixed random unit vectors in R^r drawn from `probe_seed` (Fig 4a).
   MetricsCalculator(const Problem& problem, int probes, std::uint64_t probe_seed);
-  /// Metrics of state s (whose W is current: call VectorField::refresh first for FA*). Collective; valid on
-  /// the grid's active ranks.
-  MetricRow compute(const State& s, long long step, double time);
+  /// Metrics of state s (whose W is current: call VectorField::refresh first for FA*) of the trajectory whose
+  /// vector field is `field`: its feedback_* columns are ‖(Y − ZW)·Bᵀ‖²_F, cos∠(B, W) and ‖B − W‖_F (NaN
+  /// without a field). Collective; valid on the grid's active ranks.
+  MetricRow compute(const State& s, long long step, double time, VectorField* field = nullptr);
   int probes() const { return static_cast<int>(probe_vectors_.size()); }
 
 private:
@@ -39,6 +42,8 @@ private:
   /// stationarity Zᵀ(Y − ZW), with ZᵀZ and W·Cᵀ as by-products — the dynamics' formulas, not a copy of them.
   VectorField fa_terms_;
   State terms_;
+  State rule_terms_;                ///< a trajectory's own dZ = (Y − ZW)·Bᵀ (with room for kp's dB)
+  parallel::DistMatrix difference_; ///< B − W
   linalg::SmallMatrix gram0_;
   double c_norm_ = 0.0;
   std::vector<std::vector<double>> probe_vectors_;

@@ -12,7 +12,12 @@ enum class Representation { Dense, Factored, Diagonal };
 enum class FeedbackSource { Gaussian, MinusW0 };
 enum class InitZ { Gaussian, Orthonormal };
 enum class InitW { Gaussian, Optimal };
-enum class AlgorithmKind { GD, FA, FAStar };
+/// gd, fa, fastar (the paper's), then the feedback rules of issue 15: GD with the Wᵀ of Z's update replaced
+/// by a feedback matrix B (usf: sign(W); frsf: |C|∘sign(W); kp: learned, B(0) = C; mixed: α·W + (1−α)·C).
+enum class AlgorithmKind { GD, FA, FAStar, USF, FRSF, KP, Mixed };
+inline constexpr AlgorithmKind kAlgorithmKinds[] = {
+    AlgorithmKind::GD,   AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::USF,
+    AlgorithmKind::FRSF, AlgorithmKind::KP, AlgorithmKind::Mixed};
 enum class IntegratorKind { Euler, RK4 };
 
 struct ProblemSpec {
@@ -55,8 +60,10 @@ struct InitSpec {
 struct AlgorithmSpec {
   AlgorithmKind kind = AlgorithmKind::FA;
   double lr = 0.1;         ///< step size h for Z (and for W unless lr_w is set)
-  double lr_w = 0.0;       ///< FA: W's step size; 0 means "same as lr"
+  double lr_w = 0.0;       ///< FA and the rules: W's step size; 0 means "same as lr"
   bool scale_free = false; ///< FA*: dZ/dt = (Y−Ŷ)Cᵀ‖Z‖_F/(‖Y‖_F‖C‖_F) (Appendix A)
+  double decay = 0.0;      ///< kp: λ >= 0, the weight decay of W and B
+  double alpha = 0.5;      ///< mixed: B = α·W + (1−α)·C, α in [0, 1]
 };
 
 struct RunSpec {
@@ -74,5 +81,9 @@ struct RunSpec {
 };
 
 const char* to_string(AlgorithmKind kind);
+/// B is the constant C (fa, fastar): Y·Bᵀ = Y·Cᵀ is the problem's constant.
+bool constant_feedback(AlgorithmKind kind);
+/// B is state, integrated with Z and W (kp).
+bool learned_feedback(AlgorithmKind kind);
 
 } // namespace fasim::model

@@ -16,15 +16,16 @@ namespace fasim::model {
 struct Problem;
 
 /// Products: dZ = Y·Bᵀ − Z(W·Bᵀ), dW = ZᵀY − (ZᵀZ)W, one pass over Y for FA/FA* (Y·Cᵀ is a constant), two for
-/// GD, plus O((n+m)·r²) r-sized products. Residual: E = Y − ZW one cache-sized panel at a time, dZ = E·Bᵀ,
-/// dW = Zᵀ·E — three GEMMs over Y's size and no r-sized products (needs a dense Y).
+/// GD and the feedback rules (B changes every step), plus O((n+m)·r²) r-sized products. Residual: E = Y − ZW
+/// one cache-sized panel at a time, dZ = E·Bᵀ, dW = Zᵀ·E — three GEMMs over Y's size and no r-sized products
+/// (needs a dense Y).
 enum class Formulation { Products, Residual };
 
 struct StepPlan {
   AlgorithmKind algorithm = AlgorithmKind::FA;
   Formulation formulation = Formulation::Products;
   linalg::Orientation zt_y = linalg::Orientation::ThinFirst; ///< the ZᵀY pass: zt_y (r×m) or yt_z (m×r)
-  linalg::Orientation y_bt = linalg::Orientation::YFirst; ///< GD's Y·Wᵀ pass: y_bt (n×r) or b_yt (r×n)
+  linalg::Orientation y_bt = linalg::Orientation::YFirst; ///< Y·Bᵀ pass (GD, rules): y_bt (n×r) or b_yt (r×n)
   linalg::ProductPath path = linalg::ProductPath::Panel;
 
   /// Stable text form, every field in a fixed order: "fa:products,zt_y=yt_z,y_bt=y_bt,path=panel".
