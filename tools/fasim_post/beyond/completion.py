@@ -183,8 +183,9 @@ def section(results, figdir):
     figdir = str(figdir)
     out = ["## Implicit regularization in over-parameterized matrix completion\n",
            "`problem.observe = completion` (docs/config.md): each entry of Y* is observed independently with "
-           "probability p, the loss is ‖P_Ω(Y* − ZW)‖²_F and GD and FA run on E = P_Ω(Y* − ZW) (GD: dZ = E·Wᵀ, "
-           "dW = Zᵀ·E; FA: dZ = E·Cᵀ with C fixed random, dW = Zᵀ·E). With r = n the observed entries can be fitted "
+           "probability p, the loss is ‖P_Ω(Y* − ZW)‖²_F and GD, FA and kp run on E = P_Ω(Y* − ZW) (GD: dZ = "
+           "E·Wᵀ, dW = Zᵀ·E; FA: dZ = E·Cᵀ with C fixed random, dW = Zᵀ·E; kp: dZ = E·Bᵀ with B(0) = C and dB = "
+           "Zᵀ·E − λB, dW = Zᵀ·E − λW, so B − W decays as e^(−λt)). With r = n the observed entries can be fitted "
            "exactly by many ZW; which one an algorithm converges to is its implicit bias. Gunasekar et al. (2017) "
            "report that GD from small initialization approaches the minimum-nuclear-norm completion. For the rank-2 "
            "truth the reference is ‖Y*‖_*, the nuclear norm of the minimum-nuclear-norm completion when "
