@@ -332,7 +332,9 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         std::sort(times.begin(), times.end());
         const double med = times[times.size() / 2];
         const double nmr = 2.0 * c.problem.n * c.problem.m * c.run.r;
-        const double passes = naive ? 3.0 : model::constant_feedback(spec.kind) ? 1.0 : 2.0;
+        // Passes over Y's size: the residual formulation forms E and multiplies by it twice, like the naive one.
+        const bool three = naive || plan.formulation == model::Formulation::Residual;
+        const double passes = three ? 3.0 : model::constant_feedback(spec.kind) ? 1.0 : 2.0;
         const double rss = gc.allreduce_max(peak_rss_mib());
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
@@ -352,7 +354,8 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         char gflops[32] = "null";
         if (row.gflops >= 0) std::snprintf(gflops, sizeof gflops, "%.3f", row.gflops);
         // The floor is one pass over this Y in its fastest layout: a step's distance to the limit is
-        // ms_per_step / (passes × floor_ms) (FA and FA* make one pass, GD and the rules two).
+        // ms_per_step / (passes × floor_ms) (FA and FA* make one pass, GD and the rules two, the residual
+        // formulation three).
         // layout_ms lists every layout, so a ratio against the layouts the algorithm's product can use is
         // at hand too.
         char floor_fields[320] = "\"floor_ms\":null,\"floor_layout\":null,\"vs_floor\":null";
