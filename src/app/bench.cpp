@@ -332,7 +332,8 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         std::sort(times.begin(), times.end());
         const double med = times[times.size() / 2];
         const double nmr = 2.0 * c.problem.n * c.problem.m * c.run.r;
-        // Passes over Y's size: the residual formulation forms E and multiplies by it twice, like the naive one.
+        // Passes over Y's size: the residual formulation forms E and multiplies by it twice, like the naive
+        // one.
         const bool three = naive || plan.formulation == model::Formulation::Residual;
         const double passes = three ? 3.0 : model::constant_feedback(spec.kind) ? 1.0 : 2.0;
         const double rss = gc.allreduce_max(peak_rss_mib());
