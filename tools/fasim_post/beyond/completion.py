@@ -68,7 +68,10 @@ def _single(path, figdir):
              f"n = m = {c.get('problem', 'n')}, Y* of rank {c.get('problem', 'k')} (σ = {c.get('problem', 'values')}, "
              f"‖Y*‖_* = {truth:.4g}), r = {c.get('model', 'r')}, p = {c.get('completion', 'fraction')}, "
              f"Z(0) ~ N(0, {c.get('init', 'z_std')}²), W(0) std {c.get('init', 'w_std')}, "
-             f"{c.get('run', 'steps')} Euler steps (lr: GD {c.get('gd', 'lr')}, FA {c.get('fa', 'lr')}).\n",
+             f"{c.get('run', 'steps')} Euler steps (lr: "
+             + ", ".join(f"{LABELS.get(a, a)} {c.get(a, 'lr')}" for a in res.runs)
+             + (f"; kp's decay λ = {c.get('kp', 'decay')}, which also decays W, so kp's observed loss rests above 0"
+                if "kp" in res.runs else "") + ").\n",
              "| algorithm | observed loss | test_error | full_error | ‖ZW‖_* | ‖ZW‖_* / ‖Y*‖_* | effective rank |",
              "|---|---|---|---|---|---|---|"]
     for alg, run in res.runs.items():
@@ -127,7 +130,9 @@ def _sweep(directory, figdir):
     by = {(x[0], x[1]): x for x in points}
     lines = [f"### Sweep: `jobs/completion-sweep.ini` (initialization scale α × observed fraction p)\n",
              f"Final values after the job's steps; ‖Y*‖_* = {truth:.4g}. Each cell: test_error / ‖ZW‖_* / effective "
-             f"rank. A run marked † has not fitted the observed entries (observed loss > {FIT:g}·p·‖Y*‖²).\n"]
+             f"rank. A run marked † has not fitted the observed entries (observed loss > {FIT:g}·p·‖Y*‖²)"
+             + ("; kp's decay λ also decays W, so kp rests at Zᵀ·E = λW, a residual that a † may reflect" if "kp" in algs
+                else "") + ".\n"]
     header = "| α | " + " | ".join(f"{LABELS.get(a, a)}, p = {p:g}" for p in ps for a in algs) + " |"
     lines += [header, "|---|" + "---|" * (len(ps) * len(algs))]
     for alpha in alphas:
