@@ -9,18 +9,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tools"))
-sys.path.insert(0, HERE)
-if len(sys.argv) > 1:
-    os.environ["FASIM_BINARY"] = os.path.abspath(sys.argv[1])
-sys.path.insert(0, os.path.join(REPO, "tests", "app"))
+from runner import run_tests, use_repo
 
+REPO = use_repo()
 from e2e_support import fasim  # noqa: E402
 from fasim_post.beyond import __main__ as driver  # noqa: E402
 from fasim_post.beyond import completion  # noqa: E402
-from runner import run_tests  # noqa: E402
 
 SMALL = ["--problem.n=30", "--problem.m=30", "--model.r=30", "--run.steps=2000", "--run.record_points=10",
          "--output.progress_seconds=0"]
@@ -70,4 +64,4 @@ def test_driver_plans_runs_and_sweeps(tmp):
 
 
 if __name__ == "__main__":
-    run_tests(globals(), prefix="fasim_beyond_test_")
+    sys.exit(run_tests(globals(), prefix="fasim_beyond_test_"))

@@ -7,18 +7,11 @@ import re
 import sys
 from pathlib import Path
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tools"))
-sys.path.insert(0, HERE)
+from runner import run_tests, use_repo
 
-from fasim_post.beyond import rules  # noqa: E402
-from runner import run_tests  # noqa: E402
-
-if len(sys.argv) > 1:
-    os.environ["FASIM_BINARY"] = os.path.abspath(sys.argv[1])
-sys.path.insert(0, os.path.join(REPO, "tests", "app"))
+REPO = use_repo()
 from e2e_support import SMALL, fasim  # noqa: E402
+from fasim_post.beyond import rules  # noqa: E402
 
 JOB = SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,usf,frsf,kp,mixed").replace(
     "steps = 400", "steps = 3000") + "[kp]\nlr = 0.1\ndecay = 0.2\n[mixed]\nalpha = 0.5\n"

@@ -11,18 +11,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-HERE = os.path.dirname(os.path.realpath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "tools"))
-sys.path.insert(0, HERE)
-
-import fasim_post  # noqa: E402
-from runner import run_tests  # noqa: E402
+from runner import run_tests, use_repo
 
 # the real fasim (argv[1]) through the end-to-end tests' helpers and their small job (3 probes, 400 steps)
-if len(sys.argv) > 1:
-    os.environ["FASIM_BINARY"] = os.path.abspath(sys.argv[1])
-sys.path.insert(0, os.path.join(REPO, "tests", "app"))
+REPO = use_repo()
+import fasim_post  # noqa: E402
 from e2e_support import ENV, FASIM, SMALL, fasim as run_fasim  # noqa: E402
 
 
