@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <optional>
 
 namespace fasim::io {
@@ -88,18 +89,23 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     alg.status = h.algorithms[a].status;
     alg.snapshots = h.algorithms[a].snapshots;
     const long long rows = h.algorithms[a].rows;
+    // Rows are the scalar metrics then the probes. A fasim from before the feedback rules recorded the scalars
+    // without the last kFeedbackMetrics (feedback_*): its rows are read with those recorded as NaN, so an
+    // upgrade resumes its checkpoints. Any other width comes from a fasim recording other metrics.
+    constexpr std::size_t kFeedbackMetrics = 3;
+    std::size_t stored = width, scalars = model::kScalarMetrics.size();
     if (rows > 0) {
-      // A fasim that records other metrics (the feedback_* columns came with the feedback rules) packs rows
-      // of another width: not damage, another version.
-      const int stored = Series::open(g, schema::kPackedTrajectory).width();
-      if (static_cast<std::size_t>(stored) != width)
+      stored = static_cast<std::size_t>(Series::open(g, schema::kPackedTrajectory).width());
+      if (stored == width - kFeedbackMetrics)
+        scalars -= kFeedbackMetrics;
+      else if (stored != width)
         throw UsageError("checkpoint '" + path + "' records " + std::to_string(stored) +
                          " values per trajectory row, this fasim " + std::to_string(width) +
                          " (its metrics differ): resume it with the fasim that wrote it");
     }
     const std::vector<double> packed =
         rows > 0 ? Series::open(g, schema::kPackedTrajectory).read() : std::vector<double>{};
-    if (packed.size() != static_cast<std::size_t>(rows) * width)
+    if (packed.size() != static_cast<std::size_t>(rows) * stored)
       throw UsageError("checkpoint '" + path + "' has a damaged trajectory for algorithm " +
                        std::to_string(a));
     if (rows > 0)
@@ -107,9 +113,10 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
             parallel::digest(packed));
     for (long long i = 0; i < rows; ++i) {
       model::MetricRow row;
-      const double* p = packed.data() + static_cast<std::size_t>(i) * width;
-      std::copy_n(p, row.scalars.size(), row.scalars.begin());
-      row.probes.assign(p + row.scalars.size(), p + width);
+      row.scalars.fill(std::numeric_limits<double>::quiet_NaN());
+      const double* p = packed.data() + static_cast<std::size_t>(i) * stored;
+      std::copy_n(p, scalars, row.scalars.begin());
+      row.probes.assign(p + scalars, p + stored);
       alg.rows.push_back(std::move(row));
     }
     if (rows > 0 && g.exists(schema::kPackedCompletion)) {

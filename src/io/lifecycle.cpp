@@ -1,6 +1,7 @@
 #include "fasim/io/lifecycle.hpp"
 
 #include "fasim/io/checkpoint.hpp"
+#include "fasim/io/config.hpp"
 #include "fasim/io/ini.hpp"
 #include "fasim/io/output_lock.hpp"
 #include "fasim/io/result_state.hpp"
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 namespace fasim::io {
 
@@ -67,12 +69,22 @@ std::string join(const std::vector<std::string>& items) {
 
 std::vector<std::string> contradicting_keys(const std::string& stored, const std::string& requested) {
   const auto a = resolved_entries(stored), b = resolved_entries(requested);
+  // A key the stored configuration lacks came with a later fasim (problem.observe, the feedback rules' sections,
+  // …); at its default it asks for what the fasim that wrote the file did, so only another value contradicts
+  // it. Without this an upgrade would refuse to resume every checkpoint written before it.
+  static const auto defaults = resolved_entries(parse_config_text("", {}).resolved_ini);
+  const auto default_of = [&](const std::string& key) -> std::optional<std::string> {
+    for (const auto& [k, v] : defaults)
+      if (k == key) return v;
+    return std::nullopt;
+  };
   std::vector<std::string> diffs;
   for (const auto& [key, value] : b) {
-    std::string old = "(unset)";
+    std::optional<std::string> old;
     for (const auto& [k2, v2] : a)
       if (k2 == key) old = v2;
-    if (old != value && !may_change(key)) diffs.push_back(key + ": " + old + " -> " + value);
+    if (!old && default_of(key) == value) continue;
+    if (old != value && !may_change(key)) diffs.push_back(key + ": " + old.value_or("(unset)") + " -> " + value);
   }
   return diffs;
 }
