@@ -89,9 +89,9 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     alg.status = h.algorithms[a].status;
     alg.snapshots = h.algorithms[a].snapshots;
     const long long rows = h.algorithms[a].rows;
-    // Rows are the scalar metrics then the probes. A fasim from before the feedback rules recorded the scalars
-    // without the last kFeedbackMetrics (feedback_*): its rows are read with those recorded as NaN, so an
-    // upgrade resumes its checkpoints. Any other width comes from a fasim recording other metrics.
+    // Rows are the scalar metrics then the probes. A fasim from before the feedback rules recorded the
+    // scalars without the last kFeedbackMetrics (feedback_*): its rows are read with those recorded as NaN,
+    // so an upgrade resumes its checkpoints. Any other width comes from a fasim recording other metrics.
     constexpr std::size_t kFeedbackMetrics = 3;
     std::size_t stored = width, scalars = model::kScalarMetrics.size();
     if (rows > 0) {

@@ -69,9 +69,9 @@ std::string join(const std::vector<std::string>& items) {
 
 std::vector<std::string> contradicting_keys(const std::string& stored, const std::string& requested) {
   const auto a = resolved_entries(stored), b = resolved_entries(requested);
-  // A key the stored configuration lacks came with a later fasim (problem.observe, the feedback rules' sections,
-  // …); at its default it asks for what the fasim that wrote the file did, so only another value contradicts
-  // it. Without this an upgrade would refuse to resume every checkpoint written before it.
+  // A key the stored configuration lacks came with a later fasim (problem.observe, the feedback rules'
+  // sections, …); at its default it asks for what the fasim that wrote the file did, so only another value
+  // contradicts it. Without this an upgrade would refuse to resume every checkpoint written before it.
   static const auto defaults = resolved_entries(parse_config_text("", {}).resolved_ini);
   const auto default_of = [&](const std::string& key) -> std::optional<std::string> {
     for (const auto& [k, v] : defaults)
@@ -84,7 +84,8 @@ std::vector<std::string> contradicting_keys(const std::string& stored, const std
     for (const auto& [k2, v2] : a)
       if (k2 == key) old = v2;
     if (!old && default_of(key) == value) continue;
-    if (old != value && !may_change(key)) diffs.push_back(key + ": " + old.value_or("(unset)") + " -> " + value);
+    if (old != value && !may_change(key))
+      diffs.push_back(key + ": " + old.value_or("(unset)") + " -> " + value);
   }
   return diffs;
 }
