@@ -80,4 +80,9 @@ void write_dimension_scales(const Group& trajectory, const TrajectoryDimensions&
   }
 }
 
+void attach_to_rows(const Group& trajectory, const Dataset& series, const TrajectoryDimensions& names) {
+  attach(series, trajectory.open_dataset(names.rows), 0);
+  if (trajectory.exists(names.time)) series.write_attribute("coordinates", names.time);
+}
+
 } // namespace fasim::io

@@ -7,6 +7,7 @@
 #include "fasim/parallel/error.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace fasim::io {
 
@@ -125,8 +126,13 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
       if (!alg.status.stopped) alg.status.stop_reason = schema::StopReason::Running;
       ck.step = std::max(ck.step, g.read_attribute<long long>(schema::kStepsDone));
       std::vector<std::vector<double>> columns;
-      for (auto metric : model::kScalarMetrics)
-        columns.push_back(Series::open(g, "trajectory/" + std::string(metric)).read());
+      for (auto metric : model::kScalarMetrics) {
+        const std::string series = "trajectory/" + std::string(metric);
+        // A metric a later fasim records (feedback_*) is NaN on the rows an earlier one wrote.
+        columns.push_back(g.exists(series) ? Series::open(g, series).read() : std::vector<double>{});
+      }
+      for (auto& column : columns)
+        if (column.empty()) column.assign(columns.front().size(), std::numeric_limits<double>::quiet_NaN());
       std::vector<double> probes;
       int width = 0;
       if (c.run.probes > 0) {

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <limits>
 
 namespace fasim::io {
 
@@ -151,8 +152,23 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
                      {},           std::nullopt,
                      {},           std::nullopt,
                      std::nullopt, std::nullopt};
-    for (auto metric : model::kScalarMetrics)
-      g.scalars.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
+    const Group traj = g.group.open_group("trajectory");
+    const long long recorded = Series::open(traj, std::string(model::kScalarMetrics[0])).length();
+    for (auto metric : model::kScalarMetrics) {
+      const std::string metric_name(metric);
+      if (traj.exists(metric_name)) {
+        g.scalars.push_back(Series::open(traj, metric_name));
+        continue;
+      }
+      // A metric a later fasim records (the feedback_* columns came with the feedback rules): the rows
+      // already in the file did not record it.
+      Series added = Series::create(traj, metric_name);
+      const std::vector<double> missing(static_cast<std::size_t>(recorded),
+                                        std::numeric_limits<double>::quiet_NaN());
+      added.append(missing.data(), recorded);
+      attach_to_rows(traj, added.dataset());
+      g.scalars.push_back(std::move(added));
+    }
     if (probes > 0) g.probes = Series::open(g.group, "trajectory/probe_xAx");
     if (config.completion.observe == model::Observe::Completion)
       for (auto metric : model::kCompletionMetrics)

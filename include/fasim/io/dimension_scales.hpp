@@ -21,4 +21,8 @@ struct TrajectoryDimensions {
 /// series wider than the first one found is a UsageError (one column scale serves them all). Collective.
 void write_dimension_scales(const Group& trajectory, const TrajectoryDimensions& names = {});
 
+/// Attaches one 1-D series added to an existing netCDF-4 trajectory group (a metric a later fasim records) to
+/// the group's row scale and names its time coordinate, as write_dimension_scales does for the others.
+void attach_to_rows(const Group& trajectory, const Dataset& series, const TrajectoryDimensions& names = {});
+
 } // namespace fasim::io
