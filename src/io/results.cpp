@@ -32,18 +32,18 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
                                 const RunConfig& config, const RunProvenance& prov,
                                 const model::Problem& problem, int probes, const std::string& run_id,
                                 const std::string& history_line) {
-  // A replacement is built under a fresh name nobody could have planted anything at, and renamed over the
-  // path (replacing, never following, a link there) once its header is complete.
-  std::string where = path;
-  if (mode != CreateMode::New) {
-    parallel::agreed(comm, [&] {
-      if (comm.rank() == 0) where = fresh_temporary_name(path);
-    });
-    comm.broadcast(where, 0);
-  }
+  // Every result is built under a fresh name nobody could have planted anything at and appears at its path
+  // only once its header is complete: a run killed while creating it leaves no half-written result behind
+  // (`fasim status` then sees none and starts over). A replacement is renamed over the path (replacing, never
+  // following, a link there); a new result is linked there, which fails if anything appeared at the path.
+  std::string where;
+  parallel::agreed(comm, [&] {
+    if (comm.rank() == 0) where = fresh_temporary_name(path);
+  });
+  comm.broadcast(where, 0);
   ResultsFile out(File::create(where, comm, TruncatePolicy::FailIfExists));
   out.config_ = &config;
-  if (mode != CreateMode::New) out.staged_path_ = where, out.final_path_ = path;
+  out.staged_path_ = where, out.final_path_ = path, out.publish_new_ = mode == CreateMode::New;
   const File& f = out.file_;
   f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
   f.write_attribute(schema::kRunId, run_id);
@@ -124,7 +124,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     out.algorithms_.push_back(std::move(g));
   }
   f.flush();
-  if (mode == CreateMode::Replace) out.publish();
+  if (mode != CreateMode::Staged) out.publish();
   return out;
 }
 
@@ -132,7 +132,11 @@ void ResultsFile::publish() {
   if (staged_path_.empty()) return;
   const parallel::Communicator& comm = file_.comm();
   parallel::agreed(comm, [&] {
-    if (comm.rank() == 0) rename_over(staged_path_, final_path_, "result file");
+    if (comm.rank() != 0) return;
+    if (publish_new_)
+      link_new(staged_path_, final_path_, "result file");
+    else
+      rename_over(staged_path_, final_path_, "result file");
   });
   staged_path_.clear();
 }

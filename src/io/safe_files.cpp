@@ -122,6 +122,24 @@ void rename_over(const std::string& from, const std::string& to, const std::stri
   sync_directory(directory_of(to).string(), "the directory of " + what);
 }
 
+void link_new(const std::string& from, const std::string& to, const std::string& what) {
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    const int error = errno;
+    if (error == EEXIST)
+      throw UsageError(what + " '" + to +
+                       "' appeared while this run was creating it (another process wrote it); " +
+                       "choose another output.file");
+    throw Error("cannot link " + what + " '" + from + "' to '" + to + "': " + std::strerror(error) +
+                "; check that the directory exists and is writable");
+  }
+  if (::unlink(from.c_str()) != 0) {
+    const int error = errno;
+    throw Error("cannot remove the temporary name '" + from + "' of " + what + " '" + to +
+                "': " + std::strerror(error));
+  }
+  sync_directory(directory_of(to).string(), "the directory of " + what);
+}
+
 bool same_file(const std::string& a, const std::string& b) {
   struct stat sa {
   }, sb{};

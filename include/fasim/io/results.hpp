@@ -34,7 +34,8 @@ struct RunProvenance {
 
 /// How ResultsFile::create treats what is at its path.
 enum class CreateMode {
-  New,     ///< the path must be free: created exclusively there (a file or link at the path is refused)
+  New,     ///< the path must be free: built beside it, linked there once the header is in (a file or link
+           ///< at the path is refused)
   Replace, ///< written to a fresh exclusive temporary beside the path, renamed over it once the header is in
   Staged   ///< written to a fresh exclusive temporary beside the path; publish() renames it over the path
 };
@@ -88,6 +89,7 @@ private:
   explicit ResultsFile(File file) : file_(std::move(file)) {}
   File file_;
   std::string staged_path_, final_path_; ///< a Staged file's temporary name and destination
+  bool publish_new_ = false;             ///< CreateMode::New: the destination must still be free
   std::vector<AlgorithmGroup> algorithms_;
   const RunConfig* config_ = nullptr;
 };

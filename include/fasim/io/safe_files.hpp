@@ -30,6 +30,9 @@ void require_own_regular_file(const std::string& path, const std::string& what);
 /// Renames `from` over `to` (a symbolic link at `to` is replaced, never followed) and makes the rename
 /// durable (the directory is fsync()ed). An Error naming `what` on failure.
 void rename_over(const std::string& from, const std::string& to, const std::string& what);
+/// Gives the file `from` the name `to` only if nothing (no file, no link) is there, then removes the name
+/// `from` and syncs the directory. Throws UsageError naming `to` when something is.
+void link_new(const std::string& from, const std::string& to, const std::string& what);
 
 /// True when both paths exist and name the same file (device and inode, links followed).
 bool same_file(const std::string& a, const std::string& b);
