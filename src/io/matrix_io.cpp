@@ -74,6 +74,16 @@ DataspaceHandle memory_space(const DistMatrix& a, const Where& at) {
 
 constexpr int kTile = 64; // transpose in tiles so both sides stay in cache
 
+// Rows [i0, i1) of a column-major local piece (leading dimension lld, cols columns) into `out`, row-major
+// (row i0 first), in tiles.
+void rows_to_row_major(const double* in, int lld, int i0, int i1, int cols, double* out) {
+  for (int j0 = 0; j0 < cols; j0 += kTile)
+    for (int r0 = i0; r0 < i1; r0 += kTile)
+      for (int j = j0; j < std::min(cols, j0 + kTile); ++j)
+        for (int i = r0; i < std::min(i1, r0 + kTile); ++i)
+          out[static_cast<std::size_t>(i - i0) * cols + j] = in[static_cast<std::size_t>(j) * lld + i];
+}
+
 void from_row_major(const std::vector<double>& in, DistMatrix& a) {
   const int lr = a.local_rows(), lc = a.local_cols(), lld = a.lld();
   for (int j0 = 0; j0 < lc; j0 += kTile)
@@ -127,12 +137,7 @@ void write_row_slabs(const Dataset& ds, const DistMatrix& a, std::optional<hsize
     const int lr = piece.local_rows(), lc = piece.local_cols(), lld = piece.lld();
     const hsize_t n = std::max<hsize_t>(1, static_cast<hsize_t>(lr) * lc);
     buffer.resize(n);
-    for (int j0 = 0; j0 < lc; j0 += kTile) // to row-major, in tiles
-      for (int i0 = 0; i0 < lr; i0 += kTile)
-        for (int j = j0; j < std::min(lc, j0 + kTile); ++j)
-          for (int i = i0; i < std::min(lr, i0 + kTile); ++i)
-            buffer[static_cast<std::size_t>(i) * lc + j] =
-                piece.data()[static_cast<std::size_t>(j) * lld + i];
+    rows_to_row_major(piece.data(), lld, 0, lr, lc, buffer.data());
     const DataspaceHandle file_space = ds.space();
     const DataspaceHandle mem_space(check(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", at));
     if (lr == 0 || lc == 0) {
@@ -180,12 +185,7 @@ void write_slab(const Dataset& ds, const DistMatrix& a, std::optional<hsize_t> s
     const hsize_t n = std::max<hsize_t>(1, static_cast<hsize_t>(i1 - i0) * lc);
     const DataspaceHandle mem_space(check(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", at));
     if (i1 == i0 || lc == 0) check(H5Sselect_none(mem_space.get()), "H5Sselect_none", at);
-    for (int j0 = 0; j0 < lc; j0 += kTile) // rows [i0, i1) to row-major, in tiles
-      for (int r0 = i0; r0 < i1; r0 += kTile)
-        for (int j = j0; j < std::min(lc, j0 + kTile); ++j)
-          for (int i = r0; i < std::min(i1, r0 + kTile); ++i)
-            buffer[static_cast<std::size_t>(i - i0) * lc + j] =
-                a.data()[static_cast<std::size_t>(j) * lld + i];
+    rows_to_row_major(a.data(), lld, i0, i1, lc, buffer.data());
     check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
           "H5Dwrite", at);
   }

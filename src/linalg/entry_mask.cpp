@@ -13,14 +13,19 @@ namespace fasim::linalg {
 
 using parallel::DistMatrix;
 
-EntryMask EntryMask::bernoulli(const DistMatrix& like, double fraction, std::uint64_t seed) {
-  const parallel::CounterRng rng(seed, parallel::Stream::CompletionMask);
+EntryMask EntryMask::shaped_like(const DistMatrix& like) {
   EntryMask mask;
   mask.rows_ = like.rows();
   mask.cols_ = like.cols();
   mask.local_rows_ = like.local_rows();
   mask.local_cols_ = like.local_cols();
   mask.bits_.resize(static_cast<std::size_t>(mask.local_rows_) * mask.local_cols_);
+  return mask;
+}
+
+EntryMask EntryMask::bernoulli(const DistMatrix& like, double fraction, std::uint64_t seed) {
+  const parallel::CounterRng rng(seed, parallel::Stream::CompletionMask);
+  EntryMask mask = shaped_like(like);
   for (int lj = 0; lj < mask.local_cols_; ++lj) {
     const auto gj = static_cast<std::uint64_t>(like.global_col({lj}).value);
     std::uint8_t* col = mask.bits_.data() + static_cast<std::size_t>(lj) * mask.local_rows_;
@@ -31,12 +36,7 @@ EntryMask EntryMask::bernoulli(const DistMatrix& like, double fraction, std::uin
 }
 
 EntryMask EntryMask::from_matrix(const DistMatrix& m, const std::string& what) {
-  EntryMask mask;
-  mask.rows_ = m.rows();
-  mask.cols_ = m.cols();
-  mask.local_rows_ = m.local_rows();
-  mask.local_cols_ = m.local_cols();
-  mask.bits_.resize(static_cast<std::size_t>(mask.local_rows_) * mask.local_cols_);
+  EntryMask mask = shaped_like(m);
   for (int lj = 0; lj < mask.local_cols_; ++lj)
     for (int li = 0; li < mask.local_rows_; ++li) {
       const double v = m.local({li}, {lj});

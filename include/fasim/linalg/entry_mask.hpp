@@ -32,6 +32,8 @@ public:
   long long observed_count(const parallel::DistMatrix& like) const;
 
 private:
+  /// All unobserved, laid out like the local piece of `like`.
+  static EntryMask shaped_like(const parallel::DistMatrix& like);
   int rows_ = 0, cols_ = 0, local_rows_ = 0, local_cols_ = 0;
   std::vector<std::uint8_t> bits_;
 };
