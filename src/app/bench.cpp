@@ -11,9 +11,11 @@
 #include "fasim/model/completion.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/step_plan.hpp"
+#include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
+#include "fasim/parallel/traffic.hpp"
 #include "verbs.hpp"
 
 #include <fcntl.h>
@@ -97,6 +99,35 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;
+
+/// The JSON fields of a step's traffic: measured per rank per step (mean and maximum over the ranks, by the
+/// PMPI counters), the model's prediction for the plan and grid, and the algebra's floor. Collective over gc.
+std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
+                           const model::StepPlan& plan, model::IntegratorKind integrator,
+                           const parallel::Traffic& sent, long long steps, bool naive) {
+  const double ranks = gc.size(), per = 1.0 / static_cast<double>(std::max(1LL, steps));
+  const double bytes = sent.bytes * per, messages = static_cast<double>(sent.messages) * per;
+  const double mean = gc.allreduce_sum(bytes) / ranks, most = gc.allreduce_max(bytes),
+               mean_messages = gc.allreduce_sum(messages) / ranks;
+  const bool counted = gc.allreduce_min(parallel::traffic_counted() ? 1 : 0) == 1;
+  const model::StepTraffic predicted = model::step_traffic(problem, plan, integrator),
+                           floor = model::traffic_floor(problem, plan.algorithm, integrator);
+  char measured[256] = "\"bytes_per_step\":null,\"bytes_per_step_max\":null,\"messages_per_step\":null";
+  if (counted)
+    std::snprintf(measured, sizeof measured,
+                  "\"bytes_per_step\":%.1f,\"bytes_per_step_max\":%.1f,\"messages_per_step\":%.2f", mean, most,
+                  mean_messages);
+  char model_fields[256] = "\"model_bytes_per_step\":null,\"model_messages_per_step\":null,\"model_exact\":null";
+  if (predicted.modelled && !naive)
+    std::snprintf(model_fields, sizeof model_fields,
+                  "\"model_bytes_per_step\":%.1f,\"model_messages_per_step\":%.2f,\"model_exact\":%s",
+                  predicted.bytes, predicted.messages, predicted.exact ? "true" : "false");
+  char out[640];
+  std::snprintf(out, sizeof out, "%s,%s,\"floor_bytes_per_step\":%.1f,\"bytes_vs_floor\":%s", measured,
+                model_fields, floor.bytes,
+                counted && floor.bytes > 0 ? std::to_string(mean / floor.bytes).c_str() : "null");
+  return out;
+}
 
 /// bench.io_dir, when set, must be an existing directory this rank may create files in.
 void check_io_dir(const std::string& dir) {
@@ -307,6 +338,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const char* algorithm;
         std::string plan;
         double ms, gflops, rss, passes;
+        std::string traffic;
       };
       std::vector<Row> rows;
       model::State last; // the last algorithm's state, for bench.io_dir
@@ -319,15 +351,23 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         model::Integrator integrator(problem, c.run.integrator, spec.kind);
         model::State s = model::initial_state(problem, spec.kind), d = model::make_state(problem, spec.kind);
         std::vector<double> times;
+        parallel::Traffic sent; // the timed steps' own traffic (not the barrier and timing around them)
         for (long long k = 0; k < c.bench.warmup + c.bench.steps; ++k) {
           gc.barrier();
+          const parallel::Traffic before = parallel::traffic();
           const double t0 = MPI_Wtime();
           if (naive)
             field.evaluate_naive(s, d, residual);
           else
             integrator.step(field, s, spec.lr);
-          const double dt = gc.allreduce_max(MPI_Wtime() - t0);
-          if (k >= c.bench.warmup) times.push_back(dt);
+          const double t1 = MPI_Wtime();
+          const parallel::Traffic step = parallel::traffic() - before;
+          const double dt = gc.allreduce_max(t1 - t0);
+          if (k >= c.bench.warmup) {
+            times.push_back(dt);
+            sent.bytes += step.bytes;
+            sent.messages += step.messages;
+          }
         }
         std::sort(times.begin(), times.end());
         const double med = times[times.size() / 2];
@@ -339,8 +379,8 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const double rss = gc.allreduce_max(peak_rss_mib());
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
-        rows.push_back(
-            {model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss, passes});
+        rows.push_back({model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss, passes,
+                        traffic_fields(gc, problem, plan, c.run.integrator, sent, c.bench.steps, naive)});
         last = std::move(s);
       }
       // The reference runs after the timed steps (so its buffers do not count in their peak RSS) on this
@@ -368,15 +408,15 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
               "\"yt_z\":%.4f,\"y_bt\":%.4f,\"b_yt\":%.4f}",
               floor.seconds * 1e3, floor.layout, row.ms / (row.passes * floor.seconds * 1e3), ms[0] * 1e3,
               ms[1] * 1e3, ms[2] * 1e3, ms[3] * 1e3);
-        char line[1024];
+        char line[2048];
         std::snprintf(
             line, sizeof line,
             "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"plan\":\"%s\",\"n\":%d,"
             "\"m\":%d,\"r\":%d,\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,"
-            "\"gflops\":%s,\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f,%s}",
+            "\"gflops\":%s,\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f,%s,%s}",
             row.algorithm, c.bench.formulation.c_str(), c.products.c_str(), row.plan.c_str(), c.problem.n,
             c.problem.m, c.run.r, world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops,
-            row.rss, floor.gflops, floor_fields);
+            row.rss, floor.gflops, floor_fields, row.traffic.c_str());
         lines.emplace_back(line);
       }
       if (!c.bench.io_dir.empty())

@@ -48,6 +48,11 @@ inline constexpr const char* kLossSeries = "trajectory/loss";
 inline constexpr const char* kStepSeries = "trajectory/step";
 inline constexpr const char* kRepresentationOverlap = "representation_overlap";
 inline constexpr const char* kElapsedSeconds = "elapsed_seconds"; ///< /summary and checkpoint root
+// /summary: one value per algorithm (run.algorithms order) for the steps the last process ran.
+inline constexpr const char* kStepBytesPerRank = "step_bytes_per_rank";
+inline constexpr const char* kStepMessagesPerRank = "step_messages_per_rank";
+inline constexpr const char* kModelStepBytesPerRank = "model_step_bytes_per_rank";
+inline constexpr const char* kFloorStepBytesPerRank = "floor_step_bytes_per_rank";
 
 // Checkpoints (besides config, run_id, plan, elapsed_seconds, stop_reason, stop_step, wall_seconds above).
 inline constexpr const char* kFormatVersion = "format_version";
