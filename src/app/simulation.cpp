@@ -40,6 +40,8 @@ Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
                        model::initial_state(problem, spec.kind),
                        {},
                        {},
+                       0,
+                       {},
                        0});
     trajectories_.push_back(std::move(t));
   }

@@ -134,17 +134,23 @@ StepTraffic step_traffic(const TrafficShape& p, const StepPlan& plan, Integrator
 
 StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorKind integrator) {
   // Z (n×r) held by every rank of its process row, W (r×m) by every rank of its process column, Y·Cᵀ formed
-  // once: each rank then computes its rows of dZ and its columns of dW itself once these are summed:
-  //   W·Bᵀ (r×r) over the process row (P groups), ZᵀZ (r×r) and ZᵀY (r×m/Q) over the process column (Q
-  //   groups), and for GD and the rules Y·Bᵀ (n/P×r) over the process row. A rule's B is formed from W where
-  //   W is, so it moves nothing.
+  // once: each rank then computes its rows of dZ and its columns of dW itself once these are summed.
+  //   Products: W·Bᵀ (r×r) over the process row (P groups), ZᵀZ (r×r) and ZᵀY (r×m/Q) over the process
+  //   column (Q groups), and for GD and the rules Y·Bᵀ (n/P×r) over the process row. A rule's B is formed from
+  //   W where W is, so it moves nothing.
+  //   Residual (E = Y − ZW never leaves its rank): E·Bᵀ (n/P×r) over the process row and, but for FA*, Zᵀ·E
+  //   (r×m/Q) over the process column.
+  // The floor is the smaller of the two.
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
-  Totals t;
-  t.ranks = P * Q;
-  t.allreduce(Q, r * r * P, P);
-  t.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
-  if (!constant_feedback(kind)) t.allreduce(Q, n * r, P);
+  Totals products, residual;
+  products.ranks = residual.ranks = P * Q;
+  products.allreduce(Q, r * r * P, P);
+  products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
+  if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
+  residual.allreduce(Q, n * r, P);
+  if (kind != AlgorithmKind::FAStar) residual.allreduce(P, r * m, Q);
+  const Totals& t = residual.bytes < products.bytes ? residual : products;
   StepTraffic out;
   const double k = evaluations(integrator);
   out.bytes = k * t.bytes / t.ranks;

@@ -33,7 +33,7 @@ seed = 11
 r = 6
 [run]
 algorithms = gd,fa,fastar
-steps = 400
+steps = 200
 record_every = 20
 record_points = 10
 probes = 3
@@ -48,7 +48,7 @@ rows = {rows}
 cols = {cols}
 block = 8
 [output]
-snapshot_every = 200
+snapshot_every = 100
 """
 
 
@@ -59,7 +59,7 @@ def sim(*args, check=True):
     return p
 
 
-def on_cluster(hosts, args, check=True, timeout=300, background=False):
+def on_cluster(hosts, args, check=True, timeout=150, background=False):
     """fasim ARGS launched from node0 by Open MPI with `hosts` (e.g. node0:2,node1:2), TCP between nodes only."""
     ranks = sum(int(h.split(":")[1]) for h in hosts.split(","))
     line = f'$FASIM_CLUSTER_MPIRUN -x FASIM_AGREE_TIMEOUT -x OPENBLAS_NUM_THREADS -n {ranks} --host {hosts} {FASIM} ' + " ".join(
@@ -93,7 +93,7 @@ def job(rows, cols):
     return write(f"{D}/job{rows}x{cols}.ini", JOB.format(rows=rows, cols=cols))
 
 
-def reference(rows, cols, steps=400):
+def reference(rows, cols, steps=200):
     """The single-node result: the same grid, ranks on one machine over shared memory."""
     out = f"{D}/ref{rows}x{cols}-{steps}.h5"
     if not os.path.exists(out):
@@ -125,11 +125,11 @@ def test_checkpoint_from_four_nodes_resumes_on_one_node_and_on_two():
     for where in ("one", "two"):
         out = f"{D}/ck-{where}.h5"
         on_cluster("node0:1,node1:1,node2:1,node3:1",
-                   ["run", job(2, 2), f"--output.file={out}", "--run.steps=200", "--output.checkpoint_every=100"])
+                   ["run", job(2, 2), f"--output.file={out}", "--run.steps=100", "--output.checkpoint_every=50"])
         if where == "one":
-            fasim(["resume", f"{out}.ckpt", "--run.steps=400"], ranks=4)
+            fasim(["resume", f"{out}.ckpt", "--run.steps=200"], ranks=4)
         else:
-            on_cluster("node0:2,node1:2", ["resume", f"{out}.ckpt", "--run.steps=400"])
+            on_cluster("node0:2,node1:2", ["resume", f"{out}.ckpt", "--run.steps=200"])
         assert_same(out, reference(2, 2))
 
 
@@ -147,10 +147,10 @@ def node_pids(node):
 
 def test_a_rank_killed_on_one_node_leaves_a_resumable_checkpoint():
     out = f"{D}/killed.h5"
-    steps = 200000  # long enough to be killed in the middle
+    steps = 100000  # long enough to be killed in the middle
     p = on_cluster("node0:1,node1:1,node2:1,node3:1",
                    ["run", job(2, 2), f"--output.file={out}", f"--run.steps={steps}",
-                    "--output.checkpoint_every=2000", "--run.algorithms=fa"], background=True)
+                    "--output.checkpoint_every=200", "--run.algorithms=fa"], background=True)
     try:
         deadline = time.time() + 120
         while not os.path.exists(f"{out}.ckpt") and time.time() < deadline and p.poll() is None:
@@ -168,11 +168,20 @@ def test_a_rank_killed_on_one_node_leaves_a_resumable_checkpoint():
             p.communicate()
     # The checkpoint is complete and resumes (here to a shorter total, on one node): the same numbers as a run
     # that was never interrupted.
-    r = fasim(["resume", f"{out}.ckpt", "--run.steps=20000"], ranks=4, check=False)
+    r = fasim(["resume", f"{out}.ckpt", "--run.steps=3000"], ranks=4, check=False)
     assert r.returncode == 0, f"resume after the kill failed: {r.stdout}\n{r.stderr}"
     ref = f"{D}/unbroken.h5"
-    fasim(["run", job(2, 2), f"--output.file={ref}", "--run.steps=20000", "--run.algorithms=fa"], ranks=4)
+    fasim(["run", job(2, 2), f"--output.file={ref}", "--run.steps=3000", "--run.algorithms=fa"], ranks=4)
     assert_same(out, ref)
+
+
+def remove_stale_clusters():
+    """Clusters of earlier runs of this test that were killed (ctest's timeout sends SIGKILL: no atexit)."""
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    for pid in {w.split("-")[1][1:] for w in listing if w.startswith("fasim-t") and w.split("-")[1][1:].isdigit()}:
+        if not os.path.exists(f"/proc/{pid}"):
+            name = f"fasim-t{pid}"
+            subprocess.run([SIM, "down"], env=dict(SIM_ENV, FASIM_CLUSTER_NAME=name, FASIM_CLUSTER_DIR=f"/run/{name}"))
 
 
 def main():
@@ -181,6 +190,7 @@ def main():
     if check.returncode != 0:
         print("SKIPPED: network namespaces cannot be made here (needs root and iproute2): scripts/cluster-sim check")
         sys.exit(77)
+    remove_stale_clusters()
     atexit.register(lambda: sim("down", check=False))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # ctest's timeout: still tear the cluster down
     sim("up", "4", "--rate", "10gbit")
