@@ -115,9 +115,10 @@ std::string traffic_fields(const parallel::Communicator& gc, const model::Proble
   char measured[256] = "\"bytes_per_step\":null,\"bytes_per_step_max\":null,\"messages_per_step\":null";
   if (counted)
     std::snprintf(measured, sizeof measured,
-                  "\"bytes_per_step\":%.1f,\"bytes_per_step_max\":%.1f,\"messages_per_step\":%.2f", mean, most,
-                  mean_messages);
-  char model_fields[256] = "\"model_bytes_per_step\":null,\"model_messages_per_step\":null,\"model_exact\":null";
+                  "\"bytes_per_step\":%.1f,\"bytes_per_step_max\":%.1f,\"messages_per_step\":%.2f", mean,
+                  most, mean_messages);
+  char model_fields[256] =
+      "\"model_bytes_per_step\":null,\"model_messages_per_step\":null,\"model_exact\":null";
   if (predicted.modelled && !naive)
     std::snprintf(model_fields, sizeof model_fields,
                   "\"model_bytes_per_step\":%.1f,\"model_messages_per_step\":%.2f,\"model_exact\":%s",
@@ -379,7 +380,8 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const double rss = gc.allreduce_max(peak_rss_mib());
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
-        rows.push_back({model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss, passes,
+        rows.push_back({model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss,
+                        passes,
                         traffic_fields(gc, problem, plan, c.run.integrator, sent, c.bench.steps, naive)});
         last = std::move(s);
       }

@@ -1,6 +1,6 @@
-// `fasim run --dry-run`'s communication lines: per algorithm the bytes and messages one step sends per rank on
-// the grid the run would use (model/step_traffic.hpp), the algebra's floor, and a projected step time from a
-// DGEMM rate measured here and a stated link rate.
+// `fasim run --dry-run`'s communication lines: per algorithm the bytes and messages one step sends per rank
+// on the grid the run would use (model/step_traffic.hpp), the algebra's floor, and a projected step time from
+// a DGEMM rate measured here and a stated link rate.
 #include "projection.hpp"
 
 #include "fasim/model/step_traffic.hpp"
@@ -44,7 +44,8 @@ double from_env(const char* name, double fallback) {
 /// Ranks of `comm` on this node (sharing its memory): the ranks that share the node's link.
 int ranks_per_node(const parallel::Communicator& comm) {
   MPI_Comm local = MPI_COMM_NULL;
-  if (MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) != MPI_SUCCESS) return 1;
+  if (MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) != MPI_SUCCESS)
+    return 1;
   int size = 1;
   MPI_Comm_size(local, &size);
   MPI_Comm_free(&local);
@@ -68,37 +69,43 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
   const bool given = std::getenv("FASIM_PROJECT_GFLOPS") != nullptr && gflops != measured;
   std::string out;
   char line[400];
-  std::snprintf(line, sizeof line,
-                "# communication per step and rank on the %dx%d grid (model, BENCHMARKS.md \"Communication\"); "
-                "projected step time with %d rank(s) per node, DGEMM %.1f GFLOP/s per rank (%s), "
-                "20 us per message:\n",
-                p, q, per_node, gflops, given ? "FASIM_PROJECT_GFLOPS" : "measured here");
+  std::snprintf(
+      line, sizeof line,
+      "# communication per step and rank on the %dx%d grid (model, BENCHMARKS.md \"Communication\"); "
+      "projected step time with %d rank(s) per node, DGEMM %.1f GFLOP/s per rank (%s), "
+      "20 us per message:\n",
+      p, q, per_node, gflops, given ? "FASIM_PROJECT_GFLOPS" : "measured here");
   out += line;
-  if (!shape.dense) return out + "#   (the model covers dense targets; this problem is not one)\n";
+  if (!shape.dense) out += "#   (the model covers dense targets; this problem is not one)\n";
   for (const auto& spec : c.run.algorithms) {
+    if (!shape.dense) break;
     model::StepPlan plan;
     plan.algorithm = spec.kind;
     // The formulation `auto` picks (model::estimate_plan): the residual one for completion, or when it does
     // fewer flops.
     const bool masked = c.completion.observe != model::Observe::Full;
-    if (masked || model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Residual) <
-                      model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Products))
+    if (masked ||
+        model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Residual) <
+            model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Products))
       plan.formulation = model::Formulation::Residual;
     const auto traffic = model::step_traffic(shape, plan, c.run.integrator);
     const auto floor = model::traffic_floor(shape, spec.kind, c.run.integrator);
     model::StepTimeModel at10{gflops, 10.0, 20e-6}, at100{gflops, 100.0, 20e-6};
-    std::snprintf(line, sizeof line,
-                  "#   %-6s %-8s %12.0f bytes %6.1f messages (floor %.0f bytes)%s; step %.3g ms at 10 Gbit/s, "
-                  "%.3g ms at 100 Gbit/s\n",
-                  model::to_string(spec.kind), model::to_string(plan.formulation), traffic.bytes, traffic.messages,
-                  floor.bytes, traffic.exact ? "" : " + PDPOTRF/PDPOTRS",
-                  1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at10),
-                  1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at100));
+    std::snprintf(
+        line, sizeof line,
+        "#   %-6s %-8s %12.0f bytes %6.1f messages (floor %.0f bytes)%s; step %.3g ms at 10 Gbit/s, "
+        "%.3g ms at 100 Gbit/s\n",
+        model::to_string(spec.kind), model::to_string(plan.formulation), traffic.bytes, traffic.messages,
+        floor.bytes, traffic.exact ? "" : " + PDPOTRF/PDPOTRS",
+        1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at10),
+        1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at100));
     out += line;
   }
   // A checkpoint holds each algorithm's Z and W (never Y).
-  const double checkpoint = 8.0 * (shape.n * shape.r + shape.r * shape.m) * static_cast<double>(c.run.algorithms.size());
-  std::snprintf(line, sizeof line, "# checkpoint: %.3g GB, %.3g s at 1 GB/s\n", checkpoint / 1e9, checkpoint / 1e9);
+  const double checkpoint =
+      8.0 * (shape.n * shape.r + shape.r * shape.m) * static_cast<double>(c.run.algorithms.size());
+  std::snprintf(line, sizeof line, "# checkpoint: %.3g GB, %.3g s at 1 GB/s\n", checkpoint / 1e9,
+                checkpoint / 1e9);
   return out + line;
 }
 

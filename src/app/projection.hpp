@@ -10,6 +10,7 @@ namespace fasim::app {
 
 /// Comment lines (# …) for --dry-run. Collective over comm (it measures a DGEMM rate and counts the ranks
 /// per node).
-std::string traffic_projection(const io::RunConfig& config, int rows, int cols, const parallel::Communicator& comm);
+std::string traffic_projection(const io::RunConfig& config, int rows, int cols,
+                               const parallel::Communicator& comm);
 
 } // namespace fasim::app

@@ -64,9 +64,8 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
                                                                                          : rm;
   // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/z_replica.hpp), with dZ's rows and
   // the pass's r columns, per algorithm; Y·Cᵀ's rows once.
-  const double replica = q > 1 && c.run.integrator == model::IntegratorKind::Euler
-                             ? local(n, p) * r * (3.0 * algs + 1.0)
-                             : 0.0;
+  const double replica =
+      q > 1 && c.run.integrator == model::IntegratorKind::Euler ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0;
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica) + mask_bytes +
          64.0 * 1024 * 1024;
 }
@@ -300,12 +299,12 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
                 << " ranks, block " << c.grid.block
                 << (static_cast<long long>(p) * q > comm.size()
-                        ? " (a projection: running it needs " + std::to_string(static_cast<long long>(p) * q) +
-                              " ranks)"
+                        ? " (a projection: running it needs " +
+                              std::to_string(static_cast<long long>(p) * q) + " ranks)"
                         : std::string())
                 << "\n# memory per rank: " << human_bytes(need)
-                << " (available per rank on this node: " << human_bytes(have) << ")\n" << traffic
-                << "# result file: " << state << "\n";
+                << " (available per rank on this node: " << human_bytes(have) << ")\n"
+                << traffic << "# result file: " << state << "\n";
     return parallel::kExitSuccess;
   }
   parallel::agreed(comm, [&] {

@@ -313,7 +313,8 @@ void Simulation::write_traffic() {
     const double per = 1.0 / static_cast<double>(std::max(1LL, t->steps_sent));
     s.bytes.push_back(comm_.allreduce_sum(t->sent.bytes * per) / ranks);
     s.messages.push_back(comm_.allreduce_sum(static_cast<double>(t->sent.messages) * per) / ranks);
-    const auto model = model::step_traffic(problem_, t->field.plan(), config_.run.integrator, t->spec.scale_free);
+    const auto model =
+        model::step_traffic(problem_, t->field.plan(), config_.run.integrator, t->spec.scale_free);
     s.model_bytes.push_back(model.modelled ? model.bytes : std::nan(""));
     s.floor_bytes.push_back(model::traffic_floor(problem_, t->spec.kind, config_.run.integrator).bytes);
   }
@@ -367,4 +368,3 @@ void Simulation::finish() {
 }
 
 } // namespace fasim::app
-

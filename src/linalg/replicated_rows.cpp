@@ -10,8 +10,8 @@ namespace fasim::linalg {
 using detail::local_gemm;
 using parallel::DistMatrix;
 
-void owners_times_small(const DistMatrix& like, PanelView z_rows, const SmallMatrix& m, double alpha, double* rows,
-                        int ld, ThinWorkspace& ws) {
+void owners_times_small(const DistMatrix& like, PanelView z_rows, const SmallMatrix& m, double alpha,
+                        double* rows, int ld, ThinWorkspace& ws) {
   const auto& g = *like.grid();
   const parallel::BlockCyclic1D& cols = like.col_layout();
   const int nloc = like.local_rows(), k = m.rows, ldc = std::max(1, nloc);

@@ -165,7 +165,8 @@ void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, c
     std::copy_n(y_bt_rows, static_cast<std::size_t>(rows) * r, dz);
   else
     std::copy_n(ctx.pin<linalg::Coord::Row>(problem_.y_ct).data, static_cast<std::size_t>(rows) * r, dz);
-  linalg::owners_times_small(d.z, ctx.panel_of<linalg::Coord::Row>(s.z), ctx_.feedback, -1.0, dz, rows, ctx.thin);
+  linalg::owners_times_small(d.z, ctx.panel_of<linalg::Coord::Row>(s.z), ctx_.feedback, -1.0, dz, rows,
+                             ctx.thin);
 }
 
 void VectorField::advanced(const State& s, double h) {

@@ -109,7 +109,8 @@ StepPlan estimate_plan(const Problem& p, AlgorithmKind kind) {
   StepPlan residual = plan;
   residual.formulation = Formulation::Residual;
   if (plan_unsupported(p, residual).empty() &&
-      (p.mask || evaluation_flops(p, kind, Formulation::Residual) < evaluation_flops(p, kind, Formulation::Products)))
+      (p.mask ||
+       evaluation_flops(p, kind, Formulation::Residual) < evaluation_flops(p, kind, Formulation::Products)))
     return residual;
   return plan;
 }

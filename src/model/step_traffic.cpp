@@ -41,7 +41,8 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
   // Euler steps keep Z's rows on every rank of the process row (model/z_replica.hpp; the conditions of
   // VectorField::replicates_z): no gather, one int per step to check the replica, and on one process row
   // the Gram matrix without a message.
-  const bool replica = integrator == IntegratorKind::Euler && Q > 1 && p.isotropic && !(fastar && p.scale_free);
+  const bool replica =
+      integrator == IntegratorKind::Euler && Q > 1 && p.isotropic && !(fastar && p.scale_free);
   bool z_rows = replica, w_cols = false;
   if (replica) t.allreduce(Q, P, P, 4.0); // ZReplica::holds: one int over each process row
   auto gather_z = [&] {
@@ -77,16 +78,16 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
     gather_z();
     if (!fastar) gather_w();
     gather_b();
-    t.allreduce(Q, n * r, P); // dZ's partial rows, summed over the process row
+    t.allreduce(Q, n * r, P);              // dZ's partial rows, summed over the process row
     if (!fastar) t.allreduce(P, r * m, Q); // dW's partial columns, summed over the process column
     return;
   }
   gather_b();
-  t.allreduce(P * Q, rr, 1);                   // W·Bᵀ
-  if (!constant) t.allreduce(Q, n * r, P);     // Y·Bᵀ over the process row
+  t.allreduce(P * Q, rr, 1);               // W·Bᵀ
+  if (!constant) t.allreduce(Q, n * r, P); // Y·Bᵀ over the process row
   if (fastar) return;
-  t.allreduce(P, r * m, Q);                    // ZᵀY over the process column
-  gather_w();                                  // (ZᵀZ)·W needs W's columns
+  t.allreduce(P, r * m, Q); // ZᵀY over the process column
+  gather_w();               // (ZᵀZ)·W needs W's columns
 }
 
 int evaluations(IntegratorKind integrator) {
@@ -136,10 +137,9 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   // Z (n×r) held by every rank of its process row, W (r×m) by every rank of its process column, Y·Cᵀ formed
   // once: each rank then computes its rows of dZ and its columns of dW itself once these are summed.
   //   Products: W·Bᵀ (r×r) over the process row (P groups), ZᵀZ (r×r) and ZᵀY (r×m/Q) over the process
-  //   column (Q groups), and for GD and the rules Y·Bᵀ (n/P×r) over the process row. A rule's B is formed from
-  //   W where W is, so it moves nothing.
-  //   Residual (E = Y − ZW never leaves its rank): E·Bᵀ (n/P×r) over the process row and, but for FA*, Zᵀ·E
-  //   (r×m/Q) over the process column.
+  //   column (Q groups), and for GD and the rules Y·Bᵀ (n/P×r) over the process row. A rule's B is formed
+  //   from W where W is, so it moves nothing. Residual (E = Y − ZW never leaves its rank): E·Bᵀ (n/P×r) over
+  //   the process row and, but for FA*, Zᵀ·E (r×m/Q) over the process column.
   // The floor is the smaller of the two.
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
@@ -161,7 +161,8 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
 double projected_step_seconds(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator,
                               int ranks_per_node, const StepTimeModel& machine) {
   const int ranks = p.rows * p.cols;
-  const double flops = evaluations(integrator) * evaluation_flops(p.n, p.m, p.r, plan.algorithm, plan.formulation);
+  const double flops =
+      evaluations(integrator) * evaluation_flops(p.n, p.m, p.r, plan.algorithm, plan.formulation);
   const StepTraffic traffic = step_traffic(p, plan, integrator);
   const double compute = flops / ranks / (machine.gflops_per_rank * 1e9);
   const double nodes = static_cast<double>(ranks) / ranks_per_node;

@@ -130,7 +130,8 @@ int MPI_Sendrecv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, int 
                        recvtag, comm, status);
 }
 
-int MPI_Allreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
+int MPI_Allreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype type, MPI_Op op,
+                  MPI_Comm comm) {
   collective(comm, spread(comm, 2.0, type_bytes(type, count)));
   return PMPI_Allreduce(sendbuf, recvbuf, count, type, op, comm);
 }
@@ -155,22 +156,25 @@ int MPI_Bcast(void* buf, int count, MPI_Datatype type, int root, MPI_Comm comm) 
 int MPI_Allgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                   MPI_Datatype recvtype, MPI_Comm comm) {
   // MPI_IN_PLACE: this rank's piece is already in recvbuf, recvcount of recvtype.
-  const double mine = sendbuf == MPI_IN_PLACE ? type_bytes(recvtype, recvcount) : type_bytes(sendtype, sendcount);
+  const double mine =
+      sendbuf == MPI_IN_PLACE ? type_bytes(recvtype, recvcount) : type_bytes(sendtype, sendcount);
   collective(comm, mine * (size_of(comm) - 1));
   return PMPI_Allgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm);
 }
 
 int MPI_Allgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
                    const int recvcounts[], const int displs[], MPI_Datatype recvtype, MPI_Comm comm) {
-  const double mine = sendbuf == MPI_IN_PLACE ? type_bytes(recvtype, recvcounts[fasim::parallel::rank_in(comm)])
-                                              : type_bytes(sendtype, sendcount);
+  const double mine = sendbuf == MPI_IN_PLACE
+                          ? type_bytes(recvtype, recvcounts[fasim::parallel::rank_in(comm)])
+                          : type_bytes(sendtype, sendcount);
   collective(comm, mine * (size_of(comm) - 1));
   return PMPI_Allgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, comm);
 }
 
 int MPI_Alltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                  MPI_Datatype recvtype, MPI_Comm comm) {
-  const double piece = sendbuf == MPI_IN_PLACE ? type_bytes(recvtype, recvcount) : type_bytes(sendtype, sendcount);
+  const double piece =
+      sendbuf == MPI_IN_PLACE ? type_bytes(recvtype, recvcount) : type_bytes(sendtype, sendcount);
   collective(comm, piece * (size_of(comm) - 1));
   return PMPI_Alltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm);
 }
@@ -178,8 +182,8 @@ int MPI_Alltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void
 int MPI_Alltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[], MPI_Datatype sendtype,
                   void* recvbuf, const int recvcounts[], const int rdispls[], MPI_Datatype recvtype,
                   MPI_Comm comm) {
-  const double out = sendbuf == MPI_IN_PLACE ? to_others(recvcounts, recvtype, comm)
-                                             : to_others(sendcounts, sendtype, comm);
+  const double out =
+      sendbuf == MPI_IN_PLACE ? to_others(recvcounts, recvtype, comm) : to_others(sendcounts, sendtype, comm);
   collective(comm, out);
   return PMPI_Alltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls, recvtype, comm);
 }
@@ -191,8 +195,8 @@ int MPI_Gather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* 
   return PMPI_Gather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm);
 }
 
-int MPI_Gatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, const int recvcounts[],
-                const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm) {
+int MPI_Gatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root, MPI_Comm comm) {
   const bool at_root = fasim::parallel::rank_in(comm) == root;
   collective(comm, at_root ? 0.0 : type_bytes(sendtype, sendcount));
   return PMPI_Gatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root, comm);
@@ -201,7 +205,8 @@ int MPI_Gatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void*
 int MPI_Scatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf, int recvcount,
                 MPI_Datatype recvtype, int root, MPI_Comm comm) {
   const bool at_root = fasim::parallel::rank_in(comm) == root;
-  collective(comm, at_root ? type_bytes(sendtype, static_cast<long long>(sendcount) * (size_of(comm) - 1)) : 0.0);
+  collective(comm,
+             at_root ? type_bytes(sendtype, static_cast<long long>(sendcount) * (size_of(comm) - 1)) : 0.0);
   return PMPI_Scatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm);
 }
 

@@ -32,7 +32,8 @@ TEST_CASE("the PMPI layer also sees what ScaLAPACK/BLACS send (a PDGEMM: fasim i
   for (auto [rows, cols] : fasim::testing::grid_shapes()) {
     if (rows * cols < 2) continue;
     auto g = ProcessGrid::create(world, rows, cols);
-    DistMatrix a = fasim::testing::random_matrix(g, 64, 64, 8, 1), b = fasim::testing::random_matrix(g, 64, 64, 8, 2);
+    DistMatrix a = fasim::testing::random_matrix(g, 64, 64, 8, 1),
+               b = fasim::testing::random_matrix(g, 64, 64, 8, 2);
     DistMatrix c(g, 64, 64, 8, 8);
     world.barrier();
     const Traffic before = traffic();

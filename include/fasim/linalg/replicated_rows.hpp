@@ -12,8 +12,8 @@ namespace fasim::linalg {
 
 /// rows (local_rows × r, ld) += α·Z_rows·M column block by column block, each block as its owning process
 /// column computes it in tall_times_small (β = 1). `like` has out's layout (n×r, Z's layout).
-void owners_times_small(const parallel::DistMatrix& like, PanelView z_rows, const SmallMatrix& m, double alpha,
-                        double* rows, int ld, ThinWorkspace& ws);
+void owners_times_small(const parallel::DistMatrix& like, PanelView z_rows, const SmallMatrix& m,
+                        double alpha, double* rows, int ld, ThinWorkspace& ws);
 
 /// out (r×r) = ZᵀZ as tall_cross(z, z_rows) returns it on a grid with one process row: every owner's rows,
 /// here, instead of each owner's and a sum over the grid (which adds only zeros to each). Requires one

@@ -45,9 +45,9 @@ StepTraffic traffic_floor(const Problem& problem, AlgorithmKind algorithm, Integ
 /// A step's time on `ranks_per_node` ranks per node from its flops, a per-rank GEMM rate and the node's link:
 /// compute + bytes sent by the node / link rate + messages × latency (no overlap assumed).
 struct StepTimeModel {
-  double gflops_per_rank = 30;   ///< DGEMM rate of one rank (one core)
-  double link_gbits = 10;        ///< each node's link, Gbit/s
-  double latency_s = 20e-6;      ///< per message
+  double gflops_per_rank = 30; ///< DGEMM rate of one rank (one core)
+  double link_gbits = 10;      ///< each node's link, Gbit/s
+  double latency_s = 20e-6;    ///< per message
 };
 double projected_step_seconds(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator,
                               int ranks_per_node, const StepTimeModel& machine);

@@ -1,11 +1,11 @@
 #pragma once
-// Z's rows kept by every rank of its process row across Euler steps. On a grid with Q > 1 process columns each
-// step's products need all r columns of a rank's rows of Z, which the products gather along the process row:
-// (Q−1)·n·r numbers per step, on 1×Q grids nearly all of the step's traffic. The replica instead advances
-// those rows itself, Z_rows += h·dZ_rows, from dZ's rows every rank of the row can form without a message
-// (linalg/replicated_rows.hpp: the very GEMMs the owners run), so it stays bitwise equal to the gathered
-// panel — and each evaluation checks that it does before using it (one small allreduce over the process row),
-// gathering again when not.
+// Z's rows kept by every rank of its process row across Euler steps. On a grid with Q > 1 process columns
+// each step's products need all r columns of a rank's rows of Z, which the products gather along the process
+// row: (Q−1)·n·r numbers per step, on 1×Q grids nearly all of the step's traffic. The replica instead
+// advances those rows itself, Z_rows += h·dZ_rows, from dZ's rows every rank of the row can form without a
+// message (linalg/replicated_rows.hpp: the very GEMMs the owners run), so it stays bitwise equal to the
+// gathered panel — and each evaluation checks that it does before using it (one small allreduce over the
+// process row), gathering again when not.
 #include "fasim/linalg/panel_products.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
 

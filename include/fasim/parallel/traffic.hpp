@@ -21,10 +21,10 @@
 namespace fasim::parallel {
 
 struct Traffic {
-  double bytes = 0;            ///< bytes this rank sent (see above)
-  double p2p_bytes = 0;        ///< of which point-to-point
-  long long messages = 0;      ///< point-to-point sends + collective calls
-  long long p2p_messages = 0;  ///< of which point-to-point
+  double bytes = 0;           ///< bytes this rank sent (see above)
+  double p2p_bytes = 0;       ///< of which point-to-point
+  long long messages = 0;     ///< point-to-point sends + collective calls
+  long long p2p_messages = 0; ///< of which point-to-point
 
   Traffic operator-(const Traffic& o) const {
     return {bytes - o.bytes, p2p_bytes - o.p2p_bytes, messages - o.messages, p2p_messages - o.p2p_messages};
