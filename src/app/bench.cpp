@@ -11,11 +11,11 @@
 #include "fasim/model/completion.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/step_plan.hpp"
-#include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/traffic.hpp"
+#include "traffic_report.hpp"
 #include "verbs.hpp"
 
 #include <fcntl.h>
@@ -99,36 +99,6 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
 }
 
 constexpr double kMiB = 1024.0 * 1024.0;
-
-/// The JSON fields of a step's traffic: measured per rank per step (mean and maximum over the ranks, by the
-/// PMPI counters), the model's prediction for the plan and grid, and the algebra's floor. Collective over gc.
-std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
-                           const model::StepPlan& plan, model::IntegratorKind integrator,
-                           const parallel::Traffic& sent, long long steps, bool naive) {
-  const double ranks = gc.size(), per = 1.0 / static_cast<double>(std::max(1LL, steps));
-  const double bytes = sent.bytes * per, messages = static_cast<double>(sent.messages) * per;
-  const double mean = gc.allreduce_sum(bytes) / ranks, most = gc.allreduce_max(bytes),
-               mean_messages = gc.allreduce_sum(messages) / ranks;
-  const bool counted = gc.allreduce_min(parallel::traffic_counted() ? 1 : 0) == 1;
-  const model::StepTraffic predicted = model::step_traffic(problem, plan, integrator),
-                           floor = model::traffic_floor(problem, plan.algorithm, integrator);
-  char measured[256] = "\"bytes_per_step\":null,\"bytes_per_step_max\":null,\"messages_per_step\":null";
-  if (counted)
-    std::snprintf(measured, sizeof measured,
-                  "\"bytes_per_step\":%.1f,\"bytes_per_step_max\":%.1f,\"messages_per_step\":%.2f", mean,
-                  most, mean_messages);
-  char model_fields[256] =
-      "\"model_bytes_per_step\":null,\"model_messages_per_step\":null,\"model_exact\":null";
-  if (predicted.modelled && !naive)
-    std::snprintf(model_fields, sizeof model_fields,
-                  "\"model_bytes_per_step\":%.1f,\"model_messages_per_step\":%.2f,\"model_exact\":%s",
-                  predicted.bytes, predicted.messages, predicted.exact ? "true" : "false");
-  char out[640];
-  std::snprintf(out, sizeof out, "%s,%s,\"floor_bytes_per_step\":%.1f,\"bytes_vs_floor\":%s", measured,
-                model_fields, floor.bytes,
-                counted && floor.bytes > 0 ? std::to_string(mean / floor.bytes).c_str() : "null");
-  return out;
-}
 
 /// bench.io_dir, when set, must be an existing directory this rank may create files in.
 void check_io_dir(const std::string& dir) {

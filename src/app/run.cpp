@@ -11,7 +11,7 @@
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
-#include "projection.hpp"
+#include "traffic_report.hpp"
 #include "simulation.hpp"
 
 #include <unistd.h>
