@@ -14,42 +14,19 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from e2e_support import ENV, FASIM, datasets, fasim, run_tests, tmpdir, write  # noqa: E402
+from e2e_support import ENV, FASIM, SMALL, datasets, fasim, run_tests, tmpdir, write  # noqa: E402
 
 SOURCE = os.environ.get("FASIM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 SIM = os.path.join(SOURCE, "scripts/cluster-sim")
 NAME = f"fasim-t{os.getpid()}"
 SIM_ENV = dict(ENV, FASIM_CLUSTER_NAME=NAME, FASIM_CLUSTER_DIR=f"/run/{NAME}")
 
-JOB = """
-[problem]
-source = synthetic
-n = 96
-m = 80
-k = 30
-spectrum = two-level
-seed = 11
-[model]
-r = 6
-[run]
-algorithms = gd,fa,fastar
-steps = 200
-record_every = 20
-record_points = 0
-probes = 3
-[gd]
-lr = 1.0
-[fa]
-lr = 0.1
-[fastar]
-lr = 0.1
-[grid]
-rows = {rows}
-cols = {cols}
-block = 8
-[output]
-snapshot_every = 100
-"""
+# e2e_support's SMALL job, larger, on a given grid, recording every 20 steps only (log-spaced points depend on
+# run.steps, and a resumed run must record the rows of a run made for its total), with snapshots of Z and W.
+JOB = (SMALL.replace("n = 45", "n = 96").replace("m = 38", "m = 80").replace("k = 20", "k = 30")
+       .replace("seed = 5", "seed = 11").replace("steps = 400", "steps = 200")
+       .replace("record_points = 10", "record_points = 0").replace("block = 8", "rows = {rows}\ncols = {cols}\nblock = 8")
+       + "[output]\nsnapshot_every = 100\n")
 
 
 def sim(*args, check=True):
@@ -74,9 +51,7 @@ def on_cluster(hosts, args, check=True, timeout=150, background=False):
 
 
 def assert_same(a, b):
-    """Every dataset bitwise equal (attributes hold dates and timings; the history of a resumed file differs).
-    The job records every 20 steps only (no log-spaced points, which depend on run.steps), so a run resumed to
-    200 steps records the rows of a run made for 200."""
+    """Every dataset bitwise equal (attributes hold dates and timings; the history of a resumed file differs)."""
     x, y = datasets(a), datasets(b)
     keys = [k for k in x if "history" not in k]
     assert sorted(keys) == sorted(k for k in y if "history" not in k), f"{a} and {b} hold different datasets"
