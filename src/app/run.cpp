@@ -11,8 +11,8 @@
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
-#include "traffic_report.hpp"
 #include "simulation.hpp"
+#include "traffic_report.hpp"
 
 #include <unistd.h>
 

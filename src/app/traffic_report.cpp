@@ -1,7 +1,7 @@
 // Communication as fasim reports it: `fasim bench`'s JSON fields (measured beside the model) and `fasim run
 // --dry-run`'s lines — per algorithm the bytes and messages one step sends per rank on the grid the run would
-// use (model/step_traffic.hpp), the algebra's floor, and a projected step time from a DGEMM rate measured here
-// and a stated link rate.
+// use (model/step_traffic.hpp), the algebra's floor, and a projected step time from a DGEMM rate measured
+// here and a stated link rate.
 #include "traffic_report.hpp"
 
 #include "fasim/model/step_traffic.hpp"
