@@ -33,6 +33,12 @@ enum class StopReason {
   Diverged          ///< the loss exceeded run.divergence_factor·max(‖Y‖², loss(0))
 };
 
+/// /problem's attribute `mask_source`: where completion's Ω came from.
+enum class MaskSource {
+  Bernoulli, ///< drawn entry by entry from (mask_seed, mask_fraction): fasim_post regenerates it exactly
+  InputFile  ///< the dataset M of the run's input.file
+};
+
 /// One enumerated value and the word that stands for it in files and configurations.
 template <class E> struct Named {
   const char* text;
@@ -53,6 +59,14 @@ template <> struct Names<StopReason> {
       {"running", StopReason::Running},      {"steps", StopReason::Steps},
       {"stop_loss", StopReason::StopLoss},   {"stop_stationarity", StopReason::StopStationarity},
       {"non-finite", StopReason::NonFinite}, {"diverged", StopReason::Diverged}};
+};
+template <> struct Names<MaskSource> {
+  static constexpr Named<MaskSource> list[] = {{"bernoulli", MaskSource::Bernoulli},
+                                               {"input-file", MaskSource::InputFile}};
+};
+template <> struct Names<model::Observe> {
+  static constexpr Named<model::Observe> list[] = {{"full", model::Observe::Full},
+                                                   {"completion", model::Observe::Completion}};
 };
 template <> struct Names<model::Source> {
   static constexpr Named<model::Source> list[] = {{"synthetic", model::Source::Synthetic},

@@ -12,7 +12,7 @@ namespace fasim::io::schema {
 /// Root attribute of result files, checkpoints and collect summaries: "MAJOR.MINOR". A reader refuses a newer
 /// MAJOR; files written before it existed are 1.0.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.0";
+inline constexpr const char* kSchemaVersion = "1.1"; ///< 1.1: /problem's record of completion's Ω
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
@@ -35,6 +35,13 @@ inline constexpr const char* kOptimalError = "optimal_error";
 inline constexpr const char* kLemma1Error = "lemma1_error";
 inline constexpr const char* kSource = "source";
 inline constexpr const char* kSpectrum = "spectrum";
+/// /problem under problem.observe = completion: Ω (format/mask_io.hpp) and where it came from.
+inline constexpr const char* kObserve = "observe";
+inline constexpr const char* kObservedDataset = "observed";
+inline constexpr const char* kObservedCount = "observed_count";
+inline constexpr const char* kMaskSource = "mask_source";
+inline constexpr const char* kMaskFraction = "mask_fraction";
+inline constexpr const char* kMaskSeed = "mask_seed";
 inline constexpr const char* kIntegrator = "integrator";
 inline constexpr const char* kStopReason = "stop_reason";
 inline constexpr const char* kStopStep = "stop_step";
