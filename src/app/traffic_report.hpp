@@ -1,6 +1,6 @@
 #pragma once
 // Communication as `fasim bench` and `fasim run --dry-run` report it (BENCHMARKS.md "Communication").
-#include "fasim/io/config.hpp"
+#include "fasim/config/config.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/communicator.hpp"
