@@ -27,7 +27,7 @@ def seeded(s):
 
 
 #: kp at a step size where it is stable at p = 0.5: lr 0.05 over the same time t = steps·lr = 1000 as lr 0.2
-KP_STABLE = {"completion.fraction": 0.5, "init.z_std": 1e-3, "run.algorithms": "kp", "kp.lr": 0.05,
+KP_STABLE = {"completion.fraction": 0.5, "init.z_std": 1e-4, "run.algorithms": "kp", "kp.lr": 0.05,
              "run.steps": 20000, "run.record_points": 40}
 RUNS = ([(f"completion-sweep-s{s}", "jobs/completion-sweep.ini", seeded(s)) for s in SEEDS]
         + [(f"completion-rank-s{s}", "jobs/completion-rank.ini", seeded(s)) for s in SEEDS]
