@@ -124,9 +124,10 @@ def findings(sweep, ranks, kps, refs):
                 worse.append(f"α = {a:g}, p = {p:g}")
     out.append("- GD ends farther from Y* than FA (mean over seeds) at: " + ("; ".join(worse) or "no cell") + ".")
     for alg in ("fa", "kp"):
-        xs = _sel(sweep, alg=alg, alpha=alphas[0])
-        if not xs:
+        own = sorted({x["alpha"] for x in sweep if x["alg"] == alg})
+        if not own:
             continue
+        xs = _sel(sweep, alg=alg, alpha=own[0])
         ps = sorted({x["p"] for x in xs})
         near_min = [p for p in ps if np.mean([x["d"].to_min for x in _sel(xs, p=p)]) < 0.01]
         near_truth = [p for p in ps if np.mean([x["d"].to_truth for x in _sel(xs, p=p)]) < 0.01]
@@ -134,7 +135,7 @@ def findings(sweep, ranks, kps, refs):
                    "it ends more than 1% from X̂ at every p")
         verdict += ("; within 1% of Y* at p = " + ", ".join(f"{p:g}" for p in near_truth) if near_truth else
                     ", and more than 1% from Y* at every p")
-        out.append(f"- {LABELS[alg]} at r = n, α = {alphas[0]:g}: ‖ZW‖_* / lower bound " +
+        out.append(f"- {LABELS[alg]} at r = n, α = {own[0]:g}: ‖ZW‖_* / lower bound " +
                    ", ".join(f"{_ms([x['d'].nuclear / x['ref'].lower for x in _sel(xs, p=p)], '.4g')} (p = {p:g})"
                              for p in ps) +
                    "; distance to X̂ " + ", ".join(f"{_ms([x['d'].to_min for x in _sel(xs, p=p)])} (p = {p:g})"
