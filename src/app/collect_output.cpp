@@ -90,6 +90,7 @@ void check_destination(const std::string& destination, const std::string& flag, 
 void write_summary_hdf5(const std::string& destination, const std::vector<Column>& columns,
                         const std::vector<std::string>& inputs) {
   io::silence_hdf5_errors();
+  const parallel::Communicator self = parallel::Communicator::borrow(MPI_COMM_SELF);
   io::FreshTemporary temporary(destination);
   const std::string& path = temporary.path();
   const io::Where file{destination, "/"};
@@ -111,7 +112,8 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
           io::check(H5Acreate2(f.get(), name.c_str(), str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
                     "H5Acreate2", io::Where{destination, "/@" + name}));
       const char* text = value.c_str();
-      io::check(H5Awrite(attr.get(), str.get(), &text), "H5Awrite", io::Where{destination, "/@" + name});
+      io::check_write([&] { return H5Awrite(attr.get(), str.get(), &text); }, "H5Awrite",
+                      io::Where{destination, "/@" + name}, self);
     }
     io::GroupHandle points(
         io::check(H5Gcreate2(f.get(), io::schema::kPointsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -127,11 +129,17 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
       std::vector<const char*> ptrs;
       for (const auto& t : c.text) ptrs.push_back(t.c_str());
       const void* data = c.numeric ? static_cast<const void*>(c.values.data()) : ptrs.data();
-      io::check(
-          H5Dwrite(d.get(), c.numeric ? H5T_NATIVE_DOUBLE : str.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-          "H5Dwrite", where);
+      io::check_write(
+          [&] {
+            return H5Dwrite(d.get(), c.numeric ? H5T_NATIVE_DOUBLE : str.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                            data);
+          },
+          "H5Dwrite", where, self);
     }
-    io::check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "H5Fflush", file);
+    io::check_write([&] { return H5Fflush(f.get(), H5F_SCOPE_GLOBAL); }, "H5Fflush", file, self);
+    points.reset(), str.reset();
+    // Closing writes the last of the file: a close that fails is a summary that is not whole.
+    io::check_write([&] { return f.close(); }, "H5Fclose", file, self);
   } // closed before the rename
   temporary.commit();
 }

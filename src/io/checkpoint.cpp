@@ -182,7 +182,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     feedback_digests.push_back(alg.state.has_feedback() ? hex(parallel::digest(alg.state.b)) : std::string());
   }
   parallel::agreed(comm, [&] {
-    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists);
+    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists, path);
     // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
     // the rank holding Z) must not leave the others in the next collective while it closes the file (a hang);
     // after an agreed failure every rank closes the file together.
