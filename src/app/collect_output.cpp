@@ -95,9 +95,12 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
   const std::string& path = temporary.path();
   const io::Where file{destination, "/"};
   {
-    io::FileHandle f(
-        io::check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate", file));
-    temporary.created();
+    struct stat before {};
+    const bool was_there = ::lstat(path.c_str(), &before) == 0;
+    const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    // A create that failed writing its first bytes made the file: it goes too (never what was there).
+    if (id >= 0 || !was_there) temporary.created();
+    io::FileHandle f(io::check(id, "H5Fcreate", file));
     io::DatatypeHandle str(io::check(H5Tcopy(H5T_C_S1), "H5Tcopy", file));
     io::check(H5Tset_size(str.get(), H5T_VARIABLE), "H5Tset_size", file);
     io::check(H5Tset_cset(str.get(), H5T_CSET_UTF8), "H5Tset_cset", file);

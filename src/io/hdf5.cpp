@@ -40,10 +40,20 @@ std::string innermost_reason() {
   return reason;
 }
 
+herr_t gather_all(unsigned, const H5E_error2_t* error, void* out);
+std::string cause_in_words(int error, const std::string& stack);
+
 [[noreturn]] void fail(const char* operation, const Where& where) {
   std::string message = std::string(operation) + " failed for '" + where.object + "' in '" + where.file + "'";
+  std::string stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, gather_all, &stack);
   const std::string reason = innermost_reason();
-  if (!reason.empty()) message += ": " + reason;
+  // A system call's failure in words (HDF5's own text names the temporary a file is built under, and more).
+  const std::string words = cause_in_words(0, stack);
+  if (!words.empty())
+    message += ": " + words;
+  else if (!reason.empty())
+    message += ": " + reason;
   throw Hdf5Error(message);
 }
 } // namespace

@@ -177,6 +177,54 @@ def test_overwrite():
         assert leftovers(d) == [], leftovers(d)
 
 
+def test_collect():
+    """`fasim collect` on a full disk: the summary it would replace stays, no temporary is left."""
+    for errno_name, rank in [("ENOSPC", 0), ("EIO", 0)]:
+        d = tmpdir()
+        os.mkdir(f"{d}/res")
+        ini = write(f"{d}/a.ini", SMALL)
+        fasim(["run", ini, f"--output.file={d}/res/r.h5"], ranks=1)
+        fasim(["collect", f"{d}/res", "--output", f"{d}/sum.h5"], ranks=1)
+        before = sha(f"{d}/sum.h5")
+        p = launch(["collect", f"{d}/res", "--output", f"{d}/sum.h5", "--overwrite"], 2,
+                   fault(d, errno_name, rank, "sum.h5"))
+        fails_clearly(p, d, errno_name, [f"'{d}/sum.h5'"])
+        assert sha(f"{d}/sum.h5") == before, "the previous summary changed"
+        assert leftovers(d, "sum.h5") == [], leftovers(d, "sum.h5")
+
+
+SWEEP = SMALL + """
+[output]
+file = res/pt.h5
+progress_seconds = 0
+[sweep]
+problem.seed = 0:2
+"""
+
+
+def test_sweep():
+    """`fasim sweep run` on a full disk: the failing point says why, the group runs no further point, and the
+    sweep ends with exit 1 within seconds."""
+    d = tmpdir()
+    ini = write(f"{d}/sweep.ini", SWEEP)
+    env_cwd = os.getcwd()
+    os.chdir(d)
+    try:
+        p = launch(["sweep", "run", ini], 2, fault(d, "ENOSPC", 1, "pt-"))
+        out, err = wait(p, 90)
+        ended = time.time()
+    finally:
+        os.chdir(env_cwd)
+    assert os.path.exists(f"{d}/fault.log"), f"the fault never fired:\n{out}\n{err}"
+    assert ended - os.path.getmtime(f"{d}/fault.log") < BOUND, "no exit within seconds of the fault"
+    assert p.returncode == 1, f"exit {p.returncode}:\n{out}\n{err}"
+    lines = [line for line in err.splitlines() if line.startswith("fasim: point")]
+    assert lines and all(WORDS["ENOSPC"] in line for line in lines), err
+    assert "runs no further point" in lines[0], lines[0]
+    assert "Segmentation" not in err and "MPI_ABORT" not in err, err
+    assert leftovers(f"{d}/res", "pt-0.h5") == [] and leftovers(f"{d}/res", "pt-1.h5") == []
+
+
 def test_singleton_eio_mid_run():
     """EIO mid-run in a single process: exit 1 and the line, no crash in HDF5's shutdown."""
     d = tmpdir()
