@@ -372,7 +372,8 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
         } else {
           code = parallel::kExitCheckpointed;
         }
-      } // the result file is closed
+      } // the result file is closed; what its close could not write is agreed on
+      io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
       // "complete" is said only of a file that reads back as written.
       if (!written.empty())
         parallel::agreed(gc, [&] {

@@ -117,15 +117,31 @@ void Simulation::watch_output(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0) {
     output_dev_ = static_cast<unsigned long long>(st.st_dev);
     output_ino_ = static_cast<unsigned long long>(st.st_ino);
+    output_size_ = static_cast<long long>(st.st_size);
   }
 }
 
 std::string Simulation::output_lost() const {
   if (comm_.rank() != 0 || output_path_.empty()) return {};
   struct stat st {};
-  if (::stat(output_path_.c_str(), &st) == 0 && static_cast<unsigned long long>(st.st_dev) == output_dev_ &&
-      static_cast<unsigned long long>(st.st_ino) == output_ino_)
+  const bool same = ::stat(output_path_.c_str(), &st) == 0 &&
+                    static_cast<unsigned long long>(st.st_dev) == output_dev_ &&
+                    static_cast<unsigned long long>(st.st_ino) == output_ino_;
+  // A result file only grows while it is written (HDF5 may give back a block at its end, never half of it):
+  // one cut to less than half its size was truncated by someone else, and must not be written on.
+  const auto size = static_cast<long long>(st.st_size);
+  if (same && size >= output_size_ / 2) {
+    output_size_ = std::max(output_size_, size);
     return {};
+  }
+  if (same)
+    return "result file '" + output_path_ + "' (output.file) was truncated from " +
+           std::to_string(output_size_) + " to " + std::to_string(size) +
+           " bytes by something else while the run was writing it, at or before step " +
+           std::to_string(step_) + "; it is not written on" + [this] {
+             const UsableCheckpoint ck = usable_checkpoint(config_, run_id_);
+             return ck.path.empty() ? std::string("; rerun it") : "; resume with " + ck.command();
+           }();
   const std::filesystem::path file(output_path_);
   const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   std::error_code ec;

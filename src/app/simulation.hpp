@@ -87,6 +87,7 @@ private:
   // without a look at the path a run would finish "complete" into a file nobody can reach.
   std::string output_path_;
   unsigned long long output_dev_ = 0, output_ino_ = 0;
+  mutable long long output_size_ = 0; ///< the largest size rank 0 has seen the file at (see output_lost())
   double last_output_check_ = 0;
   int checkpoints_written_ = 0;
 };

@@ -244,6 +244,8 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       f.flush();
     });
   });
+  // What closing it could not write (parallel/storage_faults.hpp) is a checkpoint that is not whole.
+  agree_on_write(0, 0, "H5Fclose", {path, "/"}, comm);
   // Every rank has closed the temporary file. On stable storage before it replaces anything: a crash of the
   // node after the rename must not leave a renamed but empty or partial checkpoint. Every rank syncs, since
   // each wrote its own part (its MPI-IO layer may keep it in that node's cache).

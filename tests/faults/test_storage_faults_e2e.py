@@ -7,6 +7,7 @@ temporary and no lock is left. A hang is a failure: the whole process group is k
 a result truncated while the run writes it is no success, and flushed rows are durable and visible."""
 import glob
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,8 @@ from e2e_support import ENV, FASIM, MPIEXEC, SMALL, fasim, run_tests, tmpdir, wr
 
 SHIM = os.environ.get("FASIM_FAULT_SHIM", "")
 BOUND = 8.0  # seconds from the fault to the exit: below FASIM_AGREE_TIMEOUT (10), so no MPI_Abort hides a hang
-WORDS = {"ENOSPC": "no space left on device", "EDQUOT": "disk quota exceeded", "EIO": "I/O error"}
+WORDS = {"ENOSPC": "no space left on device", "EDQUOT": "disk quota exceeded", "EIO": "I/O error",
+         "EFBIG": "file too large"}
 # Long enough to be running when the fault is armed; rows recorded and flushed often.
 LONG = (SMALL.replace("steps = 400", "steps = 400000").replace("record_every = 20", "record_every = 10")
         + "[output]\nflush_every = 2\nprogress_seconds = 0\n")
@@ -111,7 +113,7 @@ def test_new_result():
 def test_trajectory_flush():
     """The disk fills while the run writes its trajectory (no checkpoint yet): every rank leaves within
     seconds, the lock and temporaries are gone."""
-    for errno_name, rank in CASES:
+    for errno_name, rank in CASES + [("EFBIG", 1)]:
         d = tmpdir()
         ini = write(f"{d}/a.ini", LONG)
         out = f"{d}/r.h5"
@@ -237,9 +239,11 @@ def test_singleton_eio_mid_run():
 
 
 def test_truncated_result_is_no_success():
-    """A result truncated while the run writes it: exit 1 at the end, not 0."""
+    """A result truncated while the run writes it: exit 1 saying so, never 0. (Rows are flushed at the end only
+    here: a truncation racing HDF5's own reads of the file is outside what fasim can agree on.)"""
     d = tmpdir()
-    ini = write(f"{d}/a.ini", LONG.replace("steps = 400000", "steps = 6000"))
+    ini = write(f"{d}/a.ini", LONG.replace("steps = 400000", "steps = 8000").replace("flush_every = 2",
+                                                                                     "flush_every = 100000"))
     out = f"{d}/r.h5"
     p = launch(["run", ini, f"--output.file={out}", "--output.checkpoint_seconds=0"], 2)
     deadline = time.time() + 60
@@ -251,7 +255,9 @@ def test_truncated_result_is_no_success():
     out_text, err = wait(p, 120)
     assert p.returncode == 1, f"exit {p.returncode}:\n{out_text}\n{err}"
     lines = [line for line in err.splitlines() if line.startswith("fasim: error")]
-    assert len(lines) == 1 and "does not read back" in lines[0] and out in lines[0], err
+    assert len(lines) == 1 and out in lines[0], err
+    assert "truncated" in lines[0], lines[0]
+    assert "Segmentation" not in err and "MPI_ABORT" not in err, err
 
 
 def test_flushed_rows_are_visible_and_durable():
@@ -270,6 +276,8 @@ def test_flushed_rows_are_visible_and_durable():
         except (OSError, KeyError):
             continue
     assert seen >= 50, f"a reader saw {seen} rows of the running result"
+    info = json.loads(fasim(["info", out, "--json"]).stdout)
+    assert info["algorithms"]["gd"]["records"] >= seen, f"fasim info: {info['algorithms']}, h5py saw {seen}"
     os.killpg(p.pid, signal.SIGKILL)
     p.communicate()
     with h5py.File(out, "r") as f:
