@@ -3,7 +3,7 @@
 #include "storage_fault.hpp"
 
 #include "fasim/app/signals.hpp"
-#include "fasim/io/lifecycle.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 

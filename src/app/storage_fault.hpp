@@ -2,8 +2,8 @@
 // What a run says and does after a storage fault (a write that failed on some rank: a full disk, a quota, an
 // I/O error): the next step for the user, and an end of the process that neither hangs nor crashes.
 // Private to the app layer; docs/faults.md tables the faults.
-#include "fasim/io/config.hpp"
-#include "fasim/io/result_state.hpp"
+#include "fasim/config/config.hpp"
+#include "fasim/format/result_state.hpp"
 #include "fasim/parallel/communicator.hpp"
 
 #include <string>

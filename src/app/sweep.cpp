@@ -3,11 +3,11 @@
 
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
-#include "fasim/io/hdf5.hpp"
-#include "fasim/io/ini.hpp"
-#include "fasim/io/lifecycle.hpp"
-#include "fasim/io/result_state.hpp"
-#include "fasim/io/schema.hpp"
+#include "fasim/config/ini.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/format/result_state.hpp"
+#include "fasim/format/schema.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -285,7 +285,7 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
                 << std::endl;
     });
   } catch (const CollectiveError& e) {
-    // After a storage fault (io/hdf5.hpp) this group runs no further point: the next would fail alike.
+    // After a storage fault (format/hdf5.hpp) this group runs no further point: the next would fail alike.
     const bool storage = gc.allreduce_max(io::storage_failed() ? 1 : 0) > 0;
     if (leader)
       std::cerr << "fasim: point " << index << " failed: " << e.what()
