@@ -1,4 +1,5 @@
 #include "fasim/app/cli.hpp"
+#include "fasim/app/launcher.hpp"
 
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
@@ -26,6 +27,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -283,7 +285,12 @@ int main(int argc, char** argv) {
   // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
   // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
   install_signal_handlers();
+  exit_with_launcher(); // (also done before the libraries' constructors: src/main.cpp)
+  watch_launcher();
+  plain_launcher_terminal();
+  std::optional<StartupWatch> starting(std::in_place);
   parallel::MpiEnvironment mpi(&argc, &argv);
+  starting.reset();
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     if (world.rank() == 0) (argc < 2 ? std::cerr : std::cout) << overall_usage();

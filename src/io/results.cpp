@@ -57,9 +57,9 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   f.write_attribute("mpi_size", static_cast<long long>(prov.mpi_size));
   f.write_attribute("grid", std::vector<long long>{prov.grid_rows, prov.grid_cols});
   f.write_attribute("block", static_cast<long long>(prov.block));
-  f.write_attribute("blas_library", prov.blas_library);
-  f.write_attribute("blas_core", prov.blas_core);
-  f.write_attribute("blas_threads", static_cast<long long>(prov.blas_threads));
+  f.write_attribute(schema::kBlasLibrary, prov.blas_library);
+  f.write_attribute(schema::kBlasCore, prov.blas_core);
+  f.write_attribute(schema::kBlasThreads, static_cast<long long>(prov.blas_threads));
   f.write_attribute("host", prov.host);
   f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
 

@@ -16,7 +16,7 @@ namespace fasim::io::schema {
 /// Root attribute of result files, checkpoints and collect summaries: "MAJOR.MINOR". A reader refuses a newer
 /// MAJOR; files written before it existed are 1.0.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.0";
+inline constexpr const char* kSchemaVersion = "1.1"; ///< 1.1: checkpoints record their BLAS (below)
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
@@ -29,6 +29,11 @@ inline constexpr const char* kFasimVersion = "fasim_version";
 inline constexpr const char* kGitCommit = "git_commit";
 inline constexpr const char* kCreated = "created";
 inline constexpr const char* kSweepPoint = "sweep_point"; ///< "key=value;..." of a `fasim sweep` point
+// The BLAS that computed a result (its first run; each run's history line names its kernel) or a checkpoint
+// (since 1.1): bitwise equality holds only for the same build, BLAS kernel and grid (docs/determinism.md).
+inline constexpr const char* kBlasLibrary = "blas_library"; ///< e.g. openblas_get_config()
+inline constexpr const char* kBlasCore = "blas_core";       ///< the kernel, e.g. Haswell, SkylakeX, Zen
+inline constexpr const char* kBlasThreads = "blas_threads";
 
 // Groups of a result file and their attributes.
 inline constexpr const char* kProblemGroup = "problem";
