@@ -27,7 +27,6 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -288,9 +287,7 @@ int main(int argc, char** argv) {
   exit_with_launcher(); // (also done before the libraries' constructors: src/main.cpp)
   watch_launcher();
   plain_launcher_terminal();
-  std::optional<StartupWatch> starting(std::in_place);
   parallel::MpiEnvironment mpi(&argc, &argv);
-  starting.reset();
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     if (world.rank() == 0) (argc < 2 ? std::cerr : std::cout) << overall_usage();

@@ -1,8 +1,5 @@
 #include "fasim/app/launcher.hpp"
 
-#include "fasim/app/signals.hpp"
-#include "fasim/parallel/collective.hpp"
-
 #include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h> // environ
@@ -16,6 +13,7 @@
 #include <initializer_list>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace fasim::app {
 
@@ -103,34 +101,6 @@ void watch_launcher() {
       if (!now.alive || now.start != start) raise(SIGKILL);
     }
   }).detach();
-}
-
-StartupWatch::StartupWatch() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    std::chrono::steady_clock::time_point asked{};
-    while (!done_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; })) {
-      if (!(peek_signal_flags() & kStopRequested)) continue;
-      const auto now = std::chrono::steady_clock::now();
-      if (asked == std::chrono::steady_clock::time_point{}) asked = now;
-      if (now - asked >= std::chrono::duration<double>(kSeconds)) {
-        const char line[] =
-            "fasim: stopped by a signal while MPI was starting (its launcher did not complete "
-            "the start-up): nothing was written; submit the job again\n";
-        [[maybe_unused]] const auto n = write(STDERR_FILENO, line, sizeof line - 1);
-        _exit(parallel::kExitCheckpointed);
-      }
-    }
-  });
-}
-
-StartupWatch::~StartupWatch() {
-  {
-    std::lock_guard lock(mutex_);
-    finished_ = true;
-  }
-  done_.notify_all();
-  thread_.join();
 }
 
 bool progress_rewrites_line() {

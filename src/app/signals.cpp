@@ -26,10 +26,6 @@ void install_signal_handlers() {
   signal(SIGXFSZ, SIG_IGN);
 }
 
-int peek_signal_flags() {
-  return g_flags;
-}
-
 int take_signal_flags() {
   const int f = g_flags;
   g_flags = 0;

@@ -1,9 +1,5 @@
 #pragma once
 // How fasim relates to the MPI launcher that started it (Open MPI's mpirun, MPICH's Hydra, srun), if any.
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 namespace fasim::app {
 
 /// True when an MPI launcher started this process (its rank environment is set).
@@ -25,26 +21,6 @@ void plain_launcher_terminal();
 /// mpiexec (the rank's parent then never dies): a thread checks twice a second that the mpiexec above the
 /// proxy is still there and ends the rank (SIGKILL) when it is not. Nothing happens under other launchers.
 void watch_launcher();
-
-/// Bounds MPI's start-up after a stop request: Hydra's mpiexec that receives USR1 before its ranks have
-/// finished MPI_Init forwards it and then never completes their start-up (its proxy waits for the ranks,
-/// which wait for it). While alive, a thread watches: a stop request (USR1/TERM) that MPI_Init has not
-/// returned from within kSeconds ends the process with exit 75, one line, nothing written (fasim had not
-/// started anything).
-class StartupWatch {
-public:
-  static constexpr double kSeconds = 5;
-  StartupWatch();
-  ~StartupWatch(); ///< MPI started: the watch ends
-  StartupWatch(const StartupWatch&) = delete;
-  StartupWatch& operator=(const StartupWatch&) = delete;
-
-private:
-  std::mutex mutex_;
-  std::condition_variable done_;
-  bool finished_ = false;
-  std::thread thread_;
-};
 
 /// Whether progress lines rewrite themselves (\r, erase to the end of the line): only on a terminal of a
 /// process started without a launcher (Open MPI gives each rank a pseudo-terminal, whatever the launcher's

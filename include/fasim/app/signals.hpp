@@ -11,7 +11,5 @@ enum SignalFlag : int {
 void install_signal_handlers();
 /// The flags raised since the last call (and clears them).
 int take_signal_flags();
-/// The flags raised and not yet taken (clears nothing; for a watchdog thread).
-int peek_signal_flags();
 
 } // namespace fasim::app

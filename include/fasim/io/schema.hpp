@@ -16,7 +16,8 @@ namespace fasim::io::schema {
 /// Root attribute of result files, checkpoints and collect summaries: "MAJOR.MINOR". A reader refuses a newer
 /// MAJOR; files written before it existed are 1.0.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.2"; ///< 1.1: /problem's record of completion's Ω; 1.2: checkpoints record their BLAS
+inline constexpr const char* kSchemaVersion =
+    "1.2"; ///< 1.1: /problem's record of completion's Ω; 1.2: checkpoints record their BLAS
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
