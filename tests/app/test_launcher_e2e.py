@@ -82,8 +82,8 @@ def run_logged(argv, d, env, tty=False):
 
 def test_redirected_logs_are_plain_lines():
     d = tmpdir()
-    ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 40000").replace("record_every = 20",
-                                                                                    "record_every = 4000"))
+    ini = write(f"{d}/a.ini", SMALL.replace("steps = 400", "steps = 8000").replace("record_every = 20",
+                                                                                   "record_every = 4000"))
     env = {k: v for k, v in ENV.items() if k not in ("FASIM_PROGRESS", "SLURM_JOB_ID")}
     env["TERM"] = "xterm"
     args = ["run", ini, "--output.progress_seconds=0.05", "--output.overwrite=true"]
