@@ -2,7 +2,7 @@
 
 #include "fasim/app/launcher.hpp"
 #include "fasim/app/signals.hpp"
-#include "fasim/io/lifecycle.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
