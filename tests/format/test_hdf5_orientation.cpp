@@ -1,7 +1,8 @@
 // The orientation contract seen from outside: h5py must read f['problem/Y'][i, j] == Y(i, j). Every rank
 // writes a file with Y(i, j) = 1000·i + j (plus snapshots, series and attributes); rank 0 then runs
 // tests/format/check_h5py_orientation.py on it with the system python3, which has h5py. ctest runs this case
-// on its own (test_hdf5_orientation.npN, through tests/format/with_h5py.sh): skipped, not passed, without h5py.
+// on its own (test_hdf5_orientation.npN, through tests/format/with_h5py.sh): skipped, not passed, without
+// h5py.
 #include "hdf5_test_support.hpp"
 #include "test_support.hpp"
 
