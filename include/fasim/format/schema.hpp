@@ -39,8 +39,9 @@ inline constexpr const char* kSweepPoint = "sweep_point"; ///< "key=value;..." o
 inline constexpr const char* kMpiSize = "mpi_size";
 inline constexpr const char* kGrid = "grid";   ///< [rows, columns] of the process grid
 inline constexpr const char* kBlock = "block"; ///< the block-cyclic block size
-// The BLAS of a result (the run that created it; each run's history line names its kernel) and of a checkpoint
-// (checkpoint format 4): bitwise equality holds only for the same build, BLAS kernel and grid (docs/determinism.md).
+// The BLAS of a result (the run that created it; each run's history line names its kernel) and of a
+// checkpoint (checkpoint format 4): bitwise equality holds only for the same build, BLAS kernel and grid
+// (docs/determinism.md).
 inline constexpr const char* kBlasLibrary = "blas_library";
 inline constexpr const char* kBlasCore = "blas_core"; ///< the kernel: Haswell, SkylakeX, Zen, ...
 inline constexpr const char* kBlasThreads = "blas_threads";
