@@ -15,3 +15,4 @@ fasim_add_script_test(lifecycle_e2e COMMAND env FASIM_LIFECYCLE_SEED=20261201 /u
 fasim_add_script_test(lifecycle_long COMMAND env FASIM_LIFECYCLE_SEQUENCES=200 FASIM_LIFECYCLE_ITEMS=0 /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_lifecycle_e2e.py LABELS lifecycle TIMEOUT 7200)
 fasim_add_script_test(planted_links_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_planted_links_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(upgrade_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_upgrade_e2e.py LABELS e2e TIMEOUT 600)
+fasim_add_script_test(network_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_network_e2e.py LABELS e2e TIMEOUT 600)

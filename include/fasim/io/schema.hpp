@@ -4,6 +4,7 @@
 // stored as a string (file status, stop reasons, configuration choices) is written and read through one table
 // per enum: to_string() writes the documented word, parse() reads it back, and parse_attribute() refuses an
 // unknown word naming the file, the attribute and the value.
+#include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
 
 #include <cstddef>
@@ -117,7 +118,8 @@ template <> struct Names<model::Source> {
   static constexpr Named<model::Source> list[] = {{"synthetic", model::Source::Synthetic},
                                                   {"gaussian-product", model::Source::GaussianProduct},
                                                   {"unit-vector", model::Source::UnitVector},
-                                                  {"linear-network", model::Source::LinearNetwork}};
+                                                  {"linear-network", model::Source::LinearNetwork},
+                                                  {"network", model::Source::Network}};
 };
 template <> struct Names<model::Representation> {
   static constexpr Named<model::Representation> list[] = {{"dense", model::Representation::Dense},
@@ -142,6 +144,11 @@ template <> struct Names<model::InitZ> {
 template <> struct Names<model::InitW> {
   static constexpr Named<model::InitW> list[] = {{"gaussian", model::InitW::Gaussian},
                                                  {"optimal", model::InitW::Optimal}};
+};
+template <> struct Names<model::Activation> {
+  static constexpr Named<model::Activation> list[] = {{"identity", model::Activation::Identity},
+                                                      {"relu", model::Activation::ReLU},
+                                                      {"tanh", model::Activation::Tanh}};
 };
 template <> struct Names<model::IntegratorKind> {
   static constexpr Named<model::IntegratorKind> list[] = {{"euler", model::IntegratorKind::Euler},
