@@ -6,12 +6,13 @@ import numpy as np
 from . import experiments as ex
 
 
-def _stats(values):
+def _stats(values, fmt=".3f"):
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
     if v.size == 0:
         return "—"
-    return f"{v.mean():.3f} ± {v.std(ddof=1) if v.size > 1 else 0:.3f} [{v.min():.3f}, {v.max():.3f}]"
+    sd = v.std(ddof=1) if v.size > 1 else 0.0
+    return f"{v.mean():{fmt}} ± {sd:{fmt}} [{v.min():{fmt}}, {v.max():{fmt}}]"
 
 
 def width_section(out, figures):
@@ -34,7 +35,7 @@ def width_section(out, figures):
         if not gd or not fa:
             continue
         stops = sorted(set(gd["stop"] + fa["stop"]))
-        table.append(f"| {w} | {w / ex.N:g} | {len(fa['err'])} | {_stats(gd['err'])} | {_stats(fa['err'])} | "
+        table.append(f"| {w} | {w / ex.N:g} | {len(fa['err'])} | {_stats(gd['err'], '.2e')} | {_stats(fa['err'], '.2e')} | "
                      f"{_stats(fa['align0'])} | {_stats(fa['align'])} | {', '.join(stops)} |")
     fig = _width_figure(rows, figures)
     means = {w: np.mean(rows[(w, "fa")]["align"]) for w in ex.WIDTHS if (w, "fa") in rows}
@@ -113,7 +114,7 @@ def _width_figure(rows, figures):
 
 
 def deep_section(out, figures):
-    table, mode_data, gaps = [], {}, []
+    table, mode_data, gaps, gd_notes = [], {}, [], []
     for label, _, _ in ex.deep_runs(out):
         path = f"{out}/{label}.h5"
         if not os.path.exists(path):
@@ -136,6 +137,8 @@ def deep_section(out, figures):
                      f"{stops or 'all ran every step'} |")
         if label == f"deep-L{L}":
             mode_data[L] = (y, runs)
+        if "gd" in loss:
+            gd_notes.append(f"{label}: {loss['gd'] - opt:.2e} at time {runs['gd']['tstep'][-1] * runs['gd']['lr']:g}")
         for alg, pred in (("fa", pred_fa), ("dfa", pred_dfa)):
             if alg in loss and np.isfinite(loss[alg]) and runs[alg]["stop"][0] == "steps":
                 gaps.append(f"{alg} at L = {L} ({label}): {abs(loss[alg] - pred) / pred:.1e}")
@@ -165,6 +168,9 @@ def deep_section(out, figures):
         text_runs,
         "",
         gap_text,
+        "",
+        "gd's final loss above the optimum (0 = it found the best rank-4 product; more = a mode not yet learned, "
+        "a plateau of the stage-like dynamics or a slow approach): " + "; ".join(gd_notes) + ".",
         "",
         f"![mode strengths]({fig})" if fig else "",
         "",
