@@ -10,6 +10,7 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
       throw UsageError("the input file gives a mask M but problem.observe = full; set problem.observe = "
                        "completion to use it, or remove M from the file");
     p.mask.reset();
+    p.mask_from_input = false;
     return;
   }
   const parallel::DistMatrix* y = p.target->dense();
@@ -24,10 +25,12 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
                        "); give M with Y's shape");
     p.mask = std::make_shared<const linalg::EntryMask>(
         linalg::EntryMask::from_matrix(*given, "the input file's mask M"));
+    p.mask_from_input = true;
     return;
   }
   p.mask =
       std::make_shared<const linalg::EntryMask>(linalg::EntryMask::bernoulli(*y, spec.fraction, spec.seed));
+  p.mask_from_input = false;
 }
 
 } // namespace fasim::model

@@ -34,6 +34,7 @@ struct Problem {
   /// Matrix completion: the observed entries Ω, lined up with the dense Y (model/completion.hpp); null when
   /// every entry is observed. Shared: the mask is read-only once made.
   std::shared_ptr<const linalg::EntryMask> mask;
+  bool mask_from_input = false; ///< the mask is the input file's M (else a Bernoulli draw)
 };
 
 /// rows×cols of independent N(0, std_dev²) entries from `stream` (the same on every grid and block size).
