@@ -3,11 +3,11 @@
 // writing the last algorithm's state (HDF5 Y + Z + W, a checkpoint) against a raw dd-like write to that
 // directory and prints one more line.
 #include "fasim/app/run.hpp"
-#include "fasim/io/checkpoint.hpp"
-#include "fasim/io/config.hpp"
-#include "fasim/io/hdf5.hpp"
-#include "fasim/io/matrix_io.hpp"
-#include "fasim/io/safe_files.hpp"
+#include "fasim/config/config.hpp"
+#include "fasim/files/safe_files.hpp"
+#include "fasim/format/checkpoint.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/format/matrix_io.hpp"
 #include "fasim/model/completion.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/step_plan.hpp"

@@ -1,5 +1,5 @@
-#include "fasim/io/hdf5.hpp"
-#include "fasim/io/matrix_io.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/format/matrix_io.hpp"
 #include "fasim/parallel/error.hpp"
 #include "network_simulation.hpp"
 

@@ -1,7 +1,7 @@
 #include "network_simulation.hpp"
 
 #include "fasim/app/signals.hpp"
-#include "fasim/io/matrix_io.hpp"
+#include "fasim/format/matrix_io.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 

@@ -2,7 +2,7 @@
 // A network run (problem.source = network beyond the paper's model): one trajectory per algorithm, the
 // result file, and the loop that advances them. Private to the app layer. Network runs write no checkpoints
 // yet: a stop signal ends the run as failed (saying so), and `fasim resume` refuses network results.
-#include "fasim/io/network_results.hpp"
+#include "fasim/format/network_results.hpp"
 #include "fasim/model/network_metrics.hpp"
 #include "fasim/model/schedule.hpp"
 

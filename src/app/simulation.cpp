@@ -1,7 +1,7 @@
 #include "simulation.hpp"
 
 #include "fasim/app/signals.hpp"
-#include "fasim/io/lifecycle.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
