@@ -34,17 +34,17 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
     if (!net.identity_input) write_matrix(pg, "X", net.x);
     write_matrix(pg, "O", net.o);
   }
-  pg.write_attribute("o_norm2", net.o_norm2);
+  pg.write_attribute(schema::kONorm2, net.o_norm2);
   pg.write_attribute(schema::kN, static_cast<long long>(net.n()));
   pg.write_attribute(schema::kM, static_cast<long long>(net.m()));
-  pg.write_attribute("samples", static_cast<long long>(net.samples));
-  pg.write_attribute("depth", static_cast<long long>(net.depth));
+  pg.write_attribute(schema::kSamples, static_cast<long long>(net.samples));
+  pg.write_attribute(schema::kDepth, static_cast<long long>(net.depth));
   std::vector<long long> widths(net.sizes.begin() + 1, net.sizes.end() - 1);
-  pg.write_attribute("widths", widths);
-  pg.write_attribute("activation", schema::to_string(net.activation));
-  pg.write_attribute("identity_input", static_cast<long long>(net.identity_input));
+  pg.write_attribute(schema::kWidths, widths);
+  pg.write_attribute(schema::kActivation, schema::to_string(net.activation));
+  pg.write_attribute(schema::kIdentityInput, static_cast<long long>(net.identity_input));
   pg.write_attribute(schema::kSource, schema::to_string(config.problem.source));
-  const Group ig = f.create_group("init");
+  const Group ig = f.create_group(schema::kInitGroup);
   for (std::size_t l = 1; l <= net.w0.size(); ++l) write_matrix(ig, numbered('W', l), net.w0[l - 1]);
   for (std::size_t l = 2; l <= net.c.size(); ++l) write_matrix(ig, numbered('C', l), net.c[l - 1]);
   for (std::size_t l = 1; l <= net.d.size(); ++l) write_matrix(ig, numbered('D', l), net.d[l - 1]);
@@ -55,16 +55,16 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
                      {},
                      std::nullopt};
     write_algorithm_attributes(g.group, alg, config.run.integrator);
-    const Group traj = g.group.create_group("trajectory");
+    const Group traj = g.group.create_group(schema::kTrajectoryGroup);
     for (const auto& name : network_trajectory_names(net.depth))
       g.scalars.push_back(Series::create(traj, name));
     write_dimension_scales(traj);
     if (config.output.snapshot_every > 0) {
-      const Group sg = g.group.create_group("snapshots");
+      const Group sg = g.group.create_group(schema::kSnapshotsGroup);
       for (std::size_t l = 1; l <= net.w0.size(); ++l)
         g.snapshots.push_back(
             create_snapshot_series(sg, numbered('W', l), net.w0[l - 1].rows(), net.w0[l - 1].cols()));
-      g.snap_step = Series::create(sg, "step", 0, SeriesType::Integer);
+      g.snap_step = Series::create(sg, schema::kStep, 0, SeriesType::Integer);
     }
     out.algorithms_.push_back(std::move(g));
   }
