@@ -42,7 +42,8 @@ inline constexpr const char* kObservedCount = "observed_count";
 inline constexpr const char* kMaskSource = "mask_source";
 inline constexpr const char* kMaskFraction = "mask_fraction";
 inline constexpr const char* kMaskSeed = "mask_seed";
-/// /problem of a network result (problem.source = network beyond the paper's model, format/network_results.hpp).
+/// /problem of a network result (problem.source = network beyond the paper's model,
+/// format/network_results.hpp).
 inline constexpr const char* kSamples = "samples";
 inline constexpr const char* kDepth = "depth";
 inline constexpr const char* kWidths = "widths";
