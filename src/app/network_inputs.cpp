@@ -1,5 +1,6 @@
 #include "fasim/format/hdf5.hpp"
 #include "fasim/format/matrix_io.hpp"
+#include "fasim/format/schema.hpp"
 #include "fasim/parallel/error.hpp"
 #include "network_simulation.hpp"
 
@@ -10,13 +11,7 @@
 
 namespace fasim::app {
 
-namespace {
-std::string numbered(char prefix, int l) {
-  std::string s(1, prefix);
-  s.append(std::to_string(l));
-  return s;
-}
-} // namespace
+namespace schema = io::schema;
 
 bool runs_as_network(const io::RunConfig& c) {
   if (c.problem.source != model::Source::Network) return false;
@@ -24,7 +19,7 @@ bool runs_as_network(const io::RunConfig& c) {
     return true;
   if (c.input.file.empty() || !std::filesystem::exists(c.input.file)) return false;
   const io::File f = io::File::open(c.input.file, parallel::Communicator::borrow(MPI_COMM_SELF), true);
-  return f.exists("X");
+  return f.exists(schema::kNetworkInputs);
 }
 
 model::NetworkInputs read_network_inputs(const io::RunConfig& c, const parallel::GridPtr& grid, bool quiet) {
@@ -54,24 +49,26 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& c, const parallel:
       return;
     }
   };
-  take({"X"}, -1, c.problem.n, in.x);
+  take({schema::kNetworkInputs}, -1, c.problem.n, in.x);
   const long long samples = in.x ? in.x->rows() : (c.problem.samples > 0 ? c.problem.samples : c.problem.n);
-  take({"O", "Y"}, samples, c.problem.m, in.o);
+  take({schema::kNetworkOutputs, schema::kTarget}, samples, c.problem.m, in.o);
   in.w.resize(static_cast<std::size_t>(L));
   in.c.resize(static_cast<std::size_t>(L));
   in.d.resize(static_cast<std::size_t>(L - 1));
   for (int l = 1; l <= L; ++l) {
-    std::vector<std::string> w_names = {numbered('W', l)};
-    if (L == 2 && l == 1) w_names = {numbered('W', l), "Z0"};
-    if (L == 2 && l == 2) w_names = {numbered('W', l), "W0"};
+    std::vector<std::string> w_names = {schema::layer_dataset(schema::kLayerWeights, l)};
+    if (L == 2 && l == 1) w_names = {schema::layer_dataset(schema::kLayerWeights, l), schema::kInitialZ};
+    if (L == 2 && l == 2) w_names = {schema::layer_dataset(schema::kLayerWeights, l), schema::kInitialW};
     take(w_names, sizes[l - 1], sizes[l], in.w[l - 1]);
     if (l >= 2) {
       if (l == L)
-        take({numbered('C', l), "C"}, sizes[l - 1], sizes[l], in.c[l - 1]);
+        take({schema::layer_dataset(schema::kLayerFeedback, l), schema::kFeedback}, sizes[l - 1], sizes[l],
+             in.c[l - 1]);
       else
-        take({numbered('C', l)}, sizes[l - 1], sizes[l], in.c[l - 1]);
+        take({schema::layer_dataset(schema::kLayerFeedback, l)}, sizes[l - 1], sizes[l], in.c[l - 1]);
     }
-    if (l < L) take({numbered('D', l)}, sizes[l], c.problem.m, in.d[l - 1]);
+    if (l < L)
+      take({schema::layer_dataset(schema::kLayerDirectFeedback, l)}, sizes[l], c.problem.m, in.d[l - 1]);
   }
   if (taken.empty()) {
     std::string found;

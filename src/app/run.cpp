@@ -6,6 +6,7 @@
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/format/result_state.hpp"
+#include "fasim/format/schema.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/model/completion.hpp"
 #include "fasim/parallel/blas_info.hpp"
@@ -95,17 +96,28 @@ std::string human_bytes(double b) {
 // files keep it (so a run can be repeated on the Y, C, Z0, W0 of an earlier result).
 struct InputName {
   const char* name;
-  const char* in_results;
+  const char* results_group; ///< the group of a result file that holds it, or nullptr
 };
-constexpr InputName kInputNames[] = {
-    {"Y", "/problem/Y"}, {"C", "/problem/C"}, {"Z0", "/init/Z0"}, {"W0", "/init/W0"}, {"X", "/problem/X"},
-    {"O", nullptr},      {"M", nullptr},      {"W1", nullptr},    {"W2", nullptr},    {"C2", nullptr}};
+namespace schema = io::schema;
+constexpr InputName kInputNames[] = {{schema::kTarget, schema::kProblemGroup},
+                                     {schema::kFeedback, schema::kProblemGroup},
+                                     {schema::kInitialZ, schema::kInitGroup},
+                                     {schema::kInitialW, schema::kInitGroup},
+                                     {schema::kNetworkInputs, schema::kProblemGroup},
+                                     {schema::kNetworkOutputs, nullptr},
+                                     {schema::kObservedMask, nullptr},
+                                     {schema::kFirstWeights, nullptr},
+                                     {schema::kSecondWeights, nullptr},
+                                     {schema::kSecondFeedback, nullptr}};
 
 std::string found_path(const io::File& f, const char* name) {
   for (const auto& in : kInputNames)
     if (std::string(in.name) == name) {
-      if (f.exists(in.name)) return std::string("/") + in.name;
-      if (in.in_results && f.exists(in.in_results)) return in.in_results;
+      if (f.exists(in.name)) return schema::path("", in.name);
+      if (in.results_group) {
+        const std::string path = schema::path("", in.results_group, in.name);
+        if (f.exists(path)) return path;
+      }
     }
   return {};
 }
@@ -128,34 +140,36 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     io::check_finite(*slot, what(path));
     taken.push_back(std::string(name) + " from " + path);
   };
-  take("Y", n, m, in.y);
-  take("C", r, m, in.c);
-  take("Z0", n, r, in.z0);
-  take("W0", r, m, in.w0);
+  take(schema::kTarget, n, m, in.y);
+  take(schema::kFeedback, r, m, in.c);
+  take(schema::kInitialZ, n, r, in.z0);
+  take(schema::kInitialW, r, m, in.w0);
+  take(schema::kObservedMask, n, m,
+       in.mask); // completion's observed entries (then Y is the whole ground truth)
   if (c.problem.source == model::Source::Network) {
     // The paper's model given as a network (depth 2, identity, no X): its names for Y, Z0, W0 and C.
-    if (!in.y) take("O", n, m, in.y);
-    if (!in.z0) take("W1", n, r, in.z0);
-    if (!in.w0) take("W2", r, m, in.w0);
-    if (!in.c) take("C2", r, m, in.c);
-    if (f.exists("D1"))
-      throw UsageError(what("/D1") +
-                       ": with one hidden layer and the identity dfa is fa, whose feedback is C2 "
-                       "(or C); give it under that name");
+    if (!in.y) take(schema::kNetworkOutputs, n, m, in.y);
+    if (!in.z0) take(schema::kFirstWeights, n, r, in.z0);
+    if (!in.w0) take(schema::kSecondWeights, r, m, in.w0);
+    if (!in.c) take(schema::kSecondFeedback, r, m, in.c);
+    if (f.exists(schema::kFirstDirectFeedback))
+      throw UsageError(
+          what(schema::path("", schema::kFirstDirectFeedback)) +
+          ": with one hidden layer and the identity dfa is fa, whose feedback is C2 (or C); give it "
+          "under that name");
   }
-  take("M", n, m, in.mask); // completion's observed entries (then Y is the whole ground truth)
   if (c.problem.source == model::Source::LinearNetwork) {
     // X (N×n) and O (N×m): N is the file's; the shapes must agree with each other and with n, m.
-    if (const std::string path = found_path(f, "X"); !path.empty()) {
+    if (const std::string path = found_path(f, schema::kNetworkInputs); !path.empty()) {
       in.x = io::read_matrix(f, path, grid, b);
       if (in.x->cols() != n)
         throw UsageError(what(path) + " has " + std::to_string(in.x->cols()) +
                          " columns; expected problem.n = " + std::to_string(n));
       io::check_finite(*in.x, what(path));
-      taken.push_back("X from " + path);
+      taken.push_back(std::string(schema::kNetworkInputs) + " from " + path);
     }
     const int samples = in.x ? in.x->rows() : (c.problem.samples > 0 ? c.problem.samples : n);
-    take("O", samples, m, in.o);
+    take(schema::kNetworkOutputs, samples, m, in.o);
   }
   if (taken.empty()) {
     std::string found;

@@ -21,8 +21,6 @@
 namespace fasim::io {
 
 namespace {
-// 1: the first format; 2: digests, run_id, schema_version.
-constexpr long long kFormatVersion = 2;
 constexpr int kRingSearchLimit = 64;
 
 std::vector<double> pack_rows(const std::vector<model::MetricRow>& rows, int probes) {
@@ -72,19 +70,22 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
   ck.elapsed_seconds = h.elapsed_seconds;
   const std::size_t width = model::kScalarMetrics.size() + static_cast<std::size_t>(probes);
   for (std::size_t a = 0; a < h.algorithms.size(); ++a) {
-    const std::string name = std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a);
+    const std::string name = schema::path(schema::kAlgorithmsGroup, std::to_string(a));
     const Group g = f.open_group(name);
-    CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, block, MatrixShape{n, r}),
-                             read_matrix(g, "W", grid, block, MatrixShape{r, m}),
+    CheckpointAlgorithm alg{{read_matrix(g, schema::kZ, grid, block, MatrixShape{n, r}),
+                             read_matrix(g, schema::kW, grid, block, MatrixShape{r, m}),
                              {}},
                             {},
                             {},
                             0};
-    check(g.open_dataset("Z"), "dataset /" + name + "/Z", parallel::digest(alg.state.z));
-    check(g.open_dataset("W"), "dataset /" + name + "/W", parallel::digest(alg.state.w));
-    if (g.exists("B")) { // kp's learned feedback
-      alg.state.b = read_matrix(g, "B", grid, block, MatrixShape{r, m});
-      check(g.open_dataset("B"), "dataset /" + name + "/B", parallel::digest(alg.state.b));
+    check(g.open_dataset(schema::kZ), "dataset /" + schema::path(name, schema::kZ),
+          parallel::digest(alg.state.z));
+    check(g.open_dataset(schema::kW), "dataset /" + schema::path(name, schema::kW),
+          parallel::digest(alg.state.w));
+    if (g.exists(schema::kB)) { // kp's learned feedback
+      alg.state.b = read_matrix(g, schema::kB, grid, block, MatrixShape{r, m});
+      check(g.open_dataset(schema::kB), "dataset /" + schema::path(name, schema::kB),
+            parallel::digest(alg.state.b));
     }
     alg.status = h.algorithms[a].status;
     alg.snapshots = h.algorithms[a].snapshots;
@@ -92,7 +93,8 @@ Checkpoint load(const std::string& path, const parallel::Communicator& comm, con
     // Rows are the scalar metrics then the probes. A fasim from before the feedback rules recorded the
     // scalars without the last kFeedbackMetrics (feedback_*): its rows are read with those recorded as NaN,
     // so an upgrade resumes its checkpoints. Any other width comes from a fasim recording other metrics.
-    constexpr std::size_t kFeedbackMetrics = 3;
+    constexpr std::size_t kFeedbackMetrics =
+        model::kScalarMetrics.size() - model::scalar_column("feedback_loss");
     std::size_t stored = width, scalars = model::kScalarMetrics.size();
     if (rows > 0) {
       stored = static_cast<std::size_t>(Series::open(g, schema::kPackedTrajectory).width());
@@ -188,7 +190,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     // after an agreed failure every rank closes the file together.
     const auto part = [&](auto&& body) { parallel::agreed(comm, body); };
     part([&] {
-      f.write_attribute(schema::kFormatVersion, kFormatVersion);
+      f.write_attribute(schema::kFormatVersion, schema::kCheckpointFormat);
       f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
       f.write_attribute(schema::kConfig, ck.config_ini);
       f.write_attribute(schema::kDigest, hex(parallel::digest(ck.config_ini)));
@@ -201,20 +203,20 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     for (std::size_t a = 0; a < ck.algorithms.size(); ++a) {
       const CheckpointAlgorithm& alg = ck.algorithms[a];
       std::optional<Group> group;
-      part([&] { group = f.create_group(std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a)); });
+      part([&] { group = f.create_group(schema::path(schema::kAlgorithmsGroup, std::to_string(a))); });
       const Group& g = *group;
       part([&] {
-        write_matrix(g, "Z", alg.state.z);
-        g.open_dataset("Z").write_attribute(schema::kDigest, digests[2 * a]);
+        write_matrix(g, schema::kZ, alg.state.z);
+        g.open_dataset(schema::kZ).write_attribute(schema::kDigest, digests[2 * a]);
       });
       part([&] {
-        write_matrix(g, "W", alg.state.w);
-        g.open_dataset("W").write_attribute(schema::kDigest, digests[2 * a + 1]);
+        write_matrix(g, schema::kW, alg.state.w);
+        g.open_dataset(schema::kW).write_attribute(schema::kDigest, digests[2 * a + 1]);
       });
       if (alg.state.has_feedback())
         part([&] {
-          write_matrix(g, "B", alg.state.b);
-          g.open_dataset("B").write_attribute(schema::kDigest, feedback_digests[a]);
+          write_matrix(g, schema::kB, alg.state.b);
+          g.open_dataset(schema::kB).write_attribute(schema::kDigest, feedback_digests[a]);
         });
       part([&] {
         g.write_attribute(schema::kStopped, static_cast<long long>(alg.status.stopped));
@@ -279,9 +281,9 @@ CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, 
     throw UsageError("'" + path + "' is not a fasim checkpoint (no " + schema::kFormatVersion +
                      " attribute)");
   h.format_version = f.read_attribute<long long>(schema::kFormatVersion);
-  if (h.format_version < 1 || h.format_version > kFormatVersion)
+  if (h.format_version < 1 || h.format_version > schema::kCheckpointFormat)
     throw UsageError("checkpoint '" + path + "' has format version " + std::to_string(h.format_version) +
-                     ", which this fasim (format " + std::to_string(kFormatVersion) +
+                     ", which this fasim (format " + std::to_string(schema::kCheckpointFormat) +
                      ") cannot read: resume it with the fasim that wrote it");
   if (f.has_attribute(schema::kSchemaVersionAttribute))
     schema::check_schema_version(f.read_attribute<std::string>(schema::kSchemaVersionAttribute), path);
@@ -297,7 +299,7 @@ CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, 
       find_ini_value(parse_ini(h.config_ini, "the configuration stored in '" + path + "'"), "run.algorithms")
           .value_or(""));
   for (int a = 0;; ++a) {
-    const std::string name = std::string(schema::kAlgorithmsGroup) + "/" + std::to_string(a);
+    const std::string name = schema::path(schema::kAlgorithmsGroup, std::to_string(a));
     if (!f.exists(name)) break;
     const Group g = f.open_group(name);
     CheckpointAlgorithmHeader alg;

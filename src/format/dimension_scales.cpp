@@ -1,5 +1,6 @@
 #include "fasim/format/dimension_scales.hpp"
 
+#include "fasim/format/schema.hpp"
 #include "fasim/format/series.hpp"
 
 #include <hdf5_hl.h>
@@ -76,13 +77,13 @@ void write_dimension_scales(const Group& trajectory, const TrajectoryDimensions&
       }
       attach(data, *columns, 1);
     }
-    if (has_time && name != names.time) data.write_attribute("coordinates", names.time);
+    if (has_time && name != names.time) data.write_attribute(schema::kCoordinates, names.time);
   }
 }
 
 void attach_to_rows(const Group& trajectory, const Dataset& series, const TrajectoryDimensions& names) {
   attach(series, trajectory.open_dataset(names.rows), 0);
-  if (trajectory.exists(names.time)) series.write_attribute("coordinates", names.time);
+  if (trajectory.exists(names.time)) series.write_attribute(schema::kCoordinates, names.time);
 }
 
 } // namespace fasim::io

@@ -11,14 +11,6 @@ std::vector<std::string> network_trajectory_names(int depth) {
   return names;
 }
 
-namespace {
-std::string numbered(char prefix, std::size_t l) {
-  std::string s(1, prefix);
-  s.append(std::to_string(l));
-  return s;
-}
-} // namespace
-
 NetworkResultsFile NetworkResultsFile::create(const std::string& path, const parallel::Communicator& comm,
                                               CreateMode mode, const RunConfig& config,
                                               const RunProvenance& prov, const model::Network& net,
@@ -31,8 +23,8 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
   const Group pg = f.create_group(schema::kProblemGroup);
   const double io_size = static_cast<double>(net.samples) * (net.n() + net.m());
   if (config.output.save_target == "yes" || (config.output.save_target == "auto" && io_size <= 4e6)) {
-    if (!net.identity_input) write_matrix(pg, "X", net.x);
-    write_matrix(pg, "O", net.o);
+    if (!net.identity_input) write_matrix(pg, schema::kNetworkInputs, net.x);
+    write_matrix(pg, schema::kNetworkOutputs, net.o);
   }
   pg.write_attribute(schema::kONorm2, net.o_norm2);
   pg.write_attribute(schema::kN, static_cast<long long>(net.n()));
@@ -45,9 +37,13 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
   pg.write_attribute(schema::kIdentityInput, static_cast<long long>(net.identity_input));
   pg.write_attribute(schema::kSource, schema::to_string(config.problem.source));
   const Group ig = f.create_group(schema::kInitGroup);
-  for (std::size_t l = 1; l <= net.w0.size(); ++l) write_matrix(ig, numbered('W', l), net.w0[l - 1]);
-  for (std::size_t l = 2; l <= net.c.size(); ++l) write_matrix(ig, numbered('C', l), net.c[l - 1]);
-  for (std::size_t l = 1; l <= net.d.size(); ++l) write_matrix(ig, numbered('D', l), net.d[l - 1]);
+  for (std::size_t l = 1; l <= net.w0.size(); ++l)
+    write_matrix(ig, schema::layer_dataset(schema::kLayerWeights, static_cast<long long>(l)), net.w0[l - 1]);
+  for (std::size_t l = 2; l <= net.c.size(); ++l)
+    write_matrix(ig, schema::layer_dataset(schema::kLayerFeedback, static_cast<long long>(l)), net.c[l - 1]);
+  for (std::size_t l = 1; l <= net.d.size(); ++l)
+    write_matrix(ig, schema::layer_dataset(schema::kLayerDirectFeedback, static_cast<long long>(l)),
+                 net.d[l - 1]);
 
   for (const auto& alg : config.run.algorithms) {
     AlgorithmGroup g{f.create_group(std::string(schema::kRunsGroup) + "/" + model::to_string(alg.kind)),
@@ -62,8 +58,9 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
     if (config.output.snapshot_every > 0) {
       const Group sg = g.group.create_group(schema::kSnapshotsGroup);
       for (std::size_t l = 1; l <= net.w0.size(); ++l)
-        g.snapshots.push_back(
-            create_snapshot_series(sg, numbered('W', l), net.w0[l - 1].rows(), net.w0[l - 1].cols()));
+        g.snapshots.push_back(create_snapshot_series(
+            sg, schema::layer_dataset(schema::kLayerWeights, static_cast<long long>(l)), net.w0[l - 1].rows(),
+            net.w0[l - 1].cols()));
       g.snap_step = Series::create(sg, schema::kStep, 0, SeriesType::Integer);
     }
     out.algorithms_.push_back(std::move(g));
@@ -106,12 +103,15 @@ void NetworkResultsFile::write_status(std::size_t a, const TrajectoryStatus& st,
 void NetworkResultsFile::write_final(std::size_t a, const model::NetworkState& s, const TrajectoryStatus& st,
                                      long long steps_done) {
   const Group& g = algorithms_.at(a).group;
-  for (std::size_t l = 1; l <= s.w.size(); ++l) write_matrix(g, numbered('W', l), s.w[l - 1]);
+  for (std::size_t l = 1; l <= s.w.size(); ++l)
+    write_matrix(g, schema::layer_dataset(schema::kLayerWeights, static_cast<long long>(l)), s.w[l - 1]);
   if (s.w.size() == 2) { // the paper's names too
-    write_matrix(g, "Z", s.w[0]);
-    write_matrix(g, "W", s.w[1]);
+    write_matrix(g, schema::kZ, s.w[0]);
+    write_matrix(g, schema::kW, s.w[1]);
   }
-  for (std::size_t l = 2; l <= s.b.size(); ++l) write_matrix(g, numbered('B', l), s.b[l - 1]);
+  for (std::size_t l = 2; l <= s.b.size(); ++l)
+    write_matrix(g, schema::layer_dataset(schema::kLayerLearnedFeedback, static_cast<long long>(l)),
+                 s.b[l - 1]);
   write_status(a, st, steps_done);
 }
 

@@ -60,7 +60,7 @@ RunSummary read_run_summary(const std::string& path) {
   for (const auto kind : model::kAlgorithmKinds) {
     AlgorithmSummary a;
     a.name = model::to_string(kind); // the group names the writer uses
-    const std::string group = std::string(schema::kRunsGroup) + "/" + a.name;
+    const std::string group = schema::path(schema::kRunsGroup, a.name);
     if (!f.exists(group)) continue;
     const Group g = f.open_group(group);
     a.steps_done = attribute_or(g, schema::kStepsDone, 0LL);
@@ -107,16 +107,16 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
     const int n = c.problem.n, m = c.problem.m, r = c.run.r, b = c.grid.block;
     for (const auto& spec : c.run.algorithms) {
       const std::string name = model::to_string(spec.kind);
-      const std::string group = std::string(schema::kRunsGroup) + "/" + name;
+      const std::string group = schema::path(schema::kRunsGroup, name);
       const Group g = f.open_group(group);
-      CheckpointAlgorithm alg{{read_matrix(g, "Z", grid, b, MatrixShape{n, r}),
-                               read_matrix(g, "W", grid, b, MatrixShape{r, m}),
+      CheckpointAlgorithm alg{{read_matrix(g, schema::kZ, grid, b, MatrixShape{n, r}),
+                               read_matrix(g, schema::kW, grid, b, MatrixShape{r, m}),
                                {}},
                               {},
                               {},
                               0};
-      if (g.exists("B"))
-        alg.state.b = read_matrix(g, "B", grid, b, MatrixShape{r, m}); // kp's learned feedback
+      if (g.exists(schema::kB))
+        alg.state.b = read_matrix(g, schema::kB, grid, b, MatrixShape{r, m}); // kp's learned feedback
       alg.status.stop_reason = schema::parse_attribute<schema::StopReason>(
           g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
       alg.status.stop_step = g.read_attribute<long long>(schema::kStopStep);
@@ -127,7 +127,7 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
       ck.step = std::max(ck.step, g.read_attribute<long long>(schema::kStepsDone));
       std::vector<std::vector<double>> columns;
       for (auto metric : model::kScalarMetrics) {
-        const std::string series = "trajectory/" + std::string(metric);
+        const std::string series = schema::path(schema::kTrajectoryGroup, metric);
         // A metric a later fasim records (feedback_*) is NaN on the rows an earlier one wrote.
         columns.push_back(g.exists(series) ? Series::open(g, series).read() : std::vector<double>{});
       }
@@ -136,14 +136,14 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
       std::vector<double> probes;
       int width = 0;
       if (c.run.probes > 0) {
-        const Series ps = Series::open(g, "trajectory/probe_xAx");
+        const Series ps = Series::open(g, schema::path(schema::kTrajectoryGroup, schema::kProbeSeries));
         width = ps.width();
         probes = ps.read();
       }
       std::vector<std::vector<double>> completion;
       if (c.completion.observe == model::Observe::Completion)
         for (auto metric : model::kCompletionMetrics)
-          completion.push_back(Series::open(g, "trajectory/" + std::string(metric)).read());
+          completion.push_back(Series::open(g, schema::path(schema::kTrajectoryGroup, metric)).read());
       const std::size_t rows = columns.front().size();
       for (std::size_t i = 0; i < rows; ++i) {
         model::MetricRow row;
@@ -154,7 +154,8 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
                             probes.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
         alg.rows.push_back(std::move(row));
       }
-      if (g.exists("snapshots/Z")) alg.snapshots = snapshot_count(g.open_dataset("snapshots/Z"));
+      if (const std::string z = schema::path(schema::kSnapshotsGroup, schema::kZ); g.exists(z))
+        alg.snapshots = snapshot_count(g.open_dataset(z));
       ck.algorithms.push_back(std::move(alg));
     }
   });

@@ -56,12 +56,12 @@ void publish_staged_result(const parallel::Communicator& comm, const std::string
 
 void write_algorithm_attributes(const Group& g, const model::AlgorithmSpec& alg,
                                 model::IntegratorKind integrator) {
-  g.write_attribute("lr", alg.lr);
-  g.write_attribute("lr_w", alg.lr_w > 0 ? alg.lr_w : alg.lr);
-  if (alg.kind == AlgorithmKind::KP) g.write_attribute("decay", alg.decay);
-  if (alg.kind == AlgorithmKind::Mixed) g.write_attribute("alpha", alg.alpha);
+  g.write_attribute(schema::kLr, alg.lr);
+  g.write_attribute(schema::kLrW, alg.lr_w > 0 ? alg.lr_w : alg.lr);
+  if (alg.kind == AlgorithmKind::KP) g.write_attribute(schema::kDecay, alg.decay);
+  if (alg.kind == AlgorithmKind::Mixed) g.write_attribute(schema::kAlpha, alg.alpha);
   g.write_attribute(schema::kIntegrator, schema::to_string(integrator));
-  g.write_attribute("scale_free", static_cast<long long>(alg.scale_free));
+  g.write_attribute(schema::kScaleFree, static_cast<long long>(alg.scale_free));
 }
 
 void write_run_header(const File& f, const RunConfig& config, const RunProvenance& prov,
@@ -76,13 +76,13 @@ void write_run_header(const File& f, const RunConfig& config, const RunProvenanc
   f.write_attribute(schema::kCreated, created);
   f.write_attribute(schema::kHistory, created + " " + history_line);
   f.write_attribute(schema::kConfig, config.resolved_ini);
-  f.write_attribute("mpi_size", static_cast<long long>(prov.mpi_size));
-  f.write_attribute("grid", std::vector<long long>{prov.grid_rows, prov.grid_cols});
-  f.write_attribute("block", static_cast<long long>(prov.block));
-  f.write_attribute("blas_library", prov.blas_library);
-  f.write_attribute("blas_core", prov.blas_core);
-  f.write_attribute("blas_threads", static_cast<long long>(prov.blas_threads));
-  f.write_attribute("host", prov.host);
+  f.write_attribute(schema::kMpiSize, static_cast<long long>(prov.mpi_size));
+  f.write_attribute(schema::kGrid, std::vector<long long>{prov.grid_rows, prov.grid_cols});
+  f.write_attribute(schema::kBlock, static_cast<long long>(prov.block));
+  f.write_attribute(schema::kBlasLibrary, prov.blas_library);
+  f.write_attribute(schema::kBlasCore, prov.blas_core);
+  f.write_attribute(schema::kBlasThreads, static_cast<long long>(prov.blas_threads));
+  f.write_attribute(schema::kHost, prov.host);
   f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
 }
 
@@ -98,7 +98,8 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   write_run_header(f, config, prov, run_id, history_line);
 
   const Group pg = f.create_group(schema::kProblemGroup);
-  if (saves_target(config) && problem.target->dense()) write_matrix(pg, "Y", *problem.target->dense());
+  if (saves_target(config) && problem.target->dense())
+    write_matrix(pg, schema::kTarget, *problem.target->dense());
   // Completion's Ω: its source always, the mask itself with Y.
   write_observed_entries(pg, problem, config.completion, saves_target(config));
   // A factored target saves its factors instead (Y = U·diag(singular_values)·Vᵀ), under the same rule with
@@ -106,32 +107,33 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   const double factor_size = static_cast<double>(config.problem.n + config.problem.m) * config.problem.k;
   if (problem.target->left_factor() &&
       (config.output.save_target == "yes" || (config.output.save_target == "auto" && factor_size <= 4e6))) {
-    write_matrix(pg, "U", *problem.target->left_factor());
-    write_matrix(pg, "V", *problem.target->right_factor());
+    write_matrix(pg, schema::kTargetLeft, *problem.target->left_factor());
+    write_matrix(pg, schema::kTargetRight, *problem.target->right_factor());
   }
-  if (const auto* x = problem.target->network_inputs(); x && saves_target(config)) write_matrix(pg, "X", *x);
-  write_matrix(pg, "C", problem.c);
+  if (const auto* x = problem.target->network_inputs(); x && saves_target(config))
+    write_matrix(pg, schema::kNetworkInputs, *x);
+  write_matrix(pg, schema::kFeedback, problem.c);
   const auto& spectrum = problem.target->spectrum();
   if (!spectrum.empty()) {
-    Series s = Series::create(pg, "singular_values");
+    Series s = Series::create(pg, schema::kSingularValues);
     s.append(spectrum.data(), static_cast<long long>(spectrum.size()));
   }
   pg.write_attribute(schema::kOptimalError, problem.optimal_error);
   pg.write_attribute(schema::kLemma1Error, problem.lemma1_error);
-  pg.write_attribute("y_norm2", problem.target->norm2());
+  pg.write_attribute(schema::kTargetNorm2, problem.target->norm2());
   pg.write_attribute(schema::kN, static_cast<long long>(problem.n));
   pg.write_attribute(schema::kM, static_cast<long long>(problem.m));
   pg.write_attribute(schema::kK, static_cast<long long>(problem.k));
   pg.write_attribute(schema::kR, static_cast<long long>(problem.r));
   pg.write_attribute(schema::kSource, schema::to_string(config.problem.source));
   pg.write_attribute(schema::kSpectrum, schema::to_string(config.problem.spectrum));
-  const Group ig = f.create_group("init");
-  write_matrix(ig, "Z0", problem.z0);
-  write_matrix(ig, "W0", problem.w0);
+  const Group ig = f.create_group(schema::kInitGroup);
+  write_matrix(ig, schema::kInitialZ, problem.z0);
+  write_matrix(ig, schema::kInitialW, problem.w0);
 
   for (const auto& alg : config.run.algorithms) {
     AlgorithmGroup g{model::to_string(alg.kind),
-                     f.create_group(std::string(schema::kRunsGroup) + "/" + model::to_string(alg.kind)),
+                     f.create_group(schema::path(schema::kRunsGroup, model::to_string(alg.kind))),
                      {},
                      std::nullopt,
                      {},
@@ -139,18 +141,18 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
                      std::nullopt,
                      std::nullopt};
     write_algorithm_attributes(g.group, alg, config.run.integrator);
-    const Group traj = g.group.create_group("trajectory");
+    const Group traj = g.group.create_group(schema::kTrajectoryGroup);
     for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
-    if (probes > 0) g.probes = Series::create(traj, "probe_xAx", probes);
+    if (probes > 0) g.probes = Series::create(traj, schema::kProbeSeries, probes);
     if (config.completion.observe == model::Observe::Completion)
       for (auto name : model::kCompletionMetrics)
         g.completion.push_back(Series::create(traj, std::string(name)));
     write_dimension_scales(traj);
     if (config.output.snapshot_every > 0) {
-      const Group sg = g.group.create_group("snapshots");
-      g.snap_z = create_snapshot_series(sg, "Z", problem.n, problem.r);
-      g.snap_w = create_snapshot_series(sg, "W", problem.r, problem.m);
-      g.snap_step = Series::create(sg, "step", 0, SeriesType::Integer);
+      const Group sg = g.group.create_group(schema::kSnapshotsGroup);
+      g.snap_z = create_snapshot_series(sg, schema::kZ, problem.n, problem.r);
+      g.snap_w = create_snapshot_series(sg, schema::kW, problem.r, problem.m);
+      g.snap_step = Series::create(sg, schema::kSnapshotStep, 0, SeriesType::Integer);
     }
     out.algorithms_.push_back(std::move(g));
   }
@@ -176,12 +178,12 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
   const File& f = out.file_;
   for (const auto& alg : config.run.algorithms) {
     const std::string name = model::to_string(alg.kind);
-    AlgorithmGroup g{name,         f.open_group(std::string(schema::kRunsGroup) + "/" + name),
+    AlgorithmGroup g{name,         f.open_group(schema::path(schema::kRunsGroup, name)),
                      {},           std::nullopt,
                      {},           std::nullopt,
                      std::nullopt, std::nullopt};
-    const Group traj = g.group.open_group("trajectory");
-    const long long recorded = Series::open(traj, std::string(model::kScalarMetrics[0])).length();
+    const Group traj = g.group.open_group(schema::kTrajectoryGroup);
+    const long long recorded = Series::open(g.group, schema::kStepSeries).length();
     for (auto metric : model::kScalarMetrics) {
       const std::string metric_name(metric);
       if (traj.exists(metric_name)) {
@@ -197,18 +199,18 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
       attach_to_rows(traj, added.dataset());
       g.scalars.push_back(std::move(added));
     }
-    if (probes > 0) g.probes = Series::open(g.group, "trajectory/probe_xAx");
+    if (probes > 0) g.probes = Series::open(traj, schema::kProbeSeries);
     if (config.completion.observe == model::Observe::Completion)
       for (auto metric : model::kCompletionMetrics)
-        g.completion.push_back(Series::open(g.group, "trajectory/" + std::string(metric)));
+        g.completion.push_back(Series::open(traj, std::string(metric)));
     if (config.output.snapshot_every > 0) {
-      if (!g.group.exists("snapshots"))
+      if (!g.group.exists(schema::kSnapshotsGroup))
         throw UsageError(
             "result file '" + path + "' has no snapshots of " + name +
             " but output.snapshot_every is set: continue it with the snapshot_every it was run with");
-      g.snap_z = g.group.open_dataset("snapshots/Z");
-      g.snap_w = g.group.open_dataset("snapshots/W");
-      g.snap_step = Series::open(g.group, "snapshots/step");
+      g.snap_z = g.group.open_dataset(schema::path(schema::kSnapshotsGroup, schema::kZ));
+      g.snap_w = g.group.open_dataset(schema::path(schema::kSnapshotsGroup, schema::kW));
+      g.snap_step = Series::open(g.group, schema::path(schema::kSnapshotsGroup, schema::kSnapshotStep));
     }
     out.algorithms_.push_back(std::move(g));
   }
@@ -258,11 +260,12 @@ void ResultsFile::copy_snapshots_from(const File& old, const std::vector<long lo
   for (std::size_t a = 0; a < algorithms_.size(); ++a) {
     AlgorithmGroup& g = algorithms_[a];
     if (!g.snap_z || counts.at(a) == 0) continue;
-    const std::string base = std::string(schema::kRunsGroup) + "/" + g.name + "/snapshots/";
-    const std::vector<long long> steps = Series::open(old, base + "step").read_integers();
+    const std::string base = schema::path(schema::kRunsGroup, g.name, schema::kSnapshotsGroup);
+    const std::vector<long long> steps =
+        Series::open(old, schema::path(base, schema::kSnapshotStep)).read_integers();
     for (long long s = 0; s < counts[a]; ++s) {
-      model::State st{read_snapshot(old, base + "Z", s, problem.grid, problem.block),
-                      read_snapshot(old, base + "W", s, problem.grid, problem.block),
+      model::State st{read_snapshot(old, schema::path(base, schema::kZ), s, problem.grid, problem.block),
+                      read_snapshot(old, schema::path(base, schema::kW), s, problem.grid, problem.block),
                       {}};
       append_snapshot(a, steps.at(static_cast<std::size_t>(s)), st);
     }
@@ -278,16 +281,16 @@ void write_trajectory_status(const Group& g, const TrajectoryStatus& st, long lo
   g.write_attribute(schema::kStopStep, st.stop_step);
   g.write_attribute(schema::kStepsDone, steps_done);
   g.write_attribute(schema::kWallSeconds, st.wall_seconds);
-  g.write_attribute("seconds_per_step",
+  g.write_attribute(schema::kSecondsPerStep,
                     steps_done > 0 ? st.wall_seconds / static_cast<double>(steps_done) : 0.0);
 }
 
 void ResultsFile::write_final(std::size_t a, const model::State& s, const TrajectoryStatus& st,
                               long long steps_done) {
   const Group& g = algorithms_.at(a).group;
-  write_matrix(g, "Z", s.z);
-  write_matrix(g, "W", s.w);
-  if (s.has_feedback()) write_matrix(g, "B", s.b); // kp's learned feedback
+  write_matrix(g, schema::kZ, s.z);
+  write_matrix(g, schema::kW, s.w);
+  if (s.has_feedback()) write_matrix(g, schema::kB, s.b); // kp's learned feedback
   write_status(a, st, steps_done);
 }
 

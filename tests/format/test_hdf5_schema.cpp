@@ -191,7 +191,7 @@ TEST_CASE("read_checkpoint_header reads what write_checkpoint wrote, and shows a
       model::MetricRow row;
       row.scalars.fill(0.5);
       alg.rows = {row, row};
-      alg.rows.back().scalars[2] = 0.0625; // the loss column of the last row
+      alg.rows.back().scalars[model::scalar_column("loss")] = 0.0625; // the last row's loss
       ck.algorithms.push_back(std::move(alg));
     }
     io::write_checkpoint(path, grid->grid_comm(), ck, 0, 1);
@@ -201,7 +201,7 @@ TEST_CASE("read_checkpoint_header reads what write_checkpoint wrote, and shows a
   {
     const io::File f = io::File::open(path, self, true);
     const io::CheckpointHeader h = io::read_checkpoint_header(f, path, true);
-    CHECK(h.format_version == 2);
+    CHECK(h.format_version == io::schema::kCheckpointFormat);
     CHECK(h.complete);
     CHECK(h.config_ini == "[run]\nsteps = 10\n");
     CHECK(h.config_digest.size() == 16);

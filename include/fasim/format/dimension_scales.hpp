@@ -5,6 +5,7 @@
 // length T), and every metric names `time` (= step × lr) as its coordinate, the netCDF/CF way. Scales and
 // attachments are attributes, so appending rows keeps them valid.
 #include "fasim/format/hdf5.hpp"
+#include "fasim/format/schema.hpp"
 
 #include <string>
 
@@ -12,9 +13,11 @@ namespace fasim::io {
 
 /// The names the scales and the coordinate take (docs/output-format.md, "Dimension scales").
 struct TrajectoryDimensions {
-  std::string rows = "step";     ///< the 1-D series that indexes the rows; becomes the dimension "step"
-  std::string columns = "probe"; ///< the scale created beside the group for the columns of T×p series
-  std::string time = "time";     ///< a 1-D series named as each metric's auxiliary coordinate
+  std::string rows =
+      schema::kRowScale; ///< the 1-D series that indexes the rows; becomes the dimension "step"
+  std::string columns =
+      schema::kColumnScale; ///< the scale created beside the group for the columns of T×p series
+  std::string time = schema::kTimeCoordinate; ///< a 1-D series named as each metric's auxiliary coordinate
 };
 
 /// Turns `trajectory`'s series, as created (rows may be appended afterwards), into a netCDF-4 group. A T×p

@@ -10,9 +10,19 @@
 namespace fasim::io::schema {
 
 /// Root attribute of result files, checkpoints and collect summaries: "MAJOR.MINOR". A reader refuses a newer
-/// MAJOR; files written before it existed are 1.0.
+/// MAJOR; files written before it existed are 1.0. A change of the written layout bumps it (MINOR when older
+/// readers can still read what they know of the file), and kCheckpointFormat when checkpoints change;
+/// tests/format/test_layout_fingerprint.py fails on a layout change that keeps its version.
+/// 1.0: the first versioned layout, 10 trajectory metrics; later 1.0 files hold 13 (feedback_loss,
+/// feedback_cos, feedback_gap; a 1.0 result continued now gets those it lacks NaN-filled) and kp's B.
+/// 1.1: /problem's record of completion's Ω (observed, observe, observed_count, mask_*).
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.1"; ///< 1.1: /problem's record of completion's Ω
+inline constexpr const char* kSchemaVersion = "1.1";
+
+/// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
+/// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
+/// without a bump); 3: rows of 13 metrics and kp's learned B.
+inline constexpr long long kCheckpointFormat = 3;
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
@@ -25,6 +35,14 @@ inline constexpr const char* kFasimVersion = "fasim_version";
 inline constexpr const char* kGitCommit = "git_commit";
 inline constexpr const char* kCreated = "created";
 inline constexpr const char* kSweepPoint = "sweep_point"; ///< "key=value;..." of a `fasim sweep` point
+// Provenance (root attributes of a result file).
+inline constexpr const char* kMpiSize = "mpi_size";
+inline constexpr const char* kGrid = "grid";   ///< [rows, columns] of the process grid
+inline constexpr const char* kBlock = "block"; ///< the block-cyclic block size
+inline constexpr const char* kBlasLibrary = "blas_library";
+inline constexpr const char* kBlasCore = "blas_core";
+inline constexpr const char* kBlasThreads = "blas_threads";
+inline constexpr const char* kHost = "host";
 
 // Groups of a result file and their attributes.
 inline constexpr const char* kProblemGroup = "problem";
@@ -50,9 +68,18 @@ inline constexpr const char* kWidths = "widths";
 inline constexpr const char* kActivation = "activation";
 inline constexpr const char* kIdentityInput = "identity_input";
 inline constexpr const char* kONorm2 = "o_norm2";
-inline constexpr const char* kInitGroup = "init";
-inline constexpr const char* kTrajectoryGroup = "trajectory";
-inline constexpr const char* kSnapshotsGroup = "snapshots";
+/// A network's per-layer datasets (input files, /init and /runs/<alg> of network results): the prefix and the
+/// layer's index, W1 … WL, C2 … CL, D1 … D{L−1}, kp's B2 … BL (layer_dataset()).
+inline constexpr char kLayerWeights = 'W', kLayerFeedback = 'C', kLayerDirectFeedback = 'D',
+                      kLayerLearnedFeedback = 'B';
+/// "W3", "C2", "D1": the dataset of layer l (appended, not operator+: GCC 12 warns falsely on that form).
+inline std::string layer_dataset(char prefix, long long l) {
+  std::string s(1, prefix);
+  s.append(std::to_string(l));
+  return s;
+}
+inline constexpr const char *kFirstWeights = "W1", *kSecondWeights = "W2", *kSecondFeedback = "C2",
+                            *kFirstDirectFeedback = "D1";
 inline constexpr const char* kIntegrator = "integrator";
 inline constexpr const char* kStopReason = "stop_reason";
 inline constexpr const char* kStopStep = "stop_step";
@@ -60,6 +87,39 @@ inline constexpr const char* kStepsDone = "steps_done";
 inline constexpr const char* kWallSeconds = "wall_seconds";
 inline constexpr const char* kLossSeries = "trajectory/loss";
 inline constexpr const char* kStepSeries = "trajectory/step";
+// Datasets of /problem and /init (also where an input file may hold fasim's inputs, input.file).
+inline constexpr const char* kTarget = "Y";         ///< n×m, when output.save_target says so
+inline constexpr const char* kTargetLeft = "U";     ///< n×k, a factored target's left factor
+inline constexpr const char* kTargetRight = "V";    ///< m×k, its right factor
+inline constexpr const char* kNetworkInputs = "X";  ///< N×n, a linear network's inputs
+inline constexpr const char* kNetworkOutputs = "O"; ///< N×m, its outputs (input files only)
+inline constexpr const char* kObservedMask = "M";   ///< n×m, completion's observed entries (input files)
+inline constexpr const char* kFeedback = "C";       ///< r×m, the feedback matrix
+inline constexpr const char* kSingularValues = "singular_values";
+inline constexpr const char* kTargetNorm2 = "y_norm2";
+inline constexpr const char* kInitGroup = "init";
+inline constexpr const char* kInitialZ = "Z0";
+inline constexpr const char* kInitialW = "W0";
+// /runs/<algorithm>: attributes, the final state, the trajectory and snapshots; a checkpoint's algorithms
+// hold the same Z, W and B.
+inline constexpr const char* kLr = "lr";
+inline constexpr const char* kLrW = "lr_w";
+inline constexpr const char* kDecay = "decay"; ///< kp only
+inline constexpr const char* kAlpha = "alpha"; ///< mixed only
+inline constexpr const char* kScaleFree = "scale_free";
+inline constexpr const char* kSecondsPerStep = "seconds_per_step";
+inline constexpr const char* kZ = "Z";
+inline constexpr const char* kW = "W";
+inline constexpr const char* kB = "B";                        ///< kp's learned feedback
+inline constexpr const char* kTrajectoryGroup = "trajectory"; ///< one series per model::kScalarMetrics name
+inline constexpr const char* kProbeSeries = "probe_xAx";      ///< T×p
+inline constexpr const char* kSnapshotsGroup = "snapshots";   ///< Z, W (S×rows×cols) and step (S)
+inline constexpr const char* kSnapshotStep = "step";
+// Dimension scales of a trajectory group (docs/output-format.md, "Dimension scales").
+inline constexpr const char* kRowScale = "step";
+inline constexpr const char* kColumnScale = "probe";
+inline constexpr const char* kTimeCoordinate = "time";
+inline constexpr const char* kCoordinates = "coordinates";
 inline constexpr const char* kRepresentationOverlap = "representation_overlap";
 inline constexpr const char* kElapsedSeconds = "elapsed_seconds"; ///< /summary and checkpoint root
 
@@ -83,6 +143,14 @@ inline constexpr const char* kWrittenBy = "written_by";
 inline constexpr const char* kInputs = "inputs";      ///< the command line's inputs, ';'-joined
 inline constexpr const char* kPointsGroup = "points"; ///< one 1-D dataset per column
 inline constexpr const char* kSummaryKind = "fasim-collect-summary"; ///< only a file of this kind is replaced
+
+/// "a/b/c": `names` joined by '/'; path("", "a", "b") is the absolute "/a/b".
+template <class... Names> std::string path(const Names&... names) {
+  std::string out;
+  bool first = true;
+  ((out += first ? "" : "/", out += std::string_view(names), first = false), ...);
+  return out;
+}
 
 /// Refuses (UsageError naming `file`) a schema_version whose MAJOR is newer than kSchemaVersion's, or that is
 /// not "MAJOR.MINOR".
