@@ -40,7 +40,7 @@ StagedResult create_staged_result(const std::string& path, const parallel::Commu
     if (comm.rank() == 0) where = fresh_temporary_name(path);
   });
   comm.broadcast(where, 0);
-  return {File::create(where, comm, TruncatePolicy::FailIfExists), where, path, mode};
+  return {File::create(where, comm, TruncatePolicy::FailIfExists, path), where, path, mode};
 }
 
 void publish_staged_result(const parallel::Communicator& comm, const std::string& staged_path,
