@@ -6,10 +6,12 @@ namespace fasim::app {
 
 namespace {
 volatile std::sig_atomic_t g_flags = 0;
+volatile std::sig_atomic_t g_interactive = 0; // the last SIGINT/SIGHUP caught, for release_interactive_signals
 
 extern "C" void on_signal(int sig) {
   // Only async-signal-safe work here: raise a flag for the run loop.
   g_flags = g_flags | (sig == SIGUSR2 ? kCheckpointRequested : kStopRequested);
+  if (sig == SIGINT || sig == SIGHUP) g_interactive = sig;
 }
 } // namespace
 
@@ -21,9 +23,18 @@ void install_signal_handlers() {
   sigaction(SIGUSR1, &sa, nullptr);
   sigaction(SIGUSR2, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // Ctrl-C and a dropped terminal (ssh) are stop requests too: a checkpoint, not a lost run.
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
   // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported as one error line, instead of
   // killing the process halfway through a file.
   signal(SIGXFSZ, SIG_IGN);
+}
+
+void release_interactive_signals() {
+  signal(SIGINT, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  if (const int sig = g_interactive; sig != 0) raise(sig);
 }
 
 int take_signal_flags() {
