@@ -341,8 +341,9 @@ int main(int argc, char** argv) {
   }
   // Only verbs that run a simulation turn Ctrl-C and a hang-up into a checkpoint; the others stop on them.
   const std::string verb = argv[1];
-  const bool runs = verb == "run" || verb == "resume" ||
-                    (verb == "sweep" && argc > 2 && std::strcmp(argv[2], "run") == 0);
+  const bool dry = std::any_of(argv + 2, argv + argc, [](const char* a) { return std::strcmp(a, "--dry-run") == 0; });
+  const bool runs = ((verb == "run" && !dry) || verb == "resume" ||
+                     (verb == "sweep" && argc > 2 && std::strcmp(argv[2], "run") == 0));
   if (!runs) release_interactive_signals();
   return check_output_streams(dispatch(world, verb, std::vector<std::string>(argv + 2, argv + argc)));
 }
