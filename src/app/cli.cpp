@@ -333,6 +333,11 @@ int main(int argc, char** argv) {
   // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
   // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
   install_signal_handlers();
+  // Open MPI's MPI-IO (OMPIO) probes every file it opens for shared-file-pointer locking with the component
+  // "lockedfile", which copies the path and a suffix into a 256-byte buffer: a path of about 245 bytes or more
+  // aborts the process ("buffer overflow detected", exit 134) inside MPI_File_open. fasim uses no shared file
+  // pointers, so that component is left out unless the user chose the components (other MPIs ignore this).
+  setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
   parallel::MpiEnvironment mpi(&argc, &argv);
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
