@@ -18,9 +18,6 @@ if [[ $(id -u) -eq 0 ]]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
-# On TERM, INT (Ctrl-C) or HUP, Open MPI's mpirun passes TERM to the ranks and kills them 1 s later, too soon
-# for a checkpoint under load; give them 30 s (Slurm's default KillWait) to write it and exit 75.
-export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-30}
 # Several ranks share a node: one BLAS thread each.
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 # OpenBLAS falls back to slow generic kernels on CPUs newer than its build; pick the best kernel this CPU runs,
