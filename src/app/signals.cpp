@@ -23,17 +23,22 @@ void install_signal_handlers() {
   sigaction(SIGUSR1, &sa, nullptr);
   sigaction(SIGUSR2, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  // Ctrl-C and a dropped terminal (ssh) are stop requests too: a checkpoint, not a lost run.
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  // Ctrl-C and a dropped terminal (ssh) are stop requests too: a checkpoint, not a lost run. Unless they were
+  // ignored when fasim started (`nohup`, a background job of a script): then they stay ignored, as asked.
+  for (const int sig : {SIGINT, SIGHUP}) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);
+  }
   // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported as one error line, instead of
   // killing the process halfway through a file.
   signal(SIGXFSZ, SIG_IGN);
 }
 
 void release_interactive_signals() {
-  signal(SIGINT, SIG_DFL);
-  signal(SIGHUP, SIG_DFL);
+  for (const int sig : {SIGINT, SIGHUP}) {
+    struct sigaction now {};
+    if (sigaction(sig, nullptr, &now) == 0 && now.sa_handler == on_signal) signal(sig, SIG_DFL);
+  }
   if (const int sig = g_interactive; sig != 0) raise(sig);
 }
 

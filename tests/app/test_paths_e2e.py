@@ -109,9 +109,9 @@ def error_lines(text):
 
 
 # ---- 1. SIGINT and SIGHUP are stop requests ----------------------------------------------------------------
-def stop_with(sig, ranks, to_group):
+def stop_with(sig, ranks, to_group, env=None):
     d = job_dir(LONG_RUN)
-    p = launch(fasim_argv(["run", "small.ini"], ranks), d)
+    p = launch(fasim_argv(["run", "small.ini"], ranks), d, env)
     wait_until_running(d, p)
     if to_group:
         os.killpg(p.pid, sig)  # Ctrl-C in a terminal, a hang-up: the whole foreground process group
@@ -131,19 +131,47 @@ def test_int_and_hup_checkpoint_a_singleton():
         assert "action: resume" in st, f"{sig.name}: status after the stop:\n{st}"
 
 
+HYDRA = "hydra" in os.path.basename(MPIEXEC) or "mpich" in os.path.basename(MPIEXEC)
+# Open MPI's mpirun passes TERM/INT/HUP on to the ranks as TERM and SIGKILLs them 1 s later
+# (odls_base_sigkill_timeout), too soon for a checkpoint on this loaded machine; a user gives them longer the same
+# way (docs/lifecycle.md). It also delays mpirun's exit after any nonzero exit by twice that, so 5 s here.
+LAUNCHER_ENV = dict(ENV, OMPI_MCA_odls_base_sigkill_timeout="5")
+
+
 def test_int_and_hup_checkpoint_under_the_launcher():
-    """To the launcher alone and to the whole process group (Ctrl-C): the ranks checkpoint. The launcher's own
-    exit code is printed (docs/lifecycle.md lists it per launcher) and must be 75 or the documented one."""
-    documented = {"SIGINT": (75, 1, 130), "SIGHUP": (75, 1, 129)}
+    """To the launcher alone and to its whole process group (Ctrl-C, a hang-up): the ranks checkpoint, and the
+    launcher reports the code docs/lifecycle.md lists for it. MPICH's Hydra dies of SIGHUP itself and its proxies
+    kill the ranks at once: no checkpoint is possible there (documented), and the run is left resumable as after
+    a SIGKILL (state interrupted)."""
+    documented = {  # (signal, to the process group) -> the launcher's exit code
+        "mpirun": {("SIGINT", False): 1, ("SIGINT", True): 1, ("SIGHUP", False): 1, ("SIGHUP", True): 1},
+        "hydra": {("SIGINT", False): 0, ("SIGINT", True): 75, ("SIGHUP", False): -1, ("SIGHUP", True): -1},
+    }["hydra" if HYDRA else "mpirun"]
     for sig in (signal.SIGINT, signal.SIGHUP):
         for to_group in (False, True):
-            d, rc, out, err = stop_with(sig, 2, to_group)
+            d, rc, out, err = stop_with(sig, 2, to_group, LAUNCHER_ENV)
             where = "process group" if to_group else "launcher"
-            print(f"  {os.path.basename(MPIEXEC)}: {sig.name} to the {where}: launcher exit {rc}", flush=True)
-            assert status_attr(f"{d}/out/small.h5") == "checkpointed", \
-                f"{sig.name} to the {where}: status {status_attr(f'{d}/out/small.h5')}\n{err[-1500:]}"
-            assert rc in documented[sig.name], f"{sig.name} to the {where}: launcher exit {rc}\n{err[-1500:]}"
+            status = status_attr(f"{d}/out/small.h5")
+            print(f"  {os.path.basename(MPIEXEC)}: {sig.name} to the {where}: launcher exit {rc}, result {status}",
+                  flush=True)
+            assert rc == documented[(sig.name, to_group)], \
+                f"{sig.name} to the {where}: launcher exit {rc}, documented {documented[(sig.name, to_group)]}"
+            want = "running" if HYDRA and sig == signal.SIGHUP else "checkpointed"
+            assert status == want, f"{sig.name} to the {where}: status {status}, expected {want}\n{err[-1500:]}"
             assert not error_lines(err), f"{sig.name} to the {where}: {error_lines(err)}"
+
+
+def test_ignored_hup_stays_ignored():
+    """`nohup fasim run` (HUP ignored at the start) asks to survive a hang-up: fasim keeps ignoring it."""
+    d = job_dir(LONG_RUN)
+    p = launch(["nohup", FASIM_ABS, "run", "small.ini"], d)
+    wait_until_running(d, p)
+    os.kill(p.pid, signal.SIGHUP)
+    time.sleep(2)
+    alive = p.poll() is None
+    os.kill(p.pid, signal.SIGUSR1)
+    rc, _, err = finish(p)
+    assert alive and rc == 75, f"nohup'ed run: alive after HUP {alive}, exit {rc}\n{err[-800:]}"
 
 
 # ---- 1b. the job script reports what the result says -------------------------------------------------------
@@ -151,7 +179,8 @@ def test_sbatch_reports_checkpointed_after_term_to_every_process():
     """A Slurm time limit: TERM to every process of the job (script, launcher, ranks). The checkpoint is written
     and the script exits 75 whatever the launcher returned."""
     d = job_dir(LONG_RUN)
-    p = launch(["bash", f"{REPO}/slurm/run.sbatch", "small.ini"], d, sbatch_env(d, 2))
+    p = launch(["bash", f"{REPO}/slurm/run.sbatch", "small.ini"], d, dict(sbatch_env(d, 2), **{
+        k: v for k, v in LAUNCHER_ENV.items() if k.startswith("OMPI_MCA_odls")}))
     wait_until_running(d, p)
     os.killpg(p.pid, signal.SIGTERM)
     rc, out, err = finish(p)
