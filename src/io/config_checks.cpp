@@ -136,6 +136,7 @@ RunConfig build_run_config(const Settings& settings) {
       spec.scale_free = false;
       break;
     case model::AlgorithmKind::FA:
+    case model::AlgorithmKind::DFA: // a network's dfa (issue 26) runs at [fa]'s rates
       spec = settings.fa;
       spec.scale_free = false;
       break;

@@ -321,17 +321,20 @@ bool Group::exists(const std::string& path) const {
 }
 
 Dataset Group::create_dataset(const std::string& path, hid_t file_type, const std::vector<hsize_t>& dims,
-                              const std::vector<hsize_t>& max_dims, const std::vector<hsize_t>& chunk) const {
+                              const std::vector<hsize_t>& max_dims, const std::vector<hsize_t>& chunk,
+                              int deflate) const {
   const Where at = where(path);
   const int rank = static_cast<int>(dims.size());
   if ((!max_dims.empty() && max_dims.size() != dims.size()) ||
-      (!chunk.empty() && chunk.size() != dims.size()))
-    throw Hdf5Error("create_dataset " + describe(path) + ": dims, max_dims and chunk differ in rank");
+      (!chunk.empty() && chunk.size() != dims.size()) || (deflate > 0 && chunk.empty()))
+    throw Hdf5Error("create_dataset " + describe(path) +
+                    ": dims, max_dims and chunk differ in rank, or deflate without chunks");
   const DataspaceHandle space(
       check(H5Screate_simple(rank, dims.data(), max_dims.empty() ? nullptr : max_dims.data()),
             "H5Screate_simple", at));
   const PropertyListHandle dcpl(check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate(dataset)", at));
   if (!chunk.empty()) check(H5Pset_chunk(dcpl.get(), rank, chunk.data()), "H5Pset_chunk", at);
+  if (deflate > 0) check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate)), "H5Pset_deflate", at);
   // Every element is written right after creation (or after growing): filling first would write twice. Not
   // for variable-length types (VL strings): HDF5 1.10 refuses them when no fill value is ever written
   // ("Dataset doesn't support VL datatype when fill value is not defined"); they keep the default (fill if

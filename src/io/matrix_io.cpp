@@ -232,6 +232,10 @@ Dataset open_float_dataset(const Group& location, const std::string& name, int r
 }
 } // namespace
 
+void select_local_piece(hid_t space, const DistMatrix& a, const Where& at) {
+  select_owned(space, a, std::nullopt, at);
+}
+
 void write_matrix(const Group& location, const std::string& name, const DistMatrix& a,
                   const WriteLayout& layout) {
   require_same_communicator(location, a);

@@ -1,6 +1,7 @@
 #include "fasim/io/results.hpp"
 
 #include "fasim/io/dimension_scales.hpp"
+#include "fasim/io/mask_io.hpp"
 #include "fasim/io/matrix_io.hpp"
 #include "fasim/io/safe_files.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -65,6 +66,8 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
 
   const Group pg = f.create_group(schema::kProblemGroup);
   if (saves_target(config) && problem.target->dense()) write_matrix(pg, "Y", *problem.target->dense());
+  // Completion's Ω: its source always, the mask itself with Y.
+  write_observed_entries(pg, problem, config.completion, saves_target(config));
   // A factored target saves its factors instead (Y = U·diag(singular_values)·Vᵀ), under the same rule with
   // (n+m)·k numbers in place of n·m. A diagonal target is its singular_values alone.
   const double factor_size = static_cast<double>(config.problem.n + config.problem.m) * config.problem.k;

@@ -12,6 +12,7 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
       throw UsageError("the input file gives a mask M but problem.observe = full; set problem.observe = "
                        "completion to use it, or remove M from the file");
     p.mask.reset();
+    p.mask_from_input = false;
     return;
   }
   const parallel::DistMatrix* y = p.target->dense();
@@ -29,6 +30,7 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
     if (p.mask->observed_count(*y) == 0)
       throw UsageError("the input file's mask M observes no entry of Y (it holds only 0): the observed loss "
                        "would be 0 from the start; give a mask with some 1s");
+    p.mask_from_input = true;
     return;
   }
   p.mask =
@@ -41,6 +43,7 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
                      " Y (completion.seed = " + std::to_string(spec.seed) +
                      "): the observed loss would be 0 from the start; raise completion.fraction");
   }
+  p.mask_from_input = false;
 }
 
 } // namespace fasim::model

@@ -2,6 +2,8 @@
 
 #include "fasim/linalg/panels.hpp"
 #include "fasim/linalg/products.hpp"
+#include "fasim/model/entrywise.hpp"
+#include "fasim/model/feedback_rules.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 
@@ -30,22 +32,6 @@ State initial_state(const Problem& p, AlgorithmKind algorithm) {
   return s;
 }
 
-namespace {
-/// out = f(x, y) entry by entry on the local pieces (x, y, out share a layout; padding is left alone).
-template <class F> void entrywise(const DistMatrix& x, const DistMatrix& y, DistMatrix& out, F f) {
-  require(x.same_layout(y) && x.same_layout(out), "entrywise: layouts differ");
-  for (int lj = 0; lj < out.local_cols(); ++lj) {
-    const std::size_t col = static_cast<std::size_t>(lj) * out.lld();
-    for (int li = 0; li < out.local_rows(); ++li)
-      out.data()[col + li] = f(x.data()[col + li], y.data()[col + li]);
-  }
-}
-
-double sign(double x) {
-  return x >= 0 ? 1.0 : -1.0; // sign(0) = +1: B's entries are ±1 exactly
-}
-} // namespace
-
 VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec)
     : VectorField(problem, spec, estimate_plan(problem, spec.kind)) {}
 
@@ -54,9 +40,7 @@ VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec, cons
   if (!problem.target->isotropic()) ctx_.sz = DistMatrix::like(problem.z0);
   ctx_.factor = DistMatrix(problem.grid, problem.r, problem.r, problem.block, problem.block);
   if (spec.kind != AlgorithmKind::FAStar && spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
-  if (spec.kind == AlgorithmKind::USF || spec.kind == AlgorithmKind::FRSF ||
-      spec.kind == AlgorithmKind::Mixed)
-    formed_feedback_ = DistMatrix::like(problem.w0);
+  if (formed_feedback(spec.kind)) formed_feedback_ = DistMatrix::like(problem.w0);
   if (spec.kind == AlgorithmKind::FAStar && spec.scale_free) {
     const double c_norm = parallel::frobenius_norm(problem.c);
     scale_free_factor_ = 1.0 / (std::sqrt(problem.target->norm2()) * c_norm);
@@ -98,19 +82,15 @@ const DistMatrix& VectorField::feedback(const State& s) {
     return s.w;
   case AlgorithmKind::FA:
   case AlgorithmKind::FAStar:
+  case AlgorithmKind::DFA: // the two-factor model is a network with one hidden layer: D_1 = C
     return problem_.c;
   case AlgorithmKind::KP:
     require(s.has_feedback(), "kp: the state has no B (make it with make_state(problem, kp))");
     return s.b;
   case AlgorithmKind::USF:
-    entrywise(s.w, s.w, formed_feedback_, [](double w, double) { return sign(w); });
-    break;
   case AlgorithmKind::FRSF:
-    entrywise(s.w, problem_.c, formed_feedback_, [](double w, double c) { return std::abs(c) * sign(w); });
-    break;
   case AlgorithmKind::Mixed:
-    entrywise(s.w, problem_.c, formed_feedback_,
-              [a = spec_.alpha](double w, double c) { return a * w + (1 - a) * c; });
+    form_feedback(spec_.kind, spec_.alpha, s.w, problem_.c, formed_feedback_);
     break;
   }
   return formed_feedback_;
@@ -207,19 +187,10 @@ Integrator::Integrator(const Problem& p, IntegratorKind kind, AlgorithmKind algo
 }
 
 namespace {
-// y += a·x on the local pieces (x and y share a layout): no communication, so no PBLAS call whose set-up
-// costs as much as the update at small sizes.
-void add_scaled(double a, const DistMatrix& x, DistMatrix& y) {
-  require(x.same_layout(y), "add_scaled: layouts differ");
-  const double* in = x.data();
-  double* out = y.data();
-  for (std::size_t i = 0; i < y.local_size(); ++i) out[i] += a * in[i];
-}
-
 void add_scaled(double a, const State& x, State& y) {
-  add_scaled(a, x.z, y.z);
-  add_scaled(a, x.w, y.w);
-  if (y.has_feedback()) add_scaled(a, x.b, y.b);
+  model::add_scaled(a, x.z, y.z);
+  model::add_scaled(a, x.w, y.w);
+  if (y.has_feedback()) model::add_scaled(a, x.b, y.b);
 }
 
 // out = base + a·k

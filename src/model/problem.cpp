@@ -42,7 +42,6 @@ std::vector<double> make_spectrum(const ProblemSpec& spec, int r) {
   return s;
 }
 
-namespace {
 DistMatrix gaussian(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed, Stream stream,
                     double std_dev) {
   DistMatrix a(std::move(g), rows, cols, block, block);
@@ -58,6 +57,7 @@ DistMatrix orthonormal(parallel::GridPtr g, int rows, int cols, int block, std::
   return a;
 }
 
+namespace {
 void scale_columns(DistMatrix& a, const std::vector<double>& s) {
   for (int lj = 0; lj < a.local_cols(); ++lj) {
     const double f = s[a.global_col({lj}).value];
@@ -127,6 +127,11 @@ std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parall
   throw Error("make_target: unhandled problem source");
 }
 } // namespace
+
+std::unique_ptr<Target> build_target(const ProblemSpec& spec, int r, const parallel::GridPtr& grid,
+                                     int block) {
+  return make_target(spec, r, grid, block);
+}
 
 namespace {
 // Section 5: O = X·Y with X (N×n) random with orthonormal columns (XᵀX = I, the isotropic case), unless the

@@ -18,12 +18,14 @@ const char* to_string(AlgorithmKind kind) {
     return "kp";
   case AlgorithmKind::Mixed:
     return "mixed";
+  case AlgorithmKind::DFA:
+    return "dfa";
   }
   return "?";
 }
 
 bool constant_feedback(AlgorithmKind kind) {
-  return kind == AlgorithmKind::FA || kind == AlgorithmKind::FAStar;
+  return kind == AlgorithmKind::FA || kind == AlgorithmKind::FAStar || kind == AlgorithmKind::DFA;
 }
 
 bool learned_feedback(AlgorithmKind kind) {

@@ -19,6 +19,10 @@ DOC = open(os.path.join(SOURCE, "docs", "output-format.md")).read()
 SCALE_ATTRIBUTES = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "coordinates"}
 # Documented objects that only some runs have: factored targets, linear networks, failed runs.
 CONDITIONAL = {"/problem/U", "/problem/V", "/problem/X", "/@error"}  # error: failed runs only
+# Completion's record of Ω (problem.observe = completion only).
+OMEGA = {"/problem/observed", "/problem@observe", "/problem@observed_count", "/problem@mask_source",
+         "/problem@mask_fraction", "/problem@mask_seed"}
+CONDITIONAL |= OMEGA
 
 
 def section(title):
@@ -111,7 +115,7 @@ def test_result_file_matches_docs_both_ways():
     with h5py.File(out, "r") as f:
         assert f["runs/fa/trajectory/step"].dtype == np.float64
         assert f["runs/fa/snapshots/step"].dtype == np.int64
-        assert f.attrs["schema_version"] == "1.0"
+        assert f.attrs["schema_version"] == "1.1"
         assert f.attrs["status"] in ("running", "checkpointed", "failed", "complete")
         assert f["problem"].attrs["spectrum"] == "two-level"
     # Completion writes its documented columns (and nothing undocumented).
@@ -121,6 +125,9 @@ def test_result_file_matches_docs_both_ways():
     fasim(["run", ini, f"--output.file={out}", "--problem.observe=completion", "--run.algorithms=gd,fa"], ranks=2)
     found = written(out)
     assert not [p for p in completion if p not in found], f"completion metrics not written: {completion}"
+    assert not [p for p in OMEGA if p not in doc], f"Ω's record not documented: {sorted(OMEGA - set(doc))}"
+    assert not [p for p in OMEGA if p not in found], f"Ω's record not written: {sorted(OMEGA - set(found))}"
+    assert found["/problem/observed"][1] == np.uint8
     undocumented = sorted(p for p in found if p not in doc)
     assert not undocumented, f"written but not documented in docs/output-format.md: {undocumented}"
 

@@ -14,7 +14,8 @@ from runner import run_tests, use_repo
 REPO = use_repo()
 from e2e_support import fasim  # noqa: E402
 from fasim_post.beyond import __main__ as driver  # noqa: E402
-from fasim_post.beyond import completion  # noqa: E402
+from fasim_post import load, observed_entries  # noqa: E402
+from fasim_post.beyond import completion, reference  # noqa: E402
 
 SMALL = ["--problem.n=30", "--problem.m=30", "--model.r=30", "--run.steps=2000", "--run.record_points=10",
          "--output.progress_seconds=0"]
@@ -25,42 +26,59 @@ def final(path, alg, metric):
         return float(f[f"runs/{alg}/trajectory/{metric}"][-1])
 
 
+def _point(tmp, name, alpha, p, seed, extra=()):
+    out = os.path.join(tmp, name)
+    fasim(["run", os.path.join(REPO, "jobs", "completion.ini"), *SMALL, f"--completion.fraction={p:g}",
+           f"--init.z_std={alpha:g}", *[f"--{k}={v}" for k, v in completion.seeded(seed).items()], *extra,
+           f"--output.file={out}"])
+    with h5py.File(out, "a") as f:        # as `fasim sweep run` marks its points
+        f.attrs["sweep_point"] = f"init.z_std={alpha:g};completion.fraction={p:g}"
+    return out
+
+
 def test_completion_section_reports_the_files(tmp):
-    job = os.path.join(REPO, "jobs", "completion.ini")
-    single = os.path.join(tmp, "completion.h5")
-    fasim(["run", job, *SMALL, "--completion.fraction=0.5", f"--output.file={single}"], ranks=2)
-    sweep = os.path.join(tmp, "sweep")
-    os.makedirs(sweep)
-    for i, alpha in enumerate((1e-4, 1e-1)):
-        out = os.path.join(sweep, f"c-{i}.h5")
-        fasim(["run", job, *SMALL, "--completion.fraction=0.5", f"--init.z_std={alpha:g}", f"--output.file={out}"])
-        with h5py.File(out, "a") as f:        # as `fasim sweep run` marks its points
-            f.attrs["sweep_point"] = f"init.z_std={alpha:g};completion.fraction=0.5"
-    text = completion.section({"completion": Path(single), "completion-sweep": Path(sweep)}, Path(tmp) / "fig")
-    for alg, label in (("gd", "GD"), ("fa", "FA")):
-        row = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
-        assert f"{final(single, alg, 'test_error'):.3g}" in row, row
-        assert f"{final(single, alg, 'nuclear_norm'):.4g}" in row, row
-    # The verdict follows the numbers: ‖ZW‖_* against ‖Y*‖_* = 2 (values 1, 1 in the job).
-    gd_ratio = final(single, "gd", "nuclear_norm") / 2.0
-    verdict = "approaches" if gd_ratio <= completion.NEAR else "does not approach"
-    assert f"GD ends at ‖ZW‖_* = {gd_ratio:.4f}·‖Y*‖_* " in text and f"it {verdict} the minimum" in text, text
-    small = os.path.join(sweep, "c-0.h5")
-    assert f"{final(small, 'gd', 'test_error'):.3g} / {final(small, 'gd', 'nuclear_norm'):.4g}" in text, text
+    results = {}
+    files = []
+    for seed in (1, 2):
+        d = os.path.join(tmp, f"sweep-s{seed}")
+        os.makedirs(d)
+        for i, (alpha, p) in enumerate(((1e-4, 0.5), (1e-1, 0.5))):
+            files.append(_point(d, f"c-{i}.h5", alpha, p, seed))
+        results[f"completion-sweep-s{seed}"] = Path(d)
+    text = completion.section(results, Path(tmp) / "fig")
+    # Every number is the file's: recompute GD's distances at α = 1e-4 with NumPy and the reference solver.
+    to_min, to_truth, ratio = [], [], []
+    for path in files[0::2]:
+        res = load(path)
+        y = np.asarray(res.problem["Y"])
+        ref = reference.solve(y, observed_entries(res))
+        yhat = res.runs["gd"].Z @ res.runs["gd"].W
+        to_min.append(np.linalg.norm(yhat - ref.x) / np.linalg.norm(ref.x))
+        to_truth.append(np.linalg.norm(yhat - y) / np.linalg.norm(y))
+        ratio.append(np.linalg.svd(yhat, compute_uv=False).sum() / ref.lower)
+    cell = (f"{np.mean(ratio):.4g} ± {np.std(ratio, ddof=1):.4g}; {np.mean(to_min):.3g} ± {np.std(to_min, ddof=1):.3g}; "
+            f"{np.mean(to_truth):.3g} ± {np.std(to_truth, ddof=1):.3g}")
+    row = next(line for line in text.splitlines() if line.startswith("| GD | 0.0001 |"))
+    assert cell in row, (cell, row)
+    assert "| 0.5 | 2 |" in text, text                      # the reference row: p = 0.5, two seeds
+    assert "### Findings" in text and "α sweep, GD at p = 0.5" in text, text
     assert os.path.isfile(os.path.join(tmp, "fig", "completion_sweep.png"))
-    assert os.path.isfile(os.path.join(tmp, "fig", "completion_trajectory.png"))
+    # The reference is cached beside the results and read back unchanged.
+    again = completion.section(results, Path(tmp) / "fig")
+    assert again == text
 
 
 def test_driver_plans_runs_and_sweeps(tmp):
     planned = driver.plan([completion], REPO, "OUT")
     runs = dict(planned[0][1])
     assert set(runs) == {label for label, *_ in completion.RUNS}
-    assert runs["completion"].fasim_args()[:2] == ["run", "jobs/completion.ini"]
-    sweep = runs["completion-sweep"]
+    sweep = runs["completion-sweep-s3"]
     assert isinstance(sweep, driver.SweepRun) and sweep.fasim_args()[:3] == ["sweep", "run", "jobs/completion-sweep.ini"]
-    assert driver.result_paths(planned[0][1])["completion-sweep"] == Path("OUT/completion-sweep")
-    fb = runs["completion-feedback-0.1"].fasim_args()
-    assert "--feedback.std=0.1" in fb and "--run.algorithms=fa" in fb, fb
+    assert "--problem.seed=3" in sweep.fasim_args() and "--completion.seed=103" in sweep.fasim_args()
+    assert driver.result_paths(planned[0][1])["completion-sweep-s3"] == Path("OUT/completion-sweep-s3")
+    assert len([label for label in runs if label.startswith("completion-sweep-s")]) >= 5
+    kp = runs["completion-kp-s1"].fasim_args()
+    assert "--kp.lr=0.05" in kp and "--run.steps=20000" in kp and "--run.algorithms=kp" in kp, kp
 
 
 if __name__ == "__main__":

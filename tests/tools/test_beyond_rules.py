@@ -35,6 +35,13 @@ def test_section_from_a_real_run(tmp):
     assert "At GD's optimum (within 1e-06): GD" in text and "At Lemma 1's error (within 1e-06): FA" in text, text
     rate = float(re.search(r"measured decay rate \(slope of log‖B − W‖ against t\) is ([0-9.e+-]+)", text).group(1))
     assert abs(rate - 0.2) < 0.02 * 0.2, rate           # Euler at lr·λ = 0.02: −ln(1 − 0.02)/0.1 = 0.202
+    # mixed's scale: ‖W‖_F and ‖C‖_F from the file, and the identity stated as automatic, not a prediction.
+    import h5py
+    import numpy as np
+    with h5py.File(out, "r") as f:
+        w_norm, c_norm = np.linalg.norm(f["runs/mixed/W"][:]), np.linalg.norm(f["problem/C"][:])
+    assert f"‖W‖_F = {w_norm:.3g} at the end against ‖C‖_F = {c_norm:.3g}, so B ≈ 0.5·C" in text, text
+    assert "holds automatically at any rest point where W·Bᵀ is invertible" in text, text
     links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
     assert any(link.endswith("rules_feedback_alignment.png") for link in links), links
     for link in links:

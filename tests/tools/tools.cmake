@@ -4,3 +4,5 @@ fasim_add_script_test(tools_results_frames COMMAND /usr/bin/python3 ${CMAKE_CURR
 fasim_add_script_test(tools_install COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_install.py LABELS python)
 fasim_add_script_test(tools_beyond COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_beyond.py $<TARGET_FILE:fasim> LABELS python)
 fasim_add_script_test(tools_beyond_rules COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_beyond_rules.py $<TARGET_FILE:fasim> LABELS python)
+fasim_add_script_test(tools_observed_entries COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_observed_entries.py $<TARGET_FILE:fasim> LABELS python)
+fasim_add_script_test(tools_nuclear COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_nuclear.py LABELS python)

@@ -166,10 +166,11 @@ public:
 
   /// Creates a dataset of `file_type` (e.g. H5T_IEEE_F64LE). `max_dims` (H5S_UNLIMITED allowed) and `chunk`
   /// make it extendible; both empty means fixed-size and contiguous. No fill values are written: the caller
-  /// writes every element. Collective.
+  /// writes every element. `deflate` > 0 (needs `chunk`) compresses each chunk with zlib at that level (then
+  /// every write to it must be collective). Collective.
   Dataset create_dataset(const std::string& path, hid_t file_type, const std::vector<hsize_t>& dims,
-                         const std::vector<hsize_t>& max_dims = {},
-                         const std::vector<hsize_t>& chunk = {}) const;
+                         const std::vector<hsize_t>& max_dims = {}, const std::vector<hsize_t>& chunk = {},
+                         int deflate = 0) const;
   /// Opens a dataset; a missing one is a UsageError naming it and the file.
   Dataset open_dataset(const std::string& path) const;
   /// The absolute paths of every dataset below this group ("/problem/Y", ...), in name order. Local.

@@ -34,6 +34,11 @@ struct WriteLayout {
 void write_matrix(const Group& location, const std::string& name, const parallel::DistMatrix& a,
                   const WriteLayout& layout = {});
 
+/// Selects, in the 2-D dataspace `space` of a dataset shaped like `a`, the elements this rank's local piece
+/// of `a` holds (none on an inactive rank); HDF5 visits them in the row-major order of the local piece.
+/// Local.
+void select_local_piece(hid_t space, const parallel::DistMatrix& a, const Where& at);
+
 /// Reads the 2-D floating-point dataset `name` into a matrix on `grid` in block×block blocks; the layout it
 /// was written with does not matter. A missing dataset, another number of dimensions, a non-float type or a
 /// shape other than `expected` (when given) is a UsageError naming the file and the dataset. Collective.

@@ -16,7 +16,7 @@ namespace fasim::io::schema {
 /// Root attribute of result files, checkpoints and collect summaries: "MAJOR.MINOR". A reader refuses a newer
 /// MAJOR; files written before it existed are 1.0.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.0";
+inline constexpr const char* kSchemaVersion = "1.1"; ///< 1.1: /problem's record of completion's Ω
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
@@ -39,6 +39,13 @@ inline constexpr const char* kOptimalError = "optimal_error";
 inline constexpr const char* kLemma1Error = "lemma1_error";
 inline constexpr const char* kSource = "source";
 inline constexpr const char* kSpectrum = "spectrum";
+/// /problem under problem.observe = completion: Ω (io/mask_io.hpp) and where it came from.
+inline constexpr const char* kObserve = "observe";
+inline constexpr const char* kObservedDataset = "observed";
+inline constexpr const char* kObservedCount = "observed_count";
+inline constexpr const char* kMaskSource = "mask_source";
+inline constexpr const char* kMaskFraction = "mask_fraction";
+inline constexpr const char* kMaskSeed = "mask_seed";
 inline constexpr const char* kIntegrator = "integrator";
 inline constexpr const char* kStopReason = "stop_reason";
 inline constexpr const char* kStopStep = "stop_step";
@@ -92,6 +99,12 @@ enum class StopReason {
   Diverged          ///< the loss exceeded run.divergence_factor·max(‖Y‖², loss(0))
 };
 
+/// /problem's attribute `mask_source`: where completion's Ω came from.
+enum class MaskSource {
+  Bernoulli, ///< drawn entry by entry from (mask_seed, mask_fraction): fasim_post regenerates it exactly
+  InputFile  ///< the dataset M of the run's input.file
+};
+
 /// One enumerated value and the word that stands for it in files and configurations.
 template <class E> struct Named {
   const char* text;
@@ -112,6 +125,14 @@ template <> struct Names<StopReason> {
       {"running", StopReason::Running},      {"steps", StopReason::Steps},
       {"stop_loss", StopReason::StopLoss},   {"stop_stationarity", StopReason::StopStationarity},
       {"non-finite", StopReason::NonFinite}, {"diverged", StopReason::Diverged}};
+};
+template <> struct Names<MaskSource> {
+  static constexpr Named<MaskSource> list[] = {{"bernoulli", MaskSource::Bernoulli},
+                                               {"input-file", MaskSource::InputFile}};
+};
+template <> struct Names<model::Observe> {
+  static constexpr Named<model::Observe> list[] = {{"full", model::Observe::Full},
+                                                   {"completion", model::Observe::Completion}};
 };
 template <> struct Names<model::Source> {
   static constexpr Named<model::Source> list[] = {{"synthetic", model::Source::Synthetic},

@@ -5,6 +5,7 @@
 #include "fasim/model/specs.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
+#include "fasim/parallel/random.hpp"
 
 #include <limits>
 #include <memory>
@@ -33,7 +34,18 @@ struct Problem {
   /// Matrix completion: the observed entries Ω, lined up with the dense Y (model/completion.hpp); null when
   /// every entry is observed. Shared: the mask is read-only once made.
   std::shared_ptr<const linalg::EntryMask> mask;
+  bool mask_from_input = false; ///< the mask is the input file's M (else a Bernoulli draw)
 };
+
+/// rows×cols of independent N(0, std_dev²) entries from `stream` (the same on every grid and block size).
+parallel::DistMatrix gaussian(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed,
+                              parallel::Stream stream, double std_dev);
+/// The Q of a thin QR of a standard Gaussian rows×cols matrix (orthonormal columns). Collective.
+parallel::DistMatrix orthonormal(parallel::GridPtr g, int rows, int cols, int block, std::uint64_t seed,
+                                 parallel::Stream stream);
+/// The target a problem spec describes when no file gives Y (not linear-network). Collective.
+std::unique_ptr<Target> build_target(const ProblemSpec& spec, int r, const parallel::GridPtr& grid,
+                                     int block);
 
 /// The singular values a spectrum spec describes (length k, descending for the built-in shapes).
 std::vector<double> make_spectrum(const ProblemSpec& spec, int r);

@@ -13,8 +13,10 @@ enum class FeedbackSource { Gaussian, MinusW0 };
 enum class InitZ { Gaussian, Orthonormal };
 enum class InitW { Gaussian, Optimal };
 /// gd, fa, fastar (the paper's), then the feedback rules of issue 15: GD with the Wᵀ of Z's update replaced
-/// by a feedback matrix B (usf: sign(W); frsf: |C|∘sign(W); kp: learned, B(0) = C; mixed: α·W + (1−α)·C).
-enum class AlgorithmKind { GD, FA, FAStar, USF, FRSF, KP, Mixed };
+/// by a feedback matrix B (usf: sign(W); frsf: |C|∘sign(W); kp: learned, B(0) = C; mixed: α·W + (1−α)·C),
+/// then direct feedback alignment (issue 26, networks: each hidden layer gets E·D_lᵀ; with one hidden layer
+/// D_1 = C and dfa is fa).
+enum class AlgorithmKind { GD, FA, FAStar, USF, FRSF, KP, Mixed, DFA };
 inline constexpr AlgorithmKind kAlgorithmKinds[] = {
     AlgorithmKind::GD,   AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::USF,
     AlgorithmKind::FRSF, AlgorithmKind::KP, AlgorithmKind::Mixed};

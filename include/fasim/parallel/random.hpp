@@ -18,6 +18,9 @@ enum class Stream : std::uint32_t {
   TargetB = 9,
   UnitVector = 10,
   CompletionMask = 11,
+  NetworkW = 12,  ///< a network's hidden-to-hidden W_l(0), 1 < l < L
+  NetworkC = 13,  ///< a network's C_l, 1 < l < L
+  FeedbackD = 14, ///< a network's DFA feedback D_l, l < L − 1
 };
 
 class CounterRng {

@@ -150,11 +150,23 @@ def section(results: Dict[str, Path], figdir: Path, docdir: Optional[Path] = Non
     out += ["", f"At GD's optimum (within {TOL_GD_OPT:g}): {', '.join(at_opt) or 'none'}. "
             f"At Lemma 1's error (within {TOL_LEMMA1:g}): {', '.join(at_l1) or 'none'}. Lemma 1 describes the "
             "stationary points of a fixed feedback C (FA, FA*); for the rules whose B follows W it gives no "
-            "prediction, and that column shows the distance for comparison only. Its argument does carry over to "
-            "any rule that comes to rest: with ZᵀE = 0 and E·Bᵀ = 0 for the final B, Ŷ = P_{YBᵀ}Y — the column "
-            "‖Y − P_{YBᵀ}Y‖²_F computes that from the file's final W (and C, kp's B, Y). Final errors on it (within "
-            f"{TOL_LEMMA1:g}): {', '.join(at_end) or 'none'}; a run whose ‖Zᵀ(Y − ZW)‖ is far from 0 (still moving, or "
-            "kp, whose decay leaves ZᵀE = λW at rest) is not expected to be."]
+            "prediction, and that column shows the distance for comparison only. The column ‖Y − P_{YBᵀ}Y‖²_F, "
+            "computed from the file's final W (and C, kp's B, Y), is not a prediction but an identity that holds "
+            "automatically at any rest point where W·Bᵀ is invertible: E·Bᵀ = 0 gives Z = Y·Bᵀ(W·Bᵀ)⁻¹, so col(Z) = "
+            "col(Y·Bᵀ), and ZᵀE = 0 gives Ŷ = P_Z·Y; only for FA, whose B = C is fixed in advance, does it predict "
+            "the error before the run (Lemma 1). Final errors on it (within "
+            f"{TOL_LEMMA1:g}): {', '.join(at_end) or 'none'} — a check that those runs came to rest; a run whose "
+            "‖Zᵀ(Y − ZW)‖ is far from 0 (still moving, or kp, whose decay leaves ZᵀE = λW at rest) is not expected to "
+            "be."]
+    mixed = res.runs.get("mixed")
+    if mixed is not None and mixed.W is not None and "C" in res.problem:
+        alpha = float(mixed.attrs.get("alpha", np.nan))
+        w_norm, c_norm = float(np.linalg.norm(mixed.W)), float(np.linalg.norm(res.problem["C"]))
+        fa = res.runs.get("fa")
+        fa_err = f" (FA: {final(fa):.6f})" if fa is not None and fa.T > 0 else ""
+        out += ["", f"mixed (α = {alpha:g}): B = α·W + (1 − α)·C with ‖W‖_F = {w_norm:.3g} at the end against "
+                f"‖C‖_F = {c_norm:.3g}, so B ≈ {1 - alpha:g}·C: a rescaled FA, and its final error "
+                f"{final(mixed):.6f}{fa_err} is near FA's for that reason."]
     kp = res.runs.get("kp")
     if kp is not None and kp.T > 0:
         decay = float(kp.attrs.get("decay", float("nan")))

@@ -1,0 +1,207 @@
+#include "fasim/model/network_dynamics.hpp"
+
+#include "fasim/model/entrywise.hpp"
+#include "fasim/model/feedback_rules.hpp"
+#include "fasim/parallel/error.hpp"
+#include "fasim/parallel/pblas.hpp"
+
+#include <cmath>
+
+namespace fasim::model {
+
+using parallel::DistMatrix;
+using parallel::Op;
+
+NetworkState make_network_state(const Network& net, AlgorithmKind algorithm) {
+  NetworkState s;
+  for (const DistMatrix& w : net.w0) s.w.push_back(DistMatrix::like(w));
+  if (learned_feedback(algorithm)) {
+    s.b.emplace_back();
+    for (std::size_t l = 1; l < net.w0.size(); ++l) s.b.push_back(DistMatrix::like(net.w0[l]));
+  }
+  return s;
+}
+
+NetworkState initial_network_state(const Network& net, AlgorithmKind algorithm) {
+  NetworkState s = make_network_state(net, algorithm);
+  for (std::size_t l = 0; l < s.w.size(); ++l) s.w[l].copy_from(net.w0[l]);
+  for (std::size_t l = 1; l < s.b.size(); ++l) s.b[l].copy_from(net.c[l]); // B_l(0) = C_l
+  return s;
+}
+
+std::string network_plan() {
+  return "network:pdgemm (X, O, activations and weights block-cyclic over the grid)";
+}
+
+namespace {
+double activate(Activation f, double a) {
+  switch (f) {
+  case Activation::Identity:
+    return a;
+  case Activation::ReLU:
+    return a > 0 ? a : 0.0;
+  case Activation::Tanh:
+    return std::tanh(a);
+  }
+  return a;
+}
+} // namespace
+
+NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec) : net_(net), spec_(spec) {
+  if (const std::string why = network_algorithm_unsupported(spec.kind); !why.empty()) throw UsageError(why);
+  if (spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
+  const int L = net.depth;
+  a_.resize(static_cast<std::size_t>(L) + 1);
+  h_.resize(static_cast<std::size_t>(L));
+  delta_.resize(static_cast<std::size_t>(L) + 1);
+  for (int l = 1; l <= L; ++l) {
+    a_[l] = DistMatrix(net.grid, net.samples, net.sizes[l], net.block, net.block);
+    delta_[l] = DistMatrix::like(a_[l]);
+    if (l < L && net.activation != Activation::Identity) h_[l] = DistMatrix::like(a_[l]);
+  }
+  if (formed_feedback(spec.kind)) {
+    formed_.emplace_back();
+    for (int l = 2; l <= L; ++l) formed_.push_back(DistMatrix::like(net.w0[l - 1]));
+  }
+}
+
+const DistMatrix& NetworkField::hidden(int l) const {
+  if (l == 0) return net_.x;
+  return net_.activation == Activation::Identity ? a_[l] : h_[l];
+}
+
+const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
+  require(l >= 2 && l <= net_.depth, "NetworkField::feedback: no layer " + std::to_string(l));
+  const std::size_t i = static_cast<std::size_t>(l - 1);
+  switch (spec_.kind) {
+  case AlgorithmKind::GD:
+    return s.w[i];
+  case AlgorithmKind::FA:
+    return net_.c[i];
+  case AlgorithmKind::KP:
+    require(s.has_feedback(), "kp: the state has no B (make it with make_network_state(net, kp))");
+    return s.b[i];
+  case AlgorithmKind::USF:
+  case AlgorithmKind::FRSF:
+  case AlgorithmKind::Mixed:
+    form_feedback(spec_.kind, spec_.alpha, s.w[i], net_.c[i], formed_[i]);
+    return formed_[i];
+  case AlgorithmKind::FAStar:
+  case AlgorithmKind::DFA:
+    break;
+  }
+  throw Error(std::string("NetworkField::feedback: ") + to_string(spec_.kind) + " has no layer feedback");
+}
+
+double NetworkField::forward(const NetworkState& s) {
+  if (!net_.grid->active()) return 0.0;
+  const int L = net_.depth;
+  for (int l = 1; l <= L; ++l) {
+    DistMatrix& a = a_[l];
+    if (l == 1 && net_.identity_input)
+      a.copy_from(s.w[0]); // A_1 = I·W_1
+    else
+      parallel::gemm(Op::None, Op::None, 1.0, hidden(l - 1), s.w[l - 1], 0.0, a);
+    if (l < L && net_.activation != Activation::Identity)
+      entrywise(a, a, h_[l], [f = net_.activation](double x, double) { return activate(f, x); });
+  }
+  // E = O − Ŷ into δ_L.
+  DistMatrix& e = delta_[L];
+  entrywise(net_.o, a_[L], e, [](double o, double y) { return o - y; });
+  return net_.grid->grid_comm().allreduce_sum(local_sum_of_squares(e));
+}
+
+void NetworkField::weight_increment(int l, const DistMatrix& delta, double rho, DistMatrix& out) {
+  if (l == 1 && net_.identity_input) { // H_0ᵀ·δ_1 = δ_1
+    out.copy_from(delta);
+    if (rho != 1.0)
+      for (std::size_t i = 0; i < out.local_size(); ++i) out.data()[i] *= rho;
+    return;
+  }
+  parallel::gemm(Op::Trans, Op::None, rho, hidden(l - 1), delta, 0.0, out);
+}
+
+double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
+  if (!net_.grid->active()) return 0.0;
+  const double loss = forward(s);
+  if (!std::isfinite(loss)) return loss;
+  const int L = net_.depth;
+  const DistMatrix& e = delta_[L];
+  for (int l = L - 1; l >= 1; --l) {
+    DistMatrix& delta = delta_[l];
+    if (spec_.kind == AlgorithmKind::DFA)
+      parallel::gemm(Op::None, Op::Trans, 1.0, e, net_.feedback_d(l), 0.0, delta);
+    else
+      parallel::gemm(Op::None, Op::Trans, 1.0, delta_[l + 1], feedback(s, l + 1), 0.0, delta);
+    switch (net_.activation) {
+    case Activation::Identity:
+      break;
+    case Activation::ReLU:
+      entrywise(delta, a_[l], delta, [](double g, double a) { return a > 0 ? g : 0.0; });
+      break;
+    case Activation::Tanh:
+      entrywise(delta, h_[l], delta, [](double g, double h) { return g * (1 - h * h); });
+      break;
+    }
+  }
+  for (int l = 1; l <= L; ++l) {
+    const double rho = l == L ? w_ratio_ : 1.0;
+    DistMatrix& dw = d.w[static_cast<std::size_t>(l - 1)];
+    weight_increment(l, delta_[l], rho, dw);
+    if (learned_feedback(spec_.kind) && l >= 2) {
+      // kp, as for the paper's W: dB_l = dW_l − ρλB_l and dW_l −= ρλW_l, both from the same ρ·H_{l−1}ᵀδ_l.
+      require(d.has_feedback(), "kp: the derivative has no dB (make it with make_network_state(net, kp))");
+      const double decay = rho * spec_.decay;
+      const std::size_t i = static_cast<std::size_t>(l - 1);
+      entrywise(dw, s.b[i], d.b[i], [decay](double g, double b) { return g - decay * b; });
+      entrywise(dw, s.w[i], dw, [decay](double g, double w) { return g - decay * w; });
+    }
+  }
+  return loss;
+}
+
+NetworkIntegrator::NetworkIntegrator(const Network& net, IntegratorKind kind, AlgorithmKind algorithm)
+    : kind_(kind) {
+  k1_ = make_network_state(net, algorithm);
+  if (kind == IntegratorKind::RK4) {
+    k2_ = make_network_state(net, algorithm);
+    k3_ = make_network_state(net, algorithm);
+    k4_ = make_network_state(net, algorithm);
+    tmp_ = make_network_state(net, algorithm);
+  }
+}
+
+namespace {
+void add_scaled(double a, const NetworkState& x, NetworkState& y) {
+  for (std::size_t l = 0; l < y.w.size(); ++l) model::add_scaled(a, x.w[l], y.w[l]);
+  for (std::size_t l = 1; l < y.b.size(); ++l) model::add_scaled(a, x.b[l], y.b[l]);
+}
+
+// out = base + a·k
+void axpy_state(NetworkState& out, const NetworkState& base, double a, const NetworkState& k) {
+  for (std::size_t l = 0; l < out.w.size(); ++l) out.w[l].copy_from(base.w[l]);
+  for (std::size_t l = 1; l < out.b.size(); ++l) out.b[l].copy_from(base.b[l]);
+  add_scaled(a, k, out);
+}
+} // namespace
+
+double NetworkIntegrator::step(NetworkField& field, NetworkState& s, double h) {
+  require(s.has_feedback() == k1_.has_feedback(), "NetworkIntegrator: made for another algorithm (kp's B)");
+  const double loss = field.evaluate(s, k1_);
+  if (!std::isfinite(loss)) return loss;
+  if (kind_ == IntegratorKind::Euler) {
+    add_scaled(h, k1_, s);
+    return loss;
+  }
+  axpy_state(tmp_, s, h / 2, k1_);
+  field.evaluate(tmp_, k2_);
+  axpy_state(tmp_, s, h / 2, k2_);
+  field.evaluate(tmp_, k3_);
+  axpy_state(tmp_, s, h, k3_);
+  field.evaluate(tmp_, k4_);
+  for (NetworkState* k : {&k1_, &k4_}) add_scaled(h / 6, *k, s);
+  for (NetworkState* k : {&k2_, &k3_}) add_scaled(h / 3, *k, s);
+  return loss;
+}
+
+} // namespace fasim::model

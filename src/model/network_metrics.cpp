@@ -1,0 +1,55 @@
+#include "fasim/model/network_metrics.hpp"
+
+#include "fasim/parallel/pblas.hpp"
+
+#include <cmath>
+
+namespace fasim::model {
+
+using parallel::DistMatrix;
+using parallel::Op;
+
+std::vector<std::string> network_alignment_names(int depth) {
+  std::vector<std::string> names;
+  for (int l = 1; l < depth; ++l) names.push_back("align_" + std::to_string(l));
+  return names;
+}
+
+namespace {
+double cosine(const DistMatrix& a, const DistMatrix& b) {
+  return parallel::dot(a, b) / (parallel::frobenius_norm(a) * parallel::frobenius_norm(b));
+}
+} // namespace
+
+NetworkMetrics::NetworkMetrics(const Network& net) : net_(net) {
+  for (int l = 1; l < net.depth; ++l)
+    chain_.emplace_back(net.grid, net.sizes[l], net.m(), net.block, net.block);
+}
+
+NetworkMetricRow NetworkMetrics::compute(const NetworkState& s, long long step, double time,
+                                         NetworkField& field) {
+  NetworkMetricRow row;
+  row.step = step;
+  row.time = time;
+  if (!net_.grid->active()) return row;
+  row.loss = field.forward(s);
+  const int L = net_.depth;
+  row.alignment.assign(static_cast<std::size_t>(L - 1), std::nan(""));
+  if (field.spec().kind == AlgorithmKind::DFA) {
+    // W_{l+1}·…·W_L from the output down: chain_[L − 2] = W_L, chain_[l − 1] = W_{l+1}·chain_[l].
+    chain_[static_cast<std::size_t>(L - 2)].copy_from(s.w[static_cast<std::size_t>(L - 1)]);
+    for (int l = L - 2; l >= 1; --l)
+      parallel::gemm(Op::None, Op::None, 1.0, s.w[static_cast<std::size_t>(l)],
+                     chain_[static_cast<std::size_t>(l)], 0.0, chain_[static_cast<std::size_t>(l - 1)]);
+    for (int l = 1; l < L; ++l)
+      row.alignment[static_cast<std::size_t>(l - 1)] =
+          cosine(chain_[static_cast<std::size_t>(l - 1)], net_.feedback_d(l));
+  } else {
+    for (int l = 1; l < L; ++l)
+      row.alignment[static_cast<std::size_t>(l - 1)] =
+          cosine(s.w[static_cast<std::size_t>(l)], field.feedback(s, l + 1));
+  }
+  return row;
+}
+
+} // namespace fasim::model
