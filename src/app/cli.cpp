@@ -128,7 +128,8 @@ void apply_job_file(std::vector<std::string>& args) {
       throw UsageError("--job needs the job's configuration file: --job JOB.ini");
     else
       continue;
-    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i + take));
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+               args.begin() + static_cast<std::ptrdiff_t>(i + take));
     std::vector<std::string> job_args{path};
     job_args.insert(job_args.end(), args.begin(), args.end());
     // The command line's own overrides are in the job's resolved configuration too: keep them as given.
@@ -334,9 +335,10 @@ int main(int argc, char** argv) {
   // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
   install_signal_handlers();
   // Open MPI's MPI-IO (OMPIO) probes every file it opens for shared-file-pointer locking with the component
-  // "lockedfile", which copies the path and a suffix into a 256-byte buffer: a path of about 245 bytes or more
-  // aborts the process ("buffer overflow detected", exit 134) inside MPI_File_open. fasim uses no shared file
-  // pointers, so that component is left out unless the user chose the components (other MPIs ignore this).
+  // "lockedfile", which copies the path and a suffix into a 256-byte buffer: a path of about 245 bytes or
+  // more aborts the process ("buffer overflow detected", exit 134) inside MPI_File_open. fasim uses no shared
+  // file pointers, so that component is left out unless the user chose the components (other MPIs ignore
+  // this).
   setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
   parallel::MpiEnvironment mpi(&argc, &argv);
   const auto world = parallel::Communicator::world();
@@ -346,7 +348,8 @@ int main(int argc, char** argv) {
   }
   // Only verbs that run a simulation turn Ctrl-C and a hang-up into a checkpoint; the others stop on them.
   const std::string verb = argv[1];
-  const bool dry = std::any_of(argv + 2, argv + argc, [](const char* a) { return std::strcmp(a, "--dry-run") == 0; });
+  const bool dry =
+      std::any_of(argv + 2, argv + argc, [](const char* a) { return std::strcmp(a, "--dry-run") == 0; });
   const bool runs = ((verb == "run" && !dry) || verb == "resume" ||
                      (verb == "sweep" && argc > 2 && std::strcmp(argv[2], "run") == 0));
   if (!runs) release_interactive_signals();

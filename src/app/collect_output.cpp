@@ -94,8 +94,9 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
   const std::string& path = temporary.path();
   const io::Where file{destination, "/"};
   {
-    // Without HDF5's own file lock: the temporary's name is fresh and unpredictable, so no other process has it
-    // open, and on a file system without locks (ENOLCK: NFS without lockd) the lock would fail the summary.
+    // Without HDF5's own file lock: the temporary's name is fresh and unpredictable, so no other process has
+    // it open, and on a file system without locks (ENOLCK: NFS without lockd) the lock would fail the
+    // summary.
     io::PropertyListHandle fapl(io::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access)", file));
 #if H5_VERSION_GE(1, 10, 7)
     io::check(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking", file);

@@ -1,6 +1,7 @@
 #pragma once
 // How much memory a rank may use: the node's available memory and the memory limit of the control group the
-// process runs in (Slurm's --mem, a container's limit), whichever is smaller, shared by the ranks on the node.
+// process runs in (Slurm's --mem, a container's limit), whichever is smaller, shared by the ranks on the
+// node.
 #include "fasim/parallel/communicator.hpp"
 
 #include <string>

@@ -285,9 +285,9 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
           ? "the memory limit " + human_bytes(budget.cgroup) + " of cgroup " + budget.cgroup_path +
                 " (the node has " + human_bytes(budget.node) + " available)"
           : "the node's available memory " + human_bytes(budget.node) +
-                (budget.cgroup > 0 ? ", below the limit " + human_bytes(budget.cgroup) + " of cgroup " +
-                                         budget.cgroup_path
-                                   : std::string());
+                (budget.cgroup > 0
+                     ? ", below the limit " + human_bytes(budget.cgroup) + " of cgroup " + budget.cgroup_path
+                     : std::string());
   const std::string shared = budget.ranks_on_node > 1
                                  ? " shared by the " + std::to_string(budget.ranks_on_node) + " ranks on it"
                                  : std::string();
@@ -304,8 +304,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
                 << " ranks, block " << c.grid.block << "\n# memory per rank: " << human_bytes(need)
                 << " (available per rank: " << human_bytes(have) << ", " << source << shared
-                << ")\n# result file: " << state
-                << "\n";
+                << ")\n# result file: " << state << "\n";
     return parallel::kExitSuccess;
   }
   parallel::agreed(comm, [&] {

@@ -6,7 +6,8 @@ namespace fasim::app {
 
 namespace {
 volatile std::sig_atomic_t g_flags = 0;
-volatile std::sig_atomic_t g_interactive = 0; // the last SIGINT/SIGHUP caught, for release_interactive_signals
+volatile std::sig_atomic_t g_interactive =
+    0; // the last SIGINT/SIGHUP caught, for release_interactive_signals
 
 extern "C" void on_signal(int sig) {
   // Only async-signal-safe work here: raise a flag for the run loop.

@@ -49,13 +49,13 @@ void check_name_fits(const std::string& path, std::size_t suffix_bytes, const st
   const std::size_t name = p.filename().native().size();
   const long name_max = limit_of(p, _PC_NAME_MAX, NAME_MAX);
   if (name + suffix_bytes > static_cast<std::size_t>(name_max))
-    throw UsageError(what + " '" + path + "': its file name is " + std::to_string(name) +
-                     " bytes and fasim appends up to " + std::to_string(suffix_bytes) +
-                     " to it (lock, temporary and checkpoint names), over this file system's NAME_MAX of " +
-                     std::to_string(name_max) + " bytes; shorten the name to at most " +
-                     std::to_string(static_cast<std::size_t>(name_max) - std::min<std::size_t>(
-                                                                            suffix_bytes, name_max)) +
-                     " bytes; nothing was written");
+    throw UsageError(
+        what + " '" + path + "': its file name is " + std::to_string(name) +
+        " bytes and fasim appends up to " + std::to_string(suffix_bytes) +
+        " to it (lock, temporary and checkpoint names), over this file system's NAME_MAX of " +
+        std::to_string(name_max) + " bytes; shorten the name to at most " +
+        std::to_string(static_cast<std::size_t>(name_max) - std::min<std::size_t>(suffix_bytes, name_max)) +
+        " bytes; nothing was written");
   // PATH_MAX counts the terminating NUL; the path is used as given and, by HDF5 and in messages, made
   // absolute.
   const long path_max = limit_of(p, _PC_PATH_MAX, PATH_MAX);

@@ -57,8 +57,8 @@ CompletionRow CompletionMetrics::compute(const State& s) const {
   // test_error is the relative error on them, ‖Y − ZW‖²/‖Y‖² (docs/config.md).
   const double test = holds_out_ ? (unobserved_y_norm2_ > 0 ? e.unobserved / unobserved_y_norm2_ : nan)
                                  : (y_norm2_ > 0 ? (e.observed + e.unobserved) / y_norm2_ : nan);
-  row.values = {test, e.observed + e.unobserved,
-                std::accumulate(sigma.begin(), sigma.end(), 0.0), effective_rank(sigma)};
+  row.values = {test, e.observed + e.unobserved, std::accumulate(sigma.begin(), sigma.end(), 0.0),
+                effective_rank(sigma)};
   return row;
 }
 

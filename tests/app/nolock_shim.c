@@ -1,6 +1,7 @@
 // A file system without locks, as NFS without lockd or Lustre mounted without `flock`: preloaded
-// (LD_PRELOAD), it makes every fcntl() record lock and every flock() fail with ENOLCK (FASIM_NOLOCK_ERRNO=ENOSYS
-// for the other answer such file systems give). Everything else is passed to the C library.
+// (LD_PRELOAD), it makes every fcntl() record lock and every flock() fail with ENOLCK
+// (FASIM_NOLOCK_ERRNO=ENOSYS for the other answer such file systems give). Everything else is passed to the C
+// library.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
