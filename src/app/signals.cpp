@@ -1,6 +1,7 @@
 #include "fasim/app/signals.hpp"
 
 #include <csignal>
+#include <initializer_list>
 
 namespace fasim::app {
 
