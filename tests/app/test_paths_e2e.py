@@ -193,14 +193,18 @@ def test_sbatch_success_while_another_process_holds_the_lock():
     for its refusal just when run.sbatch asked `fasim status`: the state was `running`, and the script reported
     a failure without a line. It reports what the result records: complete."""
     d = job_dir(200)
+    # The second writer: once the run has ended, the script's next `fasim status` finds the result's lock held
+    # (by a process that writes a holder line, as `fasim resume out/small.h5` does before it refuses).
     wrapper = write(f"{d}/fasim-then-lock", f"""#!/bin/bash
+if [[ $1 == status && -e ran && ! -e locked ]]; then
+  setsid -f /usr/bin/python3 -c 'import fcntl, time
+f = open("out/small.h5.lock", "a"); fcntl.lockf(f, fcntl.LOCK_EX); f.write("host x, pid 1, since now\\n"); f.flush()
+open("locked", "w").close(); time.sleep(8)'
+  for _ in $(seq 200); do [[ -e locked ]] && break; sleep 0.1; done
+fi
 "{FASIM_ABS}" "$@"
 rc=$?
-if [[ $1 == run || $1 == resume ]]; then
-  # A second writer holding the lock for a moment, as `fasim resume out/small.h5` does before it refuses.
-  /usr/bin/python3 -c 'import fcntl, time; f = open("out/small.h5.lock", "a"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(6)' &
-  sleep 1
-fi
+[[ $1 == run && $* != *--dry-run* ]] && touch ran
 exit $rc
 """)
     os.chmod(wrapper, 0o755)
