@@ -27,10 +27,19 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
   // Ctrl-C and a dropped terminal (ssh) are stop requests too: a checkpoint, not a lost run. Unless they were
   // ignored when fasim started (`nohup`, a background job of a script): then they stay ignored, as asked.
+  // What was ignored is remembered from the first call (before main()): MPI's start-up may reset it.
+  static bool ignored[2] = {false, false};
+  static bool first = true;
+  int i = 0;
   for (const int sig : {SIGINT, SIGHUP}) {
     struct sigaction old {};
-    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler != SIG_IGN) sigaction(sig, &sa, nullptr);
+    if (first) ignored[i] = sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN;
+    if (ignored[i++])
+      signal(sig, SIG_IGN); // again, in case something reset it
+    else
+      sigaction(sig, &sa, nullptr);
   }
+  first = false;
   // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported as one error line, instead of
   // killing the process halfway through a file.
   signal(SIGXFSZ, SIG_IGN);

@@ -144,8 +144,8 @@ def test_int_and_hup_checkpoint_under_the_launcher():
     kill the ranks at once: no checkpoint is possible there (documented), and the run is left resumable as after
     a SIGKILL (state interrupted)."""
     documented = {  # (signal, to the process group) -> the launcher's exit code
-        "mpirun": {("SIGINT", False): 1, ("SIGINT", True): 1, ("SIGHUP", False): 1, ("SIGHUP", True): 1},
-        "hydra": {("SIGINT", False): 0, ("SIGINT", True): 75, ("SIGHUP", False): -1, ("SIGHUP", True): -1},
+        "mpirun": {("SIGINT", False): (1,), ("SIGINT", True): (1,), ("SIGHUP", False): (1,), ("SIGHUP", True): (1,)},
+        "hydra": {("SIGINT", False): (0, 75), ("SIGINT", True): (0, 75), ("SIGHUP", False): (-1,), ("SIGHUP", True): (-1,)},
     }["hydra" if HYDRA else "mpirun"]
     for sig in (signal.SIGINT, signal.SIGHUP):
         for to_group in (False, True):
@@ -154,7 +154,7 @@ def test_int_and_hup_checkpoint_under_the_launcher():
             status = status_attr(f"{d}/out/small.h5")
             print(f"  {os.path.basename(MPIEXEC)}: {sig.name} to the {where}: launcher exit {rc}, result {status}",
                   flush=True)
-            assert rc == documented[(sig.name, to_group)], \
+            assert rc in documented[(sig.name, to_group)], \
                 f"{sig.name} to the {where}: launcher exit {rc}, documented {documented[(sig.name, to_group)]}"
             want = "running" if HYDRA and sig == signal.SIGHUP else "checkpointed"
             assert status == want, f"{sig.name} to the {where}: status {status}, expected {want}\n{err[-1500:]}"
