@@ -43,16 +43,20 @@ static int forward(const char* name, int fd, int cmd, void* arg) {
   return next(fd, cmd, arg);
 }
 
+static int intercept(const char* name, int fd, int cmd, void* arg) {
+  if (is_lock_command(cmd)) {
+    errno = lock_errno();
+    return -1;
+  }
+  return forward(name, fd, cmd, arg);
+}
+
 int fcntl(int fd, int cmd, ...) {
   va_list ap;
   va_start(ap, cmd);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  if (is_lock_command(cmd)) {
-    errno = lock_errno();
-    return -1;
-  }
-  return forward("fcntl", fd, cmd, arg);
+  return intercept("fcntl", fd, cmd, arg);
 }
 
 int fcntl64(int fd, int cmd, ...) {
@@ -60,11 +64,7 @@ int fcntl64(int fd, int cmd, ...) {
   va_start(ap, cmd);
   void* arg = va_arg(ap, void*);
   va_end(ap);
-  if (is_lock_command(cmd)) {
-    errno = lock_errno();
-    return -1;
-  }
-  return forward("fcntl64", fd, cmd, arg);
+  return intercept("fcntl64", fd, cmd, arg);
 }
 
 int flock(int fd, int operation) {

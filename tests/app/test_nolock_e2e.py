@@ -10,35 +10,14 @@ import subprocess
 import sys
 
 from e2e_support import ENV, FASIM, tmpdir, write
+from test_paths_e2e import CONFIG as PATHS_CONFIG
 
 FASIM_ABS = os.path.abspath(FASIM)
 TOOLS = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../tools"))
 SHIM = os.environ.get("FASIM_NOLOCK_SHIM", "")
 SKIP = 77
 
-CONFIG = """[problem]
-source = synthetic
-n = 24
-m = 20
-k = 12
-spectrum = two-level
-seed = 5
-[model]
-r = 4
-[run]
-algorithms = gd,fa
-steps = 300
-record_every = 50
-[gd]
-lr = 1.0
-[fa]
-lr = 0.1
-[grid]
-block = 8
-[output]
-file = out/small.h5
-progress_seconds = 0
-"""
+CONFIG = PATHS_CONFIG.format(steps=300)
 SWEEP = CONFIG.replace("file = out/small.h5", "file = out/sweep.h5") + "[sweep]\nfa.lr = 0.1,0.05\n"
 
 PROBE = """import errno, fcntl, sys
