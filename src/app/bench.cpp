@@ -3,11 +3,11 @@
 // writing the last algorithm's state (HDF5 Y + Z + W, a checkpoint) against a raw dd-like write to that
 // directory and prints one more line.
 #include "fasim/app/run.hpp"
-#include "fasim/io/checkpoint.hpp"
-#include "fasim/io/config.hpp"
-#include "fasim/io/hdf5.hpp"
-#include "fasim/io/matrix_io.hpp"
-#include "fasim/io/safe_files.hpp"
+#include "fasim/config/config.hpp"
+#include "fasim/files/safe_files.hpp"
+#include "fasim/format/checkpoint.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/format/matrix_io.hpp"
 #include "fasim/model/completion.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/step_plan.hpp"
@@ -224,9 +224,9 @@ std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
       const io::File f = io::File::create(h5, gc, io::TruncatePolicy::FailIfExists);
       // Agreed one by one while the file is open: only some ranks hold Z, and a write failing there must not
       // leave the others in the next collective while the failed ranks close the file.
-      if (y) parallel::agreed(gc, [&] { io::write_matrix(f, "Y", *y); });
-      parallel::agreed(gc, [&] { io::write_matrix(f, "Z", state.z); });
-      parallel::agreed(gc, [&] { io::write_matrix(f, "W", state.w); });
+      if (y) parallel::agreed(gc, [&] { io::write_matrix(f, io::schema::kTarget, *y); });
+      parallel::agreed(gc, [&] { io::write_matrix(f, io::schema::kZ, state.z); });
+      parallel::agreed(gc, [&] { io::write_matrix(f, io::schema::kW, state.w); });
     }); // closed
     hdf5_write_seconds = gc.allreduce_max(MPI_Wtime() - t0);
     parallel::agreed(gc, [&] { io::sync_file(h5, "bench file"); });

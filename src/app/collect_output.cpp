@@ -1,10 +1,10 @@
 // Writing collect's table: destination checks, then a fresh exclusive temporary renamed over the destination.
 #include "collect_output.hpp"
 
-#include "fasim/io/fresh_file.hpp"
-#include "fasim/io/hdf5.hpp"
-#include "fasim/io/safe_files.hpp"
-#include "fasim/io/schema.hpp"
+#include "fasim/files/fresh_file.hpp"
+#include "fasim/files/safe_files.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/format/schema.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 

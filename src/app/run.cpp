@@ -1,13 +1,14 @@
 #include "fasim/app/run.hpp"
 
 #include "fasim/app/signals.hpp"
-#include "fasim/io/checkpoint.hpp"
-#include "fasim/io/lifecycle.hpp"
-#include "fasim/io/matrix_io.hpp"
-#include "fasim/io/output_lock.hpp"
-#include "fasim/io/path_limits.hpp"
-#include "fasim/io/result_state.hpp"
-#include "fasim/io/safe_files.hpp"
+#include "fasim/files/output_lock.hpp"
+#include "fasim/files/path_limits.hpp"
+#include "fasim/files/safe_files.hpp"
+#include "fasim/format/checkpoint.hpp"
+#include "fasim/format/matrix_io.hpp"
+#include "fasim/format/result_state.hpp"
+#include "fasim/format/schema.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/model/completion.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -79,17 +80,25 @@ std::string human_bytes(double b) {
 // files keep it (so a run can be repeated on the Y, C, Z0, W0 of an earlier result).
 struct InputName {
   const char* name;
-  const char* in_results;
+  const char* results_group; ///< the group of a result file that holds it, or nullptr
 };
-constexpr InputName kInputNames[] = {{"Y", "/problem/Y"}, {"C", "/problem/C"}, {"Z0", "/init/Z0"},
-                                     {"W0", "/init/W0"},  {"X", "/problem/X"}, {"O", nullptr},
-                                     {"M", nullptr}};
+namespace schema = io::schema;
+constexpr InputName kInputNames[] = {{schema::kTarget, schema::kProblemGroup},
+                                     {schema::kFeedback, schema::kProblemGroup},
+                                     {schema::kInitialZ, schema::kInitGroup},
+                                     {schema::kInitialW, schema::kInitGroup},
+                                     {schema::kNetworkInputs, schema::kProblemGroup},
+                                     {schema::kNetworkOutputs, nullptr},
+                                     {schema::kObservedMask, nullptr}};
 
 std::string found_path(const io::File& f, const char* name) {
   for (const auto& in : kInputNames)
     if (std::string(in.name) == name) {
-      if (f.exists(in.name)) return std::string("/") + in.name;
-      if (in.in_results && f.exists(in.in_results)) return in.in_results;
+      if (f.exists(in.name)) return schema::path("", in.name);
+      if (in.results_group) {
+        const std::string path = schema::path("", in.results_group, in.name);
+        if (f.exists(path)) return path;
+      }
     }
   return {};
 }
@@ -112,27 +121,27 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     io::check_finite(*slot, what(path));
     taken.push_back(std::string(name) + " from " + path);
   };
-  take("Y", n, m, in.y);
-  take("C", r, m, in.c);
-  take("Z0", n, r, in.z0);
-  take("W0", r, m, in.w0);
+  take(schema::kTarget, n, m, in.y);
+  take(schema::kFeedback, r, m, in.c);
+  take(schema::kInitialZ, n, r, in.z0);
+  take(schema::kInitialW, r, m, in.w0);
   // Completion's observed entries (then Y is the whole ground truth): 0/1 of any numeric or bool type.
-  if (const std::string path = found_path(f, "M"); !path.empty()) {
+  if (const std::string path = found_path(f, schema::kObservedMask); !path.empty()) {
     in.mask = io::read_indicator_matrix(f, path, grid, b, io::MatrixShape{n, m});
-    taken.push_back("M from " + path);
+    taken.push_back(std::string(schema::kObservedMask) + " from " + path);
   }
   if (c.problem.source == model::Source::LinearNetwork) {
     // X (N×n) and O (N×m): N is the file's; the shapes must agree with each other and with n, m.
-    if (const std::string path = found_path(f, "X"); !path.empty()) {
+    if (const std::string path = found_path(f, schema::kNetworkInputs); !path.empty()) {
       in.x = io::read_matrix(f, path, grid, b);
       if (in.x->cols() != n)
         throw UsageError(what(path) + " has " + std::to_string(in.x->cols()) +
                          " columns; expected problem.n = " + std::to_string(n));
       io::check_finite(*in.x, what(path));
-      taken.push_back("X from " + path);
+      taken.push_back(std::string(schema::kNetworkInputs) + " from " + path);
     }
     const int samples = in.x ? in.x->rows() : (c.problem.samples > 0 ? c.problem.samples : n);
-    take("O", samples, m, in.o);
+    take(schema::kNetworkOutputs, samples, m, in.o);
   }
   if (taken.empty()) {
     std::string found;

@@ -1,7 +1,7 @@
 #include "simulation.hpp"
 
 #include "fasim/app/signals.hpp"
-#include "fasim/io/lifecycle.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -299,7 +299,7 @@ bool Simulation::run() {
 void Simulation::finish() {
   for (auto& t : trajectories_) {
     const long long last = t->status.stopped ? t->status.stop_step : step_;
-    if (t->rows.empty() || static_cast<long long>(t->rows.back().scalars[0]) != last) record(*t, last);
+    if (t->rows.empty() || static_cast<long long>(t->rows.back().step()) != last) record(*t, last);
     if (!t->status.stopped) {
       t->status.stop_reason = StopReason::Steps;
       t->status.stop_step = step_;

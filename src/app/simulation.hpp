@@ -1,8 +1,8 @@
 #pragma once
 // The state of one running experiment: the problem, one trajectory per algorithm, the result file, and the
 // loop that advances them. Private to the app layer.
-#include "fasim/io/checkpoint.hpp"
-#include "fasim/io/results.hpp"
+#include "fasim/format/checkpoint.hpp"
+#include "fasim/format/results.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/metrics.hpp"
 #include "fasim/model/schedule.hpp"

@@ -1,7 +1,7 @@
 // How a run starts: fresh, from a checkpoint, or continuing a complete result in place (docs/lifecycle.md).
 #include "simulation.hpp"
 
-#include "fasim/io/lifecycle.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"

@@ -1,6 +1,6 @@
 // Sweep specs: range and list parsing, stable point numbering, point files and configurations.
 #include "fasim/app/sweep.hpp"
-#include "fasim/io/ini.hpp"
+#include "fasim/config/ini.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <doctest/doctest.h>

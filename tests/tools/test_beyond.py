@@ -68,6 +68,21 @@ def test_completion_section_reports_the_files(tmp):
     assert again == text
 
 
+def test_sensing_reference_section(tmp):
+    from fasim_post.beyond import sensing
+    # The measurements are what they say: y_i = ⟨A_i, Y*⟩, rank-one ones a_iᵀ·Y*·b_i.
+    op, b, y = sensing.problem("rank-one", 30, 1)
+    assert np.allclose(b, [op.a[i] @ y.reshape(-1) for i in range(30)]) and np.linalg.matrix_rank(y) == sensing.RANK
+    counts, seeds = sensing.COUNTS, sensing.SEEDS
+    sensing.COUNTS, sensing.SEEDS = (40, 240), (1, 2)
+    try:
+        text = sensing.section()
+    finally:
+        sensing.COUNTS, sensing.SEEDS = counts, seeds
+    assert "| 40 | 0/2 |" in text and "| 240 | 2/2 |" in text, text     # far below and near n·m = 256
+    assert "- gaussian: recovered at every seed from M = 240" in text and "at no seed for M ≤ 40" in text, text
+
+
 def test_driver_plans_runs_and_sweeps(tmp):
     planned = driver.plan([completion], REPO, "OUT")
     runs = dict(planned[0][1])

@@ -1,6 +1,6 @@
 #pragma once
 // `fasim run` and `fasim resume`: one experiment from configuration to result file.
-#include "fasim/io/config.hpp"
+#include "fasim/config/config.hpp"
 #include "fasim/parallel/communicator.hpp"
 
 #include <string>

@@ -3,7 +3,7 @@
 // their results. The [sweep] section lists values (`model.r = 10,50,100`) or integer ranges
 // (`problem.seed = 0:100`, `a:b:step`, b exclusive) per key; the points are the Cartesian product, the LAST
 // listed key varying fastest, numbered from 0. See docs/sweeps.md.
-#include "fasim/io/config.hpp"
+#include "fasim/config/config.hpp"
 
 #include <string>
 #include <utility>

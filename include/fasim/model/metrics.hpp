@@ -18,12 +18,20 @@ inline constexpr std::array<std::string_view, 13> kScalarMetrics = {
     "alignment_cos", "align_min_eig", "align_max_eig", "ztz_drift", "stationarity",
     "feedback_loss", "feedback_cos",  "feedback_gap"};
 
+/// The column of the scalar metric `name` in kScalarMetrics; a name that is not there does not compile.
+consteval std::size_t scalar_column(std::string_view name) {
+  for (std::size_t i = 0; i < kScalarMetrics.size(); ++i)
+    if (kScalarMetrics[i] == name) return i;
+  throw "not a name in kScalarMetrics";
+}
+
 struct MetricRow {
   std::array<double, kScalarMetrics.size()> scalars{};
   std::vector<double> probes;     ///< xᵀAx for each probe direction
   std::vector<double> completion; ///< kCompletionMetrics under problem.observe = completion, else empty
-  double loss() const { return scalars[2]; }
-  double stationarity() const { return scalars[9]; }
+  double step() const { return scalars[scalar_column("step")]; }
+  double loss() const { return scalars[scalar_column("loss")]; }
+  double stationarity() const { return scalars[scalar_column("stationarity")]; }
 };
 
 class MetricsCalculator {

@@ -4,8 +4,8 @@ Modes:
   (default)        run every section's runs here with mpirun (nice'd, 1-rank runs side by side), then report
   --report-only    run nothing: report from the results already in --out
   --list           print the runs and their fasim commands, do nothing
-Sections: completion (tools/fasim_post/beyond/completion.py) and, when present, the feedback rules
-(tools/fasim_post/beyond/rules.py). Exit status: 0, or 1 when a run failed (the report is still written).
+Sections: the feedback rules (tools/fasim_post/beyond/rules.py), completion (completion.py, with the certified
+minimum-nuclear-norm reference of reference.py) and sensing's reference (sensing.py, no fasim runs). Exit status: 0, or 1 when a run failed (the report is still written).
 """
 import argparse
 import configparser
@@ -22,13 +22,13 @@ try:
     from ..reproduce import launch
     from ..reproduce.cli import find_root
     from ..reproduce.plan import Run
-    from . import completion
+    from . import completion, sensing
 except ImportError:        # run as a script path: make the package importable
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     from fasim_post.reproduce import launch
     from fasim_post.reproduce.cli import find_root
     from fasim_post.reproduce.plan import Run
-    from fasim_post.beyond import completion
+    from fasim_post.beyond import completion, sensing
 
 try:       # the feedback rules' section, written separately: optional until it is merged
     from . import rules
@@ -118,7 +118,7 @@ def main(argv=None, root=None):
     if root is None:
         ap.error("no fasim checkout found (a directory with jobs/theorem3-sweep.ini): pass --root DIR")
     os.chdir(root)
-    sections = [m for m in (rules, completion) if m is not None]
+    sections = [m for m in (rules, completion, sensing) if m is not None]
     planned = plan(sections, root, args.out)
     every = [run for _, runs in planned for _, run in runs]
     only = [x.strip() for x in (args.only or "").split(",") if x.strip()]

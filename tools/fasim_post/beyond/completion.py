@@ -27,9 +27,15 @@ def seeded(s):
 
 
 #: kp at a step size where it is stable at p = 0.5: lr 0.05 over the same time t = steps·lr = 1000 as lr 0.2
-KP_STABLE = {"completion.fraction": 0.5, "init.z_std": 1e-3, "run.algorithms": "kp", "kp.lr": 0.05,
+KP_STABLE = {"completion.fraction": 0.5, "init.z_std": 1e-4, "run.algorithms": "kp", "kp.lr": 0.05,
              "run.steps": 20000, "run.record_points": 40}
-RUNS = ([(f"completion-sweep-s{s}", "jobs/completion-sweep.ini", seeded(s)) for s in SEEDS]
+#: GD from smaller initializations at p = 0.1, where X̂ ≠ Y*: does shrinking α move GD toward X̂ or toward Y*?
+#: (10000 steps: from α = 1e-8 GD needs longer to leave the origin)
+SMALL_ALPHAS = (1e-6, 1e-8)
+SMALL = {"completion.fraction": 0.1, "run.algorithms": "gd", "run.steps": 10000, "run.record_points": 40}
+RUNS = ([(f"completion-small-{a:g}-s{s}", "jobs/completion.ini", {**SMALL, "init.z_std": a, **seeded(s)})
+         for a in SMALL_ALPHAS for s in SEEDS]
+        + [(f"completion-sweep-s{s}", "jobs/completion-sweep.ini", seeded(s)) for s in SEEDS]
         + [(f"completion-rank-s{s}", "jobs/completion-rank.ini", seeded(s)) for s in SEEDS]
         + [(f"completion-kp-s{s}", "jobs/completion.ini", {**KP_STABLE, **seeded(s)}) for s in SEEDS])
 #: a run "fits" the observed entries when its final observed loss is below FIT·‖P_Ω Y*‖²
@@ -126,6 +132,8 @@ def _sweep_table(points):
     for a in algs:
         for alpha in sorted({x["alpha"] for x in points}):
             cells = [_cell([x for x in points if x["alg"] == a and x["alpha"] == alpha and x["p"] == p]) for p in ps]
+            if all(c == "—" for c in cells):
+                continue
             lines.append(f"| {LABELS[a]} | {alpha:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -159,7 +167,7 @@ def section(results, figdir):
     figdir = str(figdir)
     cache = os.path.join(os.path.dirname(str(next(iter(results.values()), "results/beyond"))), "reference")
     out = intro()
-    sweep = _points(_files(results, "completion-sweep"), cache)
+    sweep = _points(_files(results, "completion-sweep"), cache) + _points(_files(results, "completion-small"), cache)
     ranks = _points(_files(results, "completion-rank"), cache)
     kps = _points(_files(results, "completion-kp"), cache)
     if not sweep:
@@ -175,7 +183,8 @@ def section(results, figdir):
             "Each cell, mean ± sd over seeds: ‖ZW‖_* / (certified lower bound); ‖ZW − X̂‖_F/‖X̂‖_F (distance to the "
             "minimizer); ‖ZW − Y*‖_F/‖Y*‖_F (distance to the truth); in parentheses the runs that fitted the "
             f"observed entries (observed loss ≤ {FIT:g}·‖P_Ω Y*‖²). The job's r = n, steps and step sizes; kp's λ also "
-            "decays W.\n", _sweep_table(sweep), "", _sweep_figure(sweep, figdir), ""]
+            "decays W. α = " + ", ".join(f"{a:g}" for a in SMALL_ALPHAS) + f": GD only, at p = {SMALL['completion.fraction']:g}, "
+            f"{SMALL['run.steps']} steps (from so small a start GD takes longer to leave the origin).\n", _sweep_table(sweep), "", _sweep_figure(sweep, figdir), ""]
     if ranks:
         out += [rank_table(ranks), ""]
     if kps:

@@ -1,0 +1,107 @@
+#pragma once
+// The result file of one run (schema: docs/output-format.md): root attributes, /problem, /init, and per
+// algorithm its trajectory series, snapshots and final matrices. All calls are collective over the file's
+// communicator (the grid's active ranks).
+#include "fasim/config/config.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/format/schema.hpp"
+#include "fasim/format/series.hpp"
+#include "fasim/model/dynamics.hpp"
+#include "fasim/model/metrics.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fasim::io {
+
+/// What a trajectory has done so far; stored in result files and checkpoints.
+struct TrajectoryStatus {
+  bool stopped = false;
+  schema::StopReason stop_reason = schema::StopReason::Running;
+  long long stop_step = -1;
+  double wall_seconds = 0.0; ///< time spent in this algorithm's steps
+};
+
+/// Root attributes describing how the file was produced.
+struct RunProvenance {
+  int mpi_size = 1;
+  int grid_rows = 1, grid_cols = 1, block = 64;
+  std::string blas_library, blas_core, host;
+  int blas_threads = 1;
+};
+
+/// How ResultsFile::create treats what is at its path.
+enum class CreateMode {
+  New,     ///< the path must be free: built beside it, linked there once the header is in (a file or link
+           ///< at the path is refused)
+  Replace, ///< written to a fresh exclusive temporary beside the path, renamed over it once the header is in
+  Staged   ///< written to a fresh exclusive temporary beside the path; publish() renames it over the path
+};
+
+class ResultsFile {
+public:
+  /// Creates the result file and writes the root attributes (run_id and the first history line among them),
+  /// /problem and /init, and an empty trajectory for each algorithm.
+  static ResultsFile create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
+                            const RunConfig& config, const RunProvenance& provenance,
+                            const model::Problem& problem, int probes, const std::string& run_id,
+                            const std::string& history_line);
+  /// Opens a complete result to continue it in place: its trajectories, snapshots and final matrices are
+  /// extended and rewritten by the calls below, and `config` replaces its stored configuration. Collective.
+  static ResultsFile open_to_continue(const std::string& path, const parallel::Communicator& comm,
+                                      const RunConfig& config, int probes);
+
+  void append_rows(std::size_t algorithm, const std::vector<model::MetricRow>& rows, std::size_t from);
+  void append_snapshot(std::size_t algorithm, long long step, const model::State& state);
+  void write_final(std::size_t algorithm, const model::State& state, const TrajectoryStatus& status,
+                   long long steps_done);
+  void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
+  void write_summary(const std::vector<double>& overlap, double elapsed_seconds);
+  void set_status(schema::FileStatus status);
+  /// Renames a Staged file over its path (replacing, never following, what is there). Collective.
+  void publish();
+  /// Replaces the root attribute `history` (a resumed file takes over the interrupted one's). Collective.
+  void set_history(const std::string& text);
+  /// Appends one line to the root attribute `history` ("<UTC time> <what>"). Collective.
+  void append_history(const std::string& what);
+  /// The root attribute `plan`: each algorithm's step plan, space-separated in run.algorithms order.
+  /// Collective.
+  void set_plans(const std::string& plans);
+  void flush();
+  /// Copies the first `count` snapshots of each algorithm from another result file (resume).
+  void copy_snapshots_from(const File& old, const std::vector<long long>& counts,
+                           const model::Problem& problem);
+  long long snapshot_count(std::size_t algorithm) const;
+  const File& file() const { return file_; }
+
+private:
+  struct AlgorithmGroup {
+    std::string name;
+    Group group;
+    std::vector<Series> scalars;
+    std::optional<Series> probes;
+    std::vector<Series> completion; ///< model::kCompletionMetrics, under problem.observe = completion
+    std::optional<Dataset> snap_z, snap_w;
+    std::optional<Series> snap_step;
+  };
+  explicit ResultsFile(File file) : file_(std::move(file)) {}
+  File file_;
+  std::string staged_path_, final_path_; ///< a Staged file's temporary name and destination
+  bool publish_new_ = false;             ///< CreateMode::New: the destination must still be free
+  std::vector<AlgorithmGroup> algorithms_;
+  const RunConfig* config_ = nullptr;
+};
+
+/// "2026-12-01T07:00:00Z": the time stamps of result files.
+std::string utc_now();
+
+/// Appends "<UTC time> <what>" as a line of the root attribute `history` of `file`. Collective over the
+/// file's communicator (rank 0's time stamp is written).
+void append_history(const File& file, const std::string& what);
+
+/// Whether /problem/Y is saved for `config` (output.save_target: yes, no, or auto = when n·m <= 4e6).
+bool saves_target(const RunConfig& config);
+
+} // namespace fasim::io

@@ -1,0 +1,76 @@
+#pragma once
+// The lifecycle of a result file (docs/lifecycle.md): the state its files are in, and what to do from each
+// state. `fasim status`, `fasim run`, `fasim resume`, `fasim sweep run` and both sbatch scripts decide
+// through assess(), so they cannot disagree.
+#include "fasim/config/config.hpp"
+
+#include <string>
+#include <vector>
+
+namespace fasim::io {
+
+enum class ResultState {
+  Absent,       ///< no result file
+  Running,      ///< a live process holds the result's lock
+  Checkpointed, ///< stopped by a signal after a checkpoint
+  Interrupted,  ///< status running but nobody holds the lock: the process was killed
+  Failed,       ///< the run failed (status failed, `error` says why)
+  Complete,     ///< finished
+  Foreign       ///< something at the path that is not a fasim result (or not a regular file)
+};
+
+enum class Action {
+  Run,      ///< start the run (a fresh result)
+  Restart,  ///< start again from step 0: the previous attempt left no usable checkpoint (same configuration)
+  Resume,   ///< fasim resume CHECKPOINT
+  Continue, ///< fasim resume RESULT --run.steps=N: continue a complete result to more steps
+  Nothing,  ///< already done
+  Refuse    ///< a person must decide (the reason says what to do)
+};
+
+const char* to_string(ResultState state);
+const char* to_string(Action action);
+
+struct Assessment {
+  ResultState state = ResultState::Absent;
+  Action action = Action::Run;
+  std::string result, checkpoint; ///< the paths (output.file, output.checkpoint_file)
+  long long result_step = -1;     ///< the result's furthest step, when it exists
+  long long checkpoint_step = -1; ///< the usable checkpoint's step, else -1
+  long long requested_steps = 0;  ///< run.steps asked for
+  std::string reason;             ///< one line: why this action, and what to do when refused
+};
+
+/// Looks at the result and checkpoint files of `config` (rank-local: call on one rank and share the outcome).
+/// The checkpoint to resume from is the newest generation of the ring (checkpoint_file, then .1, .2, ...)
+/// that is complete and belongs to the result's run. `caller_holds_lock`: this process holds the result's
+/// lock (OutputLock), which then does not count as another writer.
+Assessment assess(const RunConfig& config, bool caller_holds_lock = false);
+
+/// Refuses (UsageError) paths that would mix files: a checkpoint_file that is the result file or the input
+/// file, a result file that is the input file, and a checkpoint_file that holds something other than a
+/// checkpoint of this result (another run's checkpoint, a result, any other file). Rank-local.
+void check_run_paths(const RunConfig& config);
+
+/// Deletes the checkpoint ring of `config` (checkpoint_file and its generations .1, .2, ... that are the
+/// user's own regular files and checkpoints) before a fresh run replaces the result they belong to.
+/// Rank-local.
+void purge_checkpoint_ring(const RunConfig& config);
+
+/// The keys whose values in `requested` contradict `stored` (both resolved configurations), other than the
+/// keys a resumed or continued run may change (run length, stopping rules, recording, output, grid, system),
+/// as "key: old -> new".
+std::vector<std::string> contradicting_keys(const std::string& stored, const std::string& requested);
+
+/// The keys of the resolved configuration `resolved` that a resumed or continued run may change, as command
+/// line overrides ("--run.steps=35000"): a job file's own settings for the resume of its run.
+std::vector<std::string> resumable_overrides(const std::string& resolved);
+
+/// Rank-local: a new run id (32 random hex digits), stored in the result and its checkpoints.
+std::string new_run_id();
+
+/// Rank-local, best effort: marks the result file `path` failed (status failed, `error` = message, a history
+/// line). Never throws; a file that cannot be opened is left as it is.
+void mark_failed(const std::string& path, const std::string& message);
+
+} // namespace fasim::io

@@ -1,0 +1,298 @@
+#include "fasim/lifecycle/lifecycle.hpp"
+
+#include "fasim/config/config.hpp"
+#include "fasim/config/ini.hpp"
+#include "fasim/files/output_lock.hpp"
+#include "fasim/files/safe_files.hpp"
+#include "fasim/format/checkpoint.hpp"
+#include "fasim/format/result_state.hpp"
+#include "fasim/parallel/error.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+namespace fasim::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+// The words `fasim status` prints (docs/lifecycle.md; slurm/run.sbatch reads them).
+constexpr schema::Named<ResultState> kStateWords[] = {{"absent", ResultState::Absent},
+                                                      {"running", ResultState::Running},
+                                                      {"checkpointed", ResultState::Checkpointed},
+                                                      {"interrupted", ResultState::Interrupted},
+                                                      {"failed", ResultState::Failed},
+                                                      {"complete", ResultState::Complete},
+                                                      {"foreign", ResultState::Foreign}};
+constexpr schema::Named<Action> kActionWords[] = {
+    {"run", Action::Run},           {"restart", Action::Restart}, {"resume", Action::Resume},
+    {"continue", Action::Continue}, {"nothing", Action::Nothing}, {"refuse", Action::Refuse}};
+} // namespace
+
+const char* to_string(ResultState s) {
+  return schema::word_of(kStateWords, s);
+}
+
+const char* to_string(Action a) {
+  return schema::word_of(kActionWords, a);
+}
+
+namespace {
+// Keys a resumed or continued run may change: how long, where and how it runs, not what it computes.
+bool may_change(const std::string& key) {
+  for (const char* prefix : {"run.steps", "run.stop_", "output.", "grid.", "system.", "run.record_"})
+    if (key.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// The resolved configuration as (section.key, value) pairs, read by the one INI tokenizer every verb uses.
+std::vector<std::pair<std::string, std::string>> resolved_entries(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (const auto& e : parse_ini(text, "the stored configuration")) kv.emplace_back(e.name(), e.value);
+  return kv;
+}
+
+bool exists_as_link_or_file(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+} // namespace
+
+std::vector<std::string> contradicting_keys(const std::string& stored, const std::string& requested) {
+  const auto a = resolved_entries(stored), b = resolved_entries(requested);
+  // A key the stored configuration lacks came with a later fasim (problem.observe, the feedback rules'
+  // sections, …); at its default it asks for what the fasim that wrote the file did, so only another value
+  // contradicts it. Without this an upgrade would refuse to resume every checkpoint written before it.
+  static const auto defaults = resolved_entries(parse_config_text("", {}).resolved_ini);
+  const auto default_of = [&](const std::string& key) -> std::optional<std::string> {
+    for (const auto& [k, v] : defaults)
+      if (k == key) return v;
+    return std::nullopt;
+  };
+  std::vector<std::string> diffs;
+  for (const auto& [key, value] : b) {
+    std::optional<std::string> old;
+    for (const auto& [k2, v2] : a)
+      if (k2 == key) old = v2;
+    if (!old && default_of(key) == value) continue;
+    if (old != value && !may_change(key))
+      diffs.push_back(key + ": " + old.value_or("(unset)") + " -> " + value);
+  }
+  return diffs;
+}
+
+std::vector<std::string> resumable_overrides(const std::string& resolved) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : resolved_entries(resolved))
+    if (may_change(key)) out.push_back("--" + key + "=" + value);
+  return out;
+}
+
+std::string new_run_id() {
+  return random_token() + random_token();
+}
+
+namespace {
+constexpr int kRingLimit = 64;
+
+std::string ring_member(const std::string& checkpoint, int k) {
+  return k == 0 ? checkpoint : checkpoint + "." + std::to_string(k);
+}
+
+std::string stored_output_file(const std::string& resolved) {
+  return find_ini_value(parse_ini(resolved, "the stored configuration"), "output.file").value_or("");
+}
+} // namespace
+
+void check_run_paths(const RunConfig& c) {
+  const std::string &out = c.output.file, &ck = c.output.checkpoint_file, &in = c.input.file;
+  if (same_destination(out, ck))
+    throw UsageError("output.checkpoint_file '" + ck + "' is the result file output.file '" + out +
+                     "': a checkpoint would replace the result; choose another output.checkpoint_file");
+  if (!in.empty() && same_destination(in, out))
+    throw UsageError("output.file '" + out + "' is the input file input.file '" + in +
+                     "': the run would overwrite its own input; choose another output.file");
+  if (!in.empty() && same_destination(in, ck))
+    throw UsageError("output.checkpoint_file '" + ck + "' is the input file input.file '" + in +
+                     "'; choose another output.checkpoint_file");
+  // Every path of the ring: the checkpoint and the generations it is rotated into.
+  for (int k = 0; k < std::max(c.output.checkpoint_keep, 1); ++k) {
+    const std::string member = ring_member(ck, k);
+    if (!exists_as_link_or_file(member) || is_own_checkpoint(member)) continue;
+    struct stat st {};
+    ::lstat(member.c_str(), &st);
+    throw UsageError("checkpoint path '" + member + "' (output.checkpoint_file" + (k > 0 ? " ring" : "") +
+                     ") exists and is not a checkpoint of yours (" +
+                     (S_ISLNK(st.st_mode) ? "a symbolic link" : "another file") +
+                     "); fasim will not replace it: move it away, or choose another output.checkpoint_file");
+  }
+  if (!exists_as_link_or_file(ck)) return;
+  std::string theirs;
+  try {
+    theirs = stored_output_file(
+        read_checkpoint_header(ck, parallel::Communicator::borrow(MPI_COMM_SELF)).config_ini);
+  } catch (const UsageError&) {
+    // An incomplete or unreadable checkpoint at our own path is replaced by the next one: nothing to refuse.
+  }
+  if (!theirs.empty() && !same_destination(theirs, out))
+    throw UsageError("output.checkpoint_file '" + ck +
+                     "' is the checkpoint of another run (of result file '" + theirs +
+                     "'); choose another output.checkpoint_file");
+}
+
+void purge_checkpoint_ring(const RunConfig& c) {
+  for (int k = 0; k < kRingLimit; ++k) {
+    const std::string member = ring_member(c.output.checkpoint_file, k);
+    struct stat st {};
+    if (::lstat(member.c_str(), &st) != 0) {
+      if (k > 0) break;
+      continue;
+    }
+    if (S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && looks_like_checkpoint(member))
+      ::unlink(member.c_str());
+  }
+  remove_stale_temporaries(c.output.checkpoint_file);
+}
+
+Assessment assess(const RunConfig& c, bool caller_holds_lock) {
+  Assessment a;
+  a.result = c.output.file;
+  a.checkpoint = c.output.checkpoint_file;
+  a.requested_steps = c.run.steps;
+  const bool overwrite = c.output.overwrite;
+  const auto refuse = [&](ResultState state, const std::string& why) {
+    a.state = state;
+    a.action = Action::Refuse;
+    a.reason = why;
+    return a;
+  };
+  // The newest generation of the checkpoint ring that is complete and belongs to `run_id`: its step (and
+  // a.checkpoint names it), else -1 and why not.
+  std::string checkpoint_problem = "no checkpoint";
+  const auto usable_checkpoint = [&](const std::string& run_id) -> long long {
+    for (int k = 0; k < kRingLimit; ++k) {
+      const std::string member = ring_member(c.output.checkpoint_file, k);
+      if (!exists_as_link_or_file(member)) {
+        if (k > 0) break;
+        continue;
+      }
+      try {
+        require_own_regular_file(member, "checkpoint");
+        const CheckpointHeader h =
+            read_checkpoint_header(member, parallel::Communicator::borrow(MPI_COMM_SELF));
+        if (!h.run_id.empty() && !run_id.empty() && h.run_id != run_id)
+          throw UsageError("checkpoint '" + member + "' belongs to another run (run id " + h.run_id + ")");
+        a.checkpoint = member;
+        return h.step;
+      } catch (const Error& e) {
+        if (k == 0) checkpoint_problem = e.what();
+      }
+    }
+    return -1;
+  };
+
+  if (!exists_as_link_or_file(a.result)) {
+    a.state = ResultState::Absent;
+    if (usable_checkpoint("") >= 0 && !overwrite)
+      return refuse(ResultState::Absent, "result file '" + a.result + "' is missing but its checkpoint '" +
+                                             a.checkpoint + "' exists: resume it with 'fasim resume " +
+                                             a.checkpoint + "', or delete the checkpoint to start afresh");
+    a.action = Action::Run;
+    a.reason = "no result file yet: start the run";
+    return a;
+  }
+  if (const std::string holder = caller_holds_lock ? std::string() : lock_holder(a.result); !holder.empty())
+    return refuse(ResultState::Running, "result file '" + a.result +
+                                            "' is being written by another fasim process (" + holder +
+                                            "); wait for it to end, or choose another output.file");
+  RunSummary s;
+  try {
+    require_own_regular_file(a.result, "result file");
+    s = read_run_summary(a.result);
+  } catch (const UsageError& e) {
+    if (overwrite) {
+      a.state = ResultState::Foreign;
+      a.action = Action::Run;
+      a.reason = std::string(e.what()) + "; output.overwrite = true: replacing it";
+      return a;
+    }
+    return refuse(ResultState::Foreign,
+                  std::string(e.what()) +
+                      "; choose another output.file, or set output.overwrite = true to replace it");
+  }
+  a.result_step = s.last_step;
+  const auto diffs = contradicting_keys(s.config_ini, c.resolved_ini);
+  const auto state = s.status == schema::FileStatus::Complete       ? ResultState::Complete
+                     : s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
+                     : s.status == schema::FileStatus::Failed       ? ResultState::Failed
+                                                                    : ResultState::Interrupted;
+  a.state = state;
+  if (!diffs.empty()) {
+    if (overwrite) {
+      a.action = Action::Run;
+      a.reason = "result file '" + a.result + "' was made with another configuration (" + join(diffs) +
+                 "); output.overwrite = true: replacing it";
+      return a;
+    }
+    return refuse(state, "result file '" + a.result + "' (" + to_string(state) +
+                             ") was made with another configuration (" + join(diffs) +
+                             "); choose another output.file, or set output.overwrite = true to replace it");
+  }
+  if (state == ResultState::Complete) {
+    if (s.all_stopped_early) {
+      a.action = Action::Nothing;
+      a.reason = "result file '" + a.result + "' is complete and every algorithm stopped early (" +
+                 s.stop_summary + "): there is nothing to continue";
+    } else if (c.run.steps > s.last_step) {
+      a.action = Action::Continue;
+      a.reason = "result file '" + a.result + "' is complete at step " + std::to_string(s.last_step) +
+                 "; run.steps = " + std::to_string(c.run.steps) + ": continue it";
+    } else {
+      a.action = Action::Nothing;
+      a.reason = "result file '" + a.result + "' is complete (" + std::to_string(s.last_step) +
+                 " steps): nothing to do";
+    }
+    return a;
+  }
+  a.checkpoint_step = usable_checkpoint(s.run_id);
+  if (a.checkpoint_step >= 0) {
+    a.action = Action::Resume;
+    a.reason = "result file '" + a.result + "' is " + to_string(state) + "; resume from checkpoint '" +
+               a.checkpoint + "' (step " + std::to_string(a.checkpoint_step) + ")";
+    return a;
+  }
+  // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it
+  // exactly.
+  a.action = Action::Restart;
+  a.reason = "result file '" + a.result + "' is " + to_string(state) + " at step " +
+             std::to_string(s.last_step) + " with " + checkpoint_problem +
+             ": start it again from step 0 (same configuration)";
+  return a;
+}
+
+void mark_failed(const std::string& path, const std::string& message) {
+  try {
+    require_own_regular_file(path, "result file");
+    const File f = File::open(path, parallel::Communicator::borrow(MPI_COMM_SELF), false);
+    if (!f.has_attribute(schema::kStatus)) return;
+    const auto status = schema::parse<schema::FileStatus>(f.read_attribute<std::string>(schema::kStatus));
+    if (status == schema::FileStatus::Complete) return; // a failure after completion does not undo it
+    f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Failed));
+    f.write_attribute(schema::kError, message);
+    append_history(f, "failed: " + message);
+    f.flush();
+  } catch (...) {
+    // Best effort: the failure itself is what the user is told about.
+  }
+}
+
+} // namespace fasim::io

@@ -1,3 +1,0 @@
-# Configuration parsing (io/config): pure parsing, so one rank is enough.
-file(GLOB _config_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/io/test_config*.cpp)
-fasim_add_mpi_test(test_io_config RANKS 1 SOURCES ${_config_tests})

@@ -1,6 +1,0 @@
-# HDF5 layer of fasim::io: files, attributes, distributed matrices, series and snapshots.
-file(GLOB _hdf5_tests CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/io/test_hdf5*.cpp)
-fasim_add_mpi_test(test_io_hdf5 RANKS 1 2 4 SOURCES ${_hdf5_tests})
-# Fallback for running the binary outside ctest (which sets FASIM_SOURCE_DIR).
-target_compile_definitions(test_io_hdf5 PRIVATE FASIM_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-fasim_add_script_test(output_format_docs COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/io/test_output_format_docs.py LABELS e2e TIMEOUT 300)
