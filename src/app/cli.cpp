@@ -1,4 +1,5 @@
 #include "fasim/app/cli.hpp"
+#include "fasim/app/launcher.hpp"
 
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
@@ -338,6 +339,9 @@ int main(int argc, char** argv) {
   // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
   // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
   install_signal_handlers();
+  exit_with_launcher(); // (also done before the libraries' constructors: src/main.cpp)
+  watch_launcher();
+  plain_launcher_terminal();
   // Open MPI's MPI-IO (OMPIO) probes every file it opens for shared-file-pointer locking with the component
   // "lockedfile", which copies the path and a suffix into a 256-byte buffer: a path of about 245 bytes or
   // more aborts the process ("buffer overflow detected", exit 134) inside MPI_File_open. fasim uses no shared
