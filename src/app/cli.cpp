@@ -12,6 +12,7 @@
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/version.hpp"
+#include "storage_fault.hpp"
 #include "usage.hpp"
 #include "verbs.hpp"
 
@@ -252,10 +253,13 @@ int dispatch(const parallel::Communicator& world, const std::string& verb,
     return parallel::kExitUsage;
   }
   try {
-    return run_verb_named(world, verb, args);
+    const int code = run_verb_named(world, verb, args);
+    end_if_files_abandoned(world, code != 0 ? code : parallel::kExitFailure);
+    return code;
   } catch (const CollectiveError& e) {
     // Every rank knows; rank 0 tells the user once.
     if (world.rank() == 0) std::cerr << "fasim: error: " << e.what() << std::endl;
+    end_if_files_abandoned(world, e.exit_code()); // after a storage fault: no HDF5 shutdown (docs/faults.md)
     return e.exit_code();
   } catch (...) {
     // Not agreed: peers may be blocked in a collective. Report from here and end the whole job.

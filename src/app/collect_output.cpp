@@ -90,13 +90,17 @@ void check_destination(const std::string& destination, const std::string& flag, 
 void write_summary_hdf5(const std::string& destination, const std::vector<Column>& columns,
                         const std::vector<std::string>& inputs) {
   io::silence_hdf5_errors();
+  const parallel::Communicator self = parallel::Communicator::borrow(MPI_COMM_SELF);
   io::FreshTemporary temporary(destination);
   const std::string& path = temporary.path();
   const io::Where file{destination, "/"};
   {
-    io::FileHandle f(
-        io::check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), "H5Fcreate", file));
-    temporary.created();
+    struct stat before {};
+    const bool was_there = ::lstat(path.c_str(), &before) == 0;
+    const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    // A create that failed writing its first bytes made the file: it goes too (never what was there).
+    if (id >= 0 || !was_there) temporary.created();
+    io::FileHandle f(io::check(id, "H5Fcreate", file));
     io::DatatypeHandle str(io::check(H5Tcopy(H5T_C_S1), "H5Tcopy", file));
     io::check(H5Tset_size(str.get(), H5T_VARIABLE), "H5Tset_size", file);
     io::check(H5Tset_cset(str.get(), H5T_CSET_UTF8), "H5Tset_cset", file);
@@ -111,7 +115,8 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
           io::check(H5Acreate2(f.get(), name.c_str(), str.get(), scalar.get(), H5P_DEFAULT, H5P_DEFAULT),
                     "H5Acreate2", io::Where{destination, "/@" + name}));
       const char* text = value.c_str();
-      io::check(H5Awrite(attr.get(), str.get(), &text), "H5Awrite", io::Where{destination, "/@" + name});
+      io::check_write([&] { return H5Awrite(attr.get(), str.get(), &text); }, "H5Awrite",
+                      io::Where{destination, "/@" + name}, self);
     }
     io::GroupHandle points(
         io::check(H5Gcreate2(f.get(), io::schema::kPointsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
@@ -127,11 +132,17 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
       std::vector<const char*> ptrs;
       for (const auto& t : c.text) ptrs.push_back(t.c_str());
       const void* data = c.numeric ? static_cast<const void*>(c.values.data()) : ptrs.data();
-      io::check(
-          H5Dwrite(d.get(), c.numeric ? H5T_NATIVE_DOUBLE : str.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-          "H5Dwrite", where);
+      io::check_write(
+          [&] {
+            return H5Dwrite(d.get(), c.numeric ? H5T_NATIVE_DOUBLE : str.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                            data);
+          },
+          "H5Dwrite", where, self);
     }
-    io::check(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), "H5Fflush", file);
+    io::check_write([&] { return H5Fflush(f.get(), H5F_SCOPE_GLOBAL); }, "H5Fflush", file, self);
+    points.reset(), str.reset();
+    // Closing writes the last of the file: a close that fails is a summary that is not whole.
+    io::check_write([&] { return f.close(); }, "H5Fclose", file, self);
   } // closed before the rename
   temporary.commit();
 }

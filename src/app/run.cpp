@@ -12,7 +12,9 @@
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
+#include "fasim/parallel/storage_faults.hpp"
 #include "simulation.hpp"
+#include "storage_fault.hpp"
 
 #include <unistd.h>
 
@@ -210,6 +212,15 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
   if (access(dir.c_str(), W_OK) != 0)
     throw UsageError("output directory '" + dir.string() + "' (output.file) is not writable");
   lock = io::OutputLock::acquire(c.output.file);
+  // What a run that failed or was killed while writing left behind (its lock went with its process).
+  std::vector<std::string> left = io::remove_stale_temporaries(c.output.file);
+  for (const auto& name : io::remove_stale_temporaries(c.output.checkpoint_file)) left.push_back(name);
+  if (!left.empty() && !quiet) {
+    std::string list;
+    for (const auto& name : left) list += (list.empty() ? "'" : ", '") + name + "'";
+    std::cout << "fasim: removed " << left.size() << " temporary file(s) an earlier run left behind: " << list
+              << std::endl;
+  }
   const io::Assessment a = io::assess(c, true);
   switch (mode) {
   case StartMode::Fresh:
@@ -319,6 +330,11 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   comm.broadcast(&create, sizeof create, 0);
   plan.create = static_cast<io::CreateMode>(create);
   comm.broadcast(plan.run_id, 0);
+  // A continuation changes the complete result in place: a copy beside it is put back if it fails.
+  std::string kept;
+  parallel::agreed(comm, [&] {
+    if (comm.rank() == 0 && mode == StartMode::Continue) kept = copy_aside(c.output.file);
+  });
   const parallel::Communicator active = comm.split(comm.rank() < p * q ? 0 : MPI_UNDEFINED, comm.rank());
   install_signal_handlers();
   int code = parallel::kExitSuccess;
@@ -342,26 +358,37 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       gc.broadcast(host_name, 0);
       io::RunProvenance prov{comm.size(),  grid->rows(), grid->cols(), c.grid.block,
                              blas.library, blas.core,    host_name,    blas.threads};
-      Simulation sim(c, problem, gc, req.quiet);
-      switch (mode) {
-      case StartMode::Fresh:
-        sim.start_fresh(prov, plan.create, plan.run_id);
-        break;
-      case StartMode::Resume:
-        sim.start_resumed(prov,
-                          io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n,
-                                              c.problem.m, c.run.r, c.run.probes),
-                          req.resume_from);
-        break;
-      case StartMode::Continue:
-        sim.start_continued(prov, io::read_result_as_checkpoint(c.output.file, c, gc, grid));
-        break;
-      }
-      result_is_ours = true;
-      if (sim.run())
-        sim.finish();
-      else
-        code = parallel::kExitCheckpointed;
+      std::vector<io::AlgorithmSummary> written;
+      {
+        Simulation sim(c, problem, gc, req.quiet);
+        switch (mode) {
+        case StartMode::Fresh:
+          sim.start_fresh(prov, plan.create, plan.run_id);
+          break;
+        case StartMode::Resume:
+          sim.start_resumed(prov,
+                            io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n,
+                                                c.problem.m, c.run.r, c.run.probes),
+                            req.resume_from);
+          break;
+        case StartMode::Continue:
+          sim.start_continued(prov, io::read_result_as_checkpoint(c.output.file, c, gc, grid));
+          break;
+        }
+        result_is_ours = true;
+        if (sim.run()) {
+          sim.finish();
+          written = sim.written();
+        } else {
+          code = parallel::kExitCheckpointed;
+        }
+      } // the result file is closed; what its close could not write is agreed on
+      io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
+      // "complete" is said only of a file that reads back as written.
+      if (!written.empty())
+        parallel::agreed(gc, [&] {
+          if (gc.rank() == 0) verify_result_reads_back(c, written, plan.run_id);
+        });
     } catch (...) {
       failure = std::current_exception();
     }
@@ -370,13 +397,26 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   try {
     parallel::agree(comm, failure);
   } catch (const CollectiveError& e) {
-    // Every rank has closed the result file. Say in it that this run failed, and tidy its temporaries.
+    // Every rank has closed the result file, or (after a storage fault) abandoned it: then nothing more is
+    // written to it, and the message says what to do next. Say in it that this run failed, and tidy the
+    // temporaries.
+    const bool storage = comm.allreduce_max(io::storage_failed() ? 1 : 0) != 0;
+    std::string message = e.what();
     if (comm.rank() == 0) {
-      if (result_is_ours) io::mark_failed(c.output.file, e.what());
+      if (!kept.empty() && std::rename(kept.c_str(), c.output.file.c_str()) == 0) {
+        message += "; result file '" + c.output.file +
+                   "' is as it was before this continuation (complete): continue it again once that is fixed";
+      } else {
+        if (result_is_ours && !io::open_files_abandoned()) io::mark_failed(c.output.file, e.what());
+        if (storage) message += next_step_after_storage_fault(c, plan.run_id);
+      }
       io::remove_stale_temporaries(c.output.file);
+      io::remove_stale_temporaries(c.output.checkpoint_file);
     }
-    throw;
+    (void)parallel::take_storage_fault(); // what marking it failed could not write is no news
+    throw CollectiveError(e.failed_rank(), message, e.exit_code());
   }
+  if (comm.rank() == 0 && !kept.empty()) ::unlink(kept.c_str());
   return comm.allreduce_max(code);
 }
 

@@ -1,5 +1,7 @@
 #include "simulation.hpp"
 
+#include "storage_fault.hpp"
+
 #include "fasim/app/signals.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -115,24 +117,49 @@ void Simulation::watch_output(const std::string& path) {
   if (::stat(path.c_str(), &st) == 0) {
     output_dev_ = static_cast<unsigned long long>(st.st_dev);
     output_ino_ = static_cast<unsigned long long>(st.st_ino);
+    output_size_ = static_cast<long long>(st.st_size);
   }
 }
 
 std::string Simulation::output_lost() const {
   if (comm_.rank() != 0 || output_path_.empty()) return {};
   struct stat st {};
-  if (::stat(output_path_.c_str(), &st) == 0 && static_cast<unsigned long long>(st.st_dev) == output_dev_ &&
-      static_cast<unsigned long long>(st.st_ino) == output_ino_)
+  const bool same = ::stat(output_path_.c_str(), &st) == 0 &&
+                    static_cast<unsigned long long>(st.st_dev) == output_dev_ &&
+                    static_cast<unsigned long long>(st.st_ino) == output_ino_;
+  // A result file only grows while it is written (HDF5 may give back a block at its end, never half of it):
+  // one cut to less than half its size was truncated by someone else, and must not be written on.
+  const auto size = static_cast<long long>(st.st_size);
+  if (same && size >= output_size_ / 2) {
+    output_size_ = std::max(output_size_, size);
     return {};
+  }
+  if (same)
+    return "result file '" + output_path_ + "' (output.file) was truncated from " +
+           std::to_string(output_size_) + " to " + std::to_string(size) +
+           " bytes by something else while the run was writing it, at or before step " +
+           std::to_string(step_) + "; it is not written on" + [this] {
+             const UsableCheckpoint ck = usable_checkpoint(config_, run_id_);
+             return ck.path.empty() ? std::string("; rerun it") : "; resume with " + ck.command();
+           }();
   const std::filesystem::path file(output_path_);
   const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   std::error_code ec;
+  // Only the path is known: the file (or its directory) may live on elsewhere. Say so, and what resumes it.
   const std::string what = !std::filesystem::is_directory(dir, ec)
-                               ? "its directory '" + dir.string() + "' was deleted"
+                               ? "its directory '" + dir.string() + "' was moved or deleted"
                            : std::filesystem::exists(file, ec) ? "it was replaced by another file"
-                                                               : "it was deleted";
+                                                               : "it was moved or deleted";
+  const UsableCheckpoint ck = usable_checkpoint(config_, run_id_);
+  const std::string next =
+      !ck.path.empty() ? "; this run can go on from its checkpoint: " + ck.command()
+      : checkpoints_written_ > 0
+          ? "; if it was moved, its checkpoint '" + config_.output.checkpoint_file +
+                "' went with it: resume that with 'fasim resume' from its new place; else rerun"
+          : "; no checkpoint of this run exists: if the file was moved, it holds the rows up to its last "
+            "flush; rerun to complete it";
   return "result file '" + output_path_ + "' (output.file) vanished while the run was writing it: " + what +
-         " at or before step " + std::to_string(step_) + "; this run's results are lost, rerun it";
+         " at or before step " + std::to_string(step_) + next;
 }
 
 void Simulation::check_output() {
@@ -178,6 +205,7 @@ void Simulation::checkpoint() {
   try {
     io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
                          config_.output.checkpoint_keep);
+    ++checkpoints_written_;
   } catch (...) {
     // The failure is agreed, so every rank is here. An output directory deleted while the checkpoint was
     // being written shows up as a failed rename or sync: name the cause rather than the symptom.
@@ -185,6 +213,21 @@ void Simulation::checkpoint() {
     throw;
   }
   last_checkpoint_ = MPI_Wtime();
+}
+
+std::vector<io::AlgorithmSummary> Simulation::written() const {
+  std::vector<io::AlgorithmSummary> out;
+  for (const auto& t : trajectories_) {
+    io::AlgorithmSummary a;
+    a.name = model::to_string(t->spec.kind);
+    a.records = static_cast<long long>(t->rows.size());
+    if (!t->rows.empty()) {
+      a.last_step = static_cast<long long>(t->rows.back().scalars[0]);
+      a.final_loss = t->rows.back().loss();
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 bool Simulation::all_stopped() const {
@@ -280,7 +323,11 @@ bool Simulation::run() {
     if (out.snapshot_every > 0 && step_ % out.snapshot_every == 0)
       for (std::size_t a = 0; a < trajectories_.size(); ++a)
         if (!trajectories_[a]->status.stopped) results_->append_snapshot(a, step_, trajectories_[a]->state);
-    if (records_since_flush_ >= flush_every) flush_rows();
+    if (records_since_flush_ >= flush_every) {
+      // Flushed means on disk and visible: the extents reach the file with the rows (docs/output-format.md).
+      flush_rows();
+      results_->flush();
+    }
 
     if (step_ - first == kCalibrationSteps && comm_.size() > 1) {
       double per_step = (MPI_Wtime() - calibration_start) / kCalibrationSteps;

@@ -2,6 +2,7 @@
 // The state of one running experiment: the problem, one trajectory per algorithm, the result file, and the
 // loop that advances them. Private to the app layer.
 #include "fasim/format/checkpoint.hpp"
+#include "fasim/format/result_state.hpp"
 #include "fasim/format/results.hpp"
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/metrics.hpp"
@@ -40,6 +41,8 @@ public:
   bool run();
   /// Writes final matrices, statuses, the summary; prints the summary table.
   void finish();
+  /// What the result file's trajectories should end in: each algorithm's rows, last step and last loss.
+  std::vector<io::AlgorithmSummary> written() const;
 
 private:
   void adopt(const io::Checkpoint& ck);
@@ -84,7 +87,9 @@ private:
   // without a look at the path a run would finish "complete" into a file nobody can reach.
   std::string output_path_;
   unsigned long long output_dev_ = 0, output_ino_ = 0;
+  mutable long long output_size_ = 0; ///< the largest size rank 0 has seen the file at (see output_lost())
   double last_output_check_ = 0;
+  int checkpoints_written_ = 0;
 };
 
 } // namespace fasim::app

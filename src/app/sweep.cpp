@@ -285,10 +285,15 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
                 << std::endl;
     });
   } catch (const CollectiveError& e) {
-    if (leader) std::cerr << "fasim: point " << index << " failed: " << e.what() << std::endl;
+    // After a storage fault (format/hdf5.hpp) this group runs no further point: the next would fail alike.
+    const bool storage = gc.allreduce_max(io::storage_failed() ? 1 : 0) > 0;
+    if (leader)
+      std::cerr << "fasim: point " << index << " failed: " << e.what()
+                << (storage ? "; this group of ranks runs no further point (rerun the sweep to go on)" : "")
+                << std::endl;
     tally.failed += leader;
     tally.worst_failure = std::max(tally.worst_failure, e.exit_code());
-    return true;
+    return !storage;
   }
   if (code == parallel::kExitCheckpointed) {
     tally.checkpointed += leader;

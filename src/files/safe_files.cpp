@@ -69,14 +69,15 @@ std::string fresh_temporary_name(const std::string& target) {
   return target + "." + random_hex16() + kTemporarySuffix;
 }
 
-void remove_stale_temporaries(const std::string& target) {
+std::vector<std::string> remove_stale_temporaries(const std::string& target) {
   const fs::path dir = directory_of(target);
   const std::string base = fs::path(target).filename().string();
+  std::vector<std::string> removed;
   std::error_code ec;
   fs::directory_iterator it(dir, ec), end;
-  if (ec) return; // nothing to tidy in a directory we cannot list
+  if (ec) return removed; // nothing to tidy in a directory we cannot list
   for (; it != end; it.increment(ec)) {
-    if (ec) return;
+    if (ec) return removed;
     const std::string name = it->path().filename().string();
     if (name.size() != base.size() + 1 + 16 + 4 || name.compare(0, base.size() + 1, base + ".") != 0 ||
         !name.ends_with(kTemporarySuffix))
@@ -85,8 +86,9 @@ void remove_stale_temporaries(const std::string& target) {
     if (hex.find_first_not_of("0123456789abcdef") != std::string::npos) continue;
     struct stat st {};
     if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid())
-      ::unlink(it->path().c_str());
+      if (::unlink(it->path().c_str()) == 0) removed.push_back(it->path().string());
   }
+  return removed;
 }
 
 void create_parent_directories(const std::string& path, const std::string& what) {

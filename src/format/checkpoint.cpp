@@ -184,7 +184,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
     feedback_digests.push_back(alg.state.has_feedback() ? hex(parallel::digest(alg.state.b)) : std::string());
   }
   parallel::agreed(comm, [&] {
-    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists);
+    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists, path);
     // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
     // the rank holding Z) must not leave the others in the next collective while it closes the file (a hang);
     // after an agreed failure every rank closes the file together.
@@ -246,6 +246,8 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       f.flush();
     });
   });
+  // What closing it could not write (parallel/storage_faults.hpp) is a checkpoint that is not whole.
+  agree_on_write(0, 0, "H5Fclose", {path, "/"}, comm);
   // Every rank has closed the temporary file. On stable storage before it replaces anything: a crash of the
   // node after the rename must not leave a renamed but empty or partial checkpoint. Every rank syncs, since
   // each wrote its own part (its MPI-IO layer may keep it in that node's cache).

@@ -1,6 +1,11 @@
 #include "fasim/format/hdf5.hpp"
 
+#include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/storage_faults.hpp"
+
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <filesystem>
 
 namespace fasim::io {
@@ -35,13 +40,100 @@ std::string innermost_reason() {
   return reason;
 }
 
+herr_t gather_all(unsigned, const H5E_error2_t* error, void* out);
+std::string cause_in_words(int error, const std::string& stack);
+
 [[noreturn]] void fail(const char* operation, const Where& where) {
   std::string message = std::string(operation) + " failed for '" + where.object + "' in '" + where.file + "'";
+  std::string stack;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, gather_all, &stack);
   const std::string reason = innermost_reason();
-  if (!reason.empty()) message += ": " + reason;
+  // A system call's failure in words (HDF5's own text names the temporary a file is built under, and more).
+  const std::string words = cause_in_words(0, stack);
+  if (!words.empty())
+    message += ": " + words;
+  else if (!reason.empty())
+    message += ": " + reason;
   throw Hdf5Error(message);
 }
 } // namespace
+
+// ---- writes that can fail on one rank
+// -------------------------------------------------------------------------------
+
+namespace {
+std::atomic<bool> abandoned{false}, failed_write{false};
+
+herr_t gather_all(unsigned, const H5E_error2_t* error, void* out) {
+  auto& text = *static_cast<std::string*>(out);
+  if (error->desc) text += std::string(error->desc) + " | ";
+  if (error->func_name) text += std::string(error->func_name) + " | ";
+  return 0;
+}
+
+// The cause of a failed write in the words of the C library: the errno the failing system call left, else
+// what MPI-IO reported up HDF5's error stack (Open MPI's and MPICH's error classes and strings).
+std::string cause_in_words(int error, const std::string& stack) {
+  switch (error) {
+  case ENOSPC:
+    return "no space left on device";
+  case EDQUOT:
+    return "disk quota exceeded";
+  case EIO:
+    return "I/O error";
+  case EFBIG:
+    return "file too large";
+  case EROFS:
+    return "read-only file system";
+  default:
+    break;
+  }
+  const auto has = [&](const char* text) { return stack.find(text) != std::string::npos; };
+  if (has("NO_SPACE") || has("No space") || has("no space")) return "no space left on device";
+  if (has("QUOTA") || has("quota")) return "disk quota exceeded";
+  if (has("MPI_ERR_IO") || has("I/O error") || has("Input/output error") || has("input/output error"))
+    return "I/O error";
+  if (error == ENOENT || error == ESTALE || error == EBADF) return std::strerror(error);
+  return {};
+}
+} // namespace
+
+void abandon_open_files() noexcept {
+  abandoned = true;
+}
+bool open_files_abandoned() noexcept {
+  return abandoned;
+}
+bool storage_failed() noexcept {
+  return failed_write;
+}
+
+void agree_on_write(int status, int error, const char* operation, const Where& where,
+                    const parallel::Communicator& comm) {
+  // A write MPI-IO failed (recorded, reported to HDF5 as done: parallel/storage_faults.hpp), or HDF5's own.
+  const std::optional<parallel::StorageFault> fault = parallel::take_storage_fault();
+  std::exception_ptr failure;
+  if (status < 0 || fault) {
+    std::string stack;
+    if (status < 0) H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, gather_all, &stack);
+    const std::string innermost = status < 0 ? innermost_reason() : std::string();
+    std::string cause = fault ? cause_in_words(fault->error_number, fault->mpi_text) : std::string();
+    if (cause.empty()) cause = cause_in_words(error, stack);
+    if (cause.empty())
+      cause = !innermost.empty() ? innermost : fault ? fault->call + " failed" : "write failed";
+    failure = std::make_exception_ptr(Hdf5Error("writing '" + where.file + "' failed: " + cause + " (" +
+                                                operation + " of '" + where.object + "')"));
+  }
+  try {
+    parallel::agree(comm, failure);
+  } catch (...) {
+    failed_write = true;
+    // HDF5 itself failed somewhere: its state may differ between the ranks, so nothing of it is closed.
+    // A failure only MPI-IO saw left HDF5 alike on every rank: the files close as usual.
+    if (comm.allreduce_max(status < 0 ? 1 : 0) > 0) abandon_open_files();
+    throw;
+  }
+}
 
 hid_t check(hid_t id, const char* operation, const Where& where) {
   if (id < 0) fail(operation, where);
@@ -143,7 +235,7 @@ void Object::write_attribute(const std::string& name, const std::string& value) 
   const DataspaceHandle space(check(H5Screate(H5S_SCALAR), "H5Screate", at));
   const AttributeHandle attr = create_attribute(name, type.get(), space.get());
   const char* text = value.c_str();
-  check(H5Awrite(attr.get(), type.get(), &text), "H5Awrite", at);
+  check_write([&] { return H5Awrite(attr.get(), type.get(), &text); }, "H5Awrite", at, comm());
 }
 
 void Object::write_numeric_attribute(const std::string& name, hid_t file_type, hid_t memory_type,
@@ -153,7 +245,8 @@ void Object::write_numeric_attribute(const std::string& name, hid_t file_type, h
   const DataspaceHandle space =
       scalar ? DataspaceHandle(check(H5Screate(H5S_SCALAR), "H5Screate", at)) : vector_space(count, at);
   const AttributeHandle attr = create_attribute(name, file_type, space.get());
-  if (count > 0) check(H5Awrite(attr.get(), memory_type, data), "H5Awrite", at);
+  check_write([&] { return count > 0 ? H5Awrite(attr.get(), memory_type, data) : herr_t{0}; }, "H5Awrite", at,
+              comm());
 }
 
 void Object::write_attribute(const std::string& name, double value) const {
@@ -381,7 +474,7 @@ H5T_class_t Dataset::type_class() const {
 }
 
 void Dataset::set_extent(const std::vector<hsize_t>& dims) const {
-  check(H5Dset_extent(id(), dims.data()), "H5Dset_extent", where());
+  check_write([&] { return H5Dset_extent(id(), dims.data()); }, "H5Dset_extent", where(), comm());
 }
 
 // ---- files
@@ -408,15 +501,17 @@ bool exists_on_rank0(const std::string& path, const parallel::Communicator& comm
   return found != 0;
 }
 
-File File::create(const std::string& path, const parallel::Communicator& comm, TruncatePolicy policy) {
+File File::create(const std::string& path, const parallel::Communicator& comm, TruncatePolicy policy,
+                  const std::string& shown_as) {
   silence_hdf5_errors();
-  const Where at{path, "/"};
+  const std::string& name = shown_as.empty() ? path : shown_as;
+  const Where at{name, "/"};
   if (policy == TruncatePolicy::FailIfExists && exists_on_rank0(path, comm))
     throw UsageError("HDF5 file '" + path + "' already exists; refusing to overwrite it");
   const PropertyListHandle fapl = mpio_access(comm, at);
   const unsigned flags = policy == TruncatePolicy::Truncate ? H5F_ACC_TRUNC : H5F_ACC_EXCL;
   auto state = std::make_shared<detail::FileState>(detail::FileState{
-      FileHandle(check(H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.get()), "H5Fcreate", at)), path,
+      FileHandle(check(H5Fcreate(path.c_str(), flags, H5P_DEFAULT, fapl.get()), "H5Fcreate", at)), name,
       comm});
   return File(std::move(state), nullptr, "/");
 }
@@ -433,7 +528,7 @@ File File::open(const std::string& path, const parallel::Communicator& comm, boo
 }
 
 void File::flush() const {
-  check(H5Fflush(id(), H5F_SCOPE_GLOBAL), "H5Fflush", where());
+  check_write([&] { return H5Fflush(id(), H5F_SCOPE_GLOBAL); }, "H5Fflush", where(), comm());
 }
 
 } // namespace fasim::io

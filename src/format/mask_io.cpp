@@ -38,8 +38,12 @@ void write_mask(const Group& location, const std::string& name, const linalg::En
   if (!mine) check(H5Sselect_none(mem_space.get()), "H5Sselect_none", at);
   // A compressed dataset takes collective writes only.
   const PropertyListHandle dxpl = collective_transfer();
-  check(H5Dwrite(ds.id(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
-        "H5Dwrite", at);
+  check_write(
+      [&] {
+        return H5Dwrite(ds.id(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), dxpl.get(),
+                        buffer.data());
+      },
+      "H5Dwrite", at, ds.comm());
 }
 
 void write_observed_entries(const Group& pg, const model::Problem& problem, const model::CompletionSpec& spec,

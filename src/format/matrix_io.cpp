@@ -151,8 +151,12 @@ void write_row_slabs(const Dataset& ds, const DistMatrix& a, std::optional<hsize
       check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count3, nullptr),
             "H5Sselect_hyperslab", at);
     }
-    check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
-          "H5Dwrite", at);
+    check_write(
+        [&] {
+          return H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(),
+                          buffer.data());
+        },
+        "H5Dwrite", at, ds.comm());
   }
 }
 
@@ -186,8 +190,12 @@ void write_slab(const Dataset& ds, const DistMatrix& a, std::optional<hsize_t> s
     const DataspaceHandle mem_space(check(H5Screate_simple(1, &n, nullptr), "H5Screate_simple", at));
     if (i1 == i0 || lc == 0) check(H5Sselect_none(mem_space.get()), "H5Sselect_none", at);
     rows_to_row_major(a.data(), lld, i0, i1, lc, buffer.data());
-    check(H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(), buffer.data()),
-          "H5Dwrite", at);
+    check_write(
+        [&] {
+          return H5Dwrite(ds.id(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), dxpl.get(),
+                          buffer.data());
+        },
+        "H5Dwrite", at, ds.comm());
   }
 }
 

@@ -42,7 +42,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     if (comm.rank() == 0) where = fresh_temporary_name(path);
   });
   comm.broadcast(where, 0);
-  ResultsFile out(File::create(where, comm, TruncatePolicy::FailIfExists));
+  ResultsFile out(File::create(where, comm, TruncatePolicy::FailIfExists, path));
   out.config_ = &config;
   out.staged_path_ = where, out.final_path_ = path, out.publish_new_ = mode == CreateMode::New;
   const File& f = out.file_;

@@ -104,8 +104,12 @@ void Series::append_raw(const void* rows, long long count, SeriesType type) {
   const DataspaceHandle mem_space(check(H5Screate_simple(1, &values, nullptr), "H5Screate_simple", at));
   if (!writer) check(H5Sselect_none(mem_space.get()), "H5Sselect_none", at);
   const PropertyListHandle dxpl = single_writer_transfer();
-  check(H5Dwrite(dataset_.id(), memory_type(type), mem_space.get(), file_space.get(), dxpl.get(), rows),
-        "H5Dwrite", at);
+  check_write(
+      [&] {
+        return H5Dwrite(dataset_.id(), memory_type(type), mem_space.get(), file_space.get(), dxpl.get(),
+                        rows);
+      },
+      "H5Dwrite", at, dataset_.comm());
 }
 
 void Series::truncate(long long length) {

@@ -89,12 +89,27 @@ def test_output_file_deleted_or_replaced_mid_run_fails_clearly():
     p = _start(ini, out, 2)
     _wait_running(p, out)
     os.unlink(out)
-    _fails_clearly(p, [out, "was deleted"])
+    _fails_clearly(p, [out, "was moved or deleted", "no checkpoint of this run exists"])
     p = _start(ini, out, 1)
     _wait_running(p, out)
     os.rename(out, f"{d}/moved.h5")
     write(out, "not the result file\n")
     _fails_clearly(p, [out, "replaced"])
+
+
+def test_result_moved_with_a_checkpoint_says_how_to_resume():
+    # The result moved away mid-run while its checkpoint stays: the message says so and names the resume
+    # command, never that the results are lost (issue 29).
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", LONG)
+    out = f"{d}/x.h5"
+    p = _start(ini, out, 2, ["--output.checkpoint_every=200"])
+    deadline = time.time() + 60
+    while not os.path.exists(f"{out}.ckpt") and time.time() < deadline and p.poll() is None:
+        time.sleep(0.02)
+    os.rename(out, f"{d}/moved.h5")
+    line, _ = _fails_clearly(p, [out, "moved or deleted", f"fasim resume {out}.ckpt"])
+    assert "lost" not in line, line
 
 
 def test_short_run_with_output_kept_still_completes():

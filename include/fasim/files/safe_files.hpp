@@ -6,6 +6,7 @@
 // writes into again (a result it continues, a checkpoint it resumes from) must be a regular file of the
 // user's own. All functions are local (one rank); callers agree on the outcome.
 #include <string>
+#include <vector>
 
 namespace fasim::io {
 
@@ -16,8 +17,8 @@ std::string random_token();
 std::string fresh_temporary_name(const std::string& target);
 
 /// Deletes this user's own leftover temporaries of `target` (regular files named like fresh_temporary_name's,
-/// left by a process killed while writing). Anything else is left alone.
-void remove_stale_temporaries(const std::string& target);
+/// left by a process killed while writing). Anything else is left alone. Returns the names removed.
+std::vector<std::string> remove_stale_temporaries(const std::string& target);
 
 /// Creates the missing parent directories of `path` (mode 0777 less the umask). A UsageError naming `what`
 /// when they cannot be created (a file in the way, no permission).

@@ -11,6 +11,8 @@
 
 #include <hdf5.h>
 
+#include <cerrno>
+
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -24,6 +26,15 @@ class Hdf5Error : public Error {
 public:
   using Error::Error;
 };
+
+/// After a write failed on some rank (a full disk, a quota, an I/O error), the files open in this process are
+/// abandoned: their handles are never closed, since closing flushes collectively and a file that cannot be
+/// written can leave its ranks in different collectives (a hang) or HDF5's shutdown in a crash. A process
+/// that abandoned its files ends without shutting HDF5 down (app::main does so after its message).
+void abandon_open_files() noexcept;
+bool open_files_abandoned() noexcept;
+/// True once a write agreed on by check_write failed in this process (a storage fault).
+bool storage_failed() noexcept;
 
 /// Owns one HDF5 identifier and releases it with `Close` on destruction. Move-only.
 template <herr_t (*Close)(hid_t)> class Handle {
@@ -44,9 +55,12 @@ public:
 
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  /// Closes now and returns HDF5's status (a file's close writes: check it); the handle is empty after.
+  herr_t close() noexcept { return Close(std::exchange(id_, H5I_INVALID_HID)); }
   /// Closing can fail only on a corrupt handle; a destructor cannot report it, so the status is dropped.
+  /// Abandoned files (abandon_open_files) are left open.
   void reset() noexcept {
-    if (id_ >= 0) (void)Close(id_);
+    if (id_ >= 0 && !open_files_abandoned()) (void)Close(id_);
     id_ = H5I_INVALID_HID;
   }
 
@@ -77,6 +91,16 @@ void silence_hdf5_errors();
 hid_t check(hid_t id, const char* operation, const Where& where);
 /// Same for herr_t/htri_t results (negative means failure); returns the value (htri_t: > 0 means true).
 int check(int status, const char* operation, const Where& where);
+
+/// Agrees over `comm` (the file's ranks) on the outcome of a call that writes to the file system (raw data,
+/// an extent, an attribute, a flush), made by every rank of `comm`: when it failed on any rank, every rank
+/// throws the same error, naming the cause in words (`no space left on device`, `disk quota exceeded`,
+/// `I/O error`, ...), the file and the object, and the open files are abandoned. Collective.
+template <class Call>
+int check_write(Call&& call, const char* operation, const Where& where, const parallel::Communicator& comm);
+/// The part of check_write after the call: `status` < 0 is a failure with `error` the errno it left.
+void agree_on_write(int status, int error, const char* operation, const Where& where,
+                    const parallel::Communicator& comm);
 
 /// A dataset transfer property list for collective I/O (H5FD_MPIO_COLLECTIVE).
 PropertyListHandle collective_transfer();
@@ -212,17 +236,26 @@ enum class TruncatePolicy {
 /// happens when the File and all objects opened from it are destroyed, so destroy them on every rank alike.
 class File : public Group {
 public:
-  /// Creates `path`. Collective over `comm`.
+  /// Creates `path`. Collective over `comm`. Messages name the file `shown_as` (default `path`): a file built
+  /// under a temporary name is named by the path it is published at.
   static File create(const std::string& path, const parallel::Communicator& comm,
-                     TruncatePolicy policy = TruncatePolicy::FailIfExists);
+                     TruncatePolicy policy = TruncatePolicy::FailIfExists, const std::string& shown_as = {});
   /// Opens an existing file; a missing file is a UsageError. Collective over `comm`.
   static File open(const std::string& path, const parallel::Communicator& comm, bool read_only = true);
-  /// Pushes cached metadata and raw data to the file system, so a crash later keeps what is written.
-  /// Collective.
+  /// Pushes cached metadata and raw data to the file system, so a crash later keeps what is written and a
+  /// reader sees it. Collective and agreed (check_write).
   void flush() const;
 
 private:
   using Group::Group;
 };
+
+template <class Call>
+int check_write(Call&& call, const char* operation, const Where& where, const parallel::Communicator& comm) {
+  errno = 0;
+  const int status = static_cast<int>(call());
+  agree_on_write(status, errno, operation, where, comm);
+  return status;
+}
 
 } // namespace fasim::io

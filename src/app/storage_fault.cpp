@@ -1,0 +1,147 @@
+#include "storage_fault.hpp"
+
+#include "fasim/format/checkpoint.hpp"
+#include "fasim/format/hdf5.hpp"
+#include "fasim/files/safe_files.hpp"
+#include "fasim/parallel/error.hpp"
+
+#include <fcntl.h>
+#include <mpi.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace fasim::app {
+
+namespace {
+constexpr int kRingSearch = 64; // generations looked at; a ring is never that long (output.checkpoint_keep)
+} // namespace
+
+std::string UsableCheckpoint::command() const {
+  return "'fasim resume " + path + "' (its checkpoint at step " + std::to_string(step) + ")";
+}
+
+UsableCheckpoint usable_checkpoint(const io::RunConfig& config, const std::string& run_id) {
+  const std::string& base = config.output.checkpoint_file;
+  for (int k = 0; k < kRingSearch; ++k) {
+    const std::string member = k == 0 ? base : base + "." + std::to_string(k);
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(member, ec))) {
+      if (k > 0) break;
+      continue;
+    }
+    try {
+      io::require_own_regular_file(member, "checkpoint");
+      const io::CheckpointHeader h =
+          io::read_checkpoint_header(member, parallel::Communicator::borrow(MPI_COMM_SELF));
+      if (!h.complete || (!run_id.empty() && !h.run_id.empty() && h.run_id != run_id)) continue;
+      return {member, h.step};
+    } catch (const Error&) {
+      continue; // not a usable generation: look at the older ones
+    }
+  }
+  return {};
+}
+
+std::string next_step_after_storage_fault(const io::RunConfig& config, const std::string& run_id) {
+  const UsableCheckpoint found = usable_checkpoint(config, run_id);
+  if (found.path.empty())
+    return "; no checkpoint of this run was written: free space (or repair the file system) and rerun";
+  return "; free space (or repair the file system), then resume with " + found.command();
+}
+
+void verify_result_reads_back(const io::RunConfig& config, const std::vector<io::AlgorithmSummary>& written,
+                              const std::string& run_id) {
+  const std::string& path = config.output.file;
+  std::string problem;
+  try {
+    const io::RunSummary s = io::read_run_summary(path);
+    if (s.status != io::schema::FileStatus::Complete)
+      problem = std::string("its status reads '") + io::schema::to_string(s.status) + "'";
+    for (const auto& w : written) {
+      if (!problem.empty()) break;
+      const io::AlgorithmSummary* a = s.algorithm(w.name);
+      const auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+      if (!a)
+        problem = "it has no trajectory of " + w.name;
+      else if (a->records != w.records || a->last_step != w.last_step || !same(a->final_loss, w.final_loss))
+        problem = w.name + "'s trajectory ends at row " + std::to_string(a->records) + " (step " +
+                  std::to_string(a->last_step) + "), not at the " + std::to_string(w.records) +
+                  " rows (step " + std::to_string(w.last_step) + ") written";
+    }
+  } catch (const std::exception& e) {
+    problem = std::string("it cannot be read: ") + e.what();
+  }
+  if (problem.empty()) return;
+  const UsableCheckpoint ck = usable_checkpoint(config, run_id);
+  throw Error("result file '" + path + "' does not read back what this run wrote (" + problem +
+              "): it was truncated, replaced or corrupted while the run wrote it; " +
+              (ck.path.empty() ? std::string("rerun it") : "resume with " + ck.command()));
+}
+
+std::string copy_aside(const std::string& path) {
+  const std::string copy = io::fresh_temporary_name(path);
+  const auto fail = [&](const char* doing, int error) {
+    ::unlink(copy.c_str());
+    throw Error("cannot keep a copy of complete result '" + path + "' while continuing it (" + doing + " '" +
+                copy + "'): " + std::strerror(error) +
+                "; the result is untouched: free space, then continue it");
+  };
+  const int in = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) throw Error("cannot read result file '" + path + "': " + std::strerror(errno));
+  const int out = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int error = errno;
+    ::close(in);
+    throw Error("cannot create '" + copy + "' beside result file '" + path + "': " + std::strerror(error));
+  }
+  struct stat st {};
+  ::fstat(in, &st);
+  ::fchmod(out, st.st_mode & 07777);
+  for (;;) {
+    const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, std::size_t{1} << 30, 0);
+    if (n == 0) break;
+    if (n > 0) continue;
+    const int error = errno;
+    if (error == EXDEV || error == ENOSYS || error == EINVAL) { // no in-kernel copy here: read and write
+      char buffer[1 << 16];
+      ssize_t r;
+      while ((r = ::read(in, buffer, sizeof buffer)) > 0)
+        for (ssize_t done = 0; done < r;) {
+          const ssize_t w = ::write(out, buffer + done, static_cast<std::size_t>(r - done));
+          if (w < 0) {
+            const int werror = errno;
+            ::close(in), ::close(out);
+            fail("writing", werror);
+          }
+          done += w;
+        }
+      if (r == 0) break;
+    }
+    const int copy_error = errno;
+    ::close(in), ::close(out);
+    fail("writing", copy_error);
+  }
+  ::close(in);
+  if (::close(out) != 0) fail("closing", errno);
+  return copy;
+}
+
+void end_if_files_abandoned(const parallel::Communicator& world, int code) {
+  if (world.allreduce_max(io::open_files_abandoned() ? 1 : 0) == 0) return;
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  // Rank 0 has printed the message and removed the run's temporaries and lock before it got here; a rank
+  // that left earlier would make the launcher end the others before that.
+  MPI_Barrier(world.get());
+  _exit(code);
+}
+
+} // namespace fasim::app
