@@ -1,4 +1,5 @@
 #include "fasim/app/cli.hpp"
+#include "fasim/app/launcher.hpp"
 
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
@@ -287,6 +288,9 @@ int main(int argc, char** argv) {
   // First of all: a preemption signal (USR1/TERM) may arrive at any moment, start-up included. Until the run
   // loop acts on it, it is only flagged; verbs that do not run anything ignore it.
   install_signal_handlers();
+  exit_with_launcher(); // (also done before the libraries' constructors: src/main.cpp)
+  watch_launcher();
+  plain_launcher_terminal();
   parallel::MpiEnvironment mpi(&argc, &argv);
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {

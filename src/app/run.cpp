@@ -351,11 +351,13 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
           model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block, std::move(inputs));
       model::observe_entries(problem, c.completion, std::move(given_mask));
       model::compute_reference_errors(problem);
-      const auto blas = parallel::query_blas();
+      auto blas = parallel::query_blas();
       char host[256] = {0};
       gethostname(host, sizeof host - 1);
       std::string host_name = host;
-      gc.broadcast(host_name, 0);
+      gc.broadcast(host_name, 0); // attribute values must be the same on every rank: rank 0's
+      gc.broadcast(blas.library, 0);
+      gc.broadcast(blas.core, 0);
       io::RunProvenance prov{comm.size(),  grid->rows(), grid->cols(), c.grid.block,
                              blas.library, blas.core,    host_name,    blas.threads};
       std::vector<io::AlgorithmSummary> written;

@@ -2,6 +2,7 @@
 
 #include "storage_fault.hpp"
 
+#include "fasim/app/launcher.hpp"
 #include "fasim/app/signals.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -92,18 +93,6 @@ void Simulation::record(Trajectory& t, long long step) {
 }
 
 namespace {
-// A progress line that rewrites itself (\r, erase to the end of the line) suits a terminal only: in a log
-// file (a redirected stdout, a batch system's output) each progress line is a plain line of its own.
-bool progress_rewrites_line() {
-  static const bool rewrite = [] {
-    for (const char* batch : {"SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "FLUX_JOB_ID"})
-      if (std::getenv(batch)) return false;
-    const char* term = std::getenv("TERM");
-    return isatty(STDOUT_FILENO) && !(term && std::string(term) == "dumb");
-  }();
-  return rewrite;
-}
-
 // A run-loop flag beside the signal flags (app/signals.hpp): rank 0 found the result file gone.
 constexpr int kOutputLost = 1 << 8;
 constexpr double kOutputCheckSeconds = 1.0;
@@ -188,6 +177,7 @@ void Simulation::checkpoint() {
   ck.step = step_;
   ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
   ck.plans = plans();
+  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const Trajectory& t = *trajectories_[a];
     ck.algorithms.push_back(

@@ -16,7 +16,8 @@ namespace fasim::app {
 
 std::string Simulation::grid_text() const {
   return std::to_string(provenance_.mpi_size) + " rank(s), grid " + std::to_string(provenance_.grid_rows) +
-         "x" + std::to_string(provenance_.grid_cols) + ", block " + std::to_string(provenance_.block);
+         "x" + std::to_string(provenance_.grid_cols) + ", block " + std::to_string(provenance_.block) +
+         ", BLAS kernel " + (provenance_.blas_core.empty() ? "unknown" : provenance_.blas_core);
 }
 
 void Simulation::begin_clock() {
@@ -119,6 +120,7 @@ void Simulation::start_continued(const io::RunProvenance& provenance, const io::
   io::Checkpoint ck = final_state;
   ck.run_id = run_id_;
   ck.plans = plans();
+  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
   ck.config_ini = config_.resolved_ini;
   io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
                        config_.output.checkpoint_keep);

@@ -1,8 +1,8 @@
 #include "storage_fault.hpp"
 
+#include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
-#include "fasim/files/safe_files.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <fcntl.h>

@@ -197,6 +197,8 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
       f.write_attribute(schema::kRunId, ck.run_id);
       f.write_attribute(schema::kStep, ck.step);
       if (!ck.plans.empty()) f.write_attribute(schema::kPlan, ck.plans);
+      if (!ck.blas_core.empty()) f.write_attribute(schema::kBlasCore, ck.blas_core);
+      if (!ck.blas_library.empty()) f.write_attribute(schema::kBlasLibrary, ck.blas_library);
       f.write_attribute(schema::kElapsedSeconds, ck.elapsed_seconds);
       f.write_attribute(schema::kComplete, 0LL);
     });

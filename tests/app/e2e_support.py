@@ -79,18 +79,40 @@ def max_rel_diff(a, b, keys=None):
     return worst
 
 
+SKIP_EXIT = 77  # ctest's SKIP_RETURN_CODE for the script tests (tests/CMakeLists.txt)
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here (a tool or a permission missing): reported skipped, never passed."""
+
+
 def run_tests(tests):
-    passed = failed = 0
+    """Runs the tests named on the command line (all without arguments; `-NAME` leaves NAME out). Exit 1 if any
+    failed, else 77 (ctest: skipped) if any could not run, else 0."""
+    names = sys.argv[1:]
+    if names:
+        known = {t.__name__ for t in tests}
+        unknown = [n for n in names if n.lstrip("-") not in known]
+        if unknown:
+            print(f"unknown test(s) {unknown}; these exist: {sorted(known)}")
+            sys.exit(1)
+        wanted = [n for n in names if not n.startswith("-")]
+        dropped = {n[1:] for n in names if n.startswith("-")}
+        tests = [t for t in tests if (not wanted or t.__name__ in wanted) and t.__name__ not in dropped]
+    passed = failed = skipped = 0
     for t in tests:
         try:
             t()
             passed += 1
             print(f"PASS {t.__name__}", flush=True)
+        except Skip as e:
+            skipped += 1
+            print(f"SKIP {t.__name__}: {e}", flush=True)
         except Exception as e:  # noqa: BLE001 - report every failure and go on
             failed += 1
             print(f"FAIL {t.__name__}: {e}", flush=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    sys.exit(1 if failed else SKIP_EXIT if skipped else 0)
 
 
 def tmpdir():

@@ -3,26 +3,39 @@ that a signal or a SIGKILL reaches the whole job, bounded waits, digests of file
 a result with an uninterrupted reference run."""
 import hashlib
 import os
+import re
 import signal
 import subprocess
+import tempfile
 import time
 
 import h5py
 import numpy as np
 
-from e2e_support import ENV, FASIM
+from e2e_support import ENV, FASIM, MPIEXEC
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 FASIM_ABS = os.path.abspath(FASIM)
 DOCUMENTED_EXITS = (0, 1, 2, 75)
+# MPICH's Hydra exits with the number of the signal that killed a rank (Open MPI's mpirun with 128 + N); when
+# one rank dies of USR1 inside the launch window, Hydra has also been seen to exit 11 (measured, MPICH 4.0.2:
+# a failure inside the other rank's MPI start-up, not diagnosed further).
+HYDRA = "hydra" in os.path.basename(os.path.realpath(MPIEXEC))
+LAUNCHER_SIGNAL_EXITS = {int(signal.SIGUSR1), int(signal.SIGUSR2), int(signal.SIGTERM), int(signal.SIGSEGV)} if HYDRA else set()
+# Hydra's start-up can wait for ever after a USR1/TERM that reached mpiexec before its ranks were connected (the
+# proxy waits for the ranks, which wait for it in MPI_Init; measured about 1 try in 10 in the first 30 ms):
+# inside the launch window a hang is Hydra's documented outcome, ended by killing the launcher.
+LAUNCHER_START_MAY_HANG = HYDRA
 STATUSES = ("running", "checkpointed", "failed", "complete")
 
 
 def command(args, ranks):
-    """fasim ARGS on `ranks` ranks: a singleton for one rank (signals go straight to fasim), mpirun otherwise."""
+    """fasim ARGS on `ranks` ranks: a singleton for one rank (signals go straight to fasim), else the build's own
+    launcher (FASIM_MPIEXEC: Open MPI's mpirun or MPICH's Hydra; plain `mpirun` may be the other MPI's, which
+    would start unconnected singletons of an MPICH build that all write the same result)."""
     if ranks == 1:
         return [FASIM_ABS] + list(args)
-    return ["mpirun", "-n", str(ranks), "--oversubscribe", FASIM_ABS] + list(args)
+    return [MPIEXEC, "-n", str(ranks), FASIM_ABS] + list(args)
 
 
 def sbatch_command(config, ranks, extra, cwd):
@@ -37,8 +50,19 @@ class Job:
     def __init__(self, argv, cwd, env=None):
         self.argv = argv
         self.t0 = time.time()
-        self.p = subprocess.Popen(argv, cwd=cwd, env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        self.out = tempfile.TemporaryFile(mode="w+")  # a file, so that `started` can look while it runs
+        self.p = subprocess.Popen(argv, cwd=cwd, env=env or ENV, stdout=self.out, stderr=subprocess.PIPE,
                                   text=True, start_new_session=True)
+
+    def started(self):
+        """Whether fasim has printed its start-up line ("fasim VERSION (COMMIT) on N rank(s)": MPI has started
+        on every rank)."""
+        with open(f"/proc/self/fd/{self.out.fileno()}") as f:
+            return re.search(r"^fasim \S+ \(\S+\) on \d+ rank", f.read(), re.M) is not None
+
+    def _output(self):
+        self.out.seek(0)
+        return self.out.read()
 
     def signal(self, sig):
         try:
@@ -47,21 +71,40 @@ class Job:
             pass
 
     def kill(self):
+        """SIGKILL to the whole session and to every process below the leader (Hydra's proxy and its ranks run in
+        a session of their own); returns once they are all gone."""
+        tree = descendants(self.p.pid)
         try:
             os.killpg(self.p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        for pid in tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         reap_session(self.p.pid)
+        deadline = time.time() + 10
+        while time.time() < deadline and any(_alive(pid) for pid in tree):
+            time.sleep(0.02)
 
     def wait(self, timeout):
         """(exit code, stdout, stderr); the code is None on a hang (the session is then killed)."""
         try:
-            out, err = self.p.communicate(timeout=timeout)
-            return self.p.returncode, out, err
+            _, err = self.p.communicate(timeout=timeout)
+            return self.p.returncode, self._output(), err
         except subprocess.TimeoutExpired:
             self.kill()
-            out, err = self.p.communicate()
-            return None, out, err
+            _, err = self.p.communicate()
+            return None, self._output(), err
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def session_members(sid):
@@ -93,6 +136,74 @@ def reap_session(sid, bound=10.0):
                 pass
         time.sleep(0.05)
     return not session_members(sid)
+
+
+def _status_field(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return line.split()[1]
+    except OSError:
+        return None
+    return None
+
+
+def handles(pid, sig):
+    """Whether process `pid` has a handler installed for `sig` (its SigCgt mask in /proc)."""
+    caught = _status_field(pid, "SigCgt")
+    return caught is not None and bool(int(caught, 16) >> (int(sig) - 1) & 1)
+
+
+def descendants(pid):
+    """Every process below `pid` (children, grandchildren, ... : MPICH's Hydra starts ranks through a proxy)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid = _status_field(entry, "PPid")
+            if ppid is not None:
+                children.setdefault(int(ppid), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def fasim_ranks(pid):
+    """The fasim processes among `pid` and its descendants."""
+    out = []
+    for p in [pid] + descendants(pid):
+        try:
+            if os.path.realpath(f"/proc/{p}/exe") == os.path.realpath(FASIM_ABS):
+                out.append(p)
+        except OSError:
+            continue
+    return out
+
+
+def past_launch_window(job, sig, ranks, is_sbatch=False):
+    """Whether a signal `sig` sent to `job` now is past its launcher's start-up window (docs/lifecycle.md,
+    "Signals right after launch"): the process signalled (fasim itself, the MPI launcher or run.sbatch) has its
+    handler for it, and, under an MPI launcher, all `ranks` fasim ranks have theirs and MPI has started (fasim
+    printed its start-up line: Hydra's mpiexec forwards nothing to ranks still in MPI_Init). For run.sbatch,
+    which waits until fasim is running before it forwards a request, the script's trap is the whole window."""
+    if not handles(job.p.pid, sig):
+        return False
+    if is_sbatch or ranks == 1:
+        return True
+    found = fasim_ranks(job.p.pid)
+    return len(found) == ranks and all(handles(p, sig) for p in found) and job.started()
+
+
+def window_death(rc):
+    """Whether `rc` is an outcome of a signal inside the launch window: a death by the signal as the launcher
+    reports it (a process killed by a signal: negative in Python, a shell's 128 + N, or LAUNCHER_SIGNAL_EXITS),
+    or, under Hydra, a start-up that never ends (rc None: the job was killed after the bound)."""
+    if rc is None:
+        return LAUNCHER_START_MAY_HANG
+    return rc < 0 or rc >= 128 or rc in LAUNCHER_SIGNAL_EXITS
 
 
 def md5(path):

@@ -31,6 +31,18 @@ def _wait_running(p, path):
     time.sleep(0.7)
 
 
+def _delete_while_running(path, p):
+    """Deletes the directory `path` while fasim (process `p`) runs, as a user's `rm -rf` repeated until it is gone
+    would: fasim may create or rename a file in it while the tree is walked (ENOENT, ENOTEMPTY), which is the
+    fault being tested, not a failure of the test."""
+    for _ in range(200):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path) or p.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert not os.path.exists(path) or p.poll() is not None, f"could not delete {path}"
+
+
 def _fails_clearly(p, expect, bound=20):
     t0 = time.time()
     try:
@@ -58,7 +70,7 @@ def test_output_directory_deleted_mid_run_fails_clearly():
         out = f"{d}/res/x.h5"
         p = _start(ini, out, ranks)
         _wait_running(p, out)
-        shutil.rmtree(f"{d}/res")
+        _delete_while_running(f"{d}/res", p)
         line, elapsed = _fails_clearly(p, [out, "directory", f"{d}/res", "deleted"])
         assert elapsed < 20, f"{ranks} ranks: took {elapsed:.1f} s"
 
@@ -70,14 +82,7 @@ def test_output_directory_deleted_with_checkpoints_on_fails_clearly():
     out = f"{d}/res/x.h5"
     p = _start(ini, out, 2, ["--output.checkpoint_every=200"])
     _wait_running(p, out)
-    # fasim may create a checkpoint file in it while rmtree runs (ENOTEMPTY): delete until it is gone, as a
-    # user's `rm -rf` repeated would.
-    for _ in range(100):
-        shutil.rmtree(f"{d}/res", ignore_errors=True)
-        if not os.path.exists(f"{d}/res"):
-            break
-        time.sleep(0.01)
-    assert not os.path.exists(f"{d}/res"), "could not delete the output directory"
+    _delete_while_running(f"{d}/res", p)
     _fails_clearly(p, [out, "deleted"])
     assert not os.path.exists(f"{d}/res"), "the deleted directory was recreated"
 
@@ -133,7 +138,7 @@ def test_a_failed_run_is_marked_failed_and_restartable():
     deadline = time.time() + 60
     while not os.path.exists(f"{ckdir}/f.ckpt") and time.time() < deadline and p.poll() is None:
         time.sleep(0.02)
-    shutil.rmtree(ckdir)
+    _delete_while_running(ckdir, p)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 1, (p.returncode, err)
     assert err.count("fasim: error:") == 1, err

@@ -10,7 +10,7 @@ import shutil
 import stat
 import subprocess
 
-from e2e_support import ENV, run_tests, tmpdir, write
+from e2e_support import ENV, Skip, run_tests, tmpdir, write
 from lifecycle_support import Job, attr, command, error_lines, md5
 
 CONFIG = """[problem]
@@ -33,9 +33,6 @@ checkpoint_every = 100
 VICTIM_TEXT = "a colleague's file: fasim must never write here\n"
 KINDS = ("dangling-link", "link-to-file", "link-to-directory", "regular-file", "directory")
 PEER = "fasimpeer"
-# Failures this test finds in main run as XFAIL while listed here (the two it found — collect writing through a
-# link at --output, the ring rotation replacing a file at <ckpt>.1 — are fixed).
-KNOWN_FAILURES = set()
 
 
 def fasim_in(d, args, umask=None):
@@ -222,26 +219,22 @@ def test_resume_refuses_links():
 
 
 def peer_uid():
-    """The uid of a second user (created with useradd if missing), or None with the reason printed."""
+    """The uid of a second user (created with useradd if missing); Skip when there can be none."""
     try:
         return pwd.getpwnam(PEER).pw_uid
     except KeyError:
         pass
     if os.geteuid() != 0 or not shutil.which("useradd"):
-        print(f"SKIP other-uid cases: cannot create user '{PEER}' (not root or no useradd)")
-        return None
+        raise Skip(f"cannot create user '{PEER}' (not root or no useradd)")
     p = subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", PEER], capture_output=True,
                        text=True)
     if p.returncode != 0:
-        print(f"SKIP other-uid cases: useradd failed: {p.stderr.strip()}")
-        return None
+        raise Skip(f"useradd failed: {p.stderr.strip()}")
     return pwd.getpwnam(PEER).pw_uid
 
 
 def test_other_uid():
     uid = peer_uid()
-    if uid is None:
-        return
     problems = []
     # A result and a checkpoint owned by another uid are not continued or resumed.
     s = Scene()
@@ -268,8 +261,8 @@ def test_other_uid():
         q = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "ln", "-s", target,
                             f"{t.d}/{rel}"], capture_output=True, text=True)
         if q.returncode != 0:
-            print(f"SKIP planting as uid {uid}: {q.stderr.strip()}")
-            break
+            assert not problems, "\n".join(problems)
+            raise Skip(f"cannot plant a link as uid {uid} (setpriv): {q.stderr.strip()}")
         rc, _, err = fasim_in(t.d, ["run", "small.ini"])
         problems += outcome(t, f"{PEER}'s link at {rel} in a shared directory", rc, err)
         shutil.rmtree(t.d, ignore_errors=True)
@@ -300,22 +293,7 @@ def test_umask_and_modes():
     assert not problems, "\n".join(problems)
 
 
-def run_with_known(tests):
-    """run_tests, except that a test in KNOWN_FAILURES is reported as XFAIL (or XPASS once it passes)."""
-    def wrap(t):
-        def known():
-            try:
-                t()
-            except AssertionError as e:
-                print(f"XFAIL {t.__name__} (known, reported to the lead): {e}", flush=True)
-                return
-            print(f"XPASS {t.__name__}: remove it from KNOWN_FAILURES", flush=True)
-        known.__name__ = t.__name__
-        return known
-    run_tests([wrap(t) if t.__name__ in KNOWN_FAILURES else t for t in tests])
-
-
 if __name__ == "__main__":
-    run_with_known([test_result_file, test_result_replaced_with_overwrite, test_lock_file, test_checkpoint_paths,
+    run_tests([test_result_file, test_result_replaced_with_overwrite, test_lock_file, test_checkpoint_paths,
                test_result_rebuilt_by_resume, test_collect_outputs, test_bench_scratch_files,
                test_resume_refuses_links, test_other_uid, test_umask_and_modes])

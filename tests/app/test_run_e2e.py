@@ -71,6 +71,7 @@ def _interrupt_and_resume(d, ranks, sig, at_seconds, steps=40000):
 
 
 def test_sigusr1_checkpoints_exits_75_and_resumes_to_the_same_result():
+    """Bitwise (same build, kernel and grid: docs/determinism.md)."""
     d = tmpdir()
     ini, code, out, err = _interrupt_and_resume(d, 2, signal.SIGUSR1, 0.5)
     assert code == 75, f"exit code {code}, expected 75 (checkpointed):\n{out}\n{err}"
@@ -99,6 +100,7 @@ def test_resume_on_another_grid_agrees_to_1e12():
 
 
 def test_resume_to_more_steps_than_planned():
+    """Bitwise (same build, kernel and grid: docs/determinism.md)."""
     # With kp, whose learned feedback B is state: checkpointed, restored, and written beside Z and W.
     d = tmpdir()
     ini = write(f"{d}/a.ini", SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,fastar,kp") +

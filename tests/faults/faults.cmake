@@ -6,6 +6,6 @@ target_link_libraries(fasim_fault_shim PRIVATE ${CMAKE_DL_LIBS})
 set_target_properties(fasim_fault_shim PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 fasim_add_script_test(storage_faults_e2e COMMAND /usr/bin/python3
                       ${CMAKE_CURRENT_SOURCE_DIR}/faults/test_storage_faults_e2e.py LABELS "e2e;mpi-faults"
-                      TIMEOUT 600)
+                      TIMEOUT 1200)
 set_property(TEST storage_faults_e2e APPEND PROPERTY ENVIRONMENT FASIM_FAULT_SHIM=$<TARGET_FILE:fasim_fault_shim>)
 set_property(TEST storage_faults_e2e PROPERTY SKIP_RETURN_CODE 77)

@@ -2,7 +2,7 @@
 # End-to-end test of slurm/run.sbatch and slurm/sweep.sbatch on a private single-node Slurm cluster started on
 # this machine (tests/slurm/slurm_harness.sh). Needs root; installs slurm-wlm and munge if missing.
 #   1. run.sbatch: a short demo run completes (result status 'complete'); a resubmission does not rerun it.
-#   2. sweep.sbatch: a 4-task array of a tiny sweep, then `fasim collect` has 4 rows (SKIP if no `fasim sweep`).
+#   2. sweep.sbatch: a 4-task array of a tiny sweep, then `fasim collect` has 4 rows.
 #   3. checkpoint/requeue: USR1 to a running job (as --signal=B:USR1@T would send it) -> fasim checkpoints,
 #      exits 75, the job requeues itself and resumes; final losses equal an uninterrupted run's (1e-12 rel),
 #      once with the automatic launcher choice (which must be srun --mpi=<plugin>: Debian's Slurm offers pmix and
@@ -33,22 +33,8 @@ fail() {
   failed=$((failed + 1))
   say "FAIL: $*"
 }
-# Cases that fail on main for a known reason: reported as XFAIL, not counted as failures (none now; 4c, a
-# continuation resubmitted with the job's --output.file override, is fixed).
-known_failures=" "
-xfailed=0
-fail_case() { # ID MESSAGE...: fail, or XFAIL when ID is a known failure
-  local id=$1
-  shift
-  if [[ $known_failures == *" $id "* ]]; then
-    xfailed=$((xfailed + 1))
-    say "XFAIL (known, reported to the lead): $id. $*"
-  else
-    fail "$id. $*"
-  fi
-}
 summary() {
-  echo "$passed passed, $failed failed${xfailed:+, $xfailed known failures (XFAIL)}"
+  echo "$passed passed, $failed failed"
 }
 
 if [[ ! -x $fasim ]]; then
@@ -144,7 +130,7 @@ fi
 t2=$(date +%s)
 sweep_probe=$("$fasim" sweep list /dev/null 2>&1)
 if grep -q "unknown verb" <<<"$sweep_probe"; then
-  say "SKIP: 2. sweep array (this fasim has no 'sweep' verb)"
+  fail "2. sweep array: this fasim has no 'sweep' verb ($sweep_probe)"
 else
   mkdir -p "$work/sweep"
   cat >"$work/tiny-sweep.ini" <<EOF
@@ -352,7 +338,7 @@ else
     pass "4c. finished job resubmitted with --run.steps=$more: continued, equals a $more-step run" \
       "($(($(date +%s) - t4c)) s)"
   else
-    fail_case 4c "continuation by resubmission: state '$state', status '$status'"
+    fail "4c. continuation by resubmission: state '$state', status '$status'"
     show_logs noover-more
   fi
 fi

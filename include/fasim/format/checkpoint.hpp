@@ -29,6 +29,7 @@ struct Checkpoint {
   long long step = 0;     ///< steps completed
   double elapsed_seconds = 0.0;
   std::string plans; ///< the step plans run so far (RunProvenance::plans); a resume runs the same ones
+  std::string blas_library, blas_core; ///< the BLAS of the run that wrote it (rank 0's); not written when ""
   std::vector<CheckpointAlgorithm> algorithms;
 };
 

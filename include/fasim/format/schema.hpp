@@ -21,8 +21,8 @@ inline constexpr const char* kSchemaVersion = "1.1";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
-/// without a bump); 3: rows of 13 metrics and kp's learned B.
-inline constexpr long long kCheckpointFormat = 3;
+/// without a bump); 3: rows of 13 metrics and kp's learned B; 4: blas_library and blas_core (the run's BLAS).
+inline constexpr long long kCheckpointFormat = 4;
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
@@ -39,8 +39,11 @@ inline constexpr const char* kSweepPoint = "sweep_point"; ///< "key=value;..." o
 inline constexpr const char* kMpiSize = "mpi_size";
 inline constexpr const char* kGrid = "grid";   ///< [rows, columns] of the process grid
 inline constexpr const char* kBlock = "block"; ///< the block-cyclic block size
+// The BLAS of a result (the run that created it; each run's history line names its kernel) and of a
+// checkpoint (checkpoint format 4): bitwise equality holds only for the same build, BLAS kernel and grid
+// (docs/determinism.md).
 inline constexpr const char* kBlasLibrary = "blas_library";
-inline constexpr const char* kBlasCore = "blas_core";
+inline constexpr const char* kBlasCore = "blas_core"; ///< the kernel: Haswell, SkylakeX, Zen, ...
 inline constexpr const char* kBlasThreads = "blas_threads";
 inline constexpr const char* kHost = "host";
 
