@@ -13,6 +13,7 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/storage_faults.hpp"
+#include "network_simulation.hpp"
 #include "simulation.hpp"
 #include "storage_fault.hpp"
 
@@ -106,7 +107,10 @@ constexpr InputName kInputNames[] = {{schema::kTarget, schema::kProblemGroup},
                                      {schema::kInitialW, schema::kInitGroup},
                                      {schema::kNetworkInputs, schema::kProblemGroup},
                                      {schema::kNetworkOutputs, nullptr},
-                                     {schema::kObservedMask, nullptr}};
+                                     {schema::kObservedMask, nullptr},
+                                     {schema::kFirstWeights, nullptr},
+                                     {schema::kSecondWeights, nullptr},
+                                     {schema::kSecondFeedback, nullptr}};
 
 std::string found_path(const io::File& f, const char* name) {
   for (const auto& in : kInputNames)
@@ -144,6 +148,18 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   take(schema::kInitialW, r, m, in.w0);
   take(schema::kObservedMask, n, m,
        in.mask); // completion's observed entries (then Y is the whole ground truth)
+  if (c.problem.source == model::Source::Network) {
+    // The paper's model given as a network (depth 2, identity, no X): its names for Y, Z0, W0 and C.
+    if (!in.y) take(schema::kNetworkOutputs, n, m, in.y);
+    if (!in.z0) take(schema::kFirstWeights, n, r, in.z0);
+    if (!in.w0) take(schema::kSecondWeights, r, m, in.w0);
+    if (!in.c) take(schema::kSecondFeedback, r, m, in.c);
+    if (f.exists(schema::kFirstDirectFeedback))
+      throw UsageError(
+          what(schema::path("", schema::kFirstDirectFeedback)) +
+          ": with one hidden layer and the identity dfa is fa, whose feedback is C2 (or C); give it "
+          "under that name");
+  }
   if (c.problem.source == model::Source::LinearNetwork) {
     // X (N×n) and O (N×m): N is the file's; the shapes must agree with each other and with n, m.
     if (const std::string path = found_path(f, schema::kNetworkInputs); !path.empty()) {
@@ -299,7 +315,21 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                        std::to_string(comm.size()) +
                        " were started: lower grid.rows/grid.cols or start more ranks");
   });
-  const double need = estimate_bytes_per_rank(c, p, q);
+  // A network beyond the paper's model runs on its own path (network_simulation.hpp); the paper's model
+  // given as a network (depth 2, identity, no X) runs as `synthetic` does, bitwise.
+  int network = 0;
+  parallel::agreed(comm, [&] {
+    if (comm.rank() == 0) network = runs_as_network(c);
+  });
+  comm.broadcast(&network, sizeof network, 0);
+  parallel::agreed(comm, [&] {
+    if (network && mode != StartMode::Fresh)
+      throw UsageError(
+          "network runs (problem.source = network beyond depth 2 with the identity and no X) write "
+          "no checkpoints yet (issue 26): there is nothing to resume or continue; rerun with "
+          "'fasim run' and more run.steps");
+  });
+  const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
   const double have = available_bytes_per_rank(comm);
   if (req.dry_run) {
     std::string state;
@@ -344,13 +374,6 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     try {
       const auto grid = parallel::ProcessGrid::create(active, p, q);
       const parallel::Communicator& gc = active;
-      model::ProblemInputs inputs;
-      parallel::agreed(gc, [&] { inputs = read_inputs(c, grid, req.quiet); });
-      std::optional<parallel::DistMatrix> given_mask = std::move(inputs.mask);
-      model::Problem problem =
-          model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block, std::move(inputs));
-      model::observe_entries(problem, c.completion, std::move(given_mask));
-      model::compute_reference_errors(problem);
       auto blas = parallel::query_blas();
       char host[256] = {0};
       gethostname(host, sizeof host - 1);
@@ -360,37 +383,62 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
       gc.broadcast(blas.core, 0);
       io::RunProvenance prov{comm.size(),  grid->rows(), grid->cols(), c.grid.block,
                              blas.library, blas.core,    host_name,    blas.threads};
-      std::vector<io::AlgorithmSummary> written;
-      {
-        Simulation sim(c, problem, gc, req.quiet);
-        switch (mode) {
-        case StartMode::Fresh:
+      if (network) {
+        model::NetworkInputs inputs;
+        parallel::agreed(gc, [&] { inputs = read_network_inputs(c, grid, req.quiet); });
+        const model::Network net = model::build_network(c.network, c.problem, c.feedback, c.init, c.run.r,
+                                                        grid, c.grid.block, std::move(inputs));
+        {
+          NetworkSimulation sim(c, net, gc, req.quiet);
           sim.start_fresh(prov, plan.create, plan.run_id);
-          break;
-        case StartMode::Resume:
-          sim.start_resumed(prov,
-                            io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n,
-                                                c.problem.m, c.run.r, c.run.probes),
-                            req.resume_from);
-          break;
-        case StartMode::Continue:
-          sim.start_continued(prov, io::read_result_as_checkpoint(c.output.file, c, gc, grid));
-          break;
-        }
-        result_is_ours = true;
-        if (sim.run()) {
+          result_is_ours = true;
+          sim.run();
           sim.finish();
-          written = sim.written();
-        } else {
-          code = parallel::kExitCheckpointed;
-        }
-      } // the result file is closed; what its close could not write is agreed on
-      io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
-      // "complete" is said only of a file that reads back as written.
-      if (!written.empty())
-        parallel::agreed(gc, [&] {
-          if (gc.rank() == 0) verify_result_reads_back(c, written, plan.run_id);
-        });
+        } // the result file is closed; what its close could not write is agreed on
+        io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
+      } else {
+        model::ProblemInputs inputs;
+        parallel::agreed(gc, [&] { inputs = read_inputs(c, grid, req.quiet); });
+        std::optional<parallel::DistMatrix> given_mask = std::move(inputs.mask);
+        model::ProblemSpec spec = c.problem;
+        if (spec.source == model::Source::Network)
+          spec.source = model::Source::Synthetic; // the paper's model
+        model::Problem problem =
+            model::build_problem(spec, c.feedback, c.init, c.run.r, grid, c.grid.block, std::move(inputs));
+        model::observe_entries(problem, c.completion, std::move(given_mask));
+        model::compute_reference_errors(problem);
+        std::vector<io::AlgorithmSummary> written;
+        {
+          Simulation sim(c, problem, gc, req.quiet);
+          switch (mode) {
+          case StartMode::Fresh:
+            sim.start_fresh(prov, plan.create, plan.run_id);
+            break;
+          case StartMode::Resume:
+            sim.start_resumed(prov,
+                              io::read_checkpoint(req.resume_from, gc, grid, c.grid.block, c.problem.n,
+                                                  c.problem.m, c.run.r, c.run.probes),
+                              req.resume_from);
+            break;
+          case StartMode::Continue:
+            sim.start_continued(prov, io::read_result_as_checkpoint(c.output.file, c, gc, grid));
+            break;
+          }
+          result_is_ours = true;
+          if (sim.run()) {
+            sim.finish();
+            written = sim.written();
+          } else {
+            code = parallel::kExitCheckpointed;
+          }
+        } // the result file is closed; what its close could not write is agreed on
+        io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
+        // "complete" is said only of a file that reads back as written.
+        if (!written.empty())
+          parallel::agreed(gc, [&] {
+            if (gc.rank() == 0) verify_result_reads_back(c, written, plan.run_id);
+          });
+      }
     } catch (...) {
       failure = std::current_exception();
     }

@@ -36,6 +36,16 @@ void check_shapes(const Settings& s) {
     return;
   }
   const int smaller = std::min(p.n, p.m);
+  const auto& net = s.cfg.network;
+  if (p.source == Source::Network &&
+      (net.depth != 2 || net.activation != model::Activation::Identity || p.samples > 0)) {
+    // A network's hidden widths are free (over-parameterised students are the point); Y = O still has rank k.
+    model::network_sizes(net, p.n, p.m, r); // throws on a bad depth or widths list
+    if (p.k > smaller)
+      refuse("problem.k = " + to_string(p.k) + " exceeds min(problem.n, problem.m) = " + to_string(smaller) +
+             "; choose 1 <= problem.k <= " + to_string(smaller));
+    return;
+  }
   if (p.k > smaller)
     refuse("problem.k = " + to_string(p.k) + " exceeds min(problem.n, problem.m) = " + to_string(smaller) +
            "; choose 1 <= problem.k <= " + to_string(smaller));
@@ -99,14 +109,42 @@ void check_completion(const Settings& s) {
 
 } // namespace
 
+/// [network] is read only with problem.source = network; fastar only for the paper's model.
+void check_network(const Settings& s) {
+  const auto& c = s.cfg;
+  const model::NetworkSpec defaults;
+  if (c.problem.source != Source::Network) {
+    if (c.network.depth != defaults.depth || !c.network.widths.empty() ||
+        c.network.activation != defaults.activation)
+      refuse(
+          "[network] is set but problem.source is not 'network'; set problem.source = network or remove the "
+          "[network] keys");
+    return;
+  }
+  model::network_sizes(c.network, c.problem.n, c.problem.m, c.run.r); // throws on a bad depth or widths list
+  if (c.completion.observe == model::Observe::Completion)
+    refuse(
+        "problem.observe = completion is matrix completion of Y; problem.source = network is not supported "
+        "with it");
+  const bool paper =
+      c.network.depth == 2 && c.network.activation == model::Activation::Identity && c.problem.samples == 0;
+  if (!paper &&
+      std::find(s.algorithms.begin(), s.algorithms.end(), model::AlgorithmKind::FAStar) != s.algorithms.end())
+    refuse(model::network_algorithm_unsupported(model::AlgorithmKind::FAStar));
+  if (!paper && c.init.w == model::InitW::Optimal)
+    refuse("init.w = optimal is defined only for the paper's model; use init.w = gaussian for a network");
+}
+
 void check_consistency(const Settings& settings) {
+  check_network(settings);
   check_shapes(settings);
   check_spectrum(settings);
   check_completion(settings);
 }
 
 void resolve_defaults(Settings& settings) {
-  for (auto* spec : {&settings.fa, &settings.usf, &settings.frsf, &settings.kp, &settings.mixed})
+  for (auto* spec :
+       {&settings.fa, &settings.usf, &settings.frsf, &settings.kp, &settings.mixed, &settings.dfa})
     if (spec->lr_w == 0) spec->lr_w = spec->lr;
   auto& output = settings.cfg.output;
   if (output.checkpoint_file.empty()) output.checkpoint_file = output.file + ".ckpt";
@@ -136,7 +174,6 @@ RunConfig build_run_config(const Settings& settings) {
       spec.scale_free = false;
       break;
     case model::AlgorithmKind::FA:
-    case model::AlgorithmKind::DFA: // a network's dfa (issue 26) runs at [fa]'s rates
       spec = settings.fa;
       spec.scale_free = false;
       break;
@@ -155,6 +192,9 @@ RunConfig build_run_config(const Settings& settings) {
       break;
     case model::AlgorithmKind::Mixed:
       spec = settings.mixed;
+      break;
+    case model::AlgorithmKind::DFA:
+      spec = settings.dfa;
       break;
     }
     spec.kind = kind;

@@ -191,12 +191,38 @@ KeyDef values_key() {
   return key;
 }
 
+KeyDef widths_key() {
+  KeyDef key = named("network.widths", "hidden widths w_1 … w_(L-1), comma-separated (empty with depth 2: "
+                                       "model.r)");
+  key.set = [](Settings& s, const std::string& text) {
+    const std::string name = "network.widths", expected = "a comma list of integers >= 1";
+    std::vector<int> widths;
+    int index = 0;
+    for (const auto& item : split_list(text)) {
+      ++index;
+      const auto value = parse_number(item);
+      if (!value || *value < 1 || *value != std::floor(*value) || *value > 1e9)
+        fail(name, text, "item " + std::to_string(index) + " '" + item + "' is not an integer >= 1",
+             expected);
+      widths.push_back(static_cast<int>(*value));
+    }
+    s.cfg.network.widths = std::move(widths);
+  };
+  key.get = [](const Settings& s) {
+    std::string text;
+    for (int w : s.cfg.network.widths) append(text, ",", std::to_string(w));
+    return text;
+  };
+  return key;
+}
+
 KeyDef algorithms_key() {
   KeyDef key = named("run.algorithms", "algorithms to run, in this order, comma-separated (gd, fa, fastar, "
-                                       "usf, frsf, kp, mixed)");
+                                       "usf, frsf, kp, mixed, dfa)");
   key.set = [](Settings& s, const std::string& text) {
     const std::string name = "run.algorithms",
-                      expected = "a comma list of distinct names from gd, fa, fastar, usf, frsf, kp, mixed";
+                      expected =
+                          "a comma list of distinct names from gd, fa, fastar, usf, frsf, kp, mixed, dfa";
     const auto items = split_list(text);
     if (items.empty()) fail(name, text, "empty list", expected);
     std::vector<AlgorithmKind> kinds;
@@ -260,8 +286,15 @@ std::vector<KeyDef> make_keys() {
       number_key("problem.exponent", FIELD(cfg.problem.exponent), any, "power: σ_i = scale·i^(-exponent)"));
   k.push_back(values_key());
   k.push_back(integer_key("problem.samples", FIELD(cfg.problem.samples), 0,
-                          "linear-network: number N of input rows (0 = n)"));
+                          "linear-network, network: number N of input rows (0 = n; network: no X)"));
   k.push_back(seed_key("problem.seed", FIELD(cfg.problem.seed), "random stream of Y"));
+  // [network]: problem.source = network (model/network.hpp).
+  k.push_back(integer_key("network.depth", FIELD(cfg.network.depth), 2,
+                          "number L of weight layers (L - 1 hidden layers); 2 with the identity and no X is "
+                          "the paper's model"));
+  k.push_back(widths_key());
+  k.push_back(choice_key("network.activation", FIELD(cfg.network.activation), schema_choices<Activation>(),
+                         "σ of the hidden layers (the output layer is linear)"));
   k.push_back(choice_key("problem.observe", FIELD(cfg.completion.observe),
                          Choices<Observe>{{"full", Observe::Full}, {"completion", Observe::Completion}},
                          "which entries of Y the loss sees: all, or a random subset Ω ([completion])"));
@@ -344,6 +377,7 @@ std::vector<KeyDef> make_keys() {
   rule_rates("mixed", FIELD(mixed), "mixed (B = α·W + (1−α)·C)");
   k.push_back(number_key("mixed.alpha", FIELD(mixed.alpha), Bound{0, false, 1, false},
                          "mixed: weight α of W in B (0 = FA, 1 = GD)"));
+  rule_rates("dfa", FIELD(dfa), "DFA (networks: δ_l = (E·D_lᵀ)∘σ'(A_l); = FA with one hidden layer)");
   // [grid]
   k.push_back(integer_key("grid.rows", FIELD(cfg.grid.rows), 0,
                           "process grid rows P (0 = choose from the rank count)"));

@@ -23,6 +23,7 @@ struct Settings {
   model::AlgorithmSpec frsf{model::AlgorithmKind::FRSF, 0.1, 0.0, false};
   model::AlgorithmSpec kp{model::AlgorithmKind::KP, 0.1, 0.0, false};
   model::AlgorithmSpec mixed{model::AlgorithmKind::Mixed, 0.1, 0.0, false};
+  model::AlgorithmSpec dfa{model::AlgorithmKind::DFA, 0.1, 0.0, false};
   std::vector<model::AlgorithmKind> algorithms{model::AlgorithmKind::GD, model::AlgorithmKind::FA,
                                                model::AlgorithmKind::FAStar};
   std::vector<std::string> notes; ///< what resolve_defaults changed, as comment lines of resolved_ini

@@ -29,10 +29,8 @@ std::string utc_now() {
   return buf;
 }
 
-ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
-                                const RunConfig& config, const RunProvenance& prov,
-                                const model::Problem& problem, int probes, const std::string& run_id,
-                                const std::string& history_line) {
+StagedResult create_staged_result(const std::string& path, const parallel::Communicator& comm,
+                                  CreateMode mode) {
   // Every result is built under a fresh name nobody could have planted anything at and appears at its path
   // only once its header is complete: a run killed while creating it leaves no half-written result behind
   // (`fasim status` then sees none and starts over). A replacement is renamed over the path (replacing, never
@@ -42,10 +40,33 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     if (comm.rank() == 0) where = fresh_temporary_name(path);
   });
   comm.broadcast(where, 0);
-  ResultsFile out(File::create(where, comm, TruncatePolicy::FailIfExists, path));
-  out.config_ = &config;
-  out.staged_path_ = where, out.final_path_ = path, out.publish_new_ = mode == CreateMode::New;
-  const File& f = out.file_;
+  return {File::create(where, comm, TruncatePolicy::FailIfExists, path), where, path, mode};
+}
+
+void publish_staged_result(const parallel::Communicator& comm, const std::string& staged_path,
+                           const std::string& final_path, bool as_new) {
+  parallel::agreed(comm, [&] {
+    if (comm.rank() != 0) return;
+    if (as_new)
+      link_new(staged_path, final_path, "result file");
+    else
+      rename_over(staged_path, final_path, "result file");
+  });
+}
+
+void write_algorithm_attributes(const Group& g, const model::AlgorithmSpec& alg,
+                                model::IntegratorKind integrator) {
+  g.write_attribute(schema::kLr, alg.lr);
+  g.write_attribute(schema::kLrW, alg.lr_w > 0 ? alg.lr_w : alg.lr);
+  if (alg.kind == AlgorithmKind::KP) g.write_attribute(schema::kDecay, alg.decay);
+  if (alg.kind == AlgorithmKind::Mixed) g.write_attribute(schema::kAlpha, alg.alpha);
+  g.write_attribute(schema::kIntegrator, schema::to_string(integrator));
+  g.write_attribute(schema::kScaleFree, static_cast<long long>(alg.scale_free));
+}
+
+void write_run_header(const File& f, const RunConfig& config, const RunProvenance& prov,
+                      const std::string& run_id, const std::string& history_line) {
+  const parallel::Communicator& comm = f.comm();
   f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
   f.write_attribute(schema::kRunId, run_id);
   f.write_attribute(schema::kFasimVersion, kVersion);
@@ -63,6 +84,18 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   f.write_attribute(schema::kBlasThreads, static_cast<long long>(prov.blas_threads));
   f.write_attribute(schema::kHost, prov.host);
   f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
+}
+
+ResultsFile ResultsFile::create(const std::string& path, const parallel::Communicator& comm, CreateMode mode,
+                                const RunConfig& config, const RunProvenance& prov,
+                                const model::Problem& problem, int probes, const std::string& run_id,
+                                const std::string& history_line) {
+  StagedResult staged = create_staged_result(path, comm, mode);
+  ResultsFile out(std::move(staged.file));
+  out.config_ = &config;
+  out.staged_path_ = staged.staged_path, out.final_path_ = path, out.publish_new_ = mode == CreateMode::New;
+  const File& f = out.file_;
+  write_run_header(f, config, prov, run_id, history_line);
 
   const Group pg = f.create_group(schema::kProblemGroup);
   if (saves_target(config) && problem.target->dense())
@@ -107,12 +140,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
                      std::nullopt,
                      std::nullopt,
                      std::nullopt};
-    g.group.write_attribute(schema::kLr, alg.lr);
-    g.group.write_attribute(schema::kLrW, alg.lr_w > 0 ? alg.lr_w : alg.lr);
-    if (alg.kind == AlgorithmKind::KP) g.group.write_attribute(schema::kDecay, alg.decay);
-    if (alg.kind == AlgorithmKind::Mixed) g.group.write_attribute(schema::kAlpha, alg.alpha);
-    g.group.write_attribute(schema::kIntegrator, schema::to_string(config.run.integrator));
-    g.group.write_attribute(schema::kScaleFree, static_cast<long long>(alg.scale_free));
+    write_algorithm_attributes(g.group, alg, config.run.integrator);
     const Group traj = g.group.create_group(schema::kTrajectoryGroup);
     for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
     if (probes > 0) g.probes = Series::create(traj, schema::kProbeSeries, probes);
@@ -135,14 +163,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
 
 void ResultsFile::publish() {
   if (staged_path_.empty()) return;
-  const parallel::Communicator& comm = file_.comm();
-  parallel::agreed(comm, [&] {
-    if (comm.rank() != 0) return;
-    if (publish_new_)
-      link_new(staged_path_, final_path_, "result file");
-    else
-      rename_over(staged_path_, final_path_, "result file");
-  });
+  publish_staged_result(file_.comm(), staged_path_, final_path_, publish_new_);
   staged_path_.clear();
 }
 
@@ -252,7 +273,10 @@ void ResultsFile::copy_snapshots_from(const File& old, const std::vector<long lo
 }
 
 void ResultsFile::write_status(std::size_t a, const TrajectoryStatus& st, long long steps_done) {
-  const Group& g = algorithms_.at(a).group;
+  write_trajectory_status(algorithms_.at(a).group, st, steps_done);
+}
+
+void write_trajectory_status(const Group& g, const TrajectoryStatus& st, long long steps_done) {
   g.write_attribute(schema::kStopReason, schema::to_string(st.stop_reason));
   g.write_attribute(schema::kStopStep, st.stop_step);
   g.write_attribute(schema::kStepsDone, steps_done);

@@ -123,6 +123,8 @@ std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parall
   }
   case Source::LinearNetwork:
     break; // built by build_problem from a synthetic Y and the inputs X
+  case Source::Network:
+    break; // built by build_network (model/network.hpp), or by the app as synthetic for the paper's model
   }
   throw Error("make_target: unhandled problem source");
 }

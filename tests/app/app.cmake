@@ -21,3 +21,4 @@ fasim_add_script_test(launcher_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOUR
 # The tests that compare result files (with each other, or with the fixtures in tests/data): .ci/run runs them a
 # second time under another OpenBLAS kernel (scripts/second-kernel), so that none can depend on the kernel.
 set_property(TEST run_e2e continue_e2e completion_e2e rules_e2e upgrade_e2e APPEND PROPERTY LABELS compares-files)
+fasim_add_script_test(network_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_network_e2e.py LABELS e2e TIMEOUT 600)

@@ -10,9 +10,10 @@ import numpy as np  # noqa: E402
 
 from .io import experiment_name, summary_column  # noqa: E402
 
-LABELS = {"gd": "GD", "fa": "FA", "fastar": "FA*", "usf": "uSF", "frsf": "frSF", "kp": "KP", "mixed": "mixed"}
+LABELS = {"gd": "GD", "fa": "FA", "fastar": "FA*", "usf": "uSF", "frsf": "frSF", "kp": "KP", "mixed": "mixed",
+          "dfa": "DFA"}
 COLORS = {"gd": "tab:blue", "fa": "tab:orange", "fastar": "tab:green", "usf": "tab:red", "frsf": "tab:purple",
-          "kp": "tab:brown", "mixed": "tab:pink"}
+          "kp": "tab:brown", "mixed": "tab:pink", "dfa": "tab:olive"}
 #: the feedback rules of issue 15 (docs/config.md): their files get the feedback figures
 RULES = ("usf", "frsf", "kp", "mixed")
 FIGSIZE = (6.4, 4.8)   # at dpi 100: 640×480 px

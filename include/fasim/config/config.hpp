@@ -2,6 +2,7 @@
 // The run configuration: an INI file plus `--section.key=value` overrides, parsed strictly and validated
 // before any heavy work, so a typo costs a one-line UsageError instead of a wasted cluster allocation.
 // The reference of every key is docs/config.md (and config_help()).
+#include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
 
 #include <string>
@@ -50,6 +51,7 @@ struct BenchSpec {
 struct RunConfig {
   model::ProblemSpec problem;
   model::CompletionSpec completion; ///< problem.observe and [completion]
+  model::NetworkSpec network;       ///< [network] (problem.source = network)
   model::FeedbackSpec feedback;
   model::InitSpec init;
   model::RunSpec run;

@@ -6,6 +6,7 @@
 // test_output_format_docs.py checks them against these tables). The HDF5 names live in
 // fasim/format/schema.hpp; these tables sit in the config layer because configuration keys parse the same
 // words.
+#include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
 
 #include <cstddef>
@@ -72,7 +73,8 @@ template <> struct Names<model::Source> {
   static constexpr Named<model::Source> list[] = {{"synthetic", model::Source::Synthetic},
                                                   {"gaussian-product", model::Source::GaussianProduct},
                                                   {"unit-vector", model::Source::UnitVector},
-                                                  {"linear-network", model::Source::LinearNetwork}};
+                                                  {"linear-network", model::Source::LinearNetwork},
+                                                  {"network", model::Source::Network}};
 };
 template <> struct Names<model::Representation> {
   static constexpr Named<model::Representation> list[] = {{"dense", model::Representation::Dense},
@@ -97,6 +99,11 @@ template <> struct Names<model::InitZ> {
 template <> struct Names<model::InitW> {
   static constexpr Named<model::InitW> list[] = {{"gaussian", model::InitW::Gaussian},
                                                  {"optimal", model::InitW::Optimal}};
+};
+template <> struct Names<model::Activation> {
+  static constexpr Named<model::Activation> list[] = {{"identity", model::Activation::Identity},
+                                                      {"relu", model::Activation::ReLU},
+                                                      {"tanh", model::Activation::Tanh}};
 };
 template <> struct Names<model::IntegratorKind> {
   static constexpr Named<model::IntegratorKind> list[] = {{"euler", model::IntegratorKind::Euler},

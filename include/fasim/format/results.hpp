@@ -94,6 +94,29 @@ private:
   const RunConfig* config_ = nullptr;
 };
 
+/// A result file being built under a fresh temporary name beside `final_path` (create_staged_result).
+struct StagedResult {
+  File file;
+  std::string staged_path, final_path;
+  CreateMode mode = CreateMode::New;
+};
+/// Creates a result file under a fresh temporary name beside `path`. Collective.
+StagedResult create_staged_result(const std::string& path, const parallel::Communicator& comm,
+                                  CreateMode mode);
+/// Makes a staged result appear at its path: linked there (`as_new`: fails if anything is there) or renamed
+/// over it. Collective.
+void publish_staged_result(const parallel::Communicator& comm, const std::string& staged_path,
+                           const std::string& final_path, bool as_new);
+/// The root attributes every result has (schema version, run id, provenance, config, history, status
+/// running).
+void write_run_header(const File& file, const RunConfig& config, const RunProvenance& provenance,
+                      const std::string& run_id, const std::string& history_line);
+/// A trajectory group's attributes lr, lr_w, decay (kp), alpha (mixed), integrator, scale_free.
+void write_algorithm_attributes(const Group& group, const model::AlgorithmSpec& alg,
+                                model::IntegratorKind integrator);
+/// A trajectory group's stop_reason, stop_step, steps_done, wall_seconds, seconds_per_step.
+void write_trajectory_status(const Group& group, const TrajectoryStatus& status, long long steps_done);
+
 /// "2026-12-01T07:00:00Z": the time stamps of result files.
 std::string utc_now();
 

@@ -63,6 +63,26 @@ inline constexpr const char* kObservedCount = "observed_count";
 inline constexpr const char* kMaskSource = "mask_source";
 inline constexpr const char* kMaskFraction = "mask_fraction";
 inline constexpr const char* kMaskSeed = "mask_seed";
+/// /problem of a network result (problem.source = network beyond the paper's model,
+/// format/network_results.hpp).
+inline constexpr const char* kSamples = "samples";
+inline constexpr const char* kDepth = "depth";
+inline constexpr const char* kWidths = "widths";
+inline constexpr const char* kActivation = "activation";
+inline constexpr const char* kIdentityInput = "identity_input";
+inline constexpr const char* kONorm2 = "o_norm2";
+/// A network's per-layer datasets (input files, /init and /runs/<alg> of network results): the prefix and the
+/// layer's index, W1 … WL, C2 … CL, D1 … D{L−1}, kp's B2 … BL (layer_dataset()).
+inline constexpr char kLayerWeights = 'W', kLayerFeedback = 'C', kLayerDirectFeedback = 'D',
+                      kLayerLearnedFeedback = 'B';
+/// "W3", "C2", "D1": the dataset of layer l (appended, not operator+: GCC 12 warns falsely on that form).
+inline std::string layer_dataset(char prefix, long long l) {
+  std::string s(1, prefix);
+  s.append(std::to_string(l));
+  return s;
+}
+inline constexpr const char *kFirstWeights = "W1", *kSecondWeights = "W2", *kSecondFeedback = "C2",
+                            *kFirstDirectFeedback = "D1";
 inline constexpr const char* kIntegrator = "integrator";
 inline constexpr const char* kStopReason = "stop_reason";
 inline constexpr const char* kStopStep = "stop_step";

@@ -6,7 +6,9 @@
 
 namespace fasim::model {
 
-enum class Source { Synthetic, GaussianProduct, UnitVector, LinearNetwork };
+/// Network (issue 26): a feed-forward network (model/network.hpp); with depth 2, the identity activation and
+/// no X it is the paper's model and runs as `synthetic` does (Y = O).
+enum class Source { Synthetic, GaussianProduct, UnitVector, LinearNetwork, Network };
 enum class Spectrum { Flat, TwoLevel, Spiked, List, Power };
 enum class Representation { Dense, Factored, Diagonal };
 enum class FeedbackSource { Gaussian, MinusW0 };
@@ -19,7 +21,7 @@ enum class InitW { Gaussian, Optimal };
 enum class AlgorithmKind { GD, FA, FAStar, USF, FRSF, KP, Mixed, DFA };
 inline constexpr AlgorithmKind kAlgorithmKinds[] = {
     AlgorithmKind::GD,   AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::USF,
-    AlgorithmKind::FRSF, AlgorithmKind::KP, AlgorithmKind::Mixed};
+    AlgorithmKind::FRSF, AlgorithmKind::KP, AlgorithmKind::Mixed,  AlgorithmKind::DFA};
 enum class IntegratorKind { Euler, RK4 };
 
 struct ProblemSpec {
@@ -33,7 +35,7 @@ struct ProblemSpec {
   double epsilon = 0.5;       ///< spiked: σ_1 = 1, σ_i = epsilon
   double exponent = 1.0;      ///< power
   std::vector<double> values; ///< list
-  int samples = 0;            ///< linear-network: N rows of X (0 = n)
+  int samples = 0;            ///< linear-network, network: N rows of X (0 = n; network: no X)
   std::uint64_t seed = 1;
 };
 

@@ -1,0 +1,50 @@
+#pragma once
+// The result file of a network run (problem.source = network beyond the paper's model; schema:
+// docs/output-format.md, "Network results"): the root attributes of every result, /problem (the network's
+// shapes, and X, O when small), /init (W1 … WL, C2 … CL, D1 … D{L−1}) and per algorithm its trajectory (step,
+// time, loss, align_1 … align_{L−1}), snapshots and final weights. Collective over the file's communicator.
+#include "fasim/format/results.hpp"
+#include "fasim/model/network_metrics.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fasim::io {
+
+class NetworkResultsFile {
+public:
+  /// Creates the file beside `path` and makes it appear there once its header is in (`mode` New or Replace,
+  /// as ResultsFile::create).
+  static NetworkResultsFile create(const std::string& path, const parallel::Communicator& comm,
+                                   CreateMode mode, const RunConfig& config, const RunProvenance& provenance,
+                                   const model::Network& net, const std::string& run_id,
+                                   const std::string& history_line);
+  void append_rows(std::size_t algorithm, const std::vector<model::NetworkMetricRow>& rows, std::size_t from);
+  void append_snapshot(std::size_t algorithm, long long step, const model::NetworkState& state);
+  /// Final weights W1 … WL (and Z = W1, W = W2 for L = 2; kp's B2 … BL) and the trajectory's status.
+  void write_final(std::size_t algorithm, const model::NetworkState& state, const TrajectoryStatus& status,
+                   long long steps_done);
+  void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
+  void write_summary(double elapsed_seconds);
+  void set_status(schema::FileStatus status);
+  void set_plans(const std::string& plans);
+  void append_history(const std::string& what);
+  void flush();
+
+private:
+  struct AlgorithmGroup {
+    Group group;
+    std::vector<Series> scalars; ///< step, time, loss, align_1 … align_{L−1}
+    std::vector<Dataset> snapshots;
+    std::optional<Series> snap_step;
+  };
+  explicit NetworkResultsFile(File file) : file_(std::move(file)) {}
+  File file_;
+  std::vector<AlgorithmGroup> algorithms_;
+};
+
+/// The trajectory columns of a network of depth L: step, time, loss, align_1 … align_{L−1}.
+std::vector<std::string> network_trajectory_names(int depth);
+
+} // namespace fasim::io

@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""End-to-end: networks (issue 26) through `fasim run`: a deep ReLU network with X and O from the input file,
+checked against a numpy forward/backward; the paper's model given as a network is today's model bitwise; fastar
+refused beyond it; resume refused (no network checkpoints yet)."""
+import h5py
+import numpy as np
+
+from e2e_support import SMALL, datasets, fasim, run_tests, tmpdir, write
+
+NET = """
+[problem]
+source = network
+n = 7
+m = 3
+k = 3
+samples = 13
+[network]
+depth = 3
+widths = 5,6
+activation = tanh
+[init]
+z_std = 0.5
+w_std = 0.5
+[feedback]
+std = 0.5
+[run]
+algorithms = gd,fa,dfa,kp
+steps = 30
+record_every = 10
+[gd]
+lr = 0.02
+[fa]
+lr = 0.02
+[dfa]
+lr = 0.02
+[kp]
+lr = 0.02
+decay = 0.1
+[grid]
+block = 2
+"""
+
+
+def fasim_lines(stderr):
+    """fasim's own lines (mpirun adds its report of the exit)."""
+    return [line for line in stderr.splitlines() if line.startswith("fasim")]
+
+
+def inputs(path):
+    rng = np.random.default_rng(7)
+    x, o = 0.3 * rng.standard_normal((13, 7)), rng.standard_normal((13, 3))
+    with h5py.File(path, "w") as f:
+        f["X"], f["O"] = x, o
+    return x, o
+
+
+def numpy_run(f, alg, x, o, steps, lr):
+    """Euler steps of docs/config.md's network equations from the file's initial weights."""
+    w = [f[f"init/W{l}"][()] for l in (1, 2, 3)]
+    c = {l: f[f"init/C{l}"][()] for l in (2, 3)}
+    d = {l: f[f"init/D{l}"][()] for l in (1, 2)}
+    b = {l: c[l].copy() for l in (2, 3)}
+    for _ in range(steps):
+        a1 = x @ w[0]
+        h1 = np.tanh(a1)
+        a2 = h1 @ w[1]
+        h2 = np.tanh(a2)
+        e = o - h2 @ w[2]
+        fb = {"gd": {2: w[1], 3: w[2]}, "fa": c, "kp": b}.get(alg)
+        if alg == "dfa":
+            d2 = (e @ d[2].T) * (1 - h2 ** 2)
+            d1 = (e @ d[1].T) * (1 - h1 ** 2)
+        else:
+            d2 = (e @ fb[3].T) * (1 - h2 ** 2)
+            d1 = (d2 @ fb[2].T) * (1 - h1 ** 2)
+        g = [x.T @ d1, h1.T @ d2, h2.T @ e]
+        if alg == "kp":
+            nb = {2: b[2] + lr * (g[1] - 0.1 * b[2]), 3: b[3] + lr * (g[2] - 0.1 * b[3])}
+            g[1] = g[1] - 0.1 * w[1]
+            g[2] = g[2] - 0.1 * w[2]
+            b = nb
+        w = [wi + lr * gi for wi, gi in zip(w, g)]
+    return w
+
+
+def test_deep_tanh_network_matches_numpy_on_two_grids():
+    d = tmpdir()
+    x, o = inputs(f"{d}/in.h5")
+    ini = write(f"{d}/a.ini", NET + f"[input]\nfile = {d}/in.h5\n")
+    for ranks in (1, 4):
+        fasim(["run", ini, f"--output.file={d}/r{ranks}.h5"], ranks=ranks)
+        with h5py.File(f"{d}/r{ranks}.h5", "r") as f:
+            assert f.attrs["status"] == "complete"
+            assert f["problem"].attrs["activation"] == "tanh" and list(f["problem"].attrs["widths"]) == [5, 6]
+            for alg in ("gd", "fa", "dfa", "kp"):
+                g = f[f"runs/{alg}"]
+                expect = numpy_run(f, alg, x, o, 30, 0.02)
+                for l in (1, 2, 3):
+                    got = g[f"W{l}"][()]
+                    assert np.allclose(got, expect[l - 1], rtol=1e-10, atol=1e-12), f"{alg} W{l} ({ranks} ranks)"
+                t = g["trajectory"]
+                assert list(t["step"][()]) == [0, 10, 20, 30]
+                assert set(t.keys()) >= {"step", "time", "loss", "align_1", "align_2"}
+                assert t["loss"][-1] < t["loss"][0], f"{alg} does not learn"
+                ref_loss = np.sum((o - np.tanh(np.tanh(x @ expect[0]) @ expect[1]) @ expect[2]) ** 2)
+                assert abs(t["loss"][-1] - ref_loss) <= 1e-10 * ref_loss
+            gd = f["runs/gd/trajectory"]
+            assert np.allclose(gd["align_1"][()], 1) and np.allclose(gd["align_2"][()], 1)
+            w3, c3 = f["runs/fa/W3"][()], f["init/C3"][()]
+            cos = np.sum(w3 * c3) / np.linalg.norm(w3) / np.linalg.norm(c3)
+            assert abs(f["runs/fa/trajectory/align_2"][-1] - cos) < 1e-10
+            w2, w3, d1 = f["runs/dfa/W2"][()], f["runs/dfa/W3"][()], f["init/D1"][()]
+            chain = w2 @ w3
+            cos = np.sum(chain * d1) / np.linalg.norm(chain) / np.linalg.norm(d1)
+            assert abs(f["runs/dfa/trajectory/align_1"][-1] - cos) < 1e-10
+
+
+def test_paper_model_as_network_is_todays_model_bitwise():
+    d = tmpdir()
+    base = SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,fastar,dfa") + "[dfa]\nlr = 0.1\n"
+    fasim(["run", write(f"{d}/a.ini", base.replace("source = synthetic", "source = network")),
+           f"--output.file={d}/net.h5"], ranks=2)
+    fasim(["run", write(f"{d}/b.ini", base), f"--output.file={d}/paper.h5"], ranks=2)
+    a, b = datasets(f"{d}/net.h5"), datasets(f"{d}/paper.h5")
+    assert set(a) == set(b)
+    for k in a:
+        assert np.array_equal(a[k], b[k], equal_nan=True), f"{k} differs"
+    # dfa with one hidden layer and the identity is fa
+    assert np.array_equal(a["runs/dfa/Z"], a["runs/fa/Z"]) and np.array_equal(a["runs/dfa/W"], a["runs/fa/W"])
+
+
+def test_fastar_and_resume_are_refused_in_one_line():
+    d = tmpdir()
+    inputs(f"{d}/in.h5")
+    ini = write(f"{d}/a.ini", NET + f"[input]\nfile = {d}/in.h5\n")
+    p = fasim(["run", ini, "--run.algorithms=fa,fastar", f"--output.file={d}/x.h5"], check=False)
+    assert p.returncode == 2 and "fastar" in p.stderr and len(fasim_lines(p.stderr)) == 1, p.stderr
+    fasim(["run", ini, f"--output.file={d}/y.h5"])
+    p = fasim(["resume", f"{d}/y.h5", "--run.steps=60"], check=False)
+    assert p.returncode != 0 and "network" in p.stderr, p.stderr
+
+
+def test_bad_network_configurations_are_one_line_usage_errors():
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", NET)
+    for flags, words in ((["--network.widths=5"], "widths"), (["--network.depth=1"], "network.depth"),
+                         (["--network.activation=sigmoid"], "network.activation"),
+                         (["--problem.source=synthetic"], "[network]"),
+                         (["--network.widths=5,x"], "network.widths")):
+        p = fasim(["run", ini, f"--output.file={d}/z.h5", *flags], check=False)
+        assert p.returncode == 2 and words in p.stderr and len(fasim_lines(p.stderr)) == 1, (flags, p.stderr)
+    p = fasim(["run", ini, f"--output.file={d}/z.h5", "--dry-run"])
+    assert "memory per rank" in p.stdout
+
+
+if __name__ == "__main__":
+    run_tests([test_deep_tanh_network_matches_numpy_on_two_grids, test_paper_model_as_network_is_todays_model_bitwise,
+               test_fastar_and_resume_are_refused_in_one_line, test_bad_network_configurations_are_one_line_usage_errors])
