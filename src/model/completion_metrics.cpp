@@ -14,8 +14,8 @@ namespace fasim::model {
 using parallel::DistMatrix;
 
 std::vector<double> product_singular_values(const DistMatrix& z, const DistMatrix& w) {
-  require(z.cols() == w.rows() && z.rows() >= z.cols() && w.cols() >= w.rows(),
-          "product_singular_values: Z (n×r) and W (r×m) need r <= n, m");
+  FASIM_REQUIRE(z.cols() == w.rows() && z.rows() >= z.cols() && w.cols() >= w.rows(),
+                "product_singular_values: Z (n×r) and W (r×m) need r <= n, m");
   DistMatrix wt(w.grid(), w.cols(), w.rows(), w.col_block(), w.row_block());
   linalg::transpose_leading(w, wt, w.cols(), /*rows_limited=*/false);
   const linalg::SmallMatrix rz = linalg::tall_r_factor(z), rw = linalg::tall_r_factor(wt);
@@ -33,7 +33,8 @@ double effective_rank(const std::vector<double>& sigma) {
 }
 
 CompletionMetrics::CompletionMetrics(const Problem& problem) : problem_(problem) {
-  require(problem.mask && problem.target->dense(), "CompletionMetrics: the problem observes every entry");
+  FASIM_REQUIRE(problem.mask && problem.target->dense(),
+                "CompletionMetrics: the problem observes every entry");
   const linalg::SplitNorms y = linalg::split_norm2(*problem.target->dense(), *problem.mask);
   unobserved_y_norm2_ = y.unobserved;
   y_norm2_ = y.observed + y.unobserved;
