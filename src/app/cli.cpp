@@ -114,6 +114,39 @@ io::RunConfig resumed_config(const std::string& stored_ini, const std::vector<st
   return config;
 }
 
+// `--job JOB.ini` among resume's arguments: the job file of the run being resumed (slurm/run.sbatch passes
+// it), whose keys a resume may change (run.steps, run.stop_*, run.record_*, output.*, grid.*, system.*) apply
+// as if given on the command line, before the command line's own overrides. So a job edited to more steps
+// and resubmitted runs to them.
+void apply_job_file(std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string path;
+    std::size_t take = 1;
+    if (args[i].rfind("--job=", 0) == 0)
+      path = args[i].substr(6);
+    else if (args[i] == "--job" && i + 1 < args.size())
+      path = args[i + 1], take = 2;
+    else if (args[i] == "--job")
+      throw UsageError("--job needs the job's configuration file: --job JOB.ini");
+    else
+      continue;
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+               args.begin() + static_cast<std::ptrdiff_t>(i + take));
+    std::vector<std::string> job_args{path};
+    job_args.insert(job_args.end(), args.begin(), args.end());
+    // The command line's own overrides are in the job's resolved configuration too: keep them as given.
+    std::vector<std::string> job;
+    for (const auto& o : io::resumable_overrides(io::parse_config(job_args).resolved_ini)) {
+      const std::string key = o.substr(0, o.find('='));
+      if (std::none_of(args.begin(), args.end(),
+                       [&](const std::string& a) { return a == key || a.rfind(key + "=", 0) == 0; }))
+        job.push_back(o);
+    }
+    args.insert(args.begin(), job.begin(), job.end());
+    return;
+  }
+}
+
 // `fasim resume FILE`: FILE is a checkpoint (resume the interrupted run) or a result file (a complete one is
 // continued in place to --run.steps; an interrupted one resumes from its checkpoint).
 int resume_verb(const parallel::Communicator& world, std::vector<std::string> args) {
@@ -123,6 +156,7 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
   args.erase(args.begin());
   RunRequest req;
   parallel::agreed(world, [&] {
+    apply_job_file(args);
     if (!std::filesystem::exists(from)) throw UsageError("file '" + from + "' (to resume) does not exist");
     int kind = 0; // 1 checkpoint, 2 result
     if (world.rank() == 0) kind = io::looks_like_checkpoint(from) ? 1 : 2;
@@ -194,6 +228,23 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
   return run_experiment(req, world);
 }
 
+// The status the result file itself records (complete, checkpointed, failed, running), whoever holds its lock
+// at the moment; "" when there is no result of ours to read. The job scripts report a run's outcome from it.
+// The second line is the furthest step it holds (-1 when unknown).
+std::string recorded_status(const io::Assessment& a) {
+  std::string status;
+  long long step = -1;
+  if (a.state != io::ResultState::Absent && a.state != io::ResultState::Foreign) try {
+      io::require_own_regular_file(a.result, "result file");
+      const io::RunSummary s = io::read_run_summary(a.result);
+      status = io::schema::to_string(s.status);
+      step = s.last_step;
+    } catch (const Error&) {
+      status.clear();
+    }
+  return status + "\nrecorded_step: " + std::to_string(step);
+}
+
 // `fasim status CONFIG [overrides]`: the state of the run's files and what slurm/run.sbatch does next.
 int status_verb(const parallel::Communicator& world, std::vector<std::string> args) {
   if (args.empty() || args[0].rfind("--", 0) == 0)
@@ -208,7 +259,7 @@ int status_verb(const parallel::Communicator& world, std::vector<std::string> ar
         << "\nresult: " << a.result << "\nresult_step: " << a.result_step
         << "\ncheckpoint: " << (a.checkpoint_step >= 0 ? a.checkpoint : "")
         << "\ncheckpoint_step: " << a.checkpoint_step << "\nrequested_steps: " << a.requested_steps
-        << "\nreason: " << a.reason << "\n";
+        << "\nreason: " << a.reason << "\nrecorded: " << recorded_status(a) << "\n";
   });
   if (world.rank() == 0) std::cout << out.str() << std::flush;
   return 0;
@@ -291,13 +342,26 @@ int main(int argc, char** argv) {
   exit_with_launcher(); // (also done before the libraries' constructors: src/main.cpp)
   watch_launcher();
   plain_launcher_terminal();
+  // Open MPI's MPI-IO (OMPIO) probes every file it opens for shared-file-pointer locking with the component
+  // "lockedfile", which copies the path and a suffix into a 256-byte buffer: a path of about 245 bytes or
+  // more aborts the process ("buffer overflow detected", exit 134) inside MPI_File_open. fasim uses no shared
+  // file pointers, so that component is left out unless the user chose the components (other MPIs ignore
+  // this).
+  setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
   parallel::MpiEnvironment mpi(&argc, &argv);
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     if (world.rank() == 0) (argc < 2 ? std::cerr : std::cout) << overall_usage();
     return check_output_streams(argc < 2 ? parallel::kExitUsage : parallel::kExitSuccess);
   }
-  return check_output_streams(dispatch(world, argv[1], std::vector<std::string>(argv + 2, argv + argc)));
+  // Only verbs that run a simulation turn Ctrl-C and a hang-up into a checkpoint; the others stop on them.
+  const std::string verb = argv[1];
+  const bool dry =
+      std::any_of(argv + 2, argv + argc, [](const char* a) { return std::strcmp(a, "--dry-run") == 0; });
+  const bool runs = ((verb == "run" && !dry) || verb == "resume" ||
+                     (verb == "sweep" && argc > 2 && std::strcmp(argv[2], "run") == 0));
+  if (!runs) release_interactive_signals();
+  return check_output_streams(dispatch(world, verb, std::vector<std::string>(argv + 2, argv + argc)));
 }
 
 } // namespace fasim::app

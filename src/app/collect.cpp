@@ -47,6 +47,16 @@ bool is_result_file(const fs::path& path) {
   }
 }
 
+// Why `path` is not a result fasim collect can read ("" when it is one).
+std::string foreign_reason(const fs::path& path) {
+  try {
+    io::read_run_summary(path.string());
+    return "";
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
 std::vector<std::string> find_inputs(const std::vector<std::string>& inputs) {
   std::vector<std::string> files;
   for (const auto& input : inputs) {
@@ -62,7 +72,14 @@ std::vector<std::string> find_inputs(const std::vector<std::string>& inputs) {
                     << input << "'\n";
           continue;
         }
-        if (entry.is_regular_file() && is_result_file(entry.path())) found.push_back(entry.path().string());
+        if (!entry.is_regular_file()) continue;
+        // Anything that does not read as a fasim result (a colleague's .h5, an empty /runs group, a summary
+        // of an earlier collect) is skipped with a line, never a reason to collect nothing.
+        if (const std::string why = foreign_reason(entry.path()); !why.empty()) {
+          std::cout << "fasim collect: skipped '" << entry.path().string() << "': " << why << "\n";
+          continue;
+        }
+        found.push_back(entry.path().string());
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());

@@ -95,9 +95,16 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
   const std::string& path = temporary.path();
   const io::Where file{destination, "/"};
   {
+    // Without HDF5's own file lock: the temporary's name is fresh and unpredictable, so no other process has
+    // it open, and on a file system without locks (ENOLCK: NFS without lockd) the lock would fail the
+    // summary.
+    io::PropertyListHandle fapl(io::check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access)", file));
+#if H5_VERSION_GE(1, 10, 7)
+    io::check(H5Pset_file_locking(fapl.get(), false, true), "H5Pset_file_locking", file);
+#endif
     struct stat before {};
     const bool was_there = ::lstat(path.c_str(), &before) == 0;
-    const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get());
     // A create that failed writing its first bytes made the file: it goes too (never what was there).
     if (id >= 0 || !was_there) temporary.created();
     io::FileHandle f(io::check(id, "H5Fcreate", file));

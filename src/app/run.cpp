@@ -2,6 +2,7 @@
 
 #include "fasim/app/signals.hpp"
 #include "fasim/files/output_lock.hpp"
+#include "fasim/files/path_limits.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/matrix_io.hpp"
@@ -13,6 +14,7 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/storage_faults.hpp"
+#include "memory_limits.hpp"
 #include "network_simulation.hpp"
 #include "simulation.hpp"
 #include "storage_fault.hpp"
@@ -23,7 +25,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 namespace fasim::app {
@@ -75,22 +76,6 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
 }
 
 namespace {
-// Memory this node can give each of its ranks: MemAvailable divided by the ranks sharing the node.
-double available_bytes_per_rank(const parallel::Communicator& comm) {
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
-  int local = 1;
-  MPI_Comm_size(node, &local);
-  MPI_Comm_free(&node);
-  std::ifstream meminfo("/proc/meminfo");
-  std::string line;
-  while (std::getline(meminfo, line)) {
-    double kib = 0;
-    if (std::sscanf(line.c_str(), "MemAvailable: %lf kB", &kib) == 1) return kib * 1024.0 / local;
-  }
-  return 0.0;
-}
-
 std::string human_bytes(double b) {
   char buf[32];
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -152,8 +137,11 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   take(schema::kFeedback, r, m, in.c);
   take(schema::kInitialZ, n, r, in.z0);
   take(schema::kInitialW, r, m, in.w0);
-  take(schema::kObservedMask, n, m,
-       in.mask); // completion's observed entries (then Y is the whole ground truth)
+  // Completion's observed entries (then Y is the whole ground truth): 0/1 of any numeric or bool type.
+  if (const std::string path = found_path(f, schema::kObservedMask); !path.empty()) {
+    in.mask = io::read_indicator_matrix(f, path, grid, b, io::MatrixShape{n, m});
+    taken.push_back(std::string(schema::kObservedMask) + " from " + path);
+  }
   if (c.problem.source == model::Source::Network) {
     // The paper's model given as a network (depth 2, identity, no X): its names for Y, Z0, W0 and C.
     if (!in.y) take(schema::kNetworkOutputs, n, m, in.y);
@@ -204,6 +192,14 @@ struct StartPlan {
   std::string run_id;
 };
 
+// Before anything is written: the result's and the checkpoint's names leave room for the suffixes fasim
+// appends (lock, temporaries, ring generations).
+void check_output_names(const io::RunConfig& c) {
+  io::check_name_fits(c.output.file, io::result_suffix_bytes(), "output.file");
+  io::check_name_fits(c.output.checkpoint_file, io::checkpoint_suffix_bytes(c.output.checkpoint_keep),
+                      "output.checkpoint_file");
+}
+
 std::string refusal_for_run(const io::Assessment& a) {
   switch (a.action) {
   case io::Action::Nothing:
@@ -226,6 +222,7 @@ std::string refusal_for_run(const io::Assessment& a) {
 StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req, io::OutputLock& lock,
                   bool quiet) {
   StartPlan plan;
+  check_output_names(c);
   io::check_run_paths(c);
   io::create_parent_directories(c.output.file, "output.file");
   io::create_parent_directories(c.output.checkpoint_file, "output.checkpoint_file");
@@ -336,12 +333,26 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
           "'fasim run' and more run.steps");
   });
   const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
-  const double have = available_bytes_per_rank(comm);
+  const MemoryBudget budget = memory_budget(comm);
+  const double have = budget.per_rank;
+  // Where `have` comes from, for the dry run and the refusal.
+  const std::string source =
+      budget.cgroup > 0 && (budget.node == 0 || budget.cgroup < budget.node)
+          ? "the memory limit " + human_bytes(budget.cgroup) + " of cgroup " + budget.cgroup_path +
+                " (the node has " + human_bytes(budget.node) + " available)"
+          : "the node's available memory " + human_bytes(budget.node) +
+                (budget.cgroup > 0
+                     ? ", below the limit " + human_bytes(budget.cgroup) + " of cgroup " + budget.cgroup_path
+                     : std::string());
+  const std::string shared = budget.ranks_on_node > 1
+                                 ? " shared by the " + std::to_string(budget.ranks_on_node) + " ranks on it"
+                                 : std::string();
   if (req.dry_run) {
     const std::string traffic = traffic_projection(c, p, q, comm);
     std::string state;
     parallel::agreed(comm, [&] {
       if (comm.rank() != 0) return;
+      check_output_names(c);
       const io::Assessment a = io::assess(c);
       state = std::string(io::to_string(a.state)) + "; slurm/run.sbatch would: " + io::to_string(a.action) +
               " (" + a.reason + ")";
@@ -354,14 +365,15 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                               std::to_string(static_cast<long long>(p) * q) + " ranks)"
                         : std::string())
                 << "\n# memory per rank: " << human_bytes(need)
-                << " (available per rank on this node: " << human_bytes(have) << ")\n"
+                << " (available per rank: " << human_bytes(have) << ", " << source << shared << ")\n"
                 << traffic << "# result file: " << state << "\n";
     return parallel::kExitSuccess;
   }
   parallel::agreed(comm, [&] {
     if (have > 0 && need > have)
       throw UsageError("the run needs about " + human_bytes(need) + " per rank but only " +
-                       human_bytes(have) + " is available: use more ranks or nodes, or a smaller problem");
+                       human_bytes(have) + " is available per rank (" + source + shared +
+                       "): use more ranks or nodes, more memory (Slurm's --mem), or a smaller problem");
   });
   io::OutputLock lock; // rank 0 holds the result's lock until this function returns
   StartPlan plan;

@@ -47,6 +47,8 @@ steps. The configuration is the one stored in the file; only how long and where 
 options:
   --run.steps=N        run to N steps in all (more than the file holds, to extend a complete result)
   --section.key=value  other keys a resume may change: run.stop_*, run.record_*, output.*, grid.*, system.*
+  --job JOB.ini        take those keys from the run's job file too (the command line wins), as
+                       slurm/run.sbatch does: a job edited to more steps and resubmitted runs to them
 example:
   mpirun -n 4 fasim resume fig2b.h5.ckpt
   mpirun -n 4 fasim resume fig2b.h5 --run.steps=20000

@@ -50,7 +50,7 @@ void write_observed_entries(const Group& pg, const model::Problem& problem, cons
                             bool with_dataset) {
   if (!problem.mask) return;
   const DistMatrix* y = problem.target->dense();
-  require(y != nullptr, "write_observed_entries: a mask without a dense Y");
+  FASIM_REQUIRE(y != nullptr, "write_observed_entries: a mask without a dense Y");
   pg.write_attribute(schema::kObserve, schema::to_string(model::Observe::Completion));
   // |Ω| summed over the file's communicator (an inactive rank holds nothing and adds 0).
   long long mine = 0;

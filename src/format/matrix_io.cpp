@@ -218,14 +218,20 @@ std::string shape_text(const std::vector<hsize_t>& dims) {
   return dims.empty() ? "scalar" : text;
 }
 
-// Opens `name` and checks it is a float dataset of `rank` dimensions whose last two fit an int matrix.
-Dataset open_float_dataset(const Group& location, const std::string& name, int rank, const char* what) {
+// Opens `name` and checks it is a float dataset (or, with `indicators`, an integer or enum one) of `rank`
+// dimensions whose last two fit an int matrix.
+Dataset open_float_dataset(const Group& location, const std::string& name, int rank, const char* what,
+                           bool indicators = false) {
   Dataset ds = location.open_dataset(name);
   const auto dims = ds.shape();
   if (static_cast<int>(dims.size()) != rank)
     throw UsageError("dataset " + location.describe(name) + " has shape " + shape_text(dims) + "; expected " +
                      what);
-  if (ds.type_class() != H5T_FLOAT)
+  const H5T_class_t type = ds.type_class();
+  if (indicators && type != H5T_FLOAT && type != H5T_INTEGER && type != H5T_ENUM)
+    throw UsageError("dataset " + location.describe(name) + " is neither numbers nor booleans; expected " +
+                     what + " of 0/1 (float, integer or bool)");
+  if (!indicators && type != H5T_FLOAT)
     throw UsageError("dataset " + location.describe(name) + " is not floating point; expected " + what);
   for (int d = rank - 2; d < rank; ++d)
     if (dims[d] > static_cast<hsize_t>(INT_MAX))
@@ -253,9 +259,10 @@ void write_matrix(const Group& location, const std::string& name, const DistMatr
   write_slab(ds, a, std::nullopt, layout);
 }
 
-DistMatrix read_matrix(const Group& location, const std::string& name, parallel::GridPtr grid, int block,
-                       std::optional<MatrixShape> expected) {
-  const Dataset ds = open_float_dataset(location, name, 2, "a 2-D matrix");
+namespace {
+DistMatrix read_2d(const Group& location, const std::string& name, parallel::GridPtr grid, int block,
+                   std::optional<MatrixShape> expected, bool indicators) {
+  const Dataset ds = open_float_dataset(location, name, 2, "a 2-D matrix", indicators);
   const auto dims = ds.shape();
   const MatrixShape found{static_cast<long long>(dims[0]), static_cast<long long>(dims[1])};
   if (expected && *expected != found)
@@ -266,6 +273,17 @@ DistMatrix read_matrix(const Group& location, const std::string& name, parallel:
   require_same_communicator(location, a);
   read_slab(ds, a, std::nullopt);
   return a;
+}
+} // namespace
+
+DistMatrix read_matrix(const Group& location, const std::string& name, parallel::GridPtr grid, int block,
+                       std::optional<MatrixShape> expected) {
+  return read_2d(location, name, std::move(grid), block, expected, false);
+}
+
+DistMatrix read_indicator_matrix(const Group& location, const std::string& name, parallel::GridPtr grid,
+                                 int block, MatrixShape expected) {
+  return read_2d(location, name, std::move(grid), block, expected, true);
 }
 
 void check_finite(const DistMatrix& a, const std::string& what) {

@@ -90,6 +90,13 @@ std::vector<std::string> contradicting_keys(const std::string& stored, const std
   return diffs;
 }
 
+std::vector<std::string> resumable_overrides(const std::string& resolved) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : resolved_entries(resolved))
+    if (may_change(key)) out.push_back("--" + key + "=" + value);
+  return out;
+}
+
 std::string new_run_id() {
   return random_token() + random_token();
 }

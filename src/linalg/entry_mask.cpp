@@ -91,9 +91,9 @@ SplitNorms split_residual_norm2(const DistMatrix& y, const DistMatrix& z, const 
                                 const EntryMask& mask) {
   const auto& g = *y.grid();
   if (!g.active()) return {};
-  require(mask.lines_up(y) && z.rows() == y.rows() && w.cols() == y.cols() && z.cols() == w.rows() &&
-              z.row_block() == y.row_block() && w.col_block() == y.col_block(),
-          "split_residual_norm2: Y, Z, W and the mask do not line up");
+  FASIM_REQUIRE(mask.lines_up(y) && z.rows() == y.rows() && w.cols() == y.cols() && z.cols() == w.rows() &&
+                    z.row_block() == y.row_block() && w.col_block() == y.col_block(),
+                "split_residual_norm2: Y, Z, W and the mask do not line up");
   const SmallMatrix zr = gathered<Coord::Row>(z), wc = gathered<Coord::Col>(w);
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = z.cols(), lde = std::max(1, nloc);
   constexpr int kPanel = 256;
@@ -110,7 +110,7 @@ SplitNorms split_residual_norm2(const DistMatrix& y, const DistMatrix& z, const 
 SplitNorms split_norm2(const DistMatrix& y, const EntryMask& mask) {
   const auto& g = *y.grid();
   if (!g.active()) return {};
-  require(mask.lines_up(y), "split_norm2: the mask does not line up with Y");
+  FASIM_REQUIRE(mask.lines_up(y), "split_norm2: the mask does not line up with Y");
   SplitNorms local;
   accumulate(mask, 0, y.local_cols(), y.data(), static_cast<std::size_t>(y.lld()), local);
   return summed(g.grid_comm(), local);

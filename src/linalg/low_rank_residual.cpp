@@ -35,11 +35,11 @@ void place_columns(DistMatrix& dst, const DistMatrix& src, int offset, double al
 
 double low_rank_residual_norm2(DistMatrix a, DistMatrix b, const DistMatrix& z, const DistMatrix& w) {
   const int k = a.cols() - z.cols();
-  require(a.rows() == z.rows() && b.rows() == w.cols() && b.cols() == a.cols() && w.rows() == z.cols() &&
-              k >= 0,
-          "low_rank_residual_norm2: shapes do not line up");
-  require(a.row_block() == z.row_block() && b.row_block() == w.col_block(),
-          "low_rank_residual_norm2: Y's factors, Z and W need one block size");
+  FASIM_REQUIRE(a.rows() == z.rows() && b.rows() == w.cols() && b.cols() == a.cols() &&
+                    w.rows() == z.cols() && k >= 0,
+                "low_rank_residual_norm2: shapes do not line up");
+  FASIM_REQUIRE(a.row_block() == z.row_block() && b.row_block() == w.col_block(),
+                "low_rank_residual_norm2: Y's factors, Z and W need one block size");
   DistMatrix wt(w.grid(), w.cols(), w.rows(), w.col_block(), w.row_block());
   transpose_leading(w, wt, w.cols(), /*rows_limited=*/false); // not pdtran: see transpose_leading
   place_columns(a, z, k, -1.0);

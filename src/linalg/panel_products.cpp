@@ -64,9 +64,9 @@ void pass_over_y(const DistMatrix& y, PanelView thin, int r, DistMatrix& out, Or
   constexpr Coord O = kOther<C>;
   const auto& g = *y.grid();
   if (!g.active()) return;
-  require(out.grid() == y.grid() && layout<O>(out).n == layout<O>(y).n &&
-              layout<O>(out).block == layout<O>(y).block && layout<C>(out).n == r,
-          "pass over Y: the result does not line up with Y (same grid and block size needed)");
+  FASIM_REQUIRE(out.grid() == y.grid() && layout<O>(out).n == layout<O>(y).n &&
+                    layout<O>(out).block == layout<O>(y).block && layout<C>(out).n == r,
+                "pass over Y: the result does not line up with Y (same grid and block size needed)");
   const int contract = local_extent<C>(y), ylen = local_extent<O>(y);
   const bool thin_first = orientation == Orientation::ThinFirst;
   // The sum runs over the processes that split Y's contracted dimension. Without one, and in the layout of
@@ -117,7 +117,7 @@ void residual_pass(const DistMatrix& y, PanelView z_rows, PanelView w_cols, Pane
                    DistMatrix& dz, DistMatrix* dw, double rho, PassBuffers& buf, const EntryMask* mask) {
   const auto& g = *y.grid();
   if (!g.active()) return;
-  require(!mask || mask->lines_up(y), "residual pass: the mask does not line up with Y");
+  FASIM_REQUIRE(!mask || mask->lines_up(y), "residual pass: the mask does not line up with Y");
   const int nloc = y.local_rows(), mloc = y.local_cols(), lde = std::max(1, nloc);
   // 128 columns of E stay in the cache between the GEMM that forms them and the two that use them.
   constexpr int kWidth = 128;

@@ -40,7 +40,7 @@ SmallMatrix tall_r_factor(const DistMatrix& a) {
   const auto& g = *a.grid();
   if (!g.active()) return {};
   const int c = a.cols(), nloc = a.local_rows();
-  require(a.rows() >= c, "tall_r_factor: A must have at least as many rows as columns");
+  FASIM_REQUIRE(a.rows() >= c, "tall_r_factor: A must have at least as many rows as columns");
   // My rows with all c columns; the Q ranks of my process row hold the same rows, so each takes a contiguous
   // share of them.
   std::vector<double> rows;

@@ -66,7 +66,7 @@ void tall_times_small(PanelView z_rows, const SmallMatrix& m, double alpha, doub
                       ThinWorkspace& ws) {
   if (!out.grid()->active()) return;
   const int nloc = out.local_rows(), cloc = out.local_cols(), k = m.rows;
-  require(out.cols() == m.cols, "tall_times_small: shapes do not conform");
+  FASIM_REQUIRE(out.cols() == m.cols, "tall_times_small: shapes do not conform");
   const double* mcols = m.v.data();
   if (out.grid()->cols() > 1) { // my columns of out use only those columns of M
     ws.packed.resize(static_cast<std::size_t>(k) * std::max(1, cloc));
@@ -106,7 +106,7 @@ void small_times_wide(const SmallMatrix& m, PanelView w_cols, double alpha, doub
                       ThinWorkspace& ws) {
   if (!out.grid()->active()) return;
   const int rloc = out.local_rows(), mloc = out.local_cols(), k = m.cols;
-  require(out.rows() == m.rows, "small_times_wide: shapes do not conform");
+  FASIM_REQUIRE(out.rows() == m.rows, "small_times_wide: shapes do not conform");
   const double* mrows = m.v.data();
   int ldm = std::max(1, m.rows);
   if (out.grid()->rows() > 1) { // my rows of out use only those rows of M

@@ -40,9 +40,9 @@ template <class F> void fill_indices(std::vector<int>& v, int count, F&& f) {
 void transpose_leading(const DistMatrix& src, DistMatrix& dst, int k, bool rows_limited, const double* scale,
                        TransposeWorkspace* workspace) {
   // Only the limited dimension may differ between src and dstᵀ (ZᵀY: Z is n×r, out r×m), and k fits both.
-  require(rows_limited ? src.cols() == dst.rows() && k <= std::min(src.rows(), dst.cols())
-                       : src.rows() == dst.cols() && k <= std::min(src.cols(), dst.rows()),
-          "transpose_leading: shapes do not conform");
+  FASIM_REQUIRE(rows_limited ? src.cols() == dst.rows() && k <= std::min(src.rows(), dst.cols())
+                             : src.rows() == dst.cols() && k <= std::min(src.cols(), dst.rows()),
+                "transpose_leading: shapes do not conform");
   const auto& g = *src.grid();
   if (!g.active()) return;
   const int procs = g.rows() * g.cols();

@@ -2,6 +2,8 @@
 
 #include "fasim/parallel/error.hpp"
 
+#include <sstream>
+
 namespace fasim::model {
 
 void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<parallel::DistMatrix> given) {
@@ -25,11 +27,22 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
                        "); give M with Y's shape");
     p.mask = std::make_shared<const linalg::EntryMask>(
         linalg::EntryMask::from_matrix(*given, "the input file's mask M"));
+    if (p.mask->observed_count(*y) == 0)
+      throw UsageError("the input file's mask M observes no entry of Y (it holds only 0): the observed loss "
+                       "would be 0 from the start; give a mask with some 1s");
     p.mask_from_input = true;
     return;
   }
   p.mask =
       std::make_shared<const linalg::EntryMask>(linalg::EntryMask::bernoulli(*y, spec.fraction, spec.seed));
+  if (p.mask->observed_count(*y) == 0) {
+    std::ostringstream fraction;
+    fraction << spec.fraction;
+    throw UsageError("completion.fraction = " + fraction.str() + " observes no entry of the " +
+                     std::to_string(y->rows()) + "×" + std::to_string(y->cols()) +
+                     " Y (completion.seed = " + std::to_string(spec.seed) +
+                     "): the observed loss would be 0 from the start; raise completion.fraction");
+  }
   p.mask_from_input = false;
 }
 

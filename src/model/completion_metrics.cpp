@@ -14,8 +14,8 @@ namespace fasim::model {
 using parallel::DistMatrix;
 
 std::vector<double> product_singular_values(const DistMatrix& z, const DistMatrix& w) {
-  require(z.cols() == w.rows() && z.rows() >= z.cols() && w.cols() >= w.rows(),
-          "product_singular_values: Z (n×r) and W (r×m) need r <= n, m");
+  FASIM_REQUIRE(z.cols() == w.rows() && z.rows() >= z.cols() && w.cols() >= w.rows(),
+                "product_singular_values: Z (n×r) and W (r×m) need r <= n, m");
   DistMatrix wt(w.grid(), w.cols(), w.rows(), w.col_block(), w.row_block());
   linalg::transpose_leading(w, wt, w.cols(), /*rows_limited=*/false);
   const linalg::SmallMatrix rz = linalg::tall_r_factor(z), rw = linalg::tall_r_factor(wt);
@@ -33,8 +33,13 @@ double effective_rank(const std::vector<double>& sigma) {
 }
 
 CompletionMetrics::CompletionMetrics(const Problem& problem) : problem_(problem) {
-  require(problem.mask && problem.target->dense(), "CompletionMetrics: the problem observes every entry");
-  unobserved_y_norm2_ = linalg::split_norm2(*problem.target->dense(), *problem.mask).unobserved;
+  FASIM_REQUIRE(problem.mask && problem.target->dense(),
+                "CompletionMetrics: the problem observes every entry");
+  const linalg::SplitNorms y = linalg::split_norm2(*problem.target->dense(), *problem.mask);
+  unobserved_y_norm2_ = y.unobserved;
+  y_norm2_ = y.observed + y.unobserved;
+  const auto& dense = *problem.target->dense();
+  holds_out_ = problem.mask->observed_count(dense) < static_cast<long long>(dense.rows()) * dense.cols();
 }
 
 CompletionRow CompletionMetrics::compute(const State& s) const {
@@ -49,8 +54,12 @@ CompletionRow CompletionMetrics::compute(const State& s) const {
     return row;
   }
   const std::vector<double> sigma = product_singular_values(s.z, s.w);
-  row.values = {unobserved_y_norm2_ > 0 ? e.unobserved / unobserved_y_norm2_ : nan, e.observed + e.unobserved,
-                std::accumulate(sigma.begin(), sigma.end(), 0.0), effective_rank(sigma)};
+  // Nothing held out (fraction 1, or a mask of ones): the test set is every entry, all of them observed, and
+  // test_error is the relative error on them, ‖Y − ZW‖²/‖Y‖² (docs/config.md).
+  const double test = holds_out_ ? (unobserved_y_norm2_ > 0 ? e.unobserved / unobserved_y_norm2_ : nan)
+                                 : (y_norm2_ > 0 ? (e.observed + e.unobserved) / y_norm2_ : nan);
+  row.values = {test, e.observed + e.unobserved, std::accumulate(sigma.begin(), sigma.end(), 0.0),
+                effective_rank(sigma)};
   return row;
 }
 

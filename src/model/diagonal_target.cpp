@@ -22,7 +22,8 @@ using parallel::Op;
 
 DiagonalTarget::DiagonalTarget(parallel::GridPtr grid, int n, int m, std::vector<double> sigma)
     : grid_(std::move(grid)), n_(n), m_(m), sigma_(std::move(sigma)) {
-  require(static_cast<int>(sigma_.size()) <= std::min(n, m), "DiagonalTarget: more values than min(n, m)");
+  FASIM_REQUIRE(static_cast<int>(sigma_.size()) <= std::min(n, m),
+                "DiagonalTarget: more values than min(n, m)");
   spectrum_ = sigma_;
   std::sort(spectrum_.begin(), spectrum_.end(), std::greater<>());
   for (double s : sigma_) norm2_ += s * s;
@@ -37,19 +38,20 @@ std::vector<double> DiagonalTarget::singular_values() const {
 }
 
 void DiagonalTarget::zt_y(const DistMatrix& z, DistMatrix& out, linalg::ProductContext& ctx) const {
-  require(z.rows() == n_ && out.rows() == z.cols() && out.cols() == m_, "DiagonalTarget::zt_y: shapes");
+  FASIM_REQUIRE(z.rows() == n_ && out.rows() == z.cols() && out.cols() == m_, "DiagonalTarget::zt_y: shapes");
   linalg::transpose_leading(z, out, static_cast<int>(sigma_.size()), /*rows_limited=*/true, sigma_.data(),
                             &ctx.transpose[0]);
 }
 
 void DiagonalTarget::y_bt(const DistMatrix& b, DistMatrix& out, linalg::ProductContext& ctx) const {
-  require(b.cols() == m_ && out.rows() == n_ && out.cols() == b.rows(), "DiagonalTarget::y_bt: shapes");
+  FASIM_REQUIRE(b.cols() == m_ && out.rows() == n_ && out.cols() == b.rows(), "DiagonalTarget::y_bt: shapes");
   linalg::transpose_leading(b, out, static_cast<int>(sigma_.size()), /*rows_limited=*/false, sigma_.data(),
                             &ctx.transpose[1]);
 }
 
 double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {
-  require(z.rows() == n_ && w.cols() == m_ && z.cols() == w.rows(), "DiagonalTarget::residual_norm2: shapes");
+  FASIM_REQUIRE(z.rows() == n_ && w.cols() == m_ && z.cols() == w.rows(),
+                "DiagonalTarget::residual_norm2: shapes");
   const int k = static_cast<int>(sigma_.size()), r = z.cols();
   const auto& g = *z.grid();
   if (k + r <= kExactColumns) {
@@ -77,8 +79,8 @@ double DiagonalTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) 
   parallel::gemm(Op::None, Op::Trans, 1.0, w, w, 0.0, gw);
   const SmallMatrix sz = linalg::replicate(gz), sw = linalg::replicate(gw);
   if (!g.active()) return 0.0;
-  require(wt.row_block() == z.row_block() && wt.col_block() == z.col_block(),
-          "DiagonalTarget::residual_norm2: Z and W need one block size");
+  FASIM_REQUIRE(wt.row_block() == z.row_block() && wt.col_block() == z.col_block(),
+                "DiagonalTarget::residual_norm2: Z and W need one block size");
   std::vector<double> d(static_cast<std::size_t>(z.local_rows()), 0.0);
   for (int lj = 0; lj < z.local_cols(); ++lj)
     for (int li = 0; li < z.local_rows(); ++li)

@@ -109,7 +109,7 @@ const DistMatrix& VectorField::feedback(const State& s) {
   case AlgorithmKind::DFA: // the two-factor model is a network with one hidden layer: D_1 = C
     return problem_.c;
   case AlgorithmKind::KP:
-    require(s.has_feedback(), "kp: the state has no B (make it with make_state(problem, kp))");
+    FASIM_REQUIRE(s.has_feedback(), "kp: the state has no B (make it with make_state(problem, kp))");
     return s.b;
   case AlgorithmKind::USF:
   case AlgorithmKind::FRSF:
@@ -175,7 +175,7 @@ void VectorField::advanced(const State& s, double h) {
 }
 
 void VectorField::learned_feedback_terms(const State& s, State& d) const {
-  require(d.has_feedback(), "kp: the derivative has no dB (make it with make_state(problem, kp))");
+  FASIM_REQUIRE(d.has_feedback(), "kp: the derivative has no dB (make it with make_state(problem, kp))");
   const double decay = w_ratio_ * spec_.decay;
   // Both from the same ρ·Zᵀ(Y − ZW): B − W then obeys d(B − W)/dt = −ρλ(B − W).
   entrywise(d.w, s.b, d.b, [decay](double g, double b) { return g - decay * b; });
@@ -205,7 +205,7 @@ double VectorField::evaluate(State& s, State& d) {
 }
 
 double VectorField::evaluate_fixed(const State& s, State& d) {
-  require(spec_.kind != AlgorithmKind::FAStar, "evaluate_fixed: FA* changes W");
+  FASIM_REQUIRE(spec_.kind != AlgorithmKind::FAStar, "evaluate_fixed: FA* changes W");
   if (!problem_.grid->active()) return 0.0;
   const double z_norm2 = begin(s.z);
   derivatives(s, feedback(s), d);
@@ -256,7 +256,7 @@ void axpy_state(State& out, const State& base, double a, const State& k) {
 } // namespace
 
 double Integrator::step(VectorField& field, State& s, double h) {
-  require(s.has_feedback() == k1_.has_feedback(), "Integrator: made for another algorithm (kp's B)");
+  FASIM_REQUIRE(s.has_feedback() == k1_.has_feedback(), "Integrator: made for another algorithm (kp's B)");
   if (kind_ == IntegratorKind::Euler) {
     // Simultaneous update: both increments from the same (Z, W).
     const double health = field.evaluate(s, k1_);

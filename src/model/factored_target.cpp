@@ -64,11 +64,11 @@ FactoredTarget::FactoredTarget(DistMatrix u, DistMatrix v, std::vector<double> s
                                bool normalise)
     : u_(std::move(u)), v_(std::move(v)), sigma_(std::move(sigma)) {
   const int k = u_.cols();
-  require(v_.cols() == k && static_cast<int>(sigma_.size()) == k && u_.rows() >= k && v_.rows() >= k,
-          "FactoredTarget: U (n×k), V (m×k) and σ (k) do not line up");
-  require(u_.row_block() == u_.col_block() && v_.row_block() == v_.col_block() &&
-              v_.row_block() == u_.row_block(),
-          "FactoredTarget: U and V need one square block size");
+  FASIM_REQUIRE(v_.cols() == k && static_cast<int>(sigma_.size()) == k && u_.rows() >= k && v_.rows() >= k,
+                "FactoredTarget: U (n×k), V (m×k) and σ (k) do not line up");
+  FASIM_REQUIRE(u_.row_block() == u_.col_block() && v_.row_block() == v_.col_block() &&
+                    v_.row_block() == u_.row_block(),
+                "FactoredTarget: U and V need one square block size");
   if (!orthonormal) to_thin_svd(u_, v_, sigma_);
   // Descending σ, with U's and V's columns in the same order: the saved (U, σ, V) is then Y's thin SVD as-is.
   std::vector<int> perm(static_cast<std::size_t>(k));

@@ -71,7 +71,7 @@ const DistMatrix& NetworkField::hidden(int l) const {
 }
 
 const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
-  require(l >= 2 && l <= net_.depth, "NetworkField::feedback: no layer " + std::to_string(l));
+  FASIM_REQUIRE(l >= 2 && l <= net_.depth, "NetworkField::feedback: no layer " + std::to_string(l));
   const std::size_t i = static_cast<std::size_t>(l - 1);
   switch (spec_.kind) {
   case AlgorithmKind::GD:
@@ -79,7 +79,7 @@ const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
   case AlgorithmKind::FA:
     return net_.c[i];
   case AlgorithmKind::KP:
-    require(s.has_feedback(), "kp: the state has no B (make it with make_network_state(net, kp))");
+    FASIM_REQUIRE(s.has_feedback(), "kp: the state has no B (make it with make_network_state(net, kp))");
     return s.b[i];
   case AlgorithmKind::USF:
   case AlgorithmKind::FRSF:
@@ -150,7 +150,8 @@ double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
     weight_increment(l, delta_[l], rho, dw);
     if (learned_feedback(spec_.kind) && l >= 2) {
       // kp, as for the paper's W: dB_l = dW_l − ρλB_l and dW_l −= ρλW_l, both from the same ρ·H_{l−1}ᵀδ_l.
-      require(d.has_feedback(), "kp: the derivative has no dB (make it with make_network_state(net, kp))");
+      FASIM_REQUIRE(d.has_feedback(),
+                    "kp: the derivative has no dB (make it with make_network_state(net, kp))");
       const double decay = rho * spec_.decay;
       const std::size_t i = static_cast<std::size_t>(l - 1);
       entrywise(dw, s.b[i], d.b[i], [decay](double g, double b) { return g - decay * b; });
@@ -186,7 +187,8 @@ void axpy_state(NetworkState& out, const NetworkState& base, double a, const Net
 } // namespace
 
 double NetworkIntegrator::step(NetworkField& field, NetworkState& s, double h) {
-  require(s.has_feedback() == k1_.has_feedback(), "NetworkIntegrator: made for another algorithm (kp's B)");
+  FASIM_REQUIRE(s.has_feedback() == k1_.has_feedback(),
+                "NetworkIntegrator: made for another algorithm (kp's B)");
   const double loss = field.evaluate(s, k1_);
   if (!std::isfinite(loss)) return loss;
   if (kind_ == IntegratorKind::Euler) {

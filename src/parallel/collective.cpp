@@ -14,6 +14,11 @@ namespace fasim::parallel {
 std::string message_of(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
+  } catch (const InternalError& e) {
+    const char* debug = std::getenv("FASIM_DEBUG");
+    if (!debug || !*debug || std::string(debug) == "0") return e.what();
+    return std::string(e.what()) + " [internal check" +
+           (e.condition().empty() ? "" : " '" + e.condition() + "'") + " failed at " + e.location() + "]";
   } catch (const std::bad_alloc&) {
     return "out of memory (allocation failed): use more ranks or nodes, or a smaller problem";
   } catch (const std::exception& e) {

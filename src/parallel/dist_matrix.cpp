@@ -158,7 +158,7 @@ DistMatrix DistMatrix::redistribute(GridPtr target, int row_block, int col_block
 
 DistMatrix DistMatrix::redistribute_rows(int first, int count, GridPtr target, int row_block,
                                          int col_block) const {
-  require(first >= 0 && count >= 0 && first + count <= rows(), "redistribute_rows: rows out of range");
+  FASIM_REQUIRE(first >= 0 && count >= 0 && first + count <= rows(), "redistribute_rows: rows out of range");
   DistMatrix out(target, count, cols(), row_block, col_block);
   if (count == 0 || cols() == 0) return out;
   const int one = 1, ia = first + 1, n = cols(), ctx = grid_->all_context();

@@ -57,10 +57,10 @@ int cols_of(Op op, const DistMatrix& a) {
 void gemm(Op op_a, Op op_b, double alpha, const DistMatrix& a, const DistMatrix& b, double beta,
           DistMatrix& c) {
   const int m = rows_of(op_a, a), k = cols_of(op_a, a), n = cols_of(op_b, b);
-  require(rows_of(op_b, b) == k && c.rows() == m && c.cols() == n,
-          "gemm: shapes do not conform (" + std::to_string(m) + "x" + std::to_string(k) + " by " +
-              std::to_string(rows_of(op_b, b)) + "x" + std::to_string(n) + " into " +
-              std::to_string(c.rows()) + "x" + std::to_string(c.cols()) + ")");
+  FASIM_REQUIRE(rows_of(op_b, b) == k && c.rows() == m && c.cols() == n,
+                "gemm: shapes do not conform (" + std::to_string(m) + "x" + std::to_string(k) + " by " +
+                    std::to_string(rows_of(op_b, b)) + "x" + std::to_string(n) + " into " +
+                    std::to_string(c.rows()) + "x" + std::to_string(c.cols()) + ")");
   if (!c.grid()->active() || m == 0 || n == 0) return;
   const char ta = op_char(op_a), tb = op_char(op_b);
   pdgemm_(&ta, &tb, &m, &n, &k, &alpha, a.data(), &kOne, &kOne, a.desc(), b.data(), &kOne, &kOne, b.desc(),
@@ -68,7 +68,7 @@ void gemm(Op op_a, Op op_b, double alpha, const DistMatrix& a, const DistMatrix&
 }
 
 void geadd(Op op_a, double alpha, const DistMatrix& a, double beta, DistMatrix& c) {
-  require(rows_of(op_a, a) == c.rows() && cols_of(op_a, a) == c.cols(), "geadd: shapes do not conform");
+  FASIM_REQUIRE(rows_of(op_a, a) == c.rows() && cols_of(op_a, a) == c.cols(), "geadd: shapes do not conform");
   if (!c.grid()->active() || c.rows() == 0 || c.cols() == 0) return;
   const char t = op_char(op_a);
   const int m = c.rows(), n = c.cols();
@@ -84,7 +84,7 @@ double frobenius_norm(const DistMatrix& a) {
 }
 
 double dot(const DistMatrix& a, const DistMatrix& b) {
-  require(a.same_layout(b), "dot: the two matrices must share a layout");
+  FASIM_REQUIRE(a.same_layout(b), "dot: the two matrices must share a layout");
   if (!a.grid()->active()) return 0.0;
   double local = 0.0;
   for (int j = 0; j < a.local_cols(); ++j) {
@@ -96,7 +96,7 @@ double dot(const DistMatrix& a, const DistMatrix& b) {
 }
 
 void potrf(DistMatrix& a) {
-  require(a.rows() == a.cols(), "potrf: matrix must be square");
+  FASIM_REQUIRE(a.rows() == a.cols(), "potrf: matrix must be square");
   if (!a.grid()->active()) return;
   const char uplo = 'L';
   const int n = a.rows();
@@ -107,7 +107,7 @@ void potrf(DistMatrix& a) {
 }
 
 void potrs(const DistMatrix& factor, DistMatrix& b) {
-  require(factor.rows() == b.rows(), "potrs: shapes do not conform");
+  FASIM_REQUIRE(factor.rows() == b.rows(), "potrs: shapes do not conform");
   if (!b.grid()->active()) return;
   const char uplo = 'L';
   const int n = factor.rows(), nrhs = b.cols();
@@ -119,7 +119,7 @@ void potrs(const DistMatrix& factor, DistMatrix& b) {
 }
 
 std::vector<double> syevd(DistMatrix& a, DistMatrix* vectors) {
-  require(a.rows() == a.cols(), "syevd: matrix must be square");
+  FASIM_REQUIRE(a.rows() == a.cols(), "syevd: matrix must be square");
   const int n = a.rows();
   std::vector<double> w(static_cast<std::size_t>(n));
   // pdsyevd returns wrong eigenvectors (PDORMTR complains) when the block is larger than the matrix share of
@@ -188,7 +188,7 @@ std::vector<double> gesvd(DistMatrix& a, DistMatrix* u, DistMatrix* vt) {
 
 std::vector<double> qr_thin(DistMatrix& a) {
   const int m = a.rows(), n = a.cols();
-  require(m >= n, "qr_thin: needs rows >= cols");
+  FASIM_REQUIRE(m >= n, "qr_thin: needs rows >= cols");
   std::vector<double> r(static_cast<std::size_t>(n) * n, 0.0);
   if (!a.grid()->active() || n == 0) return r;
   std::vector<double> tau(static_cast<std::size_t>(a.local_cols() + a.col_block()));

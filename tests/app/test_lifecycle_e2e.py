@@ -8,7 +8,8 @@ uninterrupted run of its steps bitwise; a complete result is never replaced by a
 configuration's or a lost one; the victim file beside the outputs is byte-identical; `status` is one of
 running/checkpointed/failed/complete.
 
-FASIM_LIFECYCLE_SEQUENCES (default 20) sequences; FASIM_LIFECYCLE_SEED fixes the seed (printed).
+FASIM_LIFECYCLE_SEQUENCES (default 20) sequences; FASIM_LIFECYCLE_SEED fixes the seed (printed);
+FASIM_LIFECYCLE_ONLY=I,J plays only sequences I and J of it.
 A signal sent inside its launcher's start-up window (docs/lifecycle.md, "Signals right after launch": before the
 process signalled and every rank have installed their handlers, read from /proc) may end the job by the signal
 instead; that outcome, and only inside the window, is what the test accepts there. Every violation fails the
@@ -610,11 +611,17 @@ def main():
     checker = Checker()
     rng = random.Random(seed)
     ops = completed = 0
+    # FASIM_LIFECYCLE_ONLY=50,51 plays only those sequences of the seed (the others' draws are still made).
+    only = {int(x) for x in os.environ.get("FASIM_LIFECYCLE_ONLY", "").split(",") if x.strip()}
     for i in range(n):
         ranks = 2 if rng.random() < 0.15 else 1
-        seq = Sequence(random.Random(rng.randrange(1 << 62)), checker, refs, ranks, i)
+        seq_rng = random.Random(rng.randrange(1 << 62))
+        length = rng.randint(2, 4)
+        if only and i not in only:
+            continue
+        seq = Sequence(seq_rng, checker, refs, ranks, i)
         before = len(checker.violations)
-        done = seq.play(rng.randint(2, 4))
+        done = seq.play(length)
         ops += seq.ops
         completed += done
         print(f"sequence {i}: {ranks} rank(s), {seq.ops} operations, final result "

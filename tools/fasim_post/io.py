@@ -17,6 +17,32 @@ ALGORITHMS = ("gd", "fa", "fastar", "usf", "frsf", "kp", "mixed")
 SCHEMA_VERSION = "1.1"
 
 
+def open_h5(path):
+    """h5py.File(path, "r"), also on file systems without locks (NFS without lockd, Lustre without flock): HDF5
+    locks every file it opens and fails with "unable to lock file" when the file system answers ENOLCK (it only
+    passes over ENOSYS). A reader needs no lock, so the open is then repeated without HDF5's file locking
+    (what HDF5_USE_FILE_LOCKING=FALSE does for every open of a process)."""
+    import h5py
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        if "lock" not in str(e).lower():
+            raise
+    try:
+        return h5py.File(path, "r", locking=False)  # h5py >= 3.5
+    except TypeError:
+        pass
+    saved = os.environ.get("HDF5_USE_FILE_LOCKING")
+    os.environ["HDF5_USE_FILE_LOCKING"] = "FALSE"  # read by HDF5 (>= 1.10.7) at each open
+    try:
+        return h5py.File(path, "r")
+    finally:
+        if saved is None:
+            del os.environ["HDF5_USE_FILE_LOCKING"]
+        else:
+            os.environ["HDF5_USE_FILE_LOCKING"] = saved
+
+
 class SchemaVersionError(ValueError):
     """A file written by a newer fasim whose schema (major version) this fasim_post cannot read."""
 
@@ -159,7 +185,7 @@ class Result:
 def load(path: str) -> Result:
     """Read a fasim result file. Missing optional objects are left out (dicts) or None (Run.Z etc.)."""
     import h5py
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         attrs = _attrs(f)
         schema_version(path, attrs)
         text = attrs.get("config", "") or ""
@@ -206,8 +232,7 @@ def is_summary(path) -> bool:
     """True for a `fasim collect` summary (CSV, or HDF5 with /points and no /runs)."""
     if str(path).lower().endswith(".csv"):
         return True
-    import h5py
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         return "points" in f and "runs" not in f
 
 
@@ -256,7 +281,7 @@ def load_summary(path: str) -> Dict[str, np.ndarray]:
         return cols
     import h5py
     cols: Dict[str, np.ndarray] = {}
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         schema_version(path, _attrs(f))
         node = f["points"] if "points" in f else f
         if isinstance(node, h5py.Dataset):

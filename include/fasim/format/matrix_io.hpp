@@ -45,6 +45,12 @@ void select_local_piece(hid_t space, const parallel::DistMatrix& a, const Where&
 parallel::DistMatrix read_matrix(const Group& location, const std::string& name, parallel::GridPtr grid,
                                  int block, std::optional<MatrixShape> expected = std::nullopt);
 
+/// read_matrix for a dataset of 0/1 indicators (completion's mask M): integer and boolean (an HDF5 enum of
+/// an integer, as h5py stores numpy's bool) datasets are accepted besides floating-point ones, their values
+/// converted to double by HDF5.
+parallel::DistMatrix read_indicator_matrix(const Group& location, const std::string& name,
+                                           parallel::GridPtr grid, int block, MatrixShape expected);
+
 /// Throws UsageError "<what> holds a non-finite value (NaN or Inf) at (i, j)" on every rank when any element
 /// on any rank is NaN or ±Inf (the first such element in row-major order). Collective over the grid's active
 /// ranks; inactive ranks hold nothing and return at once, so they may call it or not.

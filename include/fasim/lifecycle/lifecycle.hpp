@@ -62,6 +62,10 @@ void purge_checkpoint_ring(const RunConfig& config);
 /// as "key: old -> new".
 std::vector<std::string> contradicting_keys(const std::string& stored, const std::string& requested);
 
+/// The keys of the resolved configuration `resolved` that a resumed or continued run may change, as command
+/// line overrides ("--run.steps=35000"): a job file's own settings for the resume of its run.
+std::vector<std::string> resumable_overrides(const std::string& resolved);
+
 /// Rank-local: a new run id (32 random hex digits), stored in the result and its checkpoints.
 std::string new_run_id();
 

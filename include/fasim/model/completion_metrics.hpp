@@ -24,13 +24,16 @@ class CompletionMetrics {
 public:
   /// Needs problem.mask. Computes ‖P_Ωᶜ Y‖²_F once. Collective.
   explicit CompletionMetrics(const Problem& problem);
-  /// test_error = ‖P_Ωᶜ(Y − ZW)‖²/‖P_Ωᶜ Y‖², full_error = ‖Y − ZW‖², nuclear_norm = Σσ_i(ZW) and
+  /// test_error = ‖P_Ωᶜ(Y − ZW)‖²/‖P_Ωᶜ Y‖² (‖Y − ZW‖²/‖Y‖² when no entry is held out), full_error =
+  /// ‖Y − ZW‖², nuclear_norm = Σσ_i(ZW) and
   /// effective_rank = exp(−Σ p_i log p_i), p_i = σ_i/Σσ (0 when ZW = 0). Collective; valid on active ranks.
   CompletionRow compute(const State& s) const;
 
 private:
   const Problem& problem_;
   double unobserved_y_norm2_ = 0.0;
+  double y_norm2_ = 0.0;  ///< ‖Y‖²
+  bool holds_out_ = true; ///< some entry is unobserved
 };
 
 /// Singular values of Z·W (n×r times r×m, r <= n, m), descending, without forming it: Z = Q_Z·R_Z and

@@ -11,7 +11,7 @@ namespace fasim::model {
 /// out = f(x, y) entry by entry on the local pieces (x, y, out share a layout; padding is left alone).
 template <class F>
 void entrywise(const parallel::DistMatrix& x, const parallel::DistMatrix& y, parallel::DistMatrix& out, F f) {
-  require(x.same_layout(y) && x.same_layout(out), "entrywise: layouts differ");
+  FASIM_REQUIRE(x.same_layout(y) && x.same_layout(out), "entrywise: layouts differ");
   for (int lj = 0; lj < out.local_cols(); ++lj) {
     const std::size_t col = static_cast<std::size_t>(lj) * out.lld();
     for (int li = 0; li < out.local_rows(); ++li)
@@ -21,7 +21,7 @@ void entrywise(const parallel::DistMatrix& x, const parallel::DistMatrix& y, par
 
 /// y += a·x on the local pieces (x and y share a layout).
 inline void add_scaled(double a, const parallel::DistMatrix& x, parallel::DistMatrix& y) {
-  require(x.same_layout(y), "add_scaled: layouts differ");
+  FASIM_REQUIRE(x.same_layout(y), "add_scaled: layouts differ");
   const double* in = x.data();
   double* out = y.data();
   for (std::size_t i = 0; i < y.local_size(); ++i) out[i] += a * in[i];

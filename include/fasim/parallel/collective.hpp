@@ -35,7 +35,8 @@ template <class Body> void agreed(const Communicator& comm, Body&& body) {
 
 /// The exit code an exception maps to (UsageError -> kExitUsage, CollectiveError -> its own, else failure).
 int exit_code_for(const std::exception_ptr& error);
-/// The one-line message of an exception.
+/// The one-line message of an exception. With FASIM_DEBUG set (not "0") in the environment, a failed internal
+/// check (InternalError) also names its condition and file:line, for developers.
 std::string message_of(const std::exception_ptr& error);
 
 } // namespace fasim::parallel

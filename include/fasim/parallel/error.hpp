@@ -1,5 +1,6 @@
 #pragma once
 // The error types every layer throws. Messages are one line: what failed, where, and how to fix it.
+#include <source_location>
 #include <stdexcept>
 #include <string>
 
@@ -52,9 +53,32 @@ private:
   int exit_code_;
 };
 
-/// Throws Error(what) unless `ok`: the internal-consistency check every layer uses (shapes, layouts).
-inline void require(bool ok, const std::string& what) {
-  if (!ok) throw Error(what);
+/// A failed internal-consistency check: a broken invariant of fasim's own code, not a user's mistake. what()
+/// is the message users see, as before; condition() and location() tell a developer which check failed
+/// (parallel::message_of appends them when the environment sets FASIM_DEBUG, docs/architecture.md).
+class InternalError : public Error {
+public:
+  InternalError(const std::string& what, const char* condition, const std::source_location& where)
+      : Error(what), condition_(condition ? condition : ""), file_(where.file_name()), line_(where.line()) {}
+  /// The checked condition's source text ("" when the check was made through require() directly).
+  const std::string& condition() const { return condition_; }
+  /// "file:line" of the check.
+  std::string location() const { return file_ + ":" + std::to_string(line_); }
+
+private:
+  std::string condition_, file_;
+  unsigned line_;
+};
+
+/// Throws InternalError(what) unless `ok`: the internal-consistency check every layer uses (shapes, layouts),
+/// recording the caller's file and line. Use it through FASIM_REQUIRE, which also records the condition's
+/// text.
+inline void require(bool ok, const std::string& what, const char* condition = nullptr,
+                    const std::source_location where = std::source_location::current()) {
+  if (!ok) throw InternalError(what, condition, where);
 }
 
 } // namespace fasim
+
+/// FASIM_REQUIRE(condition, what): require(condition, what) that records `condition`'s text as well.
+#define FASIM_REQUIRE(condition, what) ::fasim::require(static_cast<bool>(condition), (what), #condition)
