@@ -39,7 +39,9 @@ CompletionMetrics::CompletionMetrics(const Problem& problem) : problem_(problem)
   unobserved_y_norm2_ = y.unobserved;
   y_norm2_ = y.observed + y.unobserved;
   const auto& dense = *problem.target->dense();
-  holds_out_ = problem.mask->observed_count(dense) < static_cast<long long>(dense.rows()) * dense.cols();
+  // observed_count is collective over the grid: ranks outside it (a test grid may leave some out) skip it.
+  holds_out_ = !dense.grid()->active() ||
+               problem.mask->observed_count(dense) < static_cast<long long>(dense.rows()) * dense.cols();
 }
 
 CompletionRow CompletionMetrics::compute(const State& s) const {
