@@ -58,9 +58,12 @@ struct PassFloor {
 };
 
 PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int rows, int cols, int ld, int r) {
-  rows = std::max(rows, 1), cols = std::max(cols, 1), ld = std::max(ld, rows);
-  const std::vector<double> thin(static_cast<std::size_t>(std::max(rows, cols)) * r, 0.5);
-  std::vector<double> out(static_cast<std::size_t>(std::max(rows, cols)) * r);
+  // A rank that owns no piece of Y (rows or cols 0, e.g. n = 64 on a 2×2 grid with block 64) has no GEMM to
+  // time: it joins every barrier and reduction with a time of 0, and its data pointer is never read.
+  const bool owns = rows > 0 && cols > 0;
+  ld = std::max({ld, rows, 1});
+  const std::vector<double> thin(static_cast<std::size_t>(std::max({rows, cols, 1})) * r, 0.5);
+  std::vector<double> out(static_cast<std::size_t>(std::max({rows, cols, 1})) * r);
   const double one = 1.0, zero = 0.0;
   struct Layout {
     const char* name;
@@ -83,8 +86,8 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
     for (int k = 0; k < 6; ++k) { // the first is a warm-up
       comm.barrier();
       const double t0 = MPI_Wtime();
-      dgemm_(&l.ta, &l.tb, &l.m, &l.n, &l.k, &one, a, &lda, b, &ldb, &zero, out.data(), &l.m);
-      const double dt = comm.allreduce_max(MPI_Wtime() - t0);
+      if (owns) dgemm_(&l.ta, &l.tb, &l.m, &l.n, &l.k, &one, a, &lda, b, &ldb, &zero, out.data(), &l.m);
+      const double dt = comm.allreduce_max(owns ? MPI_Wtime() - t0 : 0.0);
       if (k > 0) times.push_back(dt);
     }
     std::sort(times.begin(), times.end());
@@ -94,7 +97,7 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
       best.layout = l.name;
     }
   }
-  best.gflops = comm.allreduce_sum(2.0 * rows * cols * r / best.seconds / 1e9);
+  best.gflops = best.seconds > 0 ? comm.allreduce_sum(2.0 * rows * cols * r / best.seconds / 1e9) : 0.0;
   return best;
 }
 
