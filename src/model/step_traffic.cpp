@@ -145,7 +145,8 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   //   Products: W·Bᵀ (r×r) over the process row (P groups), ZᵀZ (r×r) and ZᵀY (r×m/Q) over the process
   //   column (Q groups), and for GD and the rules Y·Bᵀ (n/P×r) over the process row. A rule's B is formed
   //   from W where W is, so it moves nothing. Residual (E = Y − ZW never leaves its rank): E·Bᵀ (n/P×r) over
-  //   the process row and, but for FA*, Zᵀ·E (r×m/Q) over the process column.
+  //   the process row and Zᵀ·E (r×m/Q) over the process column — for FA*, whose W = (ZᵀZ)⁻¹·ZᵀY, ZᵀZ and
+  //   ZᵀY instead (so its floor is the products one).
   // The floor is the smaller of the two.
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
@@ -155,7 +156,10 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
   if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
   residual.allreduce(Q, n * r, P);
-  if (kind != AlgorithmKind::FAStar) residual.allreduce(P, r * m, Q);
+  if (kind != AlgorithmKind::FAStar)
+    residual.allreduce(P, r * m, Q);
+  else
+    residual.allreduce(P, (r * r + r * m / Q) * Q, Q);
   const Totals& t = residual.bytes < products.bytes ? residual : products;
   StepTraffic out;
   const double k = evaluations(integrator);
