@@ -4,7 +4,8 @@
 //   add_scaled(a, x, y)   y += a·x (every matrix of the state)
 //   assign(out, base)     out = base (same layout)
 //   s.has_feedback()      whether it carries kp's learned B
-// and the field `double evaluate(S& s, S& d)` (d = F(s); returns a health value, non-finite: stop). The
+// and the field `double evaluate(S& s, S& d)` (d = F(s); returns a health value, non-finite: stop) and,
+// when it keeps state across Euler steps, `void advanced(const S& s, double h)` (called after s += h·d). The
 // operations are done in one fixed order, so a state integrated by it is bitwise what it always was.
 #include "fasim/model/specs.hpp"
 #include "fasim/parallel/error.hpp"
@@ -35,6 +36,7 @@ public:
     if (!std::isfinite(health)) return health;
     if (kind_ == IntegratorKind::Euler) { // simultaneous update: every increment from the same state
       add_scaled(h, k1_, s);
+      if constexpr (requires { field.advanced(s, h); }) field.advanced(s, h);
       return health;
     }
     advance(tmp_, s, h / 2, k1_);
