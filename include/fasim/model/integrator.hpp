@@ -14,12 +14,10 @@
 
 namespace fasim::model {
 
-template <class S>
-class BasicIntegrator {
+template <class S> class BasicIntegrator {
 public:
   /// `make()` returns a state of the trajectory's shapes (values unused): the workspace, allocated once.
-  template <class Make>
-  BasicIntegrator(IntegratorKind kind, Make&& make) : kind_(kind), k1_(make()) {
+  template <class Make> BasicIntegrator(IntegratorKind kind, Make&& make) : kind_(kind), k1_(make()) {
     if (kind == IntegratorKind::RK4) {
       k2_ = make();
       k3_ = make();
@@ -29,8 +27,7 @@ public:
   }
   /// Advances s by one step of size h. Returns the health value of the first field evaluation (at the start
   /// of the step); when it is not finite the state is left as it was.
-  template <class Field>
-  double step(Field& field, S& s, double h) {
+  template <class Field> double step(Field& field, S& s, double h) {
     FASIM_REQUIRE(s.has_feedback() == k1_.has_feedback(), "Integrator: made for another algorithm (kp's B)");
     const double health = field.evaluate(s, k1_);
     if (!std::isfinite(health)) return health;
