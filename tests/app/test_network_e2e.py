@@ -244,6 +244,8 @@ def test_bad_network_configurations_are_one_line_usage_errors():
     # paper's model's traffic projection is not printed for a network.
     assert "# checkpoint: 3040 bytes of weights" in p.stdout, p.stdout
     assert "not modelled for networks" in p.stdout and " products " not in p.stdout, p.stdout
+    p = fasim(["bench", ini], check=False)
+    assert p.returncode == 2 and "scripts/bench-network" in p.stderr and len(fasim_lines(p.stderr)) == 1, p.stderr
 
 
 if __name__ == "__main__":
