@@ -240,6 +240,12 @@ def test_bad_network_configurations_are_one_line_usage_errors():
         assert p.returncode == 2 and words in p.stderr and len(fasim_lines(p.stderr)) == 1, (flags, p.stderr)
     p = fasim(["run", ini, f"--output.file={d}/z.h5", "--dry-run"])
     assert "memory per rank" in p.stdout
+    # The checkpoint holds W1 (7×5), W2 (5×6), W3 (6×3) of gd, fa, dfa, kp and kp's B2, B3: 380 numbers. The
+    # paper's model's traffic projection is not printed for a network.
+    assert "# checkpoint: 3040 bytes of weights" in p.stdout, p.stdout
+    assert "not modelled for networks" in p.stdout and " products " not in p.stdout, p.stdout
+    p = fasim(["bench", ini], check=False)
+    assert p.returncode == 2 and "scripts/bench-network" in p.stderr and len(fasim_lines(p.stderr)) == 1, p.stderr
 
 
 if __name__ == "__main__":
