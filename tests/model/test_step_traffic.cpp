@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <string>
 
 using namespace fasim;
 using namespace fasim::model;
@@ -60,7 +61,7 @@ TEST_CASE("bytes and messages per step equal the communication model on every gr
             const StepTraffic model = step_traffic(p, plan, integrator),
                               floor = traffic_floor(p, kind, integrator);
             INFO("grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
-                         << (integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
+                         << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
             REQUIRE(model.modelled);
             if (model.exact) {
               CHECK(bytes == doctest::Approx(model.bytes).epsilon(1e-12));
