@@ -1,8 +1,8 @@
 // Writing collect's table: destination checks, then a fresh exclusive temporary renamed over the destination.
 #include "collect_output.hpp"
 
-#include "fasim/files/path_limits.hpp"
 #include "fasim/files/fresh_file.hpp"
+#include "fasim/files/path_limits.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/hdf5.hpp"
 #include "fasim/format/schema.hpp"
@@ -54,7 +54,8 @@ void check_destination(const std::string& destination, const std::string& flag, 
   const std::string what = flag + " '" + destination + "'";
   const fs::path dest(destination);
   std::error_code ec;
-  // Its temporary's name must fit too (it is written under `<name>.<16 hex>.tmp`), checked before anything is made.
+  // Its temporary's name must fit too (it is written under `<name>.<16 hex>.tmp`), checked before anything is
+  // made.
   io::check_name_fits(destination, io::result_suffix_bytes(), flag);
   // Missing directories are made, as for a run's output.file (io/safe_files.hpp).
   io::create_parent_directories(destination, flag);

@@ -470,9 +470,10 @@ void Dataset::set_extent(const std::vector<hsize_t>& dims) const {
 
 namespace {
 // MPI-IO hints for every parallel file. ROMIO (MPICH's MPI-IO) locks byte ranges for data sieving — its
-// read-modify-write of strided pieces — and aborts the job where the file system has no locks (NFS without lockd,
-// Lustre mounted without flock). fasim's parallel writes are collective or contiguous slabs, which sieving does not
-// speed up; with it off ROMIO takes no lock. Open MPI's own MPI-IO (ompio) ignores romio_* hints.
+// read-modify-write of strided pieces — and aborts the job where the file system has no locks (NFS without
+// lockd, Lustre mounted without flock). fasim's parallel writes are collective or contiguous slabs, which
+// sieving does not speed up; with it off ROMIO takes no lock. Open MPI's own MPI-IO (ompio) ignores romio_*
+// hints.
 class MpioHints {
 public:
   MpioHints() {
