@@ -67,10 +67,13 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
                     ? (c.run.integrator == model::IntegratorKind::RK4 ? 6.0 : 2.0) * rm
                 : model::constant_feedback(a.kind) || a.kind == model::AlgorithmKind::GD ? 0.0
                                                                                          : rm;
-  // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/z_replica.hpp), with dZ's rows and
-  // the pass's r columns, per algorithm; Y·Cᵀ's rows once.
-  const double replica =
-      q > 1 && c.run.integrator == model::IntegratorKind::Euler ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0;
+  // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/panel_replica.hpp), with dZ's rows
+  // and the pass's r columns, per algorithm; Y·Cᵀ's rows once. P > 1 (Euler): W's columns on every rank of
+  // the process column with dW's columns (a rule's B's columns too; kp's B's and dB's), per algorithm; C's
+  // once.
+  const bool euler = c.run.integrator == model::IntegratorKind::Euler;
+  const double replica = (q > 1 && euler ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0) +
+                         (p > 1 && euler ? local(m, q) * r * (4.0 * algs + 1.0) : 0.0);
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica) + mask_bytes +
          64.0 * 1024 * 1024;
 }
@@ -325,13 +328,6 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     if (comm.rank() == 0) network = runs_as_network(c);
   });
   comm.broadcast(&network, sizeof network, 0);
-  parallel::agreed(comm, [&] {
-    if (network && mode != StartMode::Fresh)
-      throw UsageError(
-          "network runs (problem.source = network beyond depth 2 with the identity and no X) write "
-          "no checkpoints yet (issue 26): there is nothing to resume or continue; rerun with "
-          "'fasim run' and more run.steps");
-  });
   const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
   const MemoryBudget budget = memory_budget(comm);
   const double have = budget.per_rank;
@@ -348,7 +344,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                                  ? " shared by the " + std::to_string(budget.ranks_on_node) + " ranks on it"
                                  : std::string();
   if (req.dry_run) {
-    const std::string traffic = traffic_projection(c, p, q, comm);
+    const std::string traffic = network ? network_dry_run_projection(c) : traffic_projection(c, p, q, comm);
     std::string state;
     parallel::agreed(comm, [&] {
       if (comm.rank() != 0) return;
@@ -414,10 +410,19 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                                                         grid, c.grid.block, std::move(inputs));
         {
           NetworkSimulation sim(c, net, gc, req.quiet);
-          sim.start_fresh(prov, plan.create, plan.run_id);
+          if (mode == StartMode::Resume)
+            sim.start_resumed(prov, io::read_network_checkpoint(req.resume_from, gc, net, c.run.algorithms),
+                              req.resume_from);
+          else if (mode == StartMode::Continue)
+            sim.start_continued(
+                prov, io::read_network_result_as_checkpoint(c.output.file, gc, net, c.run.algorithms));
+          else
+            sim.start_fresh(prov, plan.create, plan.run_id);
           result_is_ours = true;
-          sim.run();
-          sim.finish();
+          if (sim.run())
+            sim.finish();
+          else
+            code = parallel::kExitCheckpointed;
         } // the result file is closed; what its close could not write is agreed on
         io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
       } else {

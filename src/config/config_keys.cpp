@@ -283,8 +283,7 @@ std::vector<KeyDef> make_keys() {
   k.push_back(widths_key());
   k.push_back(choice_key("network.activation", FIELD(cfg.network.activation), schema_choices<Activation>(),
                          "σ of the hidden layers (the output layer is linear)"));
-  k.push_back(choice_key("problem.observe", FIELD(cfg.completion.observe),
-                         Choices<Observe>{{"full", Observe::Full}, {"completion", Observe::Completion}},
+  k.push_back(choice_key("problem.observe", FIELD(cfg.completion.observe), schema_choices<Observe>(),
                          "which entries of Y the loss sees: all, or a random subset Ω ([completion])"));
   // [completion]: the observed entries Ω under problem.observe = completion.
   k.push_back(number_key("completion.fraction", FIELD(cfg.completion.fraction), Bound{0, true, 1, false},
