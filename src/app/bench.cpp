@@ -15,6 +15,8 @@
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
+#include "fasim/parallel/traffic.hpp"
+#include "traffic_report.hpp"
 #include "verbs.hpp"
 
 #include <fcntl.h>
@@ -57,9 +59,12 @@ struct PassFloor {
 };
 
 PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int rows, int cols, int ld, int r) {
-  rows = std::max(rows, 1), cols = std::max(cols, 1), ld = std::max(ld, rows);
-  const std::vector<double> thin(static_cast<std::size_t>(std::max(rows, cols)) * r, 0.5);
-  std::vector<double> out(static_cast<std::size_t>(std::max(rows, cols)) * r);
+  // A rank that owns no piece of Y (rows or cols 0, e.g. n = 64 on a 2×2 grid with block 64) has no GEMM to
+  // time: it joins every barrier and reduction with a time of 0, and its data pointer is never read.
+  const bool owns = rows > 0 && cols > 0;
+  ld = std::max({ld, rows, 1});
+  const std::vector<double> thin(static_cast<std::size_t>(std::max({rows, cols, 1})) * r, 0.5);
+  std::vector<double> out(static_cast<std::size_t>(std::max({rows, cols, 1})) * r);
   const double one = 1.0, zero = 0.0;
   struct Layout {
     const char* name;
@@ -82,8 +87,8 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
     for (int k = 0; k < 6; ++k) { // the first is a warm-up
       comm.barrier();
       const double t0 = MPI_Wtime();
-      dgemm_(&l.ta, &l.tb, &l.m, &l.n, &l.k, &one, a, &lda, b, &ldb, &zero, out.data(), &l.m);
-      const double dt = comm.allreduce_max(MPI_Wtime() - t0);
+      if (owns) dgemm_(&l.ta, &l.tb, &l.m, &l.n, &l.k, &one, a, &lda, b, &ldb, &zero, out.data(), &l.m);
+      const double dt = comm.allreduce_max(owns ? MPI_Wtime() - t0 : 0.0);
       if (k > 0) times.push_back(dt);
     }
     std::sort(times.begin(), times.end());
@@ -93,7 +98,7 @@ PassFloor pass_floor(const parallel::Communicator& comm, const double* y, int ro
       best.layout = l.name;
     }
   }
-  best.gflops = comm.allreduce_sum(2.0 * rows * cols * r / best.seconds / 1e9);
+  best.gflops = best.seconds > 0 ? comm.allreduce_sum(2.0 * rows * cols * r / best.seconds / 1e9) : 0.0;
   return best;
 }
 
@@ -309,6 +314,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const char* algorithm;
         std::string plan;
         double ms, gflops, rss, passes;
+        std::string traffic;
       };
       std::vector<Row> rows;
       model::State last; // the last algorithm's state, for bench.io_dir
@@ -321,15 +327,23 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         model::Integrator integrator(problem, c.run.integrator, spec.kind);
         model::State s = model::initial_state(problem, spec.kind), d = model::make_state(problem, spec.kind);
         std::vector<double> times;
+        parallel::Traffic sent; // the timed steps' own traffic (not the barrier and timing around them)
         for (long long k = 0; k < c.bench.warmup + c.bench.steps; ++k) {
           gc.barrier();
+          const parallel::Traffic before = parallel::traffic();
           const double t0 = MPI_Wtime();
           if (naive)
             field.evaluate_naive(s, d, residual);
           else
             integrator.step(field, s, spec.lr);
-          const double dt = gc.allreduce_max(MPI_Wtime() - t0);
-          if (k >= c.bench.warmup) times.push_back(dt);
+          const double t1 = MPI_Wtime();
+          const parallel::Traffic step = parallel::traffic() - before;
+          const double dt = gc.allreduce_max(t1 - t0);
+          if (k >= c.bench.warmup) {
+            times.push_back(dt);
+            sent.bytes += step.bytes;
+            sent.messages += step.messages;
+          }
         }
         std::sort(times.begin(), times.end());
         const double med = times[times.size() / 2];
@@ -341,8 +355,9 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const double rss = gc.allreduce_max(peak_rss_mib());
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
-        rows.push_back(
-            {model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss, passes});
+        rows.push_back({model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss,
+                        passes,
+                        traffic_fields(gc, problem, plan, c.run.integrator, sent, c.bench.steps, naive)});
         last = std::move(s);
       }
       // The reference runs after the timed steps (so its buffers do not count in their peak RSS) on this
@@ -370,15 +385,15 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
               "\"yt_z\":%.4f,\"y_bt\":%.4f,\"b_yt\":%.4f}",
               floor.seconds * 1e3, floor.layout, row.ms / (row.passes * floor.seconds * 1e3), ms[0] * 1e3,
               ms[1] * 1e3, ms[2] * 1e3, ms[3] * 1e3);
-        char line[1024];
+        char line[2048];
         std::snprintf(
             line, sizeof line,
             "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"plan\":\"%s\",\"n\":%d,"
             "\"m\":%d,\"r\":%d,\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,"
-            "\"gflops\":%s,\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f,%s}",
+            "\"gflops\":%s,\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f,%s,%s}",
             row.algorithm, c.bench.formulation.c_str(), c.products.c_str(), row.plan.c_str(), c.problem.n,
             c.problem.m, c.run.r, world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops,
-            row.rss, floor.gflops, floor_fields);
+            row.rss, floor.gflops, floor_fields, row.traffic.c_str());
         lines.emplace_back(line);
       }
       if (!c.bench.io_dir.empty())

@@ -19,6 +19,7 @@
 #include "network_simulation.hpp"
 #include "simulation.hpp"
 #include "storage_fault.hpp"
+#include "traffic_report.hpp"
 
 #include <unistd.h>
 
@@ -77,7 +78,12 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
                     ? (c.run.integrator == model::IntegratorKind::RK4 ? 6.0 : 2.0) * rm
                 : model::constant_feedback(a.kind) || a.kind == model::AlgorithmKind::GD ? 0.0
                                                                                          : rm;
-  return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + sensing) + mask_bytes +
+  // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/z_replica.hpp), with dZ's rows and
+  // the pass's r columns, per algorithm; Y·Cᵀ's rows once (not under sensing, whose field takes Z whole).
+  const bool sensing_measures = c.completion.observe == model::Observe::Sensing;
+  const double replica =
+      q > 1 && c.run.integrator == model::IntegratorKind::Euler && !sensing_measures ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0;
+  return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica + sensing) + mask_bytes +
          64.0 * 1024 * 1024;
 }
 
@@ -340,7 +346,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   // file of the run is opened on the grid's own communicator.
   const auto [p, q] = parallel::ProcessGrid::choose_shape(comm.size(), c.grid.rows, c.grid.cols);
   parallel::agreed(comm, [&, p = p, q = q] {
-    if (static_cast<long long>(p) * q > comm.size())
+    if (static_cast<long long>(p) * q > comm.size() && !req.dry_run) // a dry run may project a larger grid
       throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
                        " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
                        std::to_string(comm.size()) +
@@ -376,6 +382,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                                  ? " shared by the " + std::to_string(budget.ranks_on_node) + " ranks on it"
                                  : std::string();
   if (req.dry_run) {
+    const std::string traffic = traffic_projection(c, p, q, comm);
     std::string state;
     parallel::agreed(comm, [&] {
       if (comm.rank() != 0) return;
@@ -386,9 +393,14 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     });
     if (comm.rank() == 0)
       std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
-                << " ranks, block " << c.grid.block << "\n# memory per rank: " << human_bytes(need)
-                << " (available per rank: " << human_bytes(have) << ", " << source << shared
-                << ")\n# result file: " << state << "\n";
+                << " ranks, block " << c.grid.block
+                << (static_cast<long long>(p) * q > comm.size()
+                        ? " (a projection: running it needs " +
+                              std::to_string(static_cast<long long>(p) * q) + " ranks)"
+                        : std::string())
+                << "\n# memory per rank: " << human_bytes(need)
+                << " (available per rank: " << human_bytes(have) << ", " << source << shared << ")\n"
+                << traffic << "# result file: " << state << "\n";
     return parallel::kExitSuccess;
   }
   parallel::agreed(comm, [&] {

@@ -5,6 +5,7 @@
 #include "fasim/app/launcher.hpp"
 #include "fasim/app/signals.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
+#include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -41,6 +42,8 @@ Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
                        model::Integrator(problem, config.run.integrator, spec.kind),
                        model::initial_state(problem, spec.kind),
                        {},
+                       {},
+                       0,
                        {},
                        0});
     trajectories_.push_back(std::move(t));
@@ -296,8 +299,13 @@ bool Simulation::run() {
     for (auto& t : trajectories_) {
       if (t->status.stopped) continue;
       const double t0 = MPI_Wtime();
+      const parallel::Traffic before = parallel::traffic();
       const double health = t->integrator.step(t->field, t->state, t->spec.lr);
+      const parallel::Traffic sent = parallel::traffic() - before;
       t->status.wall_seconds += MPI_Wtime() - t0;
+      t->sent.bytes += sent.bytes;
+      t->sent.messages += sent.messages;
+      ++t->steps_sent;
       if (!std::isfinite(health) || health > 1e150) {
         // ‖Z‖² is non-finite or astronomically large: stop this algorithm now, the others go on.
         t->status.stopped = true;
@@ -333,6 +341,23 @@ bool Simulation::run() {
   return true;
 }
 
+void Simulation::write_traffic() {
+  // Per algorithm: bytes and messages one step sent per rank (mean over the ranks and over the steps this
+  // process ran), and the model's prediction and floor for its plan and grid (BENCHMARKS.md "Communication").
+  io::StepTrafficSummary s;
+  const double ranks = comm_.size();
+  for (const auto& t : trajectories_) {
+    const double per = 1.0 / static_cast<double>(std::max(1LL, t->steps_sent));
+    s.bytes.push_back(comm_.allreduce_sum(t->sent.bytes * per) / ranks);
+    s.messages.push_back(comm_.allreduce_sum(static_cast<double>(t->sent.messages) * per) / ranks);
+    const auto model =
+        model::step_traffic(problem_, t->field.plan(), config_.run.integrator, t->spec.scale_free);
+    s.model_bytes.push_back(model.modelled ? model.bytes : std::nan(""));
+    s.floor_bytes.push_back(model::traffic_floor(problem_, t->spec.kind, config_.run.integrator).bytes);
+  }
+  results_->write_traffic(s);
+}
+
 void Simulation::finish() {
   for (auto& t : trajectories_) {
     const long long last = t->status.stopped ? t->status.stop_step : step_;
@@ -360,6 +385,7 @@ void Simulation::finish() {
     comm_.broadcast(overlap, 0);
   }
   results_->write_summary(overlap, elapsed_before_ + MPI_Wtime() - start_time_);
+  write_traffic();
   results_->set_status(io::schema::FileStatus::Complete);
   results_->append_history("complete at step " + std::to_string(step_));
   results_->flush();

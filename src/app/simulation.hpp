@@ -7,6 +7,7 @@
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/metrics.hpp"
 #include "fasim/model/schedule.hpp"
+#include "fasim/parallel/traffic.hpp"
 
 #include <memory>
 #include <optional>
@@ -22,6 +23,8 @@ struct Trajectory {
   io::TrajectoryStatus status;
   std::vector<model::MetricRow> rows;
   std::size_t flushed = 0; ///< rows already in the result file
+  parallel::Traffic sent;  ///< what this rank sent inside the steps this process ran (parallel/traffic.hpp)
+  long long steps_sent = 0;
 };
 
 class Simulation {
@@ -45,6 +48,8 @@ public:
   std::vector<io::AlgorithmSummary> written() const;
 
 private:
+  /// The summary's communication attributes (collective over the grid).
+  void write_traffic();
   void adopt(const io::Checkpoint& ck);
   void begin_clock();
   /// Prints the step plans and stores them in the result file (root attribute `plan`).

@@ -305,6 +305,14 @@ void ResultsFile::write_summary(const std::vector<double>& overlap, double elaps
   s.write_attribute(schema::kElapsedSeconds, elapsed_seconds);
 }
 
+void ResultsFile::write_traffic(const StepTrafficSummary& traffic) {
+  const Group s = file_.require_group(schema::kSummaryGroup);
+  s.write_attribute(schema::kStepBytesPerRank, traffic.bytes);
+  s.write_attribute(schema::kStepMessagesPerRank, traffic.messages);
+  s.write_attribute(schema::kModelStepBytesPerRank, traffic.model_bytes);
+  s.write_attribute(schema::kFloorStepBytesPerRank, traffic.floor_bytes);
+}
+
 void ResultsFile::set_status(schema::FileStatus status) {
   file_.write_attribute(schema::kStatus, schema::to_string(status));
 }

@@ -32,6 +32,20 @@ void ProductContext::forget() {
     if (!e.pinned) e.valid = false;
 }
 
+void ProductContext::provide_rows(const DistMatrix& a, PanelView view) {
+  Entry* spare = nullptr;
+  for (Entry& e : entries_) {
+    if (e.valid && e.of == &a && e.coord == Coord::Row) spare = &e;
+    if (!spare && !e.valid) spare = &e;
+  }
+  if (!spare) spare = &entries_.emplace_back();
+  spare->of = &a;
+  spare->coord = Coord::Row;
+  spare->pinned = false;
+  spare->view = view;
+  spare->valid = true;
+}
+
 DistMatrix& ProductContext::scratch(int slot, const parallel::GridPtr& grid, int rows, int cols,
                                     int row_block, int col_block) {
   DistMatrix& s = scratch_[slot];

@@ -2,6 +2,7 @@
 
 #include "fasim/linalg/panels.hpp"
 #include "fasim/linalg/products.hpp"
+#include "fasim/linalg/replicated_rows.hpp"
 #include "fasim/model/entrywise.hpp"
 #include "fasim/model/feedback_rules.hpp"
 #include "fasim/parallel/error.hpp"
@@ -56,13 +57,37 @@ void VectorField::set_plan(const StepPlan& plan) {
     throw UsageError("plan " + plan.str() + " is not for " + to_string(spec_.kind));
   ctx_.products = linalg::ProductContext();
   ctx_.set_plan(plan);
+  replica_.drop();
   // C's columns never change: gathered once, here (collective: every rank builds the field).
   if (constant_feedback(spec_.kind) && problem_.grid->active() && plan.path == linalg::ProductPath::Panel)
     ctx_.products.pin<linalg::Coord::Col>(problem_.c);
 }
 
+bool VectorField::replicates_z() const {
+  const StepPlan& plan = ctx_.plan;
+  if (plan.path != linalg::ProductPath::Panel || problem_.grid->cols() < 2 || !problem_.target->isotropic() ||
+      plan.formulation == Formulation::Sensing) // sensing's field takes Z whole (PBLAS), never its row panel
+    return false;
+  if (spec_.kind == AlgorithmKind::FAStar && spec_.scale_free) return false;
+  // dZ's rows need Y·Cᵀ's (a constant), or the rows of the pass Y·Bᵀ (dense Y), or the residual pass's.
+  return constant_feedback(spec_.kind) || problem_.target->dense() != nullptr;
+}
+
 double VectorField::begin(const DistMatrix& z) {
   ctx_.products.forget();
+  // Z's rows from the replica when it holds them (no gather); the Gram matrix then needs no message on one
+  // process row.
+  const bool replica = euler_ && replicates_z() && replica_.holds(z);
+  if (replica) ctx_.products.provide_rows(z, replica_.view());
+  tracking_ = euler_ && replicates_z();
+  if (tracking_ && !replica) replica_.adopt(z, ctx_.products.panel_of<linalg::Coord::Row>(z)); // gathered
+
+  if (replica && problem_.grid->rows() == 1 &&
+      !(ctx_.plan.formulation == Formulation::Residual && spec_.kind != AlgorithmKind::FAStar)) {
+    linalg::owners_gram(z, replica_.view(), ctx_.gram, ctx_.products.thin);
+    zs_ = &z;
+    return linalg::trace(ctx_.gram);
+  }
   if (ctx_.plan.formulation != Formulation::Products && spec_.kind != AlgorithmKind::FAStar) {
     // The residual pass needs no Gram matrix (n·r² flops, a sixth of the step at r = n), nor does sensing's:
     // ‖Z‖²_F directly.
@@ -110,20 +135,49 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
     linalg::residual_pass(*problem_.target->dense(), ctx.panel_of<linalg::Coord::Row>(z),
                           ctx.panel_of<linalg::Coord::Col>(w), ctx.panel_of<linalg::Coord::Col>(b),
                           problem_.r, d.z, dw, w_ratio_, ctx.pass, problem_.mask.get());
+    if (tracking_) // the pass summed all r columns of dZ's rows over the process row
+      std::copy_n(ctx.pass.partial.data(), static_cast<std::size_t>(std::max(1, z.local_rows())) * z.cols(),
+                  replica_.dz_rows());
   } else {
     // dZ = Y·Bᵀ − Z(W·Bᵀ), with Y·Cᵀ the problem's constant.
-    if (constant_feedback(spec_.kind))
+    const double* y_bt_rows = nullptr;
+    if (constant_feedback(spec_.kind)) {
       d.z.copy_from(problem_.y_ct);
-    else
+    } else {
       problem_.target->y_bt(b, d.z, ctx);
+      if (tracking_) { // the pass summed all r columns of Y·Bᵀ's rows over the process row
+        y_bt_rows_.resize(static_cast<std::size_t>(std::max(1, z.local_rows())) * z.cols());
+        linalg::pass_rows(*problem_.target->dense(), z.cols(), ctx.y_bt, ctx.pass, y_bt_rows_.data());
+        y_bt_rows = y_bt_rows_.data();
+      }
+    }
     linalg::outer(w, b, ctx_.feedback, ctx);
     linalg::times_small(*zs_, ctx_.feedback, -1.0, 1.0, d.z, ctx);
+    if (tracking_) replica_dz_rows(s, b, d, y_bt_rows);
     if (!dw) return;
     // dW = ρ·(ZᵀY − (ZᵀZ)W)
     problem_.target->zt_y(z, *dw, ctx);
     linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
   }
   if (learned_feedback(spec_.kind)) learned_feedback_terms(s, d);
+}
+
+void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, const double* y_bt_rows) {
+  linalg::ProductContext& ctx = ctx_.products;
+  const int rows = std::max(1, s.z.local_rows()), r = s.z.cols();
+  double* dz = replica_.dz_rows();
+  // dZ's rows = (Y·Cᵀ or Y·Bᵀ)'s rows − Z_rows·(W·Bᵀ), each column block as its owner computed it into d.z.
+  if (y_bt_rows)
+    std::copy_n(y_bt_rows, static_cast<std::size_t>(rows) * r, dz);
+  else
+    std::copy_n(ctx.pin<linalg::Coord::Row>(problem_.y_ct).data, static_cast<std::size_t>(rows) * r, dz);
+  linalg::owners_times_small(d.z, ctx.panel_of<linalg::Coord::Row>(s.z), ctx_.feedback, -1.0, dz, rows,
+                             ctx.thin);
+}
+
+void VectorField::advanced(const State& s, double h) {
+  euler_ = true;
+  if (tracking_) replica_.advance(s.z, h);
 }
 
 void VectorField::learned_feedback_terms(const State& s, State& d) const {
@@ -215,6 +269,7 @@ double Integrator::step(VectorField& field, State& s, double h) {
     const double health = field.evaluate(s, k1_);
     if (!std::isfinite(health)) return health;
     add_scaled(h, k1_, s);
+    field.advanced(s, h);
     return health;
   }
   const double health = field.evaluate(s, k1_);

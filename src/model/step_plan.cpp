@@ -105,18 +105,18 @@ std::string plan_unsupported(const Problem& p, const StepPlan& plan) {
   return {};
 }
 
-namespace {
-/// Flops per field evaluation of each formulation (the count: at n = m = 100, r = 99 the products
-/// cost ≈ 8.8 MFLOP, the residual ≈ 5.9).
-double flops(const Problem& p, AlgorithmKind kind, Formulation f) {
-  const double n = p.n, m = p.m, r = p.r, pass = 2 * n * m * r, gram = n * r * r;
+double evaluation_flops(const Problem& p, AlgorithmKind kind, Formulation f) {
+  return evaluation_flops(p.n, p.m, p.r, kind, f);
+}
+
+double evaluation_flops(double n, double m, double r, AlgorithmKind kind, Formulation f) {
+  const double pass = 2 * n * m * r, gram = n * r * r;
   if (f == Formulation::Residual) return 3 * pass + gram + (kind == AlgorithmKind::FAStar ? pass : 0.0);
   const double common = pass + gram + 2 * m * r * r + 2 * n * r * r; // ZᵀY, ZᵀZ, W·Bᵀ, Z·(W·Bᵀ)
   if (kind == AlgorithmKind::FAStar) return common;
   if (constant_feedback(kind)) return common + 2 * m * r * r; // FA: + (ZᵀZ)·W
   return common + pass + 2 * m * r * r; // GD and the rules: + Y·Bᵀ (B changes every step), (ZᵀZ)·W
 }
-} // namespace
 
 StepPlan estimate_plan(const Problem& p, AlgorithmKind kind) {
   StepPlan plan;
@@ -132,7 +132,8 @@ StepPlan estimate_plan(const Problem& p, AlgorithmKind kind) {
   StepPlan residual = plan;
   residual.formulation = Formulation::Residual;
   if (plan_unsupported(p, residual).empty() &&
-      (p.mask || flops(p, kind, Formulation::Residual) < flops(p, kind, Formulation::Products)))
+      (p.mask ||
+       evaluation_flops(p, kind, Formulation::Residual) < evaluation_flops(p, kind, Formulation::Products)))
     return residual;
   return plan;
 }

@@ -22,3 +22,7 @@ fasim_add_script_test(launcher_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOUR
 # second time under another OpenBLAS kernel (scripts/second-kernel), so that none can depend on the kernel.
 set_property(TEST run_e2e continue_e2e completion_e2e rules_e2e upgrade_e2e APPEND PROPERTY LABELS compares-files)
 fasim_add_script_test(network_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_network_e2e.py LABELS e2e TIMEOUT 600)
+# fasim across simulated nodes (scripts/cluster-sim, docs/cluster.md): needs root and network namespaces,
+# reported skipped (exit 77) where they cannot be made.
+fasim_add_script_test(cluster_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_cluster_e2e.py LABELS cluster TIMEOUT 600)
+set_tests_properties(cluster_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)

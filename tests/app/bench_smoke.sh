@@ -13,6 +13,11 @@ trap 'rm -rf "$iodir"' EXIT
 io=$("${FASIM_MPIEXEC:-mpirun}" -n 2 "$FASIM_BINARY" bench --problem.n=300 --problem.m=200 --problem.k=20 --model.r=10 \
       --run.algorithms=fa --bench.steps=2 --bench.warmup=1 --grid.block=32 --bench.io_dir="$iodir")
 echo "$io"
+# Ranks that own no piece of Y: n = m = 64 on a 2×2 grid with block 64 puts all of Y on rank (0,0); the GEMM
+# reference (the pass floor) once read the other ranks' missing pieces and crashed.
+empty=$("${FASIM_MPIEXEC:-mpirun}" -n 4 "$FASIM_BINARY" bench --problem.n=64 --problem.m=64 --problem.k=8 --model.r=4 \
+      --grid.rows=2 --grid.cols=2 --grid.block=64 --run.algorithms=fa,gd --bench.steps=2 --bench.warmup=1)
+echo "$empty"
 left=$(find "$iodir" -name 'fasim-bench-*')
 [[ -z "$left" ]] || { echo "files left behind: $left"; exit 1; }
 # A directory that does not exist: a usage error (exit 2), one error line naming the key, before any work.
@@ -25,7 +30,7 @@ echo "$err"
 [[ $code -eq 2 ]] || { echo "missing bench.io_dir: exit code $code, expected 2"; exit 1; }
 [[ $(grep -c '^fasim: error' <<<"$err") -eq 1 ]] || { echo "expected one error line"; exit 1; }
 grep '^fasim: error' <<<"$err" | grep -q 'bench.io_dir' || { echo "the error does not name bench.io_dir"; exit 1; }
-/usr/bin/python3 - "$out" "$naive" "$io" <<'PY'
+/usr/bin/python3 - "$out" "$naive" "$io" "$empty" <<'PY'
 import json, sys
 rows = [json.loads(l) for arg in sys.argv[1:3] for l in arg.splitlines() if l.startswith("{")]
 assert len(rows) == 4, rows
@@ -51,5 +56,10 @@ for key in ("n", "m", "r", "ranks", "bytes", "hdf5_seconds", "hdf5_write_seconds
             "checkpoint_bytes", "checkpoint_seconds", "checkpoint_mib_per_s", "raw_seconds", "raw_write_seconds",
             "raw_mib_per_s", "hdf5_vs_raw", "checkpoint_vs_raw"):
     assert isinstance(io[key], (int, float)) and io[key] > 0, (key, io)
-print("6 passed, 0 failed")
+empty = [json.loads(l) for l in sys.argv[4].splitlines() if l.startswith("{")]
+assert [r["algorithm"] for r in empty] == ["fa", "gd"], empty
+for r in empty:
+    assert r["grid"] == "2x2" and r["ranks"] == 4 and r["block"] == 64, r
+    assert r["ms_per_step"] > 0 and r["floor_ms"] > 0 and r["dgemm_gflops"] > 0, r
+print("7 passed, 0 failed")
 PY

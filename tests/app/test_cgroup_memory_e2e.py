@@ -8,6 +8,7 @@ test make one."""
 import os
 import subprocess
 import sys
+import time
 
 from e2e_support import ENV, FASIM, tmpdir, write
 
@@ -69,6 +70,38 @@ def make_cgroup():
     return None, "no writable cgroup memory controller"
 
 
+def remove_cgroup(cg):
+    """Removes the cgroup once its processes are gone. A singleton's MPI helper (Open MPI's orted) may outlive
+    fasim by a moment, and rmdir of a cgroup that still has a process fails with EBUSY: wait up to 10 s. A process
+    still there after that is something fasim left running: moved out (so the cgroup can go) and reported."""
+    deadline = time.monotonic() + 10
+    while True:
+        with open(f"{cg}/cgroup.procs") as f:
+            pids = [int(p) for p in f.read().split()]
+        if not pids:
+            try:
+                os.rmdir(cg)
+                return None
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+        elif time.monotonic() > deadline:
+            names = []
+            for pid in pids:
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                    names.append(f"{pid} {command}")
+                    with open(f"{os.path.dirname(cg)}/cgroup.procs", "w") as f:
+                        f.write(str(pid))
+                except OSError:
+                    pass
+            time.sleep(0.2)
+            os.rmdir(cg)
+            return "processes left running in the cgroup 10 s after fasim exited: " + "; ".join(names)
+        time.sleep(0.1)
+
+
 def in_cgroup(cg, args, d):
     script = f'echo $$ > "{cg}/cgroup.procs" && exec "{FASIM_ABS}" "$@"'
     return subprocess.run(["/bin/sh", "-c", script, "sh"] + args, cwd=d, env=ENV, capture_output=True, text=True,
@@ -105,7 +138,9 @@ def main():
         if p.returncode != 0:
             failures.append(f"small run in the cgroup: exit {p.returncode}\n{p.stderr[-800:]}")
     finally:
-        os.rmdir(cg)
+        leftover = remove_cgroup(cg)
+        if leftover:
+            failures.append(leftover)
     for f in failures:
         print("FAIL " + f)
     sys.exit(1 if failures else 0)

@@ -40,6 +40,12 @@ enum class CreateMode {
   Staged   ///< written to a fresh exclusive temporary beside the path; publish() renames it over the path
 };
 
+/// Bytes and messages one step sent per rank (measured: mean over ranks and steps), and the model's bytes and
+/// floor for the plan and grid (model/step_traffic.hpp; NaN where the model does not cover the target).
+struct StepTrafficSummary {
+  std::vector<double> bytes, messages, model_bytes, floor_bytes;
+};
+
 class ResultsFile {
 public:
   /// Creates the result file and writes the root attributes (run_id and the first history line among them),
@@ -59,6 +65,8 @@ public:
                    long long steps_done);
   void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
   void write_summary(const std::vector<double>& overlap, double elapsed_seconds);
+  /// /summary's communication attributes, one value per algorithm in run.algorithms order.
+  void write_traffic(const StepTrafficSummary& traffic);
   void set_status(schema::FileStatus status);
   /// Renames a Staged file over its path (replacing, never following, what is there). Collective.
   void publish();

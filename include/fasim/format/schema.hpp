@@ -16,10 +16,12 @@ namespace fasim::io::schema {
 /// 1.0: the first versioned layout, 10 trajectory metrics; later 1.0 files hold 13 (feedback_loss,
 /// feedback_cos, feedback_gap; a 1.0 result continued now gets those it lacks NaN-filled) and kp's B.
 /// 1.1: /problem's record of completion's Ω (observed, observe, observed_count, mask_*).
-/// 1.2: /problem's record of sensing's measurements (A, B, sensing_kind, measurements, sensing_source,
+/// 1.2: /summary's communication per algorithm (step_bytes_per_rank, step_messages_per_rank,
+/// model_step_bytes_per_rank, floor_step_bytes_per_rank).
+/// 1.3: /problem's record of sensing's measurements (A, B, sensing_kind, measurements, sensing_source,
 /// sensing_seed, measured_norm2) and the completion columns of the trajectory under problem.observe = sensing.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.2";
+inline constexpr const char* kSchemaVersion = "1.3";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
@@ -135,6 +137,11 @@ inline constexpr const char* kTimeCoordinate = "time";
 inline constexpr const char* kCoordinates = "coordinates";
 inline constexpr const char* kRepresentationOverlap = "representation_overlap";
 inline constexpr const char* kElapsedSeconds = "elapsed_seconds"; ///< /summary and checkpoint root
+// /summary: one value per algorithm (run.algorithms order) for the steps the last process ran.
+inline constexpr const char* kStepBytesPerRank = "step_bytes_per_rank";
+inline constexpr const char* kStepMessagesPerRank = "step_messages_per_rank";
+inline constexpr const char* kModelStepBytesPerRank = "model_step_bytes_per_rank";
+inline constexpr const char* kFloorStepBytesPerRank = "floor_step_bytes_per_rank";
 
 // Checkpoints (besides config, run_id, plan, elapsed_seconds, stop_reason, stop_step, wall_seconds above).
 inline constexpr const char* kFormatVersion = "format_version";

@@ -5,6 +5,7 @@
 #include "fasim/model/problem.hpp"
 #include "fasim/model/specs.hpp"
 #include "fasim/model/step_context.hpp"
+#include "fasim/model/z_replica.hpp"
 
 #include <string>
 
@@ -54,6 +55,8 @@ public:
   const linalg::SmallMatrix& feedback_product() const { return ctx_.feedback; }
   /// Naive formulation (form E = Y − ZW explicitly, n×m temporary): kept only to benchmark against.
   void evaluate_naive(State& s, State& d, parallel::DistMatrix& residual);
+  /// Called by an Euler step after s += h·d: advances the replica of Z's rows (z_replica.hpp) with s.z.
+  void advanced(const State& s, double h);
 
 private:
   /// The Gram matrix of z into ctx_.gram (after forgetting last evaluation's panels); returns ‖Z‖²_F.
@@ -63,6 +66,11 @@ private:
   /// kp: d.b = d.w − ρλ·B and d.w −= ρλ·W, given d.w = ρ·Zᵀ(Y − ZW). Local.
   void learned_feedback_terms(const State& s, State& d) const;
 
+  /// Whether Z's rows are kept replicated across Euler steps for this plan (z_replica.hpp).
+  bool replicates_z() const;
+  /// This evaluation's dZ rows into the replica, given d.z's derivation just done (products formulation).
+  void replica_dz_rows(const State& s, const parallel::DistMatrix& b, State& d, const double* y_bt_rows);
+
   const Problem& problem_;
   AlgorithmSpec spec_;
   StepContext ctx_;
@@ -70,6 +78,10 @@ private:
   double w_ratio_ = 1.0;
   double scale_free_factor_ = 0.0;
   parallel::DistMatrix formed_feedback_; ///< B of usf, frsf and mixed (r×m, W's layout)
+  ZReplica replica_;
+  bool euler_ = false;    ///< an Euler integrator advances this field (advanced() was called)
+  bool tracking_ = false; ///< this evaluation forms dZ's rows for the replica
+  std::vector<double> y_bt_rows_;
 };
 
 /// Advances a state by one step of size h (Euler or classical RK4). Workspace allocated once.

@@ -65,4 +65,9 @@ std::string plan_request_error(const std::string& request);
 
 const char* to_string(Formulation formulation);
 
+/// Flops per field evaluation of each formulation (at n = m = 100, r = 99 the products cost ≈ 8.8 MFLOP,
+/// the residual ≈ 5.9).
+double evaluation_flops(const Problem& problem, AlgorithmKind algorithm, Formulation formulation);
+double evaluation_flops(double n, double m, double r, AlgorithmKind algorithm, Formulation formulation);
+
 } // namespace fasim::model

@@ -1,0 +1,28 @@
+#pragma once
+// Products on Z's rows held by every rank of its process row (a replica, model/z_replica.hpp) that give the
+// numbers the distributed products give, bit for bit: each process column's share is recomputed here with the
+// very GEMM call (shapes, operands, packing of the r×r factor) its owner makes on its own columns, so a rank
+// obtains every column of its rows of dZ and of the Gram matrix without a message. Local: no communication.
+#include "fasim/linalg/panel_products.hpp"
+#include "fasim/linalg/small_matrix.hpp"
+#include "fasim/linalg/thin_products.hpp"
+#include "fasim/parallel/dist_matrix.hpp"
+
+namespace fasim::linalg {
+
+/// rows (local_rows × r, ld) += α·Z_rows·M column block by column block, each block as its owning process
+/// column computes it in tall_times_small (β = 1). `like` has out's layout (n×r, Z's layout).
+void owners_times_small(const parallel::DistMatrix& like, PanelView z_rows, const SmallMatrix& m,
+                        double alpha, double* rows, int ld, ThinWorkspace& ws);
+
+/// out (r×r) = ZᵀZ as tall_cross(z, z_rows) returns it on a grid with one process row: every owner's rows,
+/// here, instead of each owner's and a sum over the grid (which adds only zeros to each). Requires one
+/// process row.
+void owners_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);
+
+/// After pass_over_y<Col> on a grid with more than one process column (the sum over the process row done):
+/// all r columns of this rank's rows of Y·Bᵀ (local_rows × r, ld local_rows) from the pass's buffer.
+void pass_rows(const parallel::DistMatrix& y, int r, Orientation orientation, const PassBuffers& buffers,
+               double* rows);
+
+} // namespace fasim::linalg

@@ -1,0 +1,144 @@
+// Communication as fasim reports it: `fasim bench`'s JSON fields (measured beside the model) and `fasim run
+// --dry-run`'s lines — per algorithm the bytes and messages one step sends per rank on the grid the run would
+// use (model/step_traffic.hpp), the algebra's floor, and a projected step time from a DGEMM rate measured
+// here and a stated link rate.
+#include "traffic_report.hpp"
+
+#include "fasim/model/step_traffic.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+extern "C" void dgemm_(const char*, const char*, const int*, const int*, const int*, const double*,
+                       const double*, const int*, const double*, const int*, const double*, double*,
+                       const int*);
+
+namespace fasim::app {
+
+namespace {
+/// One rank's DGEMM rate on a pass-shaped product (512×512 by 512×64, best of three): GFLOP/s. Local.
+double measured_gflops() {
+  const int n = 512, r = 64;
+  const std::vector<double> a(static_cast<std::size_t>(n) * n, 0.5), b(static_cast<std::size_t>(n) * r, 0.25);
+  std::vector<double> c(static_cast<std::size_t>(n) * r);
+  const double one = 1.0, zero = 0.0;
+  double best = 1e300;
+  for (int k = 0; k < 3; ++k) {
+    const double t0 = MPI_Wtime();
+    dgemm_("N", "N", &n, &r, &n, &one, a.data(), &n, b.data(), &n, &zero, c.data(), &n);
+    best = std::min(best, MPI_Wtime() - t0);
+  }
+  return 2.0 * n * n * r / std::max(best, 1e-9) / 1e9;
+}
+
+/// A positive number from the environment, or `fallback`.
+double from_env(const char* name, double fallback) {
+  const char* text = std::getenv(name);
+  const double v = text ? std::atof(text) : 0.0;
+  return v > 0 ? v : fallback;
+}
+
+/// Ranks of `comm` on this node (sharing its memory): the ranks that share the node's link.
+int ranks_per_node(const parallel::Communicator& comm) {
+  MPI_Comm local = MPI_COMM_NULL;
+  if (MPI_Comm_split_type(comm.get(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local) != MPI_SUCCESS)
+    return 1;
+  int size = 1;
+  MPI_Comm_size(local, &size);
+  MPI_Comm_free(&local);
+  return comm.allreduce_max(size);
+}
+} // namespace
+
+/// The JSON fields of a step's traffic: measured per rank per step (mean and maximum over the ranks, by the
+/// PMPI counters), the model's prediction for the plan and grid, and the algebra's floor. Collective over gc.
+std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
+                           const model::StepPlan& plan, model::IntegratorKind integrator,
+                           const parallel::Traffic& sent, long long steps, bool naive) {
+  const double ranks = gc.size(), per = 1.0 / static_cast<double>(std::max(1LL, steps));
+  const double bytes = sent.bytes * per, messages = static_cast<double>(sent.messages) * per;
+  const double mean = gc.allreduce_sum(bytes) / ranks, most = gc.allreduce_max(bytes),
+               mean_messages = gc.allreduce_sum(messages) / ranks;
+  const bool counted = gc.allreduce_min(parallel::traffic_counted() ? 1 : 0) == 1;
+  const model::StepTraffic predicted = model::step_traffic(problem, plan, integrator),
+                           floor = model::traffic_floor(problem, plan.algorithm, integrator);
+  char measured[256] = "\"bytes_per_step\":null,\"bytes_per_step_max\":null,\"messages_per_step\":null";
+  if (counted)
+    std::snprintf(measured, sizeof measured,
+                  "\"bytes_per_step\":%.1f,\"bytes_per_step_max\":%.1f,\"messages_per_step\":%.2f", mean,
+                  most, mean_messages);
+  char model_fields[256] =
+      "\"model_bytes_per_step\":null,\"model_messages_per_step\":null,\"model_exact\":null";
+  if (predicted.modelled && !naive)
+    std::snprintf(model_fields, sizeof model_fields,
+                  "\"model_bytes_per_step\":%.1f,\"model_messages_per_step\":%.2f,\"model_exact\":%s",
+                  predicted.bytes, predicted.messages, predicted.exact ? "true" : "false");
+  char out[640];
+  std::snprintf(out, sizeof out, "%s,%s,\"floor_bytes_per_step\":%.1f,\"bytes_vs_floor\":%s", measured,
+                model_fields, floor.bytes,
+                counted && floor.bytes > 0 ? std::to_string(mean / floor.bytes).c_str() : "null");
+  return out;
+}
+
+std::string traffic_projection(const io::RunConfig& c, int p, int q, const parallel::Communicator& comm) {
+  model::TrafficShape shape;
+  shape.n = c.problem.n;
+  shape.m = c.problem.m;
+  shape.r = c.run.r;
+  shape.rows = p;
+  shape.cols = q;
+  shape.dense = c.problem.representation == model::Representation::Dense &&
+                c.problem.source != model::Source::LinearNetwork;
+  // FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS describe another machine (docs/cluster.md).
+  const int per_node = static_cast<int>(from_env("FASIM_PROJECT_RANKS_PER_NODE", ranks_per_node(comm)));
+  const double measured = comm.allreduce_min(measured_gflops());
+  const double gflops = from_env("FASIM_PROJECT_GFLOPS", measured);
+  const bool given = std::getenv("FASIM_PROJECT_GFLOPS") != nullptr && gflops != measured;
+  std::string out;
+  char line[400];
+  std::snprintf(
+      line, sizeof line,
+      "# communication per step and rank on the %dx%d grid (model, BENCHMARKS.md \"Communication\"); "
+      "projected step time with %d rank(s) per node, DGEMM %.1f GFLOP/s per rank (%s), "
+      "20 us per message:\n",
+      p, q, per_node, gflops, given ? "FASIM_PROJECT_GFLOPS" : "measured here");
+  out += line;
+  if (!shape.dense) out += "#   (the model covers dense targets; this problem is not one)\n";
+  for (const auto& spec : c.run.algorithms) {
+    if (!shape.dense) break;
+    model::StepPlan plan;
+    plan.algorithm = spec.kind;
+    // The formulation `auto` picks (model::estimate_plan): the residual one for completion, or when it does
+    // fewer flops.
+    const bool masked = c.completion.observe != model::Observe::Full;
+    if (masked ||
+        model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Residual) <
+            model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Products))
+      plan.formulation = model::Formulation::Residual;
+    const auto traffic = model::step_traffic(shape, plan, c.run.integrator);
+    const auto floor = model::traffic_floor(shape, spec.kind, c.run.integrator);
+    model::StepTimeModel at10{gflops, 10.0, 20e-6}, at100{gflops, 100.0, 20e-6};
+    std::snprintf(
+        line, sizeof line,
+        "#   %-6s %-8s %12.0f bytes %6.1f messages (floor %.0f bytes)%s; step %.3g ms at 10 Gbit/s, "
+        "%.3g ms at 100 Gbit/s\n",
+        model::to_string(spec.kind), model::to_string(plan.formulation), traffic.bytes, traffic.messages,
+        floor.bytes, traffic.exact ? "" : " + PDPOTRF/PDPOTRS",
+        1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at10),
+        1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at100));
+    out += line;
+  }
+  // A checkpoint holds each algorithm's Z and W (never Y).
+  const double checkpoint =
+      8.0 * (shape.n * shape.r + shape.r * shape.m) * static_cast<double>(c.run.algorithms.size());
+  std::snprintf(line, sizeof line, "# checkpoint: %.3g GB, %.3g s at 1 GB/s\n", checkpoint / 1e9,
+                checkpoint / 1e9);
+  return out + line;
+}
+
+} // namespace fasim::app

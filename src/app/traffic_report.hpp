@@ -1,0 +1,25 @@
+#pragma once
+// Communication as `fasim bench` and `fasim run --dry-run` report it (BENCHMARKS.md "Communication").
+#include "fasim/config/config.hpp"
+#include "fasim/model/problem.hpp"
+#include "fasim/model/step_plan.hpp"
+#include "fasim/parallel/communicator.hpp"
+#include "fasim/parallel/traffic.hpp"
+
+#include <string>
+
+namespace fasim::app {
+
+/// `fasim bench`'s JSON fields of a step's traffic: measured per rank per step (mean and maximum over the
+/// ranks, by the PMPI counters), the model's prediction for the plan and grid, and the algebra's floor.
+/// Collective over gc.
+std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
+                           const model::StepPlan& plan, model::IntegratorKind integrator,
+                           const parallel::Traffic& sent, long long steps, bool naive);
+
+/// Comment lines (# …) for --dry-run. Collective over comm (it measures a DGEMM rate and counts the ranks
+/// per node).
+std::string traffic_projection(const io::RunConfig& config, int rows, int cols,
+                               const parallel::Communicator& comm);
+
+} // namespace fasim::app

@@ -1,0 +1,111 @@
+// The communication model (model/step_traffic.hpp) against the PMPI counters: the bytes and messages a step
+// sends, per rank and step (mean over ranks), are exactly what the model says, on every grid shape, for the
+// products and residual formulations; and never below the algebra's floor.
+#include "test_support.hpp"
+
+#include "fasim/model/dynamics.hpp"
+#include "fasim/model/problem.hpp"
+#include "fasim/model/step_traffic.hpp"
+#include "fasim/parallel/traffic.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+using namespace fasim;
+using namespace fasim::model;
+
+namespace {
+ProblemSpec spec(int n, int m) {
+  ProblemSpec s;
+  s.n = n;
+  s.m = m;
+  s.k = 12;
+  s.seed = 3;
+  return s;
+}
+} // namespace
+
+TEST_CASE("bytes and messages per step equal the communication model on every grid") {
+  const parallel::Communicator world = parallel::Communicator::world();
+  for (auto [rows, cols] : testing::grid_shapes()) {
+    auto g = parallel::ProcessGrid::create(world, rows, cols);
+    if (!g->active()) continue;
+    const auto& gc = g->grid_comm();
+    for (int block : {4, 64}) { // r = 6: Z's columns in two blocks, or in one
+      Problem p = build_problem(spec(70, 53), FeedbackSpec{}, InitSpec{}, 6, g, block);
+      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::USF,
+                        AlgorithmKind::KP}) {
+        for (auto formulation : {Formulation::Products, Formulation::Residual}) {
+          for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+            AlgorithmSpec a;
+            a.kind = kind;
+            a.lr = 0.01;
+            StepPlan plan;
+            plan.algorithm = kind;
+            plan.formulation = formulation;
+            if (!plan_unsupported(p, plan).empty()) continue;
+            VectorField field(p, a, plan);
+            Integrator step(p, integrator, kind);
+            State s = initial_state(p, kind);
+            for (int i = 0; i < 3; ++i) step.step(field, s, a.lr); // pinned panels, Z's replica (Euler)
+            gc.barrier();
+            const parallel::Traffic before = parallel::traffic();
+            const int steps = 3;
+            for (int i = 0; i < steps; ++i) step.step(field, s, a.lr);
+            const parallel::Traffic sent = parallel::traffic() - before;
+            const double bytes = gc.allreduce_sum(sent.bytes) / gc.size() / steps,
+                         messages = gc.allreduce_sum(static_cast<double>(sent.messages)) / gc.size() / steps;
+            const StepTraffic model = step_traffic(p, plan, integrator),
+                              floor = traffic_floor(p, kind, integrator);
+            INFO("grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
+                         << (integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
+            REQUIRE(model.modelled);
+            if (model.exact) {
+              CHECK(bytes == doctest::Approx(model.bytes).epsilon(1e-12));
+              CHECK(messages == doctest::Approx(model.messages).epsilon(1e-12));
+            } else {
+              CHECK(bytes >= model.bytes); // ScaLAPACK's Cholesky comes on top
+            }
+            CHECK(bytes >= floor.bytes * (1 - 1e-12));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Z's replicated rows change no bit: Euler steps equal steps that gather Z every time") {
+  const parallel::Communicator world = parallel::Communicator::world();
+  for (auto [rows, cols] : testing::grid_shapes()) {
+    if (cols < 2) continue;
+    auto g = parallel::ProcessGrid::create(world, rows, cols);
+    if (!g->active()) continue;
+    for (int block : {4, 64}) {
+      Problem p = build_problem(spec(70, 53), FeedbackSpec{}, InitSpec{}, 6, g, block);
+      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::FRSF}) {
+        for (auto formulation : {Formulation::Products, Formulation::Residual}) {
+          AlgorithmSpec a;
+          a.kind = kind;
+          a.lr = 0.05;
+          StepPlan plan;
+          plan.algorithm = kind;
+          plan.formulation = formulation;
+          VectorField kept(p, a, plan), gathered(p, a, plan);
+          Integrator ik(p, IntegratorKind::Euler, kind), ig(p, IntegratorKind::Euler, kind);
+          State sk = initial_state(p, kind), sg = initial_state(p, kind);
+          for (int i = 0; i < 12; ++i) {
+            ik.step(kept, sk, a.lr);
+            gathered.set_plan(plan); // drops the replica: Z is gathered at every step
+            ig.step(gathered, sg, a.lr);
+          }
+          INFO("grid " << rows << "x" << cols << " block " << block << " plan " << plan.str());
+          const auto zk = sk.z.packed_local(), zg = sg.z.packed_local(), wk = sk.w.packed_local(),
+                     wg = sg.w.packed_local();
+          CHECK(std::memcmp(zk.data(), zg.data(), zk.size() * sizeof(double)) == 0);
+          CHECK(std::memcmp(wk.data(), wg.data(), wk.size() * sizeof(double)) == 0);
+        }
+      }
+    }
+  }
+}
