@@ -65,9 +65,10 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   double sensing = 0.0;
   if (c.completion.observe == model::Observe::Sensing) {
     const double count = c.sensing.measurements, fields = algs + 2.0;
-    sensing = c.sensing.kind == model::SensingKind::Gaussian
-                  ? local(n, p) * local(m, q) * (count + 2.0 * fields)
-                  : (local(n, p) + local(m, p)) * local(count, q) + 4.0 * fields * local(r, p) * local(count, q);
+    sensing =
+        c.sensing.kind == model::SensingKind::Gaussian
+            ? local(n, p) * local(m, q) * (count + 2.0 * fields)
+            : (local(n, p) + local(m, p)) * local(count, q) + 4.0 * fields * local(r, p) * local(count, q);
   }
   // The feedback rules' r×m matrices: kp's B in its state and each increment (and stage), the formed B of
   // usf, frsf and mixed; the metrics' own terms (a thin pair, a dB and B − W).
@@ -81,8 +82,9 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/z_replica.hpp), with dZ's rows and
   // the pass's r columns, per algorithm; Y·Cᵀ's rows once (not under sensing, whose field takes Z whole).
   const bool sensing_measures = c.completion.observe == model::Observe::Sensing;
-  const double replica =
-      q > 1 && c.run.integrator == model::IntegratorKind::Euler && !sensing_measures ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0;
+  const double replica = q > 1 && c.run.integrator == model::IntegratorKind::Euler && !sensing_measures
+                             ? local(n, p) * r * (3.0 * algs + 1.0)
+                             : 0.0;
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica + sensing) + mask_bytes +
          64.0 * 1024 * 1024;
 }
@@ -158,8 +160,8 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
   }
   // Sensing's rank-one measurement vectors (columns a_i, b_i; y_i = a_iᵀ·Y·b_i): M is the file's.
   if (c.completion.observe == model::Observe::Sensing) {
-    for (auto [name, rows, slot] : {std::tuple{schema::kSensingA, n, &in.sensing_a},
-                                    std::tuple{schema::kSensingB, m, &in.sensing_b}})
+    for (auto [name, rows, slot] :
+         {std::tuple{schema::kSensingA, n, &in.sensing_a}, std::tuple{schema::kSensingB, m, &in.sensing_b}})
       if (const std::string path = found_path(f, name); !path.empty()) {
         *slot = io::read_matrix(f, path, grid, b);
         if ((*slot)->rows() != rows)
@@ -174,7 +176,8 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
       if (f.exists(name))
         throw UsageError(what(schema::path("", name)) +
                          " holds sensing measurement vectors but problem.observe is not 'sensing'; set "
-                         "problem.observe = sensing to use them, or remove " + name + " from the file");
+                         "problem.observe = sensing to use them, or remove " +
+                         name + " from the file");
   }
   if (c.problem.source == model::Source::Network) {
     // The paper's model given as a network (depth 2, identity, no X): its names for Y, Z0, W0 and C.

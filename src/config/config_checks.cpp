@@ -117,7 +117,8 @@ void check_sensing(const Settings& s) {
   if (c.completion.observe != model::Observe::Sensing) {
     if (c.sensing.measurements != defaults.measurements || c.sensing.kind != defaults.kind ||
         c.sensing.seed != defaults.seed)
-      refuse("[sensing] is set but problem.observe is not 'sensing'; set problem.observe = sensing or remove the "
+      refuse("[sensing] is set but problem.observe is not 'sensing'; set problem.observe = sensing or remove "
+             "the "
              "[sensing] keys");
     return;
   }

@@ -295,9 +295,10 @@ std::vector<KeyDef> make_keys() {
   k.push_back(widths_key());
   k.push_back(choice_key("network.activation", FIELD(cfg.network.activation), schema_choices<Activation>(),
                          "σ of the hidden layers (the output layer is linear)"));
-  k.push_back(choice_key("problem.observe", FIELD(cfg.completion.observe), schema_choices<Observe>(),
-                         "what the loss sees of Y: all entries, a random subset Ω ([completion]), or M linear "
-                         "measurements ([sensing])"));
+  k.push_back(
+      choice_key("problem.observe", FIELD(cfg.completion.observe), schema_choices<Observe>(),
+                 "what the loss sees of Y: all entries, a random subset Ω ([completion]), or M linear "
+                 "measurements ([sensing])"));
   // [completion]: the observed entries Ω under problem.observe = completion.
   k.push_back(number_key("completion.fraction", FIELD(cfg.completion.fraction), Bound{0, true, 1, false},
                          "probability that an entry of Y is observed (each entry independently)"));

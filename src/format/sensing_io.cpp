@@ -13,9 +13,9 @@ void write_measurements(const Group& pg, const model::Problem& problem, const mo
   pg.write_attribute(schema::kObserve, schema::to_string(model::Observe::Sensing));
   pg.write_attribute(schema::kSensingKind, schema::to_string(s.kind()));
   pg.write_attribute(schema::kMeasurementCount, static_cast<long long>(s.count()));
-  pg.write_attribute(schema::kSensingSource, schema::to_string(problem.sensing_from_input
-                                                                   ? model::SensingSource::InputFile
-                                                                   : model::SensingSource::Generated));
+  pg.write_attribute(schema::kSensingSource,
+                     schema::to_string(problem.sensing_from_input ? model::SensingSource::InputFile
+                                                                  : model::SensingSource::Generated));
   // The seed's 64 bits as an unsigned value do not fit a long long: its decimal text.
   if (!problem.sensing_from_input) pg.write_attribute(schema::kSensingSeed, std::to_string(spec.seed));
   // Every active rank holds the same sum; rank 0 of the grid writes it (an inactive rank's 0 is not taken).

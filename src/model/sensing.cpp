@@ -191,8 +191,9 @@ void observe_measurements(Problem& p, const SensingSpec& spec, std::optional<Dis
                           std::optional<DistMatrix> given_b) {
   const DistMatrix* y = p.target->dense();
   if (!y || !p.target->isotropic())
-    throw UsageError("problem.observe = sensing measures a dense Y: set problem.representation = dense (and a "
-                     "source other than linear-network)");
+    throw UsageError(
+        "problem.observe = sensing measures a dense Y: set problem.representation = dense (and a "
+        "source other than linear-network)");
   if (given_a.has_value() != given_b.has_value())
     throw UsageError(std::string("the input file gives ") + (given_a ? "A but not B" : "B but not A") +
                      ": rank-one sensing needs both (A n×M and B m×M, columns a_i and b_i)");
@@ -217,13 +218,14 @@ void observe_measurements(Problem& p, const SensingSpec& spec, std::optional<Dis
   }
   const int count = spec.measurements;
   if (count <= 0)
-    throw UsageError("sensing.measurements = 0 takes M from the input file's A and B, which it does not give; "
-                     "set sensing.measurements = M >= 1");
+    throw UsageError(
+        "sensing.measurements = 0 takes M from the input file's A and B, which it does not give; "
+        "set sensing.measurements = M >= 1");
   if (spec.kind == SensingKind::Gaussian) {
     const double entries = static_cast<double>(p.n) * p.m * count;
     if (entries > Measurements::kGaussianEntriesLimit)
-      throw UsageError("sensing.kind = gaussian holds n·m·M = " + text(entries) + " numbers, above the limit " +
-                       text(Measurements::kGaussianEntriesLimit) +
+      throw UsageError("sensing.kind = gaussian holds n·m·M = " + text(entries) +
+                       " numbers, above the limit " + text(Measurements::kGaussianEntriesLimit) +
                        " of dense measurements; lower sensing.measurements or use sensing.kind = rank-one");
     p.sensing = std::make_shared<const Measurements>(Measurements::gaussian(*y, count, spec.seed));
   } else {

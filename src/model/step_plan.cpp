@@ -19,8 +19,9 @@ AlgorithmKind algorithm_named(std::string_view name) {
 }
 
 [[noreturn]] void bad_field(std::string_view field, std::string_view text) {
-  throw UsageError("plan '" + std::string(text) + "': cannot read '" + std::string(field) +
-                   "' (expected products|residual|sensing, zt_y=zt_y|yt_z, y_bt=y_bt|b_yt, path=panel|pdgemm)");
+  throw UsageError(
+      "plan '" + std::string(text) + "': cannot read '" + std::string(field) +
+      "' (expected products|residual|sensing, zt_y=zt_y|yt_z, y_bt=y_bt|b_yt, path=panel|pdgemm)");
 }
 
 std::vector<std::string> split(const std::string& text) {

@@ -1,6 +1,6 @@
-// Matrix sensing (issue 27): the measurements, the sensing field of gd, fa, kp and usf and the sensing metrics
-// against a serial implementation that draws every A_i itself from global indices and forms 𝒜*(r) = Σ r_i·A_i
-// literally, on every grid and block size.
+// Matrix sensing (issue 27): the measurements, the sensing field of gd, fa, kp and usf and the sensing
+// metrics against a serial implementation that draws every A_i itself from global indices and forms 𝒜*(r) = Σ
+// r_i·A_i literally, on every grid and block size.
 #include "serial_reference.hpp"
 
 #include "fasim/model/dynamics.hpp"
@@ -108,8 +108,8 @@ SerialState serial_sensing_field(AlgorithmKind kind, double ratio, const SerialR
   return d;
 }
 
-void serial_sensing_step(AlgorithmKind kind, IntegratorKind integ, double h, double ratio, const SerialRule& rule,
-                         const Dense& c, const SerialSensing& sens, SerialState& s) {
+void serial_sensing_step(AlgorithmKind kind, IntegratorKind integ, double h, double ratio,
+                         const SerialRule& rule, const Dense& c, const SerialSensing& sens, SerialState& s) {
   using fasim::testing::serial_axpy;
   const auto f = [&](const SerialState& x) { return serial_sensing_field(kind, ratio, rule, c, sens, x); };
   const SerialState k1 = f(s);
@@ -130,8 +130,9 @@ struct Case {
 };
 } // namespace
 
-TEST_CASE("sensing: gd, fa, kp and usf on rank-one and Gaussian measurements match a serial implementation on "
-          "every grid") {
+TEST_CASE(
+    "sensing: gd, fa, kp and usf on rank-one and Gaussian measurements match a serial implementation on "
+    "every grid") {
   const ProblemSpec spec = small_problem();
   const int r = 5;
   FeedbackSpec fb;
@@ -153,7 +154,8 @@ TEST_CASE("sensing: gd, fa, kp and usf on rank-one and Gaussian measurements mat
         for (auto [alg_kind, integ] :
              {Case{AlgorithmKind::GD, IntegratorKind::Euler}, Case{AlgorithmKind::FA, IntegratorKind::Euler},
               Case{AlgorithmKind::GD, IntegratorKind::RK4}, Case{AlgorithmKind::FA, IntegratorKind::RK4},
-              Case{AlgorithmKind::KP, IntegratorKind::Euler}, Case{AlgorithmKind::USF, IntegratorKind::Euler}}) {
+              Case{AlgorithmKind::KP, IntegratorKind::Euler},
+              Case{AlgorithmKind::USF, IntegratorKind::Euler}}) {
           const std::vector<StepPlan> plans = candidate_plans(prob, alg_kind);
           REQUIRE(plans.size() == 1);
           CHECK(plans.front().formulation == Formulation::Sensing);
@@ -177,8 +179,8 @@ TEST_CASE("sensing: gd, fa, kp and usf on rank-one and Gaussian measurements mat
           MetricsCalculator metrics(prob, 2, 5);
           const MetricRow row = metrics.compute(s, 15, 15 * alg.lr, &field);
           if (!grid->active()) continue;
-          INFO("grid " << p << "x" << q << " block " << block << " " << std::string(to_string(alg_kind)) << " "
-                       << std::string(integ == IntegratorKind::RK4 ? "rk4" : "euler") << " "
+          INFO("grid " << p << "x" << q << " block " << block << " " << std::string(to_string(alg_kind))
+                       << " " << std::string(integ == IntegratorKind::RK4 ? "rk4" : "euler") << " "
                        << std::string(kind == SensingKind::RankOne ? "rank-one" : "gaussian"));
           CHECK(rel_diff(z.v, dense(prob.z0).v) > 1e-3); // the steps moved the state: the check below bites
           CHECK(rel_diff(z.v, ref.z.v) < 1e-10);
@@ -199,8 +201,8 @@ TEST_CASE("sensing: gd, fa, kp and usf on rank-one and Gaussian measurements mat
           CHECK(rel_diff(row.completion[3], effective_rank(sigma)) < 1e-10);
           const Dense adj = serial_adjoint(ref_sensing, x);
           CHECK(rel_diff(row.scalars[3], fasim::testing::norm2(matmul(adj, transpose(c)))) < 1e-10);
-          CHECK(rel_diff(row.stationarity(), std::sqrt(fasim::testing::norm2(matmul(transpose(ref.z), adj)))) <
-                1e-10);
+          CHECK(rel_diff(row.stationarity(),
+                         std::sqrt(fasim::testing::norm2(matmul(transpose(ref.z), adj)))) < 1e-10);
           const Dense own = matmul(adj, transpose(fasim::testing::serial_feedback(alg_kind, rule, c, ref)));
           CHECK(rel_diff(row.scalars[scalar_column("feedback_loss")], fasim::testing::norm2(own)) < 1e-10);
         }
@@ -229,8 +231,8 @@ TEST_CASE("sensing: the input file's A and B give the generated measurements, an
     SensingWork wm = made.sensing->workspace(4), wg = given.sensing->workspace(4);
     const double lm = made.sensing->residual(s.z, s.w, wm), lg = given.sensing->residual(s.z, s.w, wg);
     const double ym = made.sensing->measured_norm2(), yg = given.sensing->measured_norm2();
-    // Refusals, one line each: a count that disagrees, gaussian with vectors, A without B, a shape that does not
-    // fit, no count at all, gaussian beyond its limit.
+    // Refusals, one line each: a count that disagrees, gaussian with vectors, A without B, a shape that does
+    // not fit, no count at all, gaussian beyond its limit.
     CHECK_THROWS_AS(observe_measurements(given, sensing(SensingKind::RankOne, 5), copy(*made.sensing->a()),
                                          copy(*made.sensing->b())),
                     UsageError);
@@ -256,7 +258,8 @@ TEST_CASE("sensing refuses a target it cannot measure, and other formulations re
   ProblemSpec spec = small_problem();
   spec.representation = Representation::Factored;
   Problem prob = build_problem(spec, FeedbackSpec{}, InitSpec{}, 4, grid, 8);
-  if (grid->active()) CHECK_THROWS_AS(observe_measurements(prob, sensing(SensingKind::RankOne, 10)), UsageError);
+  if (grid->active())
+    CHECK_THROWS_AS(observe_measurements(prob, sensing(SensingKind::RankOne, 10)), UsageError);
   Problem full = build_problem(small_problem(), FeedbackSpec{}, InitSpec{}, 4, grid, 8);
   StepPlan plan = estimate_plan(full, AlgorithmKind::FA);
   plan.formulation = Formulation::Sensing;

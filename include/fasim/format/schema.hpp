@@ -19,7 +19,8 @@ namespace fasim::io::schema {
 /// 1.2: /summary's communication per algorithm (step_bytes_per_rank, step_messages_per_rank,
 /// model_step_bytes_per_rank, floor_step_bytes_per_rank).
 /// 1.3: /problem's record of sensing's measurements (A, B, sensing_kind, measurements, sensing_source,
-/// sensing_seed, measured_norm2) and the completion columns of the trajectory under problem.observe = sensing.
+/// sensing_seed, measured_norm2) and the completion columns of the trajectory under problem.observe =
+/// sensing.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
 inline constexpr const char* kSchemaVersion = "1.3";
 
@@ -107,8 +108,8 @@ inline constexpr const char* kTargetRight = "V";    ///< m×k, its right factor
 inline constexpr const char* kNetworkInputs = "X";  ///< N×n, a linear network's inputs
 inline constexpr const char* kNetworkOutputs = "O"; ///< N×m, its outputs (input files only)
 inline constexpr const char* kObservedMask = "M";   ///< n×m, completion's observed entries (input files)
-inline constexpr const char* kSensingA = "A"; ///< n×M, rank-one sensing's a_i as columns
-inline constexpr const char* kSensingB = "B"; ///< m×M, rank-one sensing's b_i as columns
+inline constexpr const char* kSensingA = "A";       ///< n×M, rank-one sensing's a_i as columns
+inline constexpr const char* kSensingB = "B";       ///< m×M, rank-one sensing's b_i as columns
 inline constexpr const char* kFeedback = "C";       ///< r×m, the feedback matrix
 inline constexpr const char* kSingularValues = "singular_values";
 inline constexpr const char* kTargetNorm2 = "y_norm2";

@@ -12,8 +12,8 @@ namespace fasim::io {
 
 /// /problem's record of the measurements of a problem with problem.sensing (nothing otherwise); A and B when
 /// `with_datasets`. Collective.
-void write_measurements(const Group& problem_group, const model::Problem& problem, const model::SensingSpec& spec,
-                        bool with_datasets);
+void write_measurements(const Group& problem_group, const model::Problem& problem,
+                        const model::SensingSpec& spec, bool with_datasets);
 
 /// Whether a result saves rank-one A and B of `count` measurements: output.save_target = yes, or auto with
 /// (n + m)·M <= 4·10⁶.

@@ -37,8 +37,8 @@ private:
 };
 
 /// The kCompletionMetrics values of state s given its test error and full error ‖Y − ZW‖²: with the nuclear
-/// norm and effective rank of Z·W (NaN for a non-finite full error, test error included). Shared by completion
-/// and sensing (model/sensing_metrics.hpp). Collective; valid on active ranks.
+/// norm and effective rank of Z·W (NaN for a non-finite full error, test error included). Shared by
+/// completion and sensing (model/sensing_metrics.hpp). Collective; valid on active ranks.
 std::array<double, kCompletionMetrics.size()> recovery_values(double test, double full, const State& s);
 
 /// Singular values of Z·W (n×r times r×m, r <= n, m), descending, without forming it: Z = Q_Z·R_Z and

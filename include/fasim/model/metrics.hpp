@@ -57,7 +57,7 @@ private:
   double c_norm_ = 0.0;
   std::vector<std::vector<double>> probe_vectors_;
   std::optional<CompletionMetrics>
-      completion_; ///< when the problem has a mask (loss is then the observed one)
+      completion_;                        ///< when the problem has a mask (loss is then the observed one)
   std::optional<SensingMetrics> sensing_; ///< when it has measurements (loss is then Σ r_i²)
 };
 

@@ -3,8 +3,8 @@
 // r = y − 𝒜(Z·W) (no 1/M, as completion's loss has no 1/|Ω|), and the dynamics are completion's with E
 // replaced by 𝒜*(r) = Σ_i r_i·A_i:  dZ = 𝒜*(r)·Fᵀ (F the trajectory's feedback), dW = ρ·Zᵀ·𝒜*(r).
 //   rank-one A_i = a_i·b_iᵀ: A (n×M) and B (m×M) hold a_i, b_i as columns, block-cyclic over the measurements
-//     like every other matrix; 𝒜(ZW)_i = Σ_k (ZᵀA)_ki·(W·B)_ki, dZ = A·diag(r)·(F·B)ᵀ, dW = ρ·(ZᵀA)·diag(r)·Bᵀ —
-//     PBLAS products of O(r·(n+m)·M) flops; the n×m 𝒜*(r) is never formed.
+//     like every other matrix; 𝒜(ZW)_i = Σ_k (ZᵀA)_ki·(W·B)_ki, dZ = A·diag(r)·(F·B)ᵀ, dW =
+//     ρ·(ZᵀA)·diag(r)·Bᵀ — PBLAS products of O(r·(n+m)·M) flops; the n×m 𝒜*(r) is never formed.
 //   gaussian A_i (n×m dense): each rank holds its piece of every A_i on Y's layout (M·n·m numbers in all, so
 //     small problems only: kGaussianEntriesLimit); 𝒜*(r) is formed locally and multiplied as completion's E.
 #include "fasim/model/problem.hpp"
@@ -18,7 +18,7 @@ namespace fasim::model {
 struct SensingWork {
   parallel::DistMatrix za, wb, fb, scaled; ///< rank-one: ZᵀA, W·B, F·B and a column-scaled copy (r×M)
   parallel::DistMatrix x, e;               ///< gaussian: Z·W and 𝒜*(r) (n×m, Y's layout)
-  std::vector<double> residual; ///< r_i: rank-one for this rank's columns of A, gaussian for all M
+  std::vector<double> residual;            ///< r_i: rank-one for this rank's columns of A, gaussian for all M
 };
 
 class Measurements {
@@ -60,10 +60,10 @@ private:
 
   SensingKind kind_ = SensingKind::RankOne;
   int count_ = 0;
-  parallel::DistMatrix a_, b_;    ///< rank-one (gaussian: a_ is a zero matrix of Y's layout)
-  std::vector<double> stack_;     ///< gaussian: this rank's piece of A_l at [l·size, (l+1)·size), packed
-  std::size_t piece_ = 0;         ///< gaussian: local_rows·local_cols of Y's layout
-  std::vector<double> y_;         ///< rank-one: y_i of this rank's columns of A; gaussian: all M
+  parallel::DistMatrix a_, b_; ///< rank-one (gaussian: a_ is a zero matrix of Y's layout)
+  std::vector<double> stack_;  ///< gaussian: this rank's piece of A_l at [l·size, (l+1)·size), packed
+  std::size_t piece_ = 0;      ///< gaussian: local_rows·local_cols of Y's layout
+  std::vector<double> y_;      ///< rank-one: y_i of this rank's columns of A; gaussian: all M
   double y_norm2_ = 0.0;
 };
 

@@ -56,7 +56,7 @@ enum class SensingSource { Generated, InputFile };
 struct SensingSpec {
   SensingKind kind = SensingKind::RankOne;
   int measurements = 0;   ///< M; 0: as many as the input file's A and B have columns
-  std::uint64_t seed = 6;     ///< random stream of the A_i
+  std::uint64_t seed = 6; ///< random stream of the A_i
 };
 
 struct FeedbackSpec {
