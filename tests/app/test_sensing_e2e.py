@@ -168,10 +168,18 @@ def test_sigusr1_checkpoint_resumes_bitwise():
 
 
 def test_checkpoint_resumed_to_more_steps_is_bitwise():
-    """Gaussian and input-file measurements are rebuilt on resume: kp's W and B and every Z agree bitwise."""
-    for kind in ("gaussian", "rank-one"):
+    """Generated (both kinds) and input-file measurements are rebuilt on resume: every Z, W and kp's B agree
+    bitwise."""
+    d = tmpdir()
+    src = f"{d}/in.h5"
+    rng = np.random.default_rng(5)
+    with h5py.File(src, "w") as f:
+        f["Y"] = rng.standard_normal((20, 2)) @ rng.standard_normal((2, 16)) / 5
+        f["A"], f["B"] = rng.standard_normal((20, 50)) / 50 ** 0.25, rng.standard_normal((16, 50)) / 50 ** 0.25
+    for kind in ("gaussian", "rank-one", "input-file"):
         d = tmpdir()
-        extra = [f"--sensing.kind={kind}"]
+        extra = ([f"--input.file={src}", "--sensing.measurements=0"] if kind == "input-file"
+                 else [f"--sensing.kind={kind}"])
         fasim(["run", INI, f"--output.file={d}/long.h5", "--run.steps=120"] + extra, ranks=2)
         fasim(["run", INI, f"--output.file={d}/short.h5", "--output.checkpoint_every=60"] + extra, ranks=2)
         fasim(["resume", f"{d}/short.h5.ckpt", "--run.steps=120"], ranks=2)
