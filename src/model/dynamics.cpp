@@ -236,53 +236,19 @@ void VectorField::evaluate_naive(State& s, State& d, DistMatrix& e) {
   }
 }
 
-Integrator::Integrator(const Problem& p, IntegratorKind kind, AlgorithmKind algorithm) : kind_(kind) {
-  k1_ = make_state(p, algorithm);
-  if (kind == IntegratorKind::RK4) {
-    k2_ = make_state(p, algorithm);
-    k3_ = make_state(p, algorithm);
-    k4_ = make_state(p, algorithm);
-    tmp_ = make_state(p, algorithm);
-  }
-}
+Integrator::Integrator(const Problem& p, IntegratorKind kind, AlgorithmKind algorithm)
+    : BasicIntegrator<State>(kind, [&] { return make_state(p, algorithm); }) {}
 
-namespace {
 void add_scaled(double a, const State& x, State& y) {
   model::add_scaled(a, x.z, y.z);
   model::add_scaled(a, x.w, y.w);
   if (y.has_feedback()) model::add_scaled(a, x.b, y.b);
 }
 
-// out = base + a·k
-void axpy_state(State& out, const State& base, double a, const State& k) {
+void assign(State& out, const State& base) {
   out.z.copy_from(base.z);
   out.w.copy_from(base.w);
   if (out.has_feedback()) out.b.copy_from(base.b);
-  add_scaled(a, k, out);
-}
-} // namespace
-
-double Integrator::step(VectorField& field, State& s, double h) {
-  FASIM_REQUIRE(s.has_feedback() == k1_.has_feedback(), "Integrator: made for another algorithm (kp's B)");
-  if (kind_ == IntegratorKind::Euler) {
-    // Simultaneous update: both increments from the same (Z, W).
-    const double health = field.evaluate(s, k1_);
-    if (!std::isfinite(health)) return health;
-    add_scaled(h, k1_, s);
-    field.advanced(s, h);
-    return health;
-  }
-  const double health = field.evaluate(s, k1_);
-  if (!std::isfinite(health)) return health;
-  axpy_state(tmp_, s, h / 2, k1_);
-  field.evaluate(tmp_, k2_);
-  axpy_state(tmp_, s, h / 2, k2_);
-  field.evaluate(tmp_, k3_);
-  axpy_state(tmp_, s, h, k3_);
-  field.evaluate(tmp_, k4_);
-  for (State* k : {&k1_, &k4_}) add_scaled(h / 6, *k, s);
-  for (State* k : {&k2_, &k3_}) add_scaled(h / 3, *k, s);
-  return health;
 }
 
 } // namespace fasim::model

@@ -162,48 +162,16 @@ double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
 }
 
 NetworkIntegrator::NetworkIntegrator(const Network& net, IntegratorKind kind, AlgorithmKind algorithm)
-    : kind_(kind) {
-  k1_ = make_network_state(net, algorithm);
-  if (kind == IntegratorKind::RK4) {
-    k2_ = make_network_state(net, algorithm);
-    k3_ = make_network_state(net, algorithm);
-    k4_ = make_network_state(net, algorithm);
-    tmp_ = make_network_state(net, algorithm);
-  }
-}
+    : BasicIntegrator<NetworkState>(kind, [&] { return make_network_state(net, algorithm); }) {}
 
-namespace {
 void add_scaled(double a, const NetworkState& x, NetworkState& y) {
   for (std::size_t l = 0; l < y.w.size(); ++l) model::add_scaled(a, x.w[l], y.w[l]);
   for (std::size_t l = 1; l < y.b.size(); ++l) model::add_scaled(a, x.b[l], y.b[l]);
 }
 
-// out = base + a·k
-void axpy_state(NetworkState& out, const NetworkState& base, double a, const NetworkState& k) {
+void assign(NetworkState& out, const NetworkState& base) {
   for (std::size_t l = 0; l < out.w.size(); ++l) out.w[l].copy_from(base.w[l]);
   for (std::size_t l = 1; l < out.b.size(); ++l) out.b[l].copy_from(base.b[l]);
-  add_scaled(a, k, out);
-}
-} // namespace
-
-double NetworkIntegrator::step(NetworkField& field, NetworkState& s, double h) {
-  FASIM_REQUIRE(s.has_feedback() == k1_.has_feedback(),
-                "NetworkIntegrator: made for another algorithm (kp's B)");
-  const double loss = field.evaluate(s, k1_);
-  if (!std::isfinite(loss)) return loss;
-  if (kind_ == IntegratorKind::Euler) {
-    add_scaled(h, k1_, s);
-    return loss;
-  }
-  axpy_state(tmp_, s, h / 2, k1_);
-  field.evaluate(tmp_, k2_);
-  axpy_state(tmp_, s, h / 2, k2_);
-  field.evaluate(tmp_, k3_);
-  axpy_state(tmp_, s, h, k3_);
-  field.evaluate(tmp_, k4_);
-  for (NetworkState* k : {&k1_, &k4_}) add_scaled(h / 6, *k, s);
-  for (NetworkState* k : {&k2_, &k3_}) add_scaled(h / 3, *k, s);
-  return loss;
 }
 
 } // namespace fasim::model

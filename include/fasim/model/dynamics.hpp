@@ -2,6 +2,7 @@
 // The three learning dynamics as vector fields F(Z, W) -> (dZ/dt, dW/dt), and the integrators that advance
 // them. Time is measured in units of the Z learning rate: one Euler step of size h = lr is the paper's
 // update.
+#include "fasim/model/integrator.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/specs.hpp"
 #include "fasim/model/step_context.hpp"
@@ -84,18 +85,16 @@ private:
   std::vector<double> y_bt_rows_;
 };
 
-/// Advances a state by one step of size h (Euler or classical RK4). Workspace allocated once.
-class Integrator {
+/// y += a·x for Z, W (and kp's B).
+void add_scaled(double a, const State& x, State& y);
+/// out = base, matrix by matrix (same layouts).
+void assign(State& out, const State& base);
+
+/// Advances a state by one step of size h (Euler or classical RK4; integrator.hpp). Workspace allocated once.
+class Integrator : public BasicIntegrator<State> {
 public:
   /// `algorithm` tells whether the state carries a learned B (kp) to integrate with Z and W.
   Integrator(const Problem& problem, IntegratorKind kind, AlgorithmKind algorithm = AlgorithmKind::GD);
-  /// Returns the health value of the first field evaluation (‖Z‖²_F at the start of the step).
-  double step(VectorField& field, State& s, double h);
-  IntegratorKind kind() const { return kind_; }
-
-private:
-  IntegratorKind kind_;
-  State k1_, k2_, k3_, k4_, tmp_;
 };
 
 /// Z and W of the problem's shapes (and B for kp), uninitialised.

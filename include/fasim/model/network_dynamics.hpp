@@ -14,6 +14,7 @@
 // and never a whole weight matrix. Replicating the weights (each rank a full copy, one allreduce of
 // H_{l−1}ᵀδ_l per layer) would save PDGEMM's panel broadcasts when the widths are small; it is not built —
 // the plan is always this one (network_plan() says so).
+#include "fasim/model/integrator.hpp"
 #include "fasim/model/network.hpp"
 
 #include <string>
@@ -73,17 +74,16 @@ private:
   std::vector<parallel::DistMatrix> formed_; ///< usf, frsf, mixed: B_l (index l − 1)
 };
 
-/// Advances a network's state by one step of size h (Euler or classical RK4). Workspace allocated once.
-class NetworkIntegrator {
+/// y += a·x for every W_l (and kp's B_l).
+void add_scaled(double a, const NetworkState& x, NetworkState& y);
+/// out = base, matrix by matrix (same layouts).
+void assign(NetworkState& out, const NetworkState& base);
+
+/// Advances a network's state by one step of size h (Euler or classical RK4; integrator.hpp): returns the
+/// loss at the start of the step (non-finite: the state is left as it was). Workspace allocated once.
+class NetworkIntegrator : public BasicIntegrator<NetworkState> {
 public:
   NetworkIntegrator(const Network& net, IntegratorKind kind, AlgorithmKind algorithm);
-  /// Returns the loss at the start of the step (non-finite: the state is left as it was).
-  double step(NetworkField& field, NetworkState& s, double h);
-  IntegratorKind kind() const { return kind_; }
-
-private:
-  IntegratorKind kind_;
-  NetworkState k1_, k2_, k3_, k4_, tmp_;
 };
 
 } // namespace fasim::model

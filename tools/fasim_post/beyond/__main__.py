@@ -7,12 +7,9 @@ Modes:
 Sections: the feedback rules (tools/fasim_post/beyond/rules.py), completion (completion.py, with the certified
 minimum-nuclear-norm reference of reference.py) and sensing's reference (sensing.py, no fasim runs). Exit status: 0, or 1 when a run failed (the report is still written).
 """
-import argparse
 import configparser
-import datetime
 import os
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,13 +17,13 @@ from string import Template
 
 try:
     from ..reproduce import launch
-    from ..reproduce.cli import find_root
+    from ..reproduce.experiment_cli import enter_root, experiment_parser, report_header
     from ..reproduce.plan import Run
     from . import completion, sensing
 except ImportError:        # run as a script path: make the package importable
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     from fasim_post.reproduce import launch
-    from fasim_post.reproduce.cli import find_root
+    from fasim_post.reproduce.experiment_cli import enter_root, experiment_parser, report_header
     from fasim_post.reproduce.plan import Run
     from fasim_post.beyond import completion, sensing
 
@@ -81,9 +78,6 @@ def result_paths(runs):
 
 
 def write_report(path, root, out, planned, texts, timings, how):
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
-                            text=True).stdout.strip() or "?"
-    version = (timings.get("_fasim_version") or "fasim").splitlines()[0]
     rows, commands = [], []
     for _, runs in planned:
         for label, run in runs:
@@ -92,8 +86,7 @@ def write_report(path, root, out, planned, texts, timings, how):
             rows.append(f"| {label} | `{run.display()}` | {seconds} | {t.get('rc', '—')} |")
             commands.append(run.display())
     text = Template(open(TEMPLATE).read()).substitute(
-        how=how, now=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit=commit,
-        version=version, cores=os.cpu_count(), out=out, sections="\n".join(texts), run_rows="\n".join(rows),
+        **report_header(root, out, timings, how), sections="\n".join(texts), run_rows="\n".join(rows),
         commands="\n".join(commands))
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as fh:
@@ -101,23 +94,9 @@ def write_report(path, root, out, planned, texts, timings, how):
 
 
 def main(argv=None, root=None):
-    ap = argparse.ArgumentParser(prog="scripts/beyond", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--root", help="fasim checkout (default: found from the current directory)")
-    ap.add_argument("--out", default="results/beyond", help="results directory (default results/beyond)")
-    ap.add_argument("--report", default="docs/beyond.md", help="report path (default docs/beyond.md)")
-    ap.add_argument("--figures", default="docs/figures/beyond", help="figure directory (default docs/figures/beyond)")
-    ap.add_argument("--slots", type=int, default=2, help="cores to fill (default 2)")
-    ap.add_argument("--nice", type=int, default=10, help="niceness of the runs (default 10)")
-    ap.add_argument("--only", metavar="LABEL,...", help="run only these runs (labels from --list); report on all")
-    mode = ap.add_mutually_exclusive_group()
-    mode.add_argument("--report-only", action="store_true", help="run nothing: write the report")
-    mode.add_argument("--list", action="store_true", help="print the runs and their commands and exit")
+    ap = experiment_parser("scripts/beyond", __doc__, "beyond", only=True)
     args = ap.parse_args(argv)
-    root = find_root(args.root or root)
-    if root is None:
-        ap.error("no fasim checkout found (a directory with jobs/theorem3-sweep.ini): pass --root DIR")
-    os.chdir(root)
+    root = enter_root(ap, args, root)
     sections = [m for m in (rules, completion, sensing) if m is not None]
     planned = plan(sections, root, args.out)
     every = [run for _, runs in planned for _, run in runs]
