@@ -6,7 +6,6 @@ are always regenerated (fasim does not store M·n·m numbers).
     ms = measurements(load("run.h5"))     # Measurements: .kind, .count, .apply(X) = 𝒜(X), .adjoint(r) = 𝒜*(r)
     loss = sensing_loss(res, run.Z, run.W)  # Σ_i (y_i − ⟨A_i, Z·W⟩)², the run's `loss`
 """
-import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -14,6 +13,7 @@ import numpy as np
 
 from . import philox
 from .io import Result, load
+from .observed import input_file_path
 
 
 @dataclass
@@ -74,13 +74,7 @@ def measurements(res) -> Measurements:
     if p.get("sensing_source") == "generated":
         return generated(kind, int(p["sensing_seed"]), count, int(p["n"]), int(p["m"]))
     import h5py
-    path = res.config.get("input", "file", "")
-    if path and not os.path.isabs(path) and not os.path.exists(path):
-        path = os.path.join(os.path.dirname(os.path.abspath(res.path)), path)
-    if not path or not os.path.exists(path):
-        raise ValueError(f"{res.path}: the measurements are the input file's A and B and the result does not save "
-                         f"them; the input file '{path}' is not there (rerun with output.save_target = yes)")
-    with h5py.File(path, "r") as f:
+    with h5py.File(input_file_path(res, "the measurements are the input file's A and B", "them"), "r") as f:
         return Measurements("rank-one", a=np.asarray(f["A"][()]), b=np.asarray(f["B"][()]))
 
 
