@@ -100,7 +100,8 @@ def test_sensing_section_reports_the_files(tmp):
     assert row.split("|")[3].strip().startswith("2/2;"), row
     low = next(line for line in text.splitlines() if line.startswith("| rank-one | 40 |"))
     assert low.split("|")[3].strip().startswith("0/1;"), low
-    assert "### Findings" in text and "- gaussian: the minimum-nuclear-norm solution is Y* at every seed from M = 240" in text, text
+    assert "### Findings" in text and "- gaussian: the minimum-nuclear-norm solution X̂ is Y* at every seed from M = 240" in text, text
+    assert "(3000 steps of 0.02)" in text, text
 
 
 def test_driver_plans_runs_and_sweeps(tmp):

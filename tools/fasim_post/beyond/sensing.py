@@ -71,7 +71,8 @@ def _points(path):
                         to_truth=float(np.linalg.norm(yhat - y) / np.linalg.norm(y)) if finite else float("nan"),
                         to_min=float(np.linalg.norm(yhat - br.x) / np.linalg.norm(br.x)) if finite else float("nan"),
                         ratio=nuclear.nuclear_norm(yhat) / br.lower if finite else float("nan"),
-                        falling=falling, fitted=finite and float(run.metric("loss")[-1]) <= 1e-8 * float(res.problem["measured_norm2"])))
+                        falling=falling, steps=int(steps[-1]) if len(steps) else 0,
+                        lr=float(run.attrs.get("lr", float("nan"))), fitted=finite and float(run.metric("loss")[-1]) <= 1e-8 * float(res.problem["measured_norm2"])))
     return out
 
 
@@ -95,6 +96,10 @@ def _ref_cell(xs):
 def _range(values, fmt=".2g"):
     lo, hi = min(values), max(values)
     return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}–{hi:{fmt}}"
+
+
+def _span(counts):
+    return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}…{counts[-1]}"
 
 
 def _findings(points, dof):
@@ -123,14 +128,14 @@ def _findings(points, dof):
             if every:
                 up = [x for c in every for x in sel(c, alg)]
                 unfit = [x for x in up if not x["fitted"]]
-                text += (f" at M = {every[0]}…{every[-1]} it ends {_range([mean(c, alg, 'to_truth') for c in every])} "
+                text += (f" at M = {_span(every)} it ends {_range([mean(c, alg, 'to_truth') for c in every])} "
                          f"from Y* (mean over seeds at each M) with ‖ZW‖_* {_range([mean(c, alg, 'ratio') for c in every], '.3g')}× "
                          f"the minimum; {len(up) - len(unfit)}/{len(up)} of these runs fitted the measurements")
                 text += (f", and of the {len(unfit)} others {sum(x['falling'] for x in unfit)} still had a falling loss "
                          "at the end (last recorded loss < 0.9× the one at half the steps)." if unfit else ".")
             if below:
                 closer = [c for c in below if mean(c, alg, "to_min") < mean(c, alg, "to_truth")]
-                text += (f" Below (M = {', '.join(map(str, below))}) it fitted {sum(x['fitted'] for c in below for x in sel(c, alg))}"
+                text += (f" {'Below that, at' if every else 'At'} M = {', '.join(map(str, below))}, it fitted {sum(x['fitted'] for c in below for x in sel(c, alg))}"
                          f"/{sum(len(sel(c, alg)) for c in below)} runs, and its mean distance to X̂ is smaller than to "
                          f"Y* at M = {', '.join(map(str, closer)) or 'none of them'}.")
             diverged = sum(x["diverged"] for x in runs)
@@ -139,8 +144,9 @@ def _findings(points, dof):
             out.append(text)
         if every and all(mean(c, "fa", "to_truth") > mean(c, "gd", "to_truth") for c in every):
             out.append(f"  - At every M from {every[0]}, FA's mean distance to Y* is larger than GD's.")
-    out += ["", "These are the values at the end of the runs (time 400: 20000 steps of 0.02), at r = n and one "
-            "initialization scale; a run that did not fit the measurements had not converged, so its distances are "
+    runs = sorted({(x["steps"], x["lr"]) for x in points})
+    out += ["", "These are the values at the end of the runs (" +
+            ", ".join(f"{steps} steps of {lr:g}" for steps, lr in runs) + "), at r = n and one initialization scale; a run that did not fit the measurements had not converged, so its distances are "
             "where it was then, not where it would end. They say nothing about other scales, step sizes or sizes of "
             "Y*.", ""]
     return out
