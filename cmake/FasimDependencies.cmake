@@ -137,11 +137,6 @@ if(NOT FASIM_HDF5_HL_LIBRARY)
   fasim_missing("HDF5's high-level library libhdf5_hl (H5DS) next to ${_fasim_hdf5_dirs}" "libhdf5-openmpi-dev")
 endif()
 
-find_package(Boost 1.74 COMPONENTS program_options)
-if(NOT Boost_PROGRAM_OPTIONS_FOUND)
-  fasim_missing("Boost.Program_options" "libboost-program-options-dev")
-endif()
-
 find_package(doctest CONFIG QUIET)
 if(NOT doctest_FOUND)
   fasim_missing("doctest" "doctest-dev")
@@ -159,5 +154,5 @@ target_include_directories(fasim_deps SYSTEM INTERFACE ${_fasim_hdf5_inc} ${RAND
 # its openblas_* entry points (kernel name, thread count) are the ones that control it.
 target_link_libraries(fasim_deps INTERFACE "-Wl,--push-state,--no-as-needed" ${_fasim_blas} "-Wl,--pop-state"
                                            ${_fasim_scalapack} ${FASIM_HDF5_HL_LIBRARY} ${_fasim_hdf5}
-                                           Boost::program_options MPI::MPI_CXX MPI::MPI_C gfortran ${CMAKE_DL_LIBS})
+                                           MPI::MPI_CXX MPI::MPI_C gfortran ${CMAKE_DL_LIBS})
 target_compile_definitions(fasim_deps INTERFACE OMPI_SKIP_MPICXX MPICH_SKIP_MPICXX)

@@ -4,6 +4,7 @@
 // directory and prints one more line.
 #include "fasim/app/run.hpp"
 #include "fasim/config/config.hpp"
+#include "fasim/config/words.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
@@ -290,7 +291,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);
-  const bool naive = c.bench.formulation == "naive";
+  const bool naive = c.bench.formulation == io::BenchFormulation::Naive;
   auto grid = parallel::ProcessGrid::create(world, c.grid.rows, c.grid.cols);
   std::exception_ptr failure;
   std::vector<std::string> lines;
@@ -320,7 +321,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
       model::State last; // the last algorithm's state, for bench.io_dir
       for (const auto& spec : c.run.algorithms) {
         // As `fasim run` chooses it (measure: within its bound as for a long run).
-        const model::StepPlan plan = c.products == "pdgemm"
+        const model::StepPlan plan = c.products == linalg::ProductPath::Pdgemm
                                          ? model::reference_plan(spec.kind)
                                          : model::choose_plan(problem, spec, c.plan, 1000000);
         model::VectorField field(problem, spec, plan);
@@ -391,9 +392,9 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
             "{\"algorithm\":\"%s\",\"formulation\":\"%s\",\"products\":\"%s\",\"plan\":\"%s\",\"n\":%d,"
             "\"m\":%d,\"r\":%d,\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,"
             "\"gflops\":%s,\"peak_rss_mib\":%.1f,\"dgemm_gflops\":%.3f,%s,%s}",
-            row.algorithm, c.bench.formulation.c_str(), c.products.c_str(), row.plan.c_str(), c.problem.n,
-            c.problem.m, c.run.r, world.size(), grid->rows(), grid->cols(), c.grid.block, row.ms, gflops,
-            row.rss, floor.gflops, floor_fields, row.traffic.c_str());
+            row.algorithm, io::schema::to_string(c.bench.formulation), io::schema::to_string(c.products),
+            row.plan.c_str(), c.problem.n, c.problem.m, c.run.r, world.size(), grid->rows(), grid->cols(),
+            c.grid.block, row.ms, gflops, row.rss, floor.gflops, floor_fields, row.traffic.c_str());
         lines.emplace_back(line);
       }
       if (!c.bench.io_dir.empty())

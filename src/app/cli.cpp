@@ -3,6 +3,7 @@
 
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
+#include "fasim/config/command_line.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
@@ -91,10 +92,13 @@ void setup_blas(const parallel::Communicator& world, int threads, bool quiet) {
   if (!blas.warning.empty()) std::cerr << "fasim: warning: " << blas.warning << std::endl;
 }
 
-int run_verb(const parallel::Communicator& world, std::vector<std::string> args) {
+int run_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
   RunRequest req; // --help was answered by main()
-  req.dry_run = std::erase(args, "--dry-run") > 0;
-  parallel::agreed(world, [&] { req.config = io::parse_config(args); });
+  parallel::agreed(world, [&] {
+    const io::CommandLine line = io::read_command_line(args, "run", {{"--dry-run"}}, true);
+    req.dry_run = line.has("--dry-run");
+    req.config = io::parse_config_line(line);
+  });
   setup_blas(world, req.config.blas_threads, req.dry_run);
   return run_experiment(req, world);
 }
@@ -114,56 +118,46 @@ io::RunConfig resumed_config(const std::string& stored_ini, const std::vector<st
   return config;
 }
 
-// `--job JOB.ini` among resume's arguments: the job file of the run being resumed (slurm/run.sbatch passes
-// it), whose keys a resume may change (run.steps, run.stop_*, run.record_*, output.*, grid.*, system.*) apply
-// as if given on the command line, before the command line's own overrides. So a job edited to more steps
-// and resubmitted runs to them.
-void apply_job_file(std::vector<std::string>& args) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string path;
-    std::size_t take = 1;
-    if (args[i].rfind("--job=", 0) == 0)
-      path = args[i].substr(6);
-    else if (args[i] == "--job" && i + 1 < args.size())
-      path = args[i + 1], take = 2;
-    else if (args[i] == "--job")
-      throw UsageError("--job needs the job's configuration file: --job JOB.ini");
-    else
-      continue;
-    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
-               args.begin() + static_cast<std::ptrdiff_t>(i + take));
-    std::vector<std::string> job_args{path};
-    job_args.insert(job_args.end(), args.begin(), args.end());
-    // The command line's own overrides are in the job's resolved configuration too: keep them as given.
-    std::vector<std::string> job;
-    for (const auto& o : io::resumable_overrides(io::parse_config(job_args).resolved_ini)) {
-      const std::string key = o.substr(0, o.find('='));
-      if (std::none_of(args.begin(), args.end(),
-                       [&](const std::string& a) { return a == key || a.rfind(key + "=", 0) == 0; }))
-        job.push_back(o);
-    }
-    args.insert(args.begin(), job.begin(), job.end());
-    return;
+// The overrides of a resume: with `--job JOB.ini` (slurm/run.sbatch passes the job file of the run being
+// resumed) first the keys of that job a resume may change (run.steps, run.stop_*, run.record_*, output.*,
+// grid.*, system.*) that the command line does not set, then the command line's own. So a job edited to more
+// steps and resubmitted runs to them.
+std::vector<std::string> resume_overrides(const io::CommandLine& line) {
+  std::vector<std::string> out;
+  if (const auto job = line.value("--job")) {
+    io::CommandLine job_line =
+        line; // the job's resolved configuration holds the command line's overrides too
+    job_line.words = {*job};
+    job_line.flags.clear();
+    for (const auto& o : io::resumable_overrides(io::parse_config_line(job_line).resolved_ini))
+      if (!line.overrides_key(o.substr(2, o.find('=') - 2))) out.push_back(o);
   }
+  const auto own = line.override_words();
+  out.insert(out.end(), own.begin(), own.end());
+  return out;
 }
 
 // `fasim resume FILE`: FILE is a checkpoint (resume the interrupted run) or a result file (a complete one is
 // continued in place to --run.steps; an interrupted one resumes from its checkpoint).
-int resume_verb(const parallel::Communicator& world, std::vector<std::string> args) {
+int resume_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
   if (args.empty() || args[0].rfind("--", 0) == 0)
     throw UsageError("usage: fasim resume CHECKPOINT_OR_RESULT [--run.steps=N] [other --section.key=value]");
   const std::string from = args[0];
-  args.erase(args.begin());
   RunRequest req;
   parallel::agreed(world, [&] {
-    apply_job_file(args);
+    const io::CommandLine line = io::read_command_line(
+        args, "resume", {{"--job", "the job's configuration file (--job JOB.ini)"}}, true);
+    if (line.words.size() > 1)
+      throw UsageError("unexpected word '" + line.words[1] +
+                       "' on the command line; write overrides as --section.key=value");
+    const std::vector<std::string> overrides = resume_overrides(line);
     if (!std::filesystem::exists(from)) throw UsageError("file '" + from + "' (to resume) does not exist");
     int kind = 0; // 1 checkpoint, 2 result
     if (world.rank() == 0) kind = io::looks_like_checkpoint(from) ? 1 : 2;
     world.broadcast(&kind, sizeof kind, 0);
     if (kind == 1) {
       const io::CheckpointHeader h = io::read_checkpoint_header(from, world);
-      req.config = resumed_config(h.config_ini, args, "checkpoint '" + from + "'");
+      req.config = resumed_config(h.config_ini, overrides, "checkpoint '" + from + "'");
       req.resume_from = from;
       // A checkpoint of a run whose result is now complete, asked to go further: continue the complete result
       // in place instead of rebuilding it from the older checkpoint, so that an interruption never leaves
@@ -196,12 +190,12 @@ int resume_verb(const parallel::Communicator& world, std::vector<std::string> ar
     int status = static_cast<int>(s.status);
     world.broadcast(&status, sizeof status, 0);
     // The result's own path, as given: its configuration may name it relative to another directory.
-    std::vector<std::string> overrides = args;
-    const bool names_output = std::any_of(args.begin(), args.end(), [](const std::string& a) {
-      return a.rfind("--output.file=", 0) == 0 || a == "--output.file";
+    std::vector<std::string> result_overrides = overrides;
+    const bool names_output = std::any_of(overrides.begin(), overrides.end(), [](const std::string& a) {
+      return a.rfind("--output.file=", 0) == 0;
     });
-    if (!names_output) overrides.push_back("--output.file=" + from);
-    req.config = resumed_config(s.config_ini, overrides, "result file '" + from + "'");
+    if (!names_output) result_overrides.push_back("--output.file=" + from);
+    req.config = resumed_config(s.config_ini, result_overrides, "result file '" + from + "'");
     if (!io::same_destination(req.config.output.file, from))
       throw UsageError("--output.file=" + req.config.output.file + " is not the result file '" + from +
                        "' being resumed: leave --output.file out, or give the same path");
@@ -271,7 +265,8 @@ int run_verb_named(const parallel::Communicator& world, const std::string& verb,
                    const std::vector<std::string>& args) {
   if (verb == "version" || verb == "--version") {
     parallel::agreed(world, [&] {
-      if (!args.empty()) refuse_option("version", args.front());
+      if (const auto line = io::read_command_line(args, "version", {}, false); !line.words.empty())
+        io::refuse_option("version", line.words.front());
     });
     return version_verb(world);
   }

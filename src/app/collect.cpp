@@ -2,6 +2,8 @@
 // file.
 #include "collect_output.hpp"
 #include "fasim/app/sweep.hpp"
+#include "fasim/config/command_line.hpp"
+#include "fasim/config/config_values.hpp"
 #include "fasim/config/ini.hpp"
 #include "fasim/format/hdf5.hpp"
 #include "fasim/format/result_state.hpp"
@@ -14,7 +16,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -96,14 +97,11 @@ std::vector<std::string> find_inputs(const std::vector<std::string>& inputs) {
   return files;
 }
 
+// A stored value as a number (the configuration's own number parser); an empty value is a missing one.
 bool parse_double(const std::string& s, double& out) {
-  if (s.empty()) {
-    out = NAN;
-    return true;
-  }
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
+  const auto value = s.empty() ? std::optional<double>(NAN) : io::detail::parse_number(s);
+  if (value) out = *value;
+  return value.has_value();
 }
 
 Column text_column(const std::string& name, std::vector<std::string> text, bool try_numeric) {
@@ -224,29 +222,11 @@ int collect_verb(const parallel::Communicator& world, const std::vector<std::str
   std::string message;
   parallel::agreed(world, [&] {
     if (world.rank() != 0) return;
-    std::string output, csv;
-    bool overwrite = false;
-    std::vector<std::string> inputs;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      if (a == "--overwrite") {
-        overwrite = true;
-        continue;
-      }
-      const std::string flag = a.rfind("--output", 0) == 0 ? "--output"
-                               : a.rfind("--csv", 0) == 0  ? "--csv"
-                                                           : "";
-      if ((flag.empty() && !a.empty() && a.front() == '-') ||
-          (!flag.empty() && a.size() > flag.size() && a[flag.size()] != '='))
-        refuse_option("collect", a);
-      if (flag.empty()) {
-        inputs.push_back(a);
-        continue;
-      }
-      std::string& slot = flag == "--output" ? output : csv;
-      slot = a.size() > flag.size() ? a.substr(flag.size() + 1) : (i + 1 < args.size() ? args[++i] : "");
-      if (slot.empty()) throw UsageError(flag + " needs a file name; run 'fasim collect --help'");
-    }
+    const io::CommandLine line = io::read_command_line(
+        args, "collect", {{"--output", "a file name"}, {"--csv", "a file name"}, {"--overwrite"}}, false);
+    const std::string output = line.value("--output").value_or(""), csv = line.value("--csv").value_or("");
+    const bool overwrite = line.has("--overwrite");
+    const std::vector<std::string>& inputs = line.words;
     if (inputs.empty() || (output.empty() && csv.empty()))
       throw UsageError(
           "'fasim collect' needs DIR_OR_FILE... and --output and/or --csv; run 'fasim collect --help'");

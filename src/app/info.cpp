@@ -1,4 +1,6 @@
 // `fasim info FILE [--json]`: a human (or JSON) summary of a result file and its checkpoint.
+#include "fasim/config/command_line.hpp"
+#include "fasim/config/config_values.hpp"
 #include "fasim/config/ini.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
@@ -13,7 +15,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -102,7 +103,7 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
   const std::string& config = h.config_ini;
   const auto entries = io::parse_ini(config, "the configuration stored in '" + path + "'");
   const long long steps_planned =
-      config.empty() ? -1 : std::atoll(io::find_ini_value(entries, "run.steps").value_or("-1").c_str());
+      io::detail::parse_integer(io::find_ini_value(entries, "run.steps").value_or("")).value_or(-1);
   const long long step = config.empty() ? -1 : h.step; // no config: cut short before the root attributes
   const double elapsed = config.empty() ? NAN : h.elapsed_seconds;
   const std::string digest = sha256_hex(config);
@@ -216,16 +217,12 @@ int info_verb(const parallel::Communicator& world, const std::vector<std::string
   std::string path, text;
   bool json = false;
   parallel::agreed(world, [&] {
-    for (const auto& a : args)
-      if (a == "--json")
-        json = true;
-      else if (!a.empty() && a.front() == '-')
-        refuse_option("info", a);
-      else if (path.empty())
-        path = a;
-      else
-        throw UsageError("'fasim info' takes one FILE (got '" + path + "' and '" + a +
-                         "'); run it once per file");
+    const io::CommandLine line = io::read_command_line(args, "info", {{"--json"}}, false);
+    json = line.has("--json");
+    if (line.words.size() > 1)
+      throw UsageError("'fasim info' takes one FILE (got '" + line.words[0] + "' and '" + line.words[1] +
+                       "'); run it once per file");
+    if (!line.words.empty()) path = line.words.front();
     if (path.empty()) throw UsageError("'fasim info' needs FILE; run 'fasim info --help'");
     if (!std::filesystem::exists(path)) throw UsageError("file '" + path + "' does not exist");
     if (world.rank() == 0) text = describe(path, json);

@@ -33,7 +33,7 @@ Simulation::Simulation(const io::RunConfig& config, model::Problem& problem,
       metrics_(problem, config.run.probes, config.run.probe_seed),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points) {
   for (const auto& spec : config.run.algorithms) {
-    const model::StepPlan plan = config.products == "pdgemm"
+    const model::StepPlan plan = config.products == linalg::ProductPath::Pdgemm
                                      ? model::reference_plan(spec.kind)
                                      : model::choose_plan(problem, spec, config.plan, config.run.steps);
     auto t = std::unique_ptr<Trajectory>(

@@ -4,6 +4,7 @@
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
 #include "fasim/parallel/error.hpp"
+#include "fasim/parallel/storage_faults.hpp"
 
 #include <fcntl.h>
 #include <mpi.h>
@@ -89,9 +90,10 @@ std::string copy_aside(const std::string& path) {
   const std::string copy = io::fresh_temporary_name(path);
   const auto fail = [&](const char* doing, int error) {
     ::unlink(copy.c_str());
-    throw Error("cannot keep a copy of complete result '" + path + "' while continuing it (" + doing + " '" +
-                copy + "'): " + std::strerror(error) +
-                "; the result is untouched: free space, then continue it");
+    std::string cause = parallel::storage_error_in_words(error);
+    if (cause.empty()) cause = std::strerror(error);
+    throw Error("cannot keep a copy of complete result '" + path + "' beside it while continuing it (" +
+                doing + " the copy): " + cause + "; the result is untouched: free space, then continue it");
   };
   const int in = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (in < 0) throw Error("cannot read result file '" + path + "': " + std::strerror(errno));
@@ -99,7 +101,11 @@ std::string copy_aside(const std::string& path) {
   if (out < 0) {
     const int error = errno;
     ::close(in);
-    throw Error("cannot create '" + copy + "' beside result file '" + path + "': " + std::strerror(error));
+    const std::string words = parallel::storage_error_in_words(error);
+    throw Error("cannot keep a copy of complete result '" + path +
+                "' beside it while continuing it (creating '" + copy +
+                "'): " + (words.empty() ? std::strerror(error) : words) +
+                "; the result is untouched: free space, then continue it");
   }
   struct stat st {};
   ::fstat(in, &st);

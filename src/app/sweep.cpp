@@ -3,6 +3,8 @@
 
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
+#include "fasim/config/command_line.hpp"
+#include "fasim/config/config_values.hpp"
 #include "fasim/config/ini.hpp"
 #include "fasim/format/hdf5.hpp"
 #include "fasim/format/result_state.hpp"
@@ -13,7 +15,6 @@
 #include "fasim/parallel/error.hpp"
 #include "verbs.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -30,9 +31,17 @@ namespace {
 constexpr long long kMaxPoints = 10'000'000;
 
 bool parse_integer(const std::string& text, long long& out) {
-  const std::string t = trim(text);
-  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
-  return !t.empty() && ec == std::errc() && end == t.data() + t.size();
+  const auto value = io::detail::parse_integer(trim(text));
+  if (value) out = *value;
+  return value.has_value();
+}
+
+// Overrides only: a plain word among them is a mistake.
+SweepSettings overrides_of(const io::CommandLine& line) {
+  if (!line.words.empty())
+    throw UsageError("unexpected word '" + line.words.front() +
+                     "' on the command line; write overrides as --section.key=value");
+  return line.overrides;
 }
 } // namespace
 
@@ -134,25 +143,7 @@ std::string point_output_path(const std::string& output_file, long long index, l
 }
 
 SweepSettings parse_overrides(const std::vector<std::string>& words) {
-  SweepSettings out;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (w.rfind("--", 0) != 0 || w.size() == 2)
-      throw UsageError("unexpected word '" + w +
-                       "' on the command line; write overrides as --section.key=value");
-    std::string key = w.substr(2), value = "true";
-    if (const auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key.resize(eq);
-    } else if (i + 1 < words.size() && words[i + 1].rfind("--", 0) != 0) {
-      value = words[++i];
-    }
-    for (const auto& kv : out)
-      if (kv.first == key)
-        throw UsageError("duplicate key '" + key + "' on the command line; give each override once");
-    out.emplace_back(key, value);
-  }
-  return out;
+  return overrides_of(io::read_command_line(words, "sweep", {}, true));
 }
 
 SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSettings& overrides,
@@ -326,34 +317,23 @@ int sweep_verb(const parallel::Communicator& world, const std::vector<std::strin
       "usage: fasim sweep list SWEEP.ini | fasim sweep run SWEEP.ini [--index I | --groups G] "
       "[--section.key=value ...]";
   long long index = -1, groups = 0;
-  std::vector<std::string> rest;
   SweepSpec spec;
   SweepSettings overrides;
   parallel::agreed(world, [&] {
     if (args.size() < 2 || (args[0] != "list" && args[0] != "run") || args[1].rfind("--", 0) == 0)
       throw UsageError(usage);
-    for (std::size_t i = 2; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      const bool is_index = a == "--index" || a.rfind("--index=", 0) == 0;
-      if (!is_index && a != "--groups" && a.rfind("--groups=", 0) != 0) {
-        rest.push_back(a);
-        continue;
-      }
-      const std::string flag = is_index ? "--index" : "--groups";
-      const std::string value =
-          a.size() > flag.size() ? a.substr(flag.size() + 1) : (i + 1 < args.size() ? args[++i] : "");
-      long long& slot = is_index ? index : groups;
-      if (!parse_integer(value, slot) || slot < (is_index ? 0 : 1))
-        throw UsageError(flag + " needs " + (is_index ? "a point index >= 0" : "a group count >= 1") +
-                         ", got '" + value + "'");
-    }
+    const io::CommandLine line =
+        io::read_command_line(std::vector<std::string>(args.begin() + 2, args.end()), "sweep",
+                              {{"--index", "a point index"}, {"--groups", "a group count"}}, true);
+    if (const auto value = line.value("--index")) index = io::integer_value("--index", *value, 0);
+    if (const auto value = line.value("--groups")) groups = io::integer_value("--groups", *value, 1);
+    overrides = overrides_of(line);
     if (index >= 0 && groups > 0)
       throw UsageError("give --index or --groups, not both; " + std::string(usage));
     if (groups > world.size())
       throw UsageError("--groups " + std::to_string(groups) + " exceeds the " + std::to_string(world.size()) +
                        " rank(s); use at most one group per rank");
     spec = read_sweep_file(args[1]);
-    overrides = parse_overrides(rest);
     if (index >= spec.count()) spec.point(index); // throws the out-of-range message
     for (long long i = 0; i < spec.count() && args[0] == "run"; ++i)
       if (index < 0 ||

@@ -144,10 +144,4 @@ std::string missing_argument(std::string_view verb, const std::vector<std::strin
   return present ? std::string() : std::string(v->required);
 }
 
-void refuse_option(std::string_view verb, const std::string& option) {
-  const std::string name = "fasim " + std::string(verb);
-  throw UsageError("unknown option '" + option + "' for '" + name + "'; run '" + name +
-                   " --help' for its options");
-}
-
 } // namespace fasim::app

@@ -1,6 +1,7 @@
 #pragma once
 // The usage texts of fasim and its verbs, kept in one place (usage.cpp) so that `fasim --help`,
-// `fasim VERB --help`, a verb run without its argument and an unknown option all say the same thing.
+// `fasim VERB --help` and a verb run without its argument say the same thing (an unknown option:
+// io::refuse_option, config/command_line.hpp).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,5 @@ bool asks_for_help(const std::vector<std::string>& args);
 /// The verb's required argument when args lacks it (e.g. "CHECKPOINT_OR_RESULT" for resume), else "".
 /// Checked before MPI work starts, so a bare `fasim resume` prints its usage instead of aborting.
 std::string missing_argument(std::string_view verb, const std::vector<std::string>& args);
-
-/// Throws the UsageError for an option the verb does not know:
-/// "unknown option '--jsn' for 'fasim info'; run 'fasim info --help' for its options".
-[[noreturn]] void refuse_option(std::string_view verb, const std::string& option);
 
 } // namespace fasim::app

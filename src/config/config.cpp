@@ -1,15 +1,12 @@
-// Reading the configuration: the INI file through fasim's one tokenizer (io/ini.hpp), the command line
-// through Boost.Program_options; every value is then checked here ourselves, because Boost's own conversions
-// are lenient (lexical casts) and its duplicate handling would only fire through variables_map, which would
-// also hide which source a value came from.
+// Reading the configuration: the INI file through fasim's one tokenizer (config/ini.hpp), the command line
+// through fasim's one grammar (config/command_line.hpp); every value is then checked by its key's parser.
 #include "fasim/config/config.hpp"
 
 #include "config/config_keys.hpp"
+#include "fasim/config/command_line.hpp"
 #include "fasim/config/config_values.hpp"
 #include "fasim/config/ini.hpp"
 #include "fasim/parallel/error.hpp"
-
-#include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <set>
@@ -19,7 +16,6 @@ namespace fasim::io {
 
 namespace {
 
-namespace po = boost::program_options;
 using namespace detail;
 
 /// One `key = value` from one place; origin names the place for messages ("at line 3 of config file
@@ -27,16 +23,6 @@ using namespace detail;
 struct Assignment {
   std::string key, value, origin;
 };
-
-po::options_description make_description() {
-  po::options_description description("fasim configuration");
-  for (const auto& key : config_keys()) {
-    auto* semantic = po::value<std::string>();
-    if (key.is_bool) semantic->implicit_value("true"); // `--output.overwrite` alone means true
-    description.add_options()(key.name.c_str(), semantic, key.help.c_str());
-  }
-  return description;
-}
 
 bool is_section(const std::string& name) {
   const auto sections = config_sections();
@@ -87,25 +73,11 @@ std::vector<Assignment> read_ini_file(const std::string& path) {
   return read_ini(read_config_file(path), "config file '" + path + "'");
 }
 
-/// Reads `--section.key=value` words; the first other word is the INI path when ini_path is given.
-std::vector<Assignment> read_command_line(const std::vector<std::string>& args, std::string* ini_path) {
+/// The overrides of a command line (read by the one grammar, config/command_line.hpp); its first plain word
+/// is the INI path when ini_path is given.
+std::vector<Assignment> command_line_assignments(const CommandLine& line, std::string* ini_path) {
   const std::string origin = "on the command line";
-  namespace style = po::command_line_style;
-  // No allow_guessing: a prefix like --run.step must not silently mean run.steps.
-  const int syntax = style::allow_long | style::long_allow_adjacent | style::long_allow_next;
-  po::parsed_options parsed(nullptr);
-  try {
-    parsed =
-        po::command_line_parser(args).options(make_description()).style(syntax).allow_unregistered().run();
-  } catch (const po::error& e) {
-    throw UsageError(std::string("command line: ") + e.what() + "; write overrides as --section.key=value");
-  }
-  std::vector<Assignment> assignments;
-  std::set<std::string> seen;
-  const auto positional = [&](const std::string& word) {
-    if (!word.empty() && word.front() == '-')
-      throw UsageError("unknown option '" + word +
-                       "' on the command line; write overrides as --section.key=value");
+  for (const auto& word : line.words) {
     if (!ini_path)
       throw UsageError("unexpected word '" + word +
                        "' on the command line; write overrides as --section.key=value");
@@ -113,25 +85,11 @@ std::vector<Assignment> read_command_line(const std::vector<std::string>& args, 
       throw UsageError("second config file '" + word + "' on the command line (already given '" + *ini_path +
                        "'); give one INI file and --section.key=value overrides");
     *ini_path = word;
-  };
-  for (const auto& option : parsed.options) {
-    if (option.string_key.empty()) {
-      positional(option.value.empty() ? "" : option.value.front());
-      continue;
-    }
-    check_known(option.string_key, origin);
-    if (!seen.insert(option.string_key).second)
-      throw UsageError("duplicate key '" + option.string_key +
-                       "' on the command line; give each override once");
-    std::string value = option.value.empty() ? "true" : option.value.front();
-    // Boost hands a bare boolean flag the next word as its value (`--output.overwrite run.ini`); when that
-    // word is not a boolean it was meant as the INI path, so the flag means true.
-    if (find_key(option.string_key)->is_bool && option.original_tokens.size() == 2 &&
-        !parse_bool(trim(value))) {
-      positional(value);
-      value = "true";
-    }
-    assignments.push_back({option.string_key, value, origin});
+  }
+  std::vector<Assignment> assignments;
+  for (const auto& [key, value] : line.overrides) {
+    check_known(key, origin);
+    assignments.push_back({key, value, origin});
   }
   return assignments;
 }
@@ -193,8 +151,12 @@ RunConfig parse_config(const std::vector<std::string>& args, std::string* help_o
     *help_out = config_help();
     return assemble({}, {}, "");
   }
+  return parse_config_line(read_command_line(args, "run", {}, true));
+}
+
+RunConfig parse_config_line(const CommandLine& line) {
   std::string path;
-  const auto command_line = read_command_line(args, &path);
+  const auto command_line = command_line_assignments(line, &path);
   const auto file = path.empty() ? std::vector<Assignment>{} : read_ini_file(path);
   return assemble(file, command_line, path);
 }
@@ -202,7 +164,7 @@ RunConfig parse_config(const std::vector<std::string>& args, std::string* help_o
 RunConfig parse_config_text(const std::string& ini_text, const std::vector<std::string>& overrides,
                             const std::string& origin) {
   const auto file = read_ini(ini_text, origin);
-  return assemble(file, read_command_line(overrides, nullptr), "");
+  return assemble(file, command_line_assignments(read_command_line(overrides, "run", {}, true), nullptr), "");
 }
 
 std::string config_help() {

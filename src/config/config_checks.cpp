@@ -105,7 +105,7 @@ void check_completion(const Settings& s) {
   if (c.init.w == model::InitW::Optimal)
     refuse("init.w = optimal solves with every entry of Y, which completion does not observe; use init.w = "
            "gaussian with problem.observe = completion");
-  if (c.products == "pdgemm")
+  if (c.products == linalg::ProductPath::Pdgemm)
     refuse("system.products = pdgemm runs the products formulation, which has no masked form; use "
            "system.products = panel with problem.observe = completion");
 }

@@ -2,6 +2,7 @@
 // rules relating several keys are in config_checks.cpp.
 #include "config/config_keys.hpp"
 
+#include "fasim/config/command_line.hpp"
 #include "fasim/config/config_values.hpp"
 #include "fasim/config/words.hpp"
 #include "fasim/model/step_plan.hpp"
@@ -58,13 +59,7 @@ template <class Access> KeyDef integer_key(std::string name, Access access, long
   KeyDef key = named(name, std::move(help));
   key.set = [name, access, min](Settings& s, const std::string& text) {
     using T = std::remove_reference_t<decltype(access(s))>;
-    const std::string expected = "an integer >= " + std::to_string(min);
-    const auto value = parse_integer(text);
-    if (!value) fail(name, text, "not an integer", expected);
-    if (*value < min) fail(name, text, "out of range", expected);
-    if (*value > static_cast<long long>(std::numeric_limits<T>::max()))
-      fail(name, text, "too large", expected + " and <= " + std::to_string(std::numeric_limits<T>::max()));
-    access(s) = static_cast<T>(*value);
+    access(s) = static_cast<T>(integer_value(name, text, min, std::numeric_limits<T>::max()));
   };
   key.get = [access](const Settings& s) { return std::to_string(access(s)); };
   return key;
@@ -151,13 +146,6 @@ KeyDef choice_key(std::string name, Access access, Choices<E> choices, std::stri
 template <class E> Choices<E> schema_choices() {
   Choices<E> choices;
   for (const auto& [word, value] : schema::Names<E>::list) choices.emplace_back(word, value);
-  return choices;
-}
-
-/// Choices for string-typed fields (output.save_target, bench.formulation).
-Choices<std::string> words(std::initializer_list<const char*> list) {
-  Choices<std::string> choices;
-  for (const char* word : list) choices.emplace_back(word, word);
   return choices;
 }
 
@@ -394,7 +382,7 @@ std::vector<KeyDef> make_keys() {
   k.push_back(text_key("output.file", FIELD(cfg.output.file),
                        "HDF5 result file (relative to the working directory)"));
   k.push_back(bool_key("output.overwrite", FIELD(cfg.output.overwrite), "replace an existing output.file"));
-  k.push_back(choice_key("output.save_target", FIELD(cfg.output.save_target), words({"auto", "yes", "no"}),
+  k.push_back(choice_key("output.save_target", FIELD(cfg.output.save_target), schema_choices<SaveTarget>(),
                          "store Y in the result file (auto: when n·m <= 4e6)"));
   k.push_back(integer_key("output.snapshot_every", FIELD(cfg.output.snapshot_every), 0,
                           "store Z and W every this many steps (0 = off)"));
@@ -416,8 +404,8 @@ std::vector<KeyDef> make_keys() {
   // [bench]
   k.push_back(integer_key("bench.steps", FIELD(cfg.bench.steps), 1, "timed steps of `fasim bench`"));
   k.push_back(integer_key("bench.warmup", FIELD(cfg.bench.warmup), 0, "untimed steps before them"));
-  k.push_back(choice_key("bench.formulation", FIELD(cfg.bench.formulation), words({"fast", "naive"}),
-                         "update formulation to time"));
+  k.push_back(choice_key("bench.formulation", FIELD(cfg.bench.formulation),
+                         schema_choices<BenchFormulation>(), "update formulation to time"));
   k.push_back(
       text_key("bench.io_dir", FIELD(cfg.bench.io_dir),
                "also time writing Y, Z, W (HDF5), a checkpoint and raw bytes in this existing directory "
@@ -425,7 +413,7 @@ std::vector<KeyDef> make_keys() {
   // [system]
   k.push_back(integer_key("system.blas_threads", FIELD(cfg.blas_threads), 1, "BLAS threads per rank"));
   k.push_back(
-      choice_key("system.products", FIELD(cfg.products), words({"panel", "pdgemm"}),
+      choice_key("system.products", FIELD(cfg.products), schema_choices<linalg::ProductPath>(),
                  "how products with Y are computed: panel (local GEMM + one reduction) or pdgemm (the "
                  "PBLAS reference path); results agree to rounding"));
   KeyDef plan =

@@ -74,20 +74,7 @@ herr_t gather_all(unsigned, const H5E_error2_t* error, void* out) {
 // The cause of a failed write in the words of the C library: the errno the failing system call left, else
 // what MPI-IO reported up HDF5's error stack (Open MPI's and MPICH's error classes and strings).
 std::string cause_in_words(int error, const std::string& stack) {
-  switch (error) {
-  case ENOSPC:
-    return "no space left on device";
-  case EDQUOT:
-    return "disk quota exceeded";
-  case EIO:
-    return "I/O error";
-  case EFBIG:
-    return "file too large";
-  case EROFS:
-    return "read-only file system";
-  default:
-    break;
-  }
+  if (std::string words = parallel::storage_error_in_words(error); !words.empty()) return words;
   const auto has = [&](const char* text) { return stack.find(text) != std::string::npos; };
   if (has("NO_SPACE") || has("No space") || has("no space")) return "no space left on device";
   if (has("QUOTA") || has("quota")) return "disk quota exceeded";

@@ -22,7 +22,8 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
 
   const Group pg = f.create_group(schema::kProblemGroup);
   const double io_size = static_cast<double>(net.samples) * (net.n() + net.m());
-  if (config.output.save_target == "yes" || (config.output.save_target == "auto" && io_size <= 4e6)) {
+  if (config.output.save_target == SaveTarget::Yes ||
+      (config.output.save_target == SaveTarget::Auto && io_size <= 4e6)) {
     if (!net.identity_input) write_matrix(pg, schema::kNetworkInputs, net.x);
     write_matrix(pg, schema::kNetworkOutputs, net.o);
   }

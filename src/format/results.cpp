@@ -19,8 +19,8 @@ namespace fasim::io {
 using model::AlgorithmKind;
 
 bool saves_target(const RunConfig& config) {
-  if (config.output.save_target == "yes") return true;
-  if (config.output.save_target == "no") return false;
+  if (config.output.save_target == SaveTarget::Yes) return true;
+  if (config.output.save_target == SaveTarget::No) return false;
   return static_cast<double>(config.problem.n) * config.problem.m <= 4e6;
 }
 
@@ -111,7 +111,8 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
   // (n+m)·k numbers in place of n·m. A diagonal target is its singular_values alone.
   const double factor_size = static_cast<double>(config.problem.n + config.problem.m) * config.problem.k;
   if (problem.target->left_factor() &&
-      (config.output.save_target == "yes" || (config.output.save_target == "auto" && factor_size <= 4e6))) {
+      (config.output.save_target == SaveTarget::Yes ||
+       (config.output.save_target == SaveTarget::Auto && factor_size <= 4e6))) {
     write_matrix(pg, schema::kTargetLeft, *problem.target->left_factor());
     write_matrix(pg, schema::kTargetRight, *problem.target->right_factor());
   }

@@ -163,18 +163,30 @@ void purge_checkpoint_ring(const RunConfig& c) {
   remove_stale_temporaries(c.output.checkpoint_file);
 }
 
+Action decide(const Facts& f) {
+  switch (f.state) {
+  case ResultState::Absent:
+    return f.usable_checkpoint && !f.overwrite ? Action::Refuse : Action::Run;
+  case ResultState::Running:
+    return Action::Refuse; // never replaced under a live writer, overwrite or not
+  case ResultState::Foreign:
+    return f.overwrite ? Action::Run : Action::Refuse;
+  default:
+    break;
+  }
+  if (!f.same_experiment) return f.overwrite ? Action::Run : Action::Refuse;
+  if (f.state == ResultState::Complete)
+    return f.more_steps && !f.all_stopped_early ? Action::Continue : Action::Nothing;
+  return f.usable_checkpoint ? Action::Resume : Action::Restart;
+}
+
 Assessment assess(const RunConfig& c, bool caller_holds_lock) {
   Assessment a;
   a.result = c.output.file;
   a.checkpoint = c.output.checkpoint_file;
   a.requested_steps = c.run.steps;
-  const bool overwrite = c.output.overwrite;
-  const auto refuse = [&](ResultState state, const std::string& why) {
-    a.state = state;
-    a.action = Action::Refuse;
-    a.reason = why;
-    return a;
-  };
+  Facts f;
+  f.overwrite = c.output.overwrite;
   // The newest generation of the checkpoint ring that is complete and belongs to `run_id`: its step (and
   // a.checkpoint names it), else -1 and why not.
   std::string checkpoint_problem = "no checkpoint";
@@ -200,82 +212,92 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
     return -1;
   };
 
-  if (!exists_as_link_or_file(a.result)) {
-    a.state = ResultState::Absent;
-    if (usable_checkpoint("") >= 0 && !overwrite)
-      return refuse(ResultState::Absent, "result file '" + a.result + "' is missing but its checkpoint '" +
-                                             a.checkpoint + "' exists: resume it with 'fasim resume " +
-                                             a.checkpoint + "', or delete the checkpoint to start afresh");
-    a.action = Action::Run;
-    a.reason = "no result file yet: start the run";
-    return a;
-  }
-  if (const std::string holder = caller_holds_lock ? std::string() : lock_holder(a.result); !holder.empty())
-    return refuse(ResultState::Running, "result file '" + a.result +
-                                            "' is being written by another fasim process (" + holder +
-                                            "); wait for it to end, or choose another output.file");
+  // The facts, each looked at only when the decision depends on it.
+  std::string holder, unreadable, differences;
   RunSummary s;
-  try {
-    require_own_regular_file(a.result, "result file");
-    s = read_run_summary(a.result);
-  } catch (const UsageError& e) {
-    if (overwrite) {
-      a.state = ResultState::Foreign;
-      a.action = Action::Run;
-      a.reason = std::string(e.what()) + "; output.overwrite = true: replacing it";
-      return a;
+  if (!exists_as_link_or_file(a.result)) {
+    f.state = ResultState::Absent;
+    f.usable_checkpoint = usable_checkpoint("") >= 0;
+  } else if (holder = caller_holds_lock ? std::string() : lock_holder(a.result); !holder.empty()) {
+    f.state = ResultState::Running;
+  } else {
+    try {
+      require_own_regular_file(a.result, "result file");
+      s = read_run_summary(a.result);
+      a.result_step = s.last_step;
+      f.state = s.status == schema::FileStatus::Complete       ? ResultState::Complete
+                : s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
+                : s.status == schema::FileStatus::Failed       ? ResultState::Failed
+                                                               : ResultState::Interrupted;
+    } catch (const UsageError& e) {
+      f.state = ResultState::Foreign;
+      unreadable = e.what();
     }
-    return refuse(ResultState::Foreign,
-                  std::string(e.what()) +
-                      "; choose another output.file, or set output.overwrite = true to replace it");
   }
-  a.result_step = s.last_step;
-  const auto diffs = contradicting_keys(s.config_ini, c.resolved_ini);
-  const auto state = s.status == schema::FileStatus::Complete       ? ResultState::Complete
-                     : s.status == schema::FileStatus::Checkpointed ? ResultState::Checkpointed
-                     : s.status == schema::FileStatus::Failed       ? ResultState::Failed
-                                                                    : ResultState::Interrupted;
-  a.state = state;
-  if (!diffs.empty()) {
-    if (overwrite) {
-      a.action = Action::Run;
-      a.reason = "result file '" + a.result + "' was made with another configuration (" + join(diffs) +
-                 "); output.overwrite = true: replacing it";
-      return a;
+  if (f.state != ResultState::Absent && f.state != ResultState::Running && f.state != ResultState::Foreign) {
+    differences = join(contradicting_keys(s.config_ini, c.resolved_ini));
+    f.same_experiment = differences.empty();
+    f.more_steps = c.run.steps > s.last_step;
+    f.all_stopped_early = s.all_stopped_early;
+    if (f.same_experiment && f.state != ResultState::Complete) {
+      a.checkpoint_step = usable_checkpoint(s.run_id);
+      f.usable_checkpoint = a.checkpoint_step >= 0;
     }
-    return refuse(state, "result file '" + a.result + "' (" + to_string(state) +
-                             ") was made with another configuration (" + join(diffs) +
-                             "); choose another output.file, or set output.overwrite = true to replace it");
   }
-  if (state == ResultState::Complete) {
-    if (s.all_stopped_early) {
-      a.action = Action::Nothing;
-      a.reason = "result file '" + a.result + "' is complete and every algorithm stopped early (" +
-                 s.stop_summary + "): there is nothing to continue";
-    } else if (c.run.steps > s.last_step) {
-      a.action = Action::Continue;
-      a.reason = "result file '" + a.result + "' is complete at step " + std::to_string(s.last_step) +
-                 "; run.steps = " + std::to_string(c.run.steps) + ": continue it";
-    } else {
-      a.action = Action::Nothing;
-      a.reason = "result file '" + a.result + "' is complete (" + std::to_string(s.last_step) +
-                 " steps): nothing to do";
-    }
+  a.state = f.state;
+  a.action = decide(f);
+
+  // Why, in one line (and what to do when refused).
+  const std::string result = "result file '" + a.result + "'";
+  switch (f.state) {
+  case ResultState::Absent:
+    a.reason = a.action == Action::Refuse ? result + " is missing but its checkpoint '" + a.checkpoint +
+                                                "' exists: resume it with " + "'fasim resume " +
+                                                a.checkpoint + "', or delete the checkpoint to start afresh"
+                                          : "no result file yet: start the run";
     return a;
-  }
-  a.checkpoint_step = usable_checkpoint(s.run_id);
-  if (a.checkpoint_step >= 0) {
-    a.action = Action::Resume;
-    a.reason = "result file '" + a.result + "' is " + to_string(state) + "; resume from checkpoint '" +
-               a.checkpoint + "' (step " + std::to_string(a.checkpoint_step) + ")";
+  case ResultState::Running:
+    a.reason = result + " is being written by another fasim process (" + holder +
+               "); wait for it to end, or choose another output.file";
     return a;
+  case ResultState::Foreign:
+    a.reason = unreadable + (a.action == Action::Run ? "; output.overwrite = true: replacing it"
+                                                     : "; choose another output.file, or set "
+                                                       "output.overwrite = true to replace it");
+    return a;
+  default:
+    break;
   }
-  // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it
-  // exactly.
-  a.action = Action::Restart;
-  a.reason = "result file '" + a.result + "' is " + to_string(state) + " at step " +
-             std::to_string(s.last_step) + " with " + checkpoint_problem +
-             ": start it again from step 0 (same configuration)";
+  switch (a.action) {
+  case Action::Run:
+    a.reason = result + " was made with another configuration (" + differences +
+               "); output.overwrite = true: replacing it";
+    break;
+  case Action::Refuse:
+    a.reason = result + " (" + to_string(f.state) + ") was made with another configuration (" + differences +
+               "); choose another output.file, or set output.overwrite = true to replace it";
+    break;
+  case Action::Nothing:
+    a.reason = f.all_stopped_early
+                   ? result + " is complete and every algorithm stopped early (" + s.stop_summary +
+                         "): there is nothing to continue"
+                   : result + " is complete (" + std::to_string(s.last_step) + " steps): nothing to do";
+    break;
+  case Action::Continue:
+    a.reason = result + " is complete at step " + std::to_string(s.last_step) +
+               "; run.steps = " + std::to_string(c.run.steps) + ": continue it";
+    break;
+  case Action::Resume:
+    a.reason = result + " is " + to_string(f.state) + "; resume from checkpoint '" + a.checkpoint +
+               "' (step " + std::to_string(a.checkpoint_step) + ")";
+    break;
+  case Action::Restart:
+    // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it
+    // exactly.
+    a.reason = result + " is " + to_string(f.state) + " at step " + std::to_string(s.last_step) + " with " +
+               checkpoint_problem + ": start it again from step 0 (same configuration)";
+    break;
+  }
   return a;
 }
 

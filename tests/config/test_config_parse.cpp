@@ -25,7 +25,7 @@ TEST_CASE("config: no arguments gives the paper's defaults") {
   CHECK(cfg.run.algorithms[2].lr == 0.1);
   CHECK(cfg.output.file == "fasim-results.h5");
   CHECK(cfg.output.checkpoint_file == "fasim-results.h5.ckpt");
-  CHECK(cfg.bench.formulation == "fast");
+  CHECK(cfg.bench.formulation == fasim::io::BenchFormulation::Fast);
   CHECK(cfg.blas_threads == 1);
 }
 
@@ -172,7 +172,7 @@ blas_threads = 4
   CHECK(cfg.grid == fasim::io::GridSpec{2, 3, 32});
   CHECK(cfg.output.file == "out/run.h5");
   CHECK(cfg.output.overwrite);
-  CHECK(cfg.output.save_target == "no");
+  CHECK(cfg.output.save_target == fasim::io::SaveTarget::No);
   CHECK(cfg.output.snapshot_every == 100);
   CHECK(cfg.output.checkpoint_every == 1000);
   CHECK(cfg.output.checkpoint_seconds == 600);
@@ -182,7 +182,7 @@ blas_threads = 4
   CHECK(cfg.output.progress_seconds == 0);
   CHECK(cfg.bench.steps == 50);
   CHECK(cfg.bench.warmup == 5);
-  CHECK(cfg.bench.formulation == "naive");
+  CHECK(cfg.bench.formulation == fasim::io::BenchFormulation::Naive);
   CHECK(cfg.blas_threads == 4);
 }
 

@@ -9,3 +9,8 @@ fasim_add_script_test(storage_faults_e2e COMMAND /usr/bin/python3
                       TIMEOUT 1200)
 set_property(TEST storage_faults_e2e APPEND PROPERTY ENVIRONMENT FASIM_FAULT_SHIM=$<TARGET_FILE:fasim_fault_shim>)
 set_property(TEST storage_faults_e2e PROPERTY SKIP_RETURN_CODE 77)
+# A real full disk: small tmpfs file systems in a private mount namespace (root; skipped where mounting is not
+# allowed). Label mpi-faults: MPICH's MPI-IO reports a short write its own way.
+fasim_add_script_test(full_disk_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/faults/test_full_disk_e2e.py
+                      LABELS "e2e;mpi-faults" TIMEOUT 900)
+set_property(TEST full_disk_e2e PROPERTY SKIP_RETURN_CODE 77)

@@ -2,6 +2,7 @@
 // The run configuration: an INI file plus `--section.key=value` overrides, parsed strictly and validated
 // before any heavy work, so a typo costs a one-line UsageError instead of a wasted cluster allocation.
 // The reference of every key is docs/config.md (and config_help()).
+#include "fasim/linalg/product_context.hpp"
 #include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
 
@@ -9,6 +10,8 @@
 #include <vector>
 
 namespace fasim::io {
+
+struct CommandLine;
 
 /// BLACS process grid; rows = cols = 0 lets the app choose a near-square grid for the rank count.
 struct GridSpec {
@@ -22,10 +25,16 @@ struct InputSpec {
   bool operator==(const InputSpec&) const = default;
 };
 
+/// output.save_target: whether /problem/Y is stored (auto: when n·m <= 4e6). Words in config/words.hpp.
+enum class SaveTarget { Auto, Yes, No };
+
+/// bench.formulation: the update formulation `fasim bench` times. Words in config/words.hpp.
+enum class BenchFormulation { Fast, Naive };
+
 struct OutputSpec {
   std::string file = "fasim-results.h5"; ///< relative paths are relative to the working directory
   bool overwrite = false;
-  std::string save_target = "auto"; ///< auto|yes|no
+  SaveTarget save_target = SaveTarget::Auto;
   long long snapshot_every = 0;     ///< 0: no snapshots
   long long checkpoint_every = 0;   ///< steps between checkpoints; 0: off
   double checkpoint_seconds = 1800; ///< wall seconds between checkpoints (default 30 min); 0: off
@@ -39,7 +48,7 @@ struct OutputSpec {
 struct BenchSpec {
   long long steps = 20;
   long long warmup = 3;
-  std::string formulation = "fast"; ///< fast|naive
+  BenchFormulation formulation = BenchFormulation::Fast;
   std::string io_dir; ///< also time HDF5, checkpoint and raw writes in this directory; empty: off
   bool operator==(const BenchSpec&) const = default;
 };
@@ -61,9 +70,9 @@ struct RunConfig {
   OutputSpec output;
   BenchSpec bench;
   int blas_threads = 1;
-  std::string products = "panel"; ///< system.products: panel | pdgemm (reference)
-  std::string plan = "auto";      ///< system.plan: auto | measure | fixed plans (model/step_plan.hpp)
-  std::string config_path;        ///< the INI path as given on the command line; empty when none
+  linalg::ProductPath products = linalg::ProductPath::Panel; ///< system.products (pdgemm: the reference)
+  std::string plan = "auto"; ///< system.plan: auto | measure | fixed plans (model/step_plan.hpp)
+  std::string config_path;   ///< the INI path as given on the command line; empty when none
   /// The full resolved configuration as INI text, every key with its value; parse_config_text(resolved_ini,
   /// {}) reproduces this configuration (stored in result files and checkpoints).
   std::string resolved_ini;
@@ -79,6 +88,9 @@ inline constexpr int kDefaultRecordPoints = 300;
 /// parsing. Throws UsageError (one line naming the key or file) on any unknown, duplicate, malformed or
 /// inconsistent setting.
 RunConfig parse_config(const std::vector<std::string>& args, std::string* help_out = nullptr);
+
+/// Same, from words already sorted by the command-line grammar (config/command_line.hpp).
+RunConfig parse_config_line(const CommandLine& line);
 
 /// Same, from INI text already in memory (e.g. resolved_ini stored in a checkpoint) plus overrides of the
 /// form `--section.key=value`; origin names the text in messages. The result's config_path is empty.

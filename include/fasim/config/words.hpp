@@ -6,6 +6,8 @@
 // test_output_format_docs.py checks them against these tables). The HDF5 names live in
 // fasim/format/schema.hpp; these tables sit in the config layer because configuration keys parse the same
 // words.
+#include "fasim/config/config.hpp"
+#include "fasim/linalg/product_context.hpp"
 #include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
 
@@ -118,6 +120,18 @@ template <> struct Names<model::Activation> {
 template <> struct Names<model::IntegratorKind> {
   static constexpr Named<model::IntegratorKind> list[] = {{"euler", model::IntegratorKind::Euler},
                                                           {"rk4", model::IntegratorKind::RK4}};
+};
+template <> struct Names<linalg::ProductPath> {
+  static constexpr Named<linalg::ProductPath> list[] = {{"panel", linalg::ProductPath::Panel},
+                                                        {"pdgemm", linalg::ProductPath::Pdgemm}};
+};
+template <> struct Names<SaveTarget> {
+  static constexpr Named<SaveTarget> list[] = {
+      {"auto", SaveTarget::Auto}, {"yes", SaveTarget::Yes}, {"no", SaveTarget::No}};
+};
+template <> struct Names<BenchFormulation> {
+  static constexpr Named<BenchFormulation> list[] = {{"fast", BenchFormulation::Fast},
+                                                     {"naive", BenchFormulation::Naive}};
 };
 
 /// The word of `value` in `list` (any table of Named values, e.g. the words `fasim status` prints).

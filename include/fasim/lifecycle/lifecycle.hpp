@@ -41,6 +41,20 @@ struct Assessment {
   std::string reason;             ///< one line: why this action, and what to do when refused
 };
 
+/// What assess() found on disk, as far as the decision needs it (docs/lifecycle.md, "What `fasim status` /
+/// `slurm/run.sbatch` do from each state"; tests/lifecycle checks that table against decide()).
+struct Facts {
+  ResultState state = ResultState::Absent;
+  bool same_experiment = true;    ///< the result's configuration agrees on every key a resume may not change
+  bool usable_checkpoint = false; ///< the ring holds a usable checkpoint (of the result's run)
+  bool more_steps = false;        ///< complete: run.steps > the result's last step
+  bool all_stopped_early = false; ///< complete: every algorithm stopped before its last step
+  bool overwrite = false;         ///< output.overwrite
+};
+
+/// The one decision: what to do from `facts`. assess() takes its action from here.
+Action decide(const Facts& facts);
+
 /// Looks at the result and checkpoint files of `config` (rank-local: call on one rank and share the outcome).
 /// The checkpoint to resume from is the newest generation of the ring (checkpoint_file, then .1, .2, ...)
 /// that is complete and belongs to the result's run. `caller_holds_lock`: this process holds the result's

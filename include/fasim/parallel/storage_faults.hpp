@@ -20,4 +20,8 @@ struct StorageFault {
 /// The first write that failed on this rank since the last call, and forgets it. Rank-local.
 std::optional<StorageFault> take_storage_fault();
 
+/// A storage errno in the words fasim's messages use (ENOSPC: "no space left on device", EDQUOT: "disk quota
+/// exceeded", EIO: "I/O error", EFBIG: "file too large", EROFS: "read-only file system"); "" for any other.
+std::string storage_error_in_words(int error_number);
+
 } // namespace fasim::parallel
