@@ -133,7 +133,7 @@ void check_sensing(const Settings& s) {
   if (c.init.w == model::InitW::Optimal)
     refuse("init.w = optimal solves with every entry of Y, which sensing does not see; use init.w = gaussian "
            "with problem.observe = sensing");
-  if (c.products == "pdgemm")
+  if (c.products == linalg::ProductPath::Pdgemm)
     refuse("system.products = pdgemm runs the products formulation, which sensing does not use; use "
            "system.products = panel with problem.observe = sensing");
   if (c.sensing.measurements == 0 && c.input.file.empty())

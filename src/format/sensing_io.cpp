@@ -27,8 +27,8 @@ void write_measurements(const Group& pg, const model::Problem& problem, const mo
 }
 
 bool saves_measurements(const RunConfig& config, int count) {
-  if (config.output.save_target == "yes") return true;
-  if (config.output.save_target == "no") return false;
+  if (config.output.save_target == SaveTarget::Yes) return true;
+  if (config.output.save_target == SaveTarget::No) return false;
   return static_cast<double>(config.problem.n + config.problem.m) * count <= 4e6;
 }
 
