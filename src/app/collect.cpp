@@ -172,7 +172,9 @@ std::vector<Column> make_table(const std::vector<io::RunSummary>& rows) {
         },
         true);
   // The paper's algorithms always (stable columns); a feedback rule's when some collected file ran it.
-  std::vector<std::string> algorithms{"gd", "fa", "fastar"};
+  std::vector<std::string> algorithms;
+  for (const auto kind : {model::AlgorithmKind::GD, model::AlgorithmKind::FA, model::AlgorithmKind::FAStar})
+    algorithms.emplace_back(model::to_string(kind));
   for (const auto kind : model::kAlgorithmKinds) {
     const std::string name = model::to_string(kind);
     const bool ran = std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.algorithm(name); });

@@ -215,7 +215,7 @@ std::vector<io::AlgorithmSummary> Simulation::written() const {
     a.name = model::to_string(t->spec.kind);
     a.records = static_cast<long long>(t->rows.size());
     if (!t->rows.empty()) {
-      a.last_step = static_cast<long long>(t->rows.back().scalars[0]);
+      a.last_step = static_cast<long long>(t->rows.back().step());
       a.final_loss = t->rows.back().loss();
     }
     out.push_back(std::move(a));

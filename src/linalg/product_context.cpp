@@ -32,15 +32,15 @@ void ProductContext::forget() {
     if (!e.pinned) e.valid = false;
 }
 
-void ProductContext::provide_rows(const DistMatrix& a, PanelView view) {
+template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView view) {
   Entry* spare = nullptr;
   for (Entry& e : entries_) {
-    if (e.valid && e.of == &a && e.coord == Coord::Row) spare = &e;
+    if (e.valid && e.of == &a && e.coord == C) spare = &e;
     if (!spare && !e.valid) spare = &e;
   }
   if (!spare) spare = &entries_.emplace_back();
   spare->of = &a;
-  spare->coord = Coord::Row;
+  spare->coord = C;
   spare->pinned = false;
   spare->view = view;
   spare->valid = true;
@@ -59,5 +59,7 @@ template PanelView ProductContext::panel_of<Coord::Row>(const DistMatrix&);
 template PanelView ProductContext::panel_of<Coord::Col>(const DistMatrix&);
 template PanelView ProductContext::pin<Coord::Row>(const DistMatrix&);
 template PanelView ProductContext::pin<Coord::Col>(const DistMatrix&);
+template void ProductContext::provide<Coord::Row>(const DistMatrix&, PanelView);
+template void ProductContext::provide<Coord::Col>(const DistMatrix&, PanelView);
 
 } // namespace fasim::linalg

@@ -68,4 +68,41 @@ void pass_rows(const DistMatrix& y, int r, Orientation orientation, const PassBu
                                                 : buf.partial[static_cast<std::size_t>(gi) * ylen + yl];
 }
 
+void owners_small_times(const DistMatrix& like, const SmallMatrix& m, PanelView w_cols, double alpha,
+                        double beta, double* cols, int ld, ThinWorkspace& ws) {
+  const auto& g = *like.grid();
+  const parallel::BlockCyclic1D& rows = like.row_layout();
+  const int mloc = like.local_cols(), k = m.cols;
+  require(like.rows() == m.rows, "owners_small_times: shapes do not conform");
+  for (int p = 0; p < g.rows(); ++p) {
+    const int rp = rows.local_count(p), ldp = std::max(1, rp);
+    if (rp == 0) continue;
+    // The owner's small_times_wide: M's rows for its rows, packed in its local order.
+    ws.packed.resize(static_cast<std::size_t>(ldp) * k);
+    for (int j = 0; j < k; ++j)
+      for (int li = 0; li < rp; ++li)
+        ws.packed[static_cast<std::size_t>(j) * rp + li] = m(rows.to_global({li}, p).value, j);
+    ws.part.resize(static_cast<std::size_t>(ldp) * std::max(1, mloc));
+    for (int lj = 0; lj < mloc; ++lj)
+      for (int li = 0; li < rp; ++li)
+        ws.part[static_cast<std::size_t>(lj) * ldp + li] =
+            cols[static_cast<std::size_t>(lj) * ld + rows.to_global({li}, p).value];
+    local_gemm('N', 'N', rp, mloc, k, alpha, ws.packed.data(), ldp, w_cols.data, w_cols.ld, beta,
+               ws.part.data(), ldp);
+    for (int lj = 0; lj < mloc; ++lj)
+      for (int li = 0; li < rp; ++li)
+        cols[static_cast<std::size_t>(lj) * ld + rows.to_global({li}, p).value] =
+            ws.part[static_cast<std::size_t>(lj) * ldp + li];
+  }
+}
+
+void pass_cols(const DistMatrix& y, int r, Orientation orientation, const PassBuffers& buf, double* cols) {
+  const int ylen = y.local_cols();
+  for (int yl = 0; yl < ylen; ++yl)
+    for (int gi = 0; gi < r; ++gi)
+      cols[static_cast<std::size_t>(yl) * r + gi] =
+          orientation == Orientation::ThinFirst ? buf.partial[static_cast<std::size_t>(yl) * r + gi]
+                                                : buf.partial[static_cast<std::size_t>(gi) * ylen + yl];
+}
+
 } // namespace fasim::linalg

@@ -58,8 +58,11 @@ void VectorField::set_plan(const StepPlan& plan) {
   ctx_.products = linalg::ProductContext();
   ctx_.set_plan(plan);
   replica_.drop();
-  // C's columns never change: gathered once, here (collective: every rank builds the field).
-  if (constant_feedback(spec_.kind) && problem_.grid->active() && plan.path == linalg::ProductPath::Panel)
+  w_replica_.drop();
+  // C's columns never change: gathered once, here (collective: every rank builds the field). A rule forms
+  // its B's columns from W's replicated ones and C's (derivatives).
+  if ((constant_feedback(spec_.kind) || (formed_feedback(spec_.kind) && replicates_w())) &&
+      problem_.grid->active() && plan.path == linalg::ProductPath::Panel)
     ctx_.products.pin<linalg::Coord::Col>(problem_.c);
 }
 
@@ -73,12 +76,22 @@ bool VectorField::replicates_z() const {
   return constant_feedback(spec_.kind) || problem_.target->dense() != nullptr;
 }
 
+bool VectorField::replicates_w() const {
+  // dW's columns need all r rows of ZᵀY's columns (the pass over a dense Y, summed over the process column)
+  // and W's own; FA* solves for W and kp's dW has a term of B.
+  // Sensing's field takes W whole (PBLAS), never its column panel.
+  return ctx_.plan.path == linalg::ProductPath::Panel && problem_.grid->rows() > 1 &&
+         ctx_.plan.formulation != Formulation::Sensing && problem_.target->isotropic() &&
+         problem_.target->dense() != nullptr && spec_.kind != AlgorithmKind::FAStar &&
+         !learned_feedback(spec_.kind);
+}
+
 double VectorField::begin(const DistMatrix& z) {
   ctx_.products.forget();
   // Z's rows from the replica when it holds them (no gather); the Gram matrix then needs no message on one
   // process row.
   const bool replica = euler_ && replicates_z() && replica_.holds(z);
-  if (replica) ctx_.products.provide_rows(z, replica_.view());
+  if (replica) ctx_.products.provide<linalg::Coord::Row>(z, replica_.view());
   tracking_ = euler_ && replicates_z();
   if (tracking_ && !replica) replica_.adopt(z, ctx_.products.panel_of<linalg::Coord::Row>(z)); // gathered
 
@@ -127,6 +140,22 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
   linalg::ProductContext& ctx = ctx_.products;
   const DistMatrix &z = s.z, &w = s.w;
   DistMatrix* dw = spec_.kind == AlgorithmKind::FAStar ? nullptr : &d.w;
+  // W's columns from their replica when it holds them (no gather along the process column).
+  tracking_w_ = euler_ && replicates_w();
+  if (tracking_w_) {
+    if (w_replica_.holds(w))
+      ctx.provide<linalg::Coord::Col>(w, w_replica_.view());
+    else
+      w_replica_.adopt(w, ctx.panel_of<linalg::Coord::Col>(w)); // gathered
+    if (formed_feedback(spec_.kind)) { // a rule's B's columns from W's and C's: no gather of B either
+      const int r = std::max(1, w.rows());
+      b_cols_.resize(static_cast<std::size_t>(r) * std::max(1, w.local_cols()));
+      form_feedback_panel(spec_.kind, spec_.alpha, w.rows(), w.local_cols(),
+                          ctx.panel_of<linalg::Coord::Col>(w), ctx.panel_of<linalg::Coord::Col>(problem_.c),
+                          b_cols_.data(), r);
+      ctx.provide<linalg::Coord::Col>(b, {b_cols_.data(), r});
+    }
+  }
   if (ctx_.plan.formulation == Formulation::Sensing) {
     // dZ = 𝒜*(r)·Bᵀ, dW = ρ·Zᵀ·𝒜*(r), r = y − 𝒜(ZW) (model/sensing.hpp).
     problem_.sensing->field(z, w, b, d.z, dw, w_ratio_, ctx_.sensing);
@@ -137,7 +166,13 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
                           problem_.r, d.z, dw, w_ratio_, ctx.pass, problem_.mask.get());
     if (tracking_) // the pass summed all r columns of dZ's rows over the process row
       std::copy_n(ctx.pass.partial.data(), static_cast<std::size_t>(std::max(1, z.local_rows())) * z.cols(),
-                  replica_.dz_rows());
+                  replica_.increment());
+    if (tracking_w_) { // the pass summed all r rows of dW's columns over the process column; the owners' ρ·
+      const double* sum = ctx.pass.spare.data();
+      double* dw_cols = w_replica_.increment();
+      for (std::size_t i = 0, k = static_cast<std::size_t>(w.local_cols()) * w.rows(); i < k; ++i)
+        dw_cols[i] = w_ratio_ * sum[i];
+    }
   } else {
     // dZ = Y·Bᵀ − Z(W·Bᵀ), with Y·Cᵀ the problem's constant.
     const double* y_bt_rows = nullptr;
@@ -157,7 +192,12 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
     if (!dw) return;
     // dW = ρ·(ZᵀY − (ZᵀZ)W)
     problem_.target->zt_y(z, *dw, ctx);
+    if (tracking_w_)
+      linalg::pass_cols(*problem_.target->dense(), w.rows(), ctx.zt_y, ctx.pass, w_replica_.increment());
     linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
+    if (tracking_w_)
+      linalg::owners_small_times(*dw, ctx_.gram, ctx.panel_of<linalg::Coord::Col>(w), -w_ratio_, w_ratio_,
+                                 w_replica_.increment(), std::max(1, w.rows()), ctx.thin);
   }
   if (learned_feedback(spec_.kind)) learned_feedback_terms(s, d);
 }
@@ -165,7 +205,7 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
 void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, const double* y_bt_rows) {
   linalg::ProductContext& ctx = ctx_.products;
   const int rows = std::max(1, s.z.local_rows()), r = s.z.cols();
-  double* dz = replica_.dz_rows();
+  double* dz = replica_.increment();
   // dZ's rows = (Y·Cᵀ or Y·Bᵀ)'s rows − Z_rows·(W·Bᵀ), each column block as its owner computed it into d.z.
   if (y_bt_rows)
     std::copy_n(y_bt_rows, static_cast<std::size_t>(rows) * r, dz);
@@ -178,6 +218,7 @@ void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, c
 void VectorField::advanced(const State& s, double h) {
   euler_ = true;
   if (tracking_) replica_.advance(s.z, h);
+  if (tracking_w_) w_replica_.advance(s.w, h);
 }
 
 void VectorField::learned_feedback_terms(const State& s, State& d) const {

@@ -10,6 +10,26 @@ namespace {
 double sign(double x) {
   return x >= 0 ? 1.0 : -1.0; // sign(0) = +1: B's entries are ±1 exactly
 }
+
+// Each rule's entry, shared by the distributed form and the panel form so that both give the same bits.
+struct Usf {
+  double operator()(double x, double) const { return sign(x); }
+};
+struct Frsf {
+  double operator()(double x, double f) const { return std::abs(f) * sign(x); }
+};
+struct Mixed {
+  double alpha;
+  double operator()(double x, double f) const { return alpha * x + (1 - alpha) * f; }
+};
+
+template <class F>
+void on_panel(int rows, int cols, linalg::PanelView w, linalg::PanelView c, double* out, int ld, F f) {
+  for (int j = 0; j < cols; ++j)
+    for (int i = 0; i < rows; ++i)
+      out[static_cast<std::size_t>(j) * ld + i] =
+          f(w.data[static_cast<std::size_t>(j) * w.ld + i], c.data[static_cast<std::size_t>(j) * c.ld + i]);
+}
 } // namespace
 
 bool formed_feedback(AlgorithmKind kind) {
@@ -20,16 +40,33 @@ void form_feedback(AlgorithmKind kind, double alpha, const parallel::DistMatrix&
                    const parallel::DistMatrix& c, parallel::DistMatrix& out) {
   switch (kind) {
   case AlgorithmKind::USF:
-    entrywise(w, w, out, [](double x, double) { return sign(x); });
+    entrywise(w, w, out, Usf{});
     return;
   case AlgorithmKind::FRSF:
-    entrywise(w, c, out, [](double x, double f) { return std::abs(f) * sign(x); });
+    entrywise(w, c, out, Frsf{});
     return;
   case AlgorithmKind::Mixed:
-    entrywise(w, c, out, [alpha](double x, double f) { return alpha * x + (1 - alpha) * f; });
+    entrywise(w, c, out, Mixed{alpha});
     return;
   default:
     throw Error(std::string("form_feedback: ") + to_string(kind) + " forms no feedback from W");
+  }
+}
+
+void form_feedback_panel(AlgorithmKind kind, double alpha, int rows, int cols, linalg::PanelView w,
+                         linalg::PanelView c, double* out, int ld) {
+  switch (kind) {
+  case AlgorithmKind::USF:
+    on_panel(rows, cols, w, w, out, ld, Usf{});
+    return;
+  case AlgorithmKind::FRSF:
+    on_panel(rows, cols, w, c, out, ld, Frsf{});
+    return;
+  case AlgorithmKind::Mixed:
+    on_panel(rows, cols, w, c, out, ld, Mixed{alpha});
+    return;
+  default:
+    throw Error(std::string("form_feedback_panel: ") + to_string(kind) + " forms no feedback from W");
   }
 }
 

@@ -30,7 +30,8 @@ struct Totals {
 
 /// One field evaluation of the plan as fasim runs it today (see the products and passes in src/linalg):
 /// Z's rows are gathered along the process row when Q > 1, W's (B's) columns along the process column when
-/// P > 1, r×r products are summed over the whole grid, passes over Y over the dimension they contract.
+/// P > 1 — unless an Euler step keeps them replicated (model/panel_replica.hpp) — r×r products are summed
+/// over the whole grid, passes over Y over the dimension they contract.
 void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator, Totals& t) {
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r, rr = r * r;
@@ -38,13 +39,18 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
   const bool fastar = kind == AlgorithmKind::FAStar, gd = kind == AlgorithmKind::GD;
   const bool constant = constant_feedback(kind);
   const bool residual = plan.formulation == Formulation::Residual;
-  // Euler steps keep Z's rows on every rank of the process row (model/z_replica.hpp; the conditions of
+  // Euler steps keep Z's rows on every rank of the process row (model/panel_replica.hpp; the conditions of
   // VectorField::replicates_z): no gather, one int per step to check the replica, and on one process row
   // the Gram matrix without a message.
   const bool replica =
       integrator == IntegratorKind::Euler && Q > 1 && p.isotropic && !(fastar && p.scale_free);
-  bool z_rows = replica, w_cols = false;
-  if (replica) t.allreduce(Q, P, P, 4.0); // ZReplica::holds: one int over each process row
+  // And W's columns on every rank of the process column (VectorField::replicates_w): no gather of W, one int
+  // per step over each process column.
+  const bool w_replica =
+      integrator == IntegratorKind::Euler && P > 1 && p.isotropic && !fastar && !learned_feedback(kind);
+  bool z_rows = replica, w_cols = w_replica;
+  if (replica) t.allreduce(Q, P, P, 4.0);   // ZReplica::holds: one int over each process row
+  if (w_replica) t.allreduce(P, Q, Q, 4.0); // WReplica::holds: one int over each process column
   auto gather_z = [&] {
     if (!z_rows) t.allgather(Q, n * r);
     z_rows = true;
@@ -71,7 +77,7 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
     if (constant) return;
     if (gd)
       gather_w();
-    else
+    else if (!w_replica) // with W's columns replicated a rule forms B's from them (and C's, pinned)
       t.allgather(P, r * m);
   };
   if (residual) {
@@ -139,7 +145,8 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   //   Products: W·Bᵀ (r×r) over the process row (P groups), ZᵀZ (r×r) and ZᵀY (r×m/Q) over the process
   //   column (Q groups), and for GD and the rules Y·Bᵀ (n/P×r) over the process row. A rule's B is formed
   //   from W where W is, so it moves nothing. Residual (E = Y − ZW never leaves its rank): E·Bᵀ (n/P×r) over
-  //   the process row and, but for FA*, Zᵀ·E (r×m/Q) over the process column.
+  //   the process row and Zᵀ·E (r×m/Q) over the process column — for FA*, whose W = (ZᵀZ)⁻¹·ZᵀY, ZᵀZ and
+  //   ZᵀY instead (so its floor is the products one).
   // The floor is the smaller of the two.
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
@@ -149,7 +156,10 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
   if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
   residual.allreduce(Q, n * r, P);
-  if (kind != AlgorithmKind::FAStar) residual.allreduce(P, r * m, Q);
+  if (kind != AlgorithmKind::FAStar)
+    residual.allreduce(P, r * m, Q);
+  else
+    residual.allreduce(P, (r * r + r * m / Q) * Q, Q);
   const Totals& t = residual.bytes < products.bytes ? residual : products;
   StepTraffic out;
   const double k = evaluations(integrator);

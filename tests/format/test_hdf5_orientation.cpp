@@ -4,6 +4,7 @@
 // on its own (test_hdf5_orientation.npN, through tests/format/with_h5py.sh): skipped, not passed, without
 // h5py.
 #include "hdf5_test_support.hpp"
+#include "source_dir.hpp"
 #include "test_support.hpp"
 
 #include "fasim/format/matrix_io.hpp"
@@ -19,13 +20,9 @@ using namespace fasim::io;
 using namespace fasim::parallel;
 using fasim::testing::grid_shapes;
 using fasim::testing::ScratchDir;
+using fasim::testing::source_dir;
 
 namespace {
-std::string source_dir() {
-  const char* env = std::getenv("FASIM_SOURCE_DIR");
-  return env && *env ? env : FASIM_TEST_SOURCE_DIR;
-}
-
 void write_orientation_file(const std::string& path, int p, int q) {
   const auto world = Communicator::world();
   auto grid = ProcessGrid::create(world, p, q);

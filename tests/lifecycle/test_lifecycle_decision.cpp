@@ -4,10 +4,10 @@
 // not know, a row no facts reach and a combination no row covers fail too, so the table and the code cannot
 // drift apart.
 #include "fasim/lifecycle/lifecycle.hpp"
+#include "source_dir.hpp"
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -19,13 +19,9 @@ using fasim::io::Action;
 using fasim::io::decide;
 using fasim::io::Facts;
 using fasim::io::ResultState;
+using fasim::testing::source_dir;
 
 namespace {
-
-std::string source_dir() {
-  const char* env = std::getenv("FASIM_SOURCE_DIR");
-  return env && *env ? env : FASIM_TEST_SOURCE_DIR;
-}
 
 std::vector<std::string> cells(const std::string& line) {
   std::vector<std::string> out;

@@ -35,7 +35,7 @@ TEST_CASE("bytes and messages per step equal the communication model on every gr
     for (int block : {4, 64}) { // r = 6: Z's columns in two blocks, or in one
       Problem p = build_problem(spec(70, 53), FeedbackSpec{}, InitSpec{}, 6, g, block);
       for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::USF,
-                        AlgorithmKind::KP}) {
+                        AlgorithmKind::FRSF, AlgorithmKind::KP}) {
         for (auto formulation : {Formulation::Products, Formulation::Residual}) {
           for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
             AlgorithmSpec a;
@@ -75,19 +75,21 @@ TEST_CASE("bytes and messages per step equal the communication model on every gr
   }
 }
 
-TEST_CASE("Z's replicated rows change no bit: Euler steps equal steps that gather Z every time") {
+TEST_CASE("replicated panels change no bit: Euler steps equal steps that gather Z and W every time") {
   const parallel::Communicator world = parallel::Communicator::world();
   for (auto [rows, cols] : testing::grid_shapes()) {
-    if (cols < 2) continue;
+    if (rows * cols < 2) continue; // Z's rows are replicated when cols > 1, W's columns when rows > 1
     auto g = parallel::ProcessGrid::create(world, rows, cols);
     if (!g->active()) continue;
     for (int block : {4, 64}) {
       Problem p = build_problem(spec(70, 53), FeedbackSpec{}, InitSpec{}, 6, g, block);
-      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::FRSF}) {
+      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::USF,
+                        AlgorithmKind::FRSF, AlgorithmKind::Mixed, AlgorithmKind::KP}) {
         for (auto formulation : {Formulation::Products, Formulation::Residual}) {
           AlgorithmSpec a;
           a.kind = kind;
           a.lr = 0.05;
+          a.alpha = 0.3; // mixed
           StepPlan plan;
           plan.algorithm = kind;
           plan.formulation = formulation;
@@ -96,7 +98,7 @@ TEST_CASE("Z's replicated rows change no bit: Euler steps equal steps that gathe
           State sk = initial_state(p, kind), sg = initial_state(p, kind);
           for (int i = 0; i < 12; ++i) {
             ik.step(kept, sk, a.lr);
-            gathered.set_plan(plan); // drops the replica: Z is gathered at every step
+            gathered.set_plan(plan); // drops the replicas: Z and W are gathered at every step
             ig.step(gathered, sg, a.lr);
           }
           INFO("grid " << rows << "x" << cols << " block " << block << " plan " << plan.str());

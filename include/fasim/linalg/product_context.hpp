@@ -33,9 +33,9 @@ public:
   template <Coord C> PanelView pin(const parallel::DistMatrix& a);
   /// The operands may have changed (a new evaluation): unpinned panels are gathered again when next asked.
   void forget();
-  /// Hands over a's row panel kept elsewhere (a replica the caller keeps equal to a, model/z_replica.hpp):
-  /// panel_of<Row>(a) returns `view` without gathering until the next forget(). Local.
-  void provide_rows(const parallel::DistMatrix& a, PanelView view);
+  /// Hands over a's panel kept elsewhere (a replica the caller keeps equal to a, model/panel_replica.hpp):
+  /// panel_of<C>(a) returns `view` without gathering until the next forget(). Local.
+  template <Coord C> void provide(const parallel::DistMatrix& a, PanelView view);
 
   /// A distributed scratch matrix of this shape (reallocated only when the shape changes).
   parallel::DistMatrix& scratch(int slot, const parallel::GridPtr& grid, int rows, int cols, int row_block,

@@ -1,8 +1,9 @@
 #pragma once
-// Products on Z's rows held by every rank of its process row (a replica, model/z_replica.hpp) that give the
-// numbers the distributed products give, bit for bit: each process column's share is recomputed here with the
-// very GEMM call (shapes, operands, packing of the r×r factor) its owner makes on its own columns, so a rank
-// obtains every column of its rows of dZ and of the Gram matrix without a message. Local: no communication.
+// Products on Z's rows held by every rank of its process row, and on W's columns held by every rank of its
+// process column (replicas, model/panel_replica.hpp), that give the numbers the distributed products give,
+// bit for bit: each owner's share is recomputed here with the very GEMM call (shapes, operands, packing of
+// the r×r factor) its owner makes on its own piece, so a rank obtains every column of its rows of dZ (every
+// row of its columns of dW) and the Gram matrix without a message. Local: no communication.
 #include "fasim/linalg/panel_products.hpp"
 #include "fasim/linalg/small_matrix.hpp"
 #include "fasim/linalg/thin_products.hpp"
@@ -24,5 +25,15 @@ void owners_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& o
 /// all r columns of this rank's rows of Y·Bᵀ (local_rows × r, ld local_rows) from the pass's buffer.
 void pass_rows(const parallel::DistMatrix& y, int r, Orientation orientation, const PassBuffers& buffers,
                double* rows);
+
+/// cols (r × local_cols, ld) = α·M·W_cols + β·cols row block by row block, each block as its owning process
+/// row computes it in small_times_wide. `like` has out's layout (r×m, W's layout).
+void owners_small_times(const parallel::DistMatrix& like, const SmallMatrix& m, PanelView w_cols,
+                        double alpha, double beta, double* cols, int ld, ThinWorkspace& ws);
+
+/// After pass_over_y<Row> on a grid with more than one process row (the sum over the process column done):
+/// all r rows of this rank's columns of Zᵀ·Y (r × local_cols, ld r) from the pass's buffer.
+void pass_cols(const parallel::DistMatrix& y, int r, Orientation orientation, const PassBuffers& buffers,
+               double* cols);
 
 } // namespace fasim::linalg

@@ -3,10 +3,10 @@
 // them. Time is measured in units of the Z learning rate: one Euler step of size h = lr is the paper's
 // update.
 #include "fasim/model/integrator.hpp"
+#include "fasim/model/panel_replica.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/specs.hpp"
 #include "fasim/model/step_context.hpp"
-#include "fasim/model/z_replica.hpp"
 
 #include <string>
 
@@ -56,7 +56,8 @@ public:
   const linalg::SmallMatrix& feedback_product() const { return ctx_.feedback; }
   /// Naive formulation (form E = Y − ZW explicitly, n×m temporary): kept only to benchmark against.
   void evaluate_naive(State& s, State& d, parallel::DistMatrix& residual);
-  /// Called by an Euler step after s += h·d: advances the replica of Z's rows (z_replica.hpp) with s.z.
+  /// Called by an Euler step after s += h·d: advances the replicas of Z's rows and W's columns
+  /// (panel_replica.hpp) with s.z and s.w.
   void advanced(const State& s, double h);
 
 private:
@@ -67,8 +68,9 @@ private:
   /// kp: d.b = d.w − ρλ·B and d.w −= ρλ·W, given d.w = ρ·Zᵀ(Y − ZW). Local.
   void learned_feedback_terms(const State& s, State& d) const;
 
-  /// Whether Z's rows are kept replicated across Euler steps for this plan (z_replica.hpp).
+  /// Whether Z's rows (W's columns) are kept replicated across Euler steps for this plan (panel_replica.hpp).
   bool replicates_z() const;
+  bool replicates_w() const;
   /// This evaluation's dZ rows into the replica, given d.z's derivation just done (products formulation).
   void replica_dz_rows(const State& s, const parallel::DistMatrix& b, State& d, const double* y_bt_rows);
 
@@ -80,9 +82,12 @@ private:
   double scale_free_factor_ = 0.0;
   parallel::DistMatrix formed_feedback_; ///< B of usf, frsf and mixed (r×m, W's layout)
   ZReplica replica_;
-  bool euler_ = false;    ///< an Euler integrator advances this field (advanced() was called)
-  bool tracking_ = false; ///< this evaluation forms dZ's rows for the replica
+  WReplica w_replica_;
+  bool euler_ = false;      ///< an Euler integrator advances this field (advanced() was called)
+  bool tracking_ = false;   ///< this evaluation forms dZ's rows for the replica
+  bool tracking_w_ = false; ///< this evaluation forms dW's columns for W's replica
   std::vector<double> y_bt_rows_;
+  std::vector<double> b_cols_; ///< a rule's B's columns formed from W's replica (r × local_cols)
 };
 
 /// y += a·x for Z, W (and kp's B).

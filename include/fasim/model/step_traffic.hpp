@@ -27,7 +27,7 @@ struct TrafficShape {
   double n = 0, m = 0, r = 0;
   int rows = 1, cols = 1; ///< the process grid P×Q
   bool dense = true;
-  bool isotropic = true;   ///< Z's rows may be replicated (model/z_replica.hpp) only for isotropic targets
+  bool isotropic = true;   ///< Z's rows, W's columns may be replicated (model/panel_replica.hpp) only then
   bool scale_free = false; ///< FA*'s scale-free variant, whose dZ is rescaled by PBLAS: no replica
   static TrafficShape of(const Problem& problem);
 };
