@@ -288,6 +288,11 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
   io::RunConfig c;
   parallel::agreed(world, [&] {
     c = io::parse_config(args);
+    if (c.problem.source == model::Source::Network)
+      throw UsageError(
+          "fasim bench does not time networks (problem.source = network, issue 26): time one with "
+          "scripts/bench-network, or run it and read the attribute seconds_per_step of its "
+          "result's /runs/<alg>");
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace fasim::app {
 
@@ -114,6 +116,24 @@ double estimate_network_bytes_per_rank(const io::RunConfig& c, int p, int q) {
       (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
   return 8.0 * (data + algs * activations + weights + 2 * feedback + state + algs * records * (L + 3)) +
          64.0 * 1024 * 1024;
+}
+
+std::string network_dry_run_projection(const io::RunConfig& c) {
+  const std::vector<int> sizes = model::network_sizes(c.network, c.problem.n, c.problem.m, c.run.r);
+  double weights = 0, feedback = 0; // numbers: W1 … WL, and kp's B2 … BL
+  for (std::size_t l = 1; l < sizes.size(); ++l) {
+    weights += static_cast<double>(sizes[l - 1]) * sizes[l];
+    if (l >= 2) feedback += static_cast<double>(sizes[l - 1]) * sizes[l];
+  }
+  double numbers = 0;
+  for (const auto& a : c.run.algorithms)
+    numbers += weights + (model::learned_feedback(a.kind) ? feedback : 0.0);
+  std::ostringstream out;
+  out << "# communication per step: not modelled for networks (BENCHMARKS.md \"Communication\" covers the "
+         "paper's model; every network product is one PDGEMM, plan "
+      << model::network_plan() << ")\n# checkpoint: " << std::fixed << std::setprecision(0) << 8.0 * numbers
+      << " bytes of weights (W1 … WL of every algorithm, kp's B2 … BL), plus the trajectory's rows\n";
+  return out.str();
 }
 
 } // namespace fasim::app

@@ -2,6 +2,7 @@
 
 #include "fasim/app/signals.hpp"
 #include "fasim/format/matrix_io.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -19,8 +20,8 @@ using io::schema::StopReason;
 
 NetworkSimulation::NetworkSimulation(const io::RunConfig& config, const model::Network& net,
                                      const parallel::Communicator& comm, bool quiet)
-    : config_(config), net_(net), comm_(comm), quiet_(quiet), metrics_(net),
-      schedule_(config.run.steps, config.run.record_every, config.run.record_points) {
+    : config_(config), net_(net), comm_(comm), metrics_(net),
+      schedule_(config.run.steps, config.run.record_every, config.run.record_points), quiet_(quiet) {
   for (const auto& spec : config.run.algorithms)
     trajectories_.push_back(std::unique_ptr<NetworkTrajectory>(
         new NetworkTrajectory{spec,
@@ -52,23 +53,100 @@ void NetworkSimulation::record(NetworkTrajectory& t, long long step) {
   t.rows.push_back(std::move(row));
 }
 
+std::string NetworkSimulation::plans() const {
+  std::string text;
+  for (const auto& t : trajectories_)
+    text.append(text.empty() ? "" : " ").append(model::to_string(t->spec.kind)).append(":network");
+  return text;
+}
+
 void NetworkSimulation::start_fresh(const io::RunProvenance& prov, io::CreateMode mode,
                                     const std::string& run_id) {
+  provenance_ = prov;
+  run_id_ = run_id;
   for (auto& t : trajectories_) record(*t, 0);
-  std::string plans;
-  for (const auto& t : trajectories_)
-    plans.append(plans.empty() ? "" : " ").append(model::to_string(t->spec.kind)).append(":network");
   results_.emplace(io::NetworkResultsFile::create(config_.output.file, comm_, mode, config_, prov, net_,
                                                   run_id,
                                                   "run: " + std::to_string(config_.run.steps) + " steps"));
-  results_->set_plans(plans);
+  results_->set_plans(plans());
   if (!quiet_ && comm_.rank() == 0)
     std::cout << "plan: " << model::network_plan() << " (depth " << net_.depth << ", "
               << model::to_string(net_.activation) << ", N = " << net_.samples << ")" << std::endl;
   for (std::size_t a = 0; a < trajectories_.size(); ++a)
     if (config_.output.snapshot_every > 0) results_->append_snapshot(a, 0, trajectories_[a]->state);
   flush_rows();
-  start_time_ = last_progress_ = MPI_Wtime();
+  start_time_ = last_progress_ = last_checkpoint_ = MPI_Wtime();
+}
+
+void NetworkSimulation::start_resumed(const io::RunProvenance& prov, const io::NetworkCheckpoint& ck,
+                                      const std::string& checkpoint_path) {
+  provenance_ = prov;
+  run_id_ = ck.run_id.empty() ? io::new_run_id() : ck.run_id;
+  comm_.broadcast(run_id_, 0);
+  adopt(ck);
+  // Built under a fresh name beside the interrupted file and renamed over it only when it holds everything
+  // that one did: a failure while resuming never destroys what was written.
+  const std::string& path = config_.output.file;
+  results_.emplace(
+      io::NetworkResultsFile::create(path, comm_, io::CreateMode::Staged, config_, prov, net_, run_id_, ""));
+  results_->set_plans(plans());
+  std::vector<long long> snapshot_counts;
+  long long wanted = 0;
+  for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots), wanted += alg.snapshots;
+  std::string history;
+  parallel::agreed(comm_, [&] {
+    if (!io::exists_on_rank0(path, comm_)) {
+      if (wanted > 0)
+        throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" +
+                         path + "', which no longer exists; rerun from the start");
+      return;
+    }
+    const io::File old = io::File::open(path, comm_, true);
+    if (old.has_attribute(io::schema::kHistory))
+      history = old.read_attribute<std::string>(io::schema::kHistory);
+    if (wanted > 0) results_->copy_snapshots_from(old, snapshot_counts, net_);
+  });
+  results_->set_history(history);
+  results_->append_history("resumed at step " + std::to_string(step_) + " from '" + checkpoint_path +
+                           "'; run.steps = " + std::to_string(config_.run.steps));
+  flush_rows();
+  results_->publish();
+  start_time_ = last_progress_ = last_checkpoint_ = MPI_Wtime();
+}
+void NetworkSimulation::start_continued(const io::RunProvenance& prov,
+                                        const io::NetworkCheckpoint& final_state) {
+  provenance_ = prov;
+  run_id_ = final_state.run_id.empty() ? io::new_run_id() : final_state.run_id;
+  comm_.broadcast(run_id_, 0);
+  adopt(final_state);
+  const long long from = step_;
+  // A checkpoint of the final state before the file changes: an interruption from now on resumes from here.
+  io::NetworkCheckpoint ck = final_state;
+  ck.run_id = run_id_;
+  ck.plans = plans();
+  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
+  ck.config_ini = config_.resolved_ini;
+  io::write_network_checkpoint(config_.output.checkpoint_file, comm_, ck, net_.depth,
+                               config_.output.checkpoint_keep);
+  results_.emplace(io::NetworkResultsFile::open_to_continue(config_.output.file, comm_, config_, net_));
+  results_->set_plans(plans());
+  for (auto& t : trajectories_) t->flushed = t->rows.size(); // already in the file
+  results_->append_history("continued: from step " + std::to_string(from) +
+                           " to run.steps = " + std::to_string(config_.run.steps));
+  results_->flush();
+  start_time_ = last_progress_ = last_checkpoint_ = MPI_Wtime();
+}
+
+void NetworkSimulation::adopt(const io::NetworkCheckpoint& ck) {
+  step_ = ck.step;
+  elapsed_before_ = ck.elapsed_seconds;
+  for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+    NetworkTrajectory& t = *trajectories_[a];
+    model::assign(t.state, ck.algorithms.at(a).state);
+    t.status = ck.algorithms[a].status;
+    t.rows = ck.algorithms[a].rows;
+    t.flushed = 0;
+  }
 }
 
 void NetworkSimulation::flush_rows() {
@@ -80,47 +158,89 @@ void NetworkSimulation::flush_rows() {
   results_->flush();
 }
 
-void NetworkSimulation::run() {
-  const long long flush_every = config_.output.flush_every > 0 ? config_.output.flush_every : 64;
+void NetworkSimulation::checkpoint() {
+  flush_rows();
+  io::NetworkCheckpoint ck;
+  ck.config_ini = config_.resolved_ini;
+  ck.run_id = run_id_;
+  ck.step = step_;
+  ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
+  ck.plans = plans();
+  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
+  for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+    const NetworkTrajectory& t = *trajectories_[a];
+    ck.algorithms.push_back(
+        {model::make_network_state(net_, t.spec.kind), t.status, t.rows, results_->snapshot_count(a)});
+    model::assign(ck.algorithms.back().state, t.state);
+  }
+  io::write_network_checkpoint(config_.output.checkpoint_file, comm_, ck, net_.depth,
+                               config_.output.checkpoint_keep);
+  last_checkpoint_ = MPI_Wtime();
+}
+
+bool NetworkSimulation::checkpoint_point(bool due) {
+  const auto& out = config_.output;
+  int flags = take_signal_flags();
+  if (comm_.rank() == 0 && out.checkpoint_seconds > 0 &&
+      MPI_Wtime() - last_checkpoint_ >= out.checkpoint_seconds)
+    flags |= kCheckpointRequested;
+  flags = comm_.allreduce_max(flags);
+  if (flags & kStopRequested) {
+    checkpoint();
+    results_->set_status(io::schema::FileStatus::Checkpointed);
+    results_->append_history("stopped by a signal at step " + std::to_string(step_) + "; checkpoint '" +
+                             out.checkpoint_file + "'");
+    results_->flush();
+    if (comm_.rank() == 0)
+      std::cout << "fasim: stop requested at step " << step_ << "; checkpoint written to "
+                << out.checkpoint_file << "; continue with: fasim resume " << out.checkpoint_file
+                << std::endl;
+    return false;
+  }
+  if (due || (flags & kCheckpointRequested)) checkpoint();
+  return true;
+}
+
+bool NetworkSimulation::all_stopped() const {
+  for (const auto& t : trajectories_)
+    if (!t->status.stopped) return false;
+  return true;
+}
+
+bool NetworkSimulation::run() {
+  const auto& out = config_.output;
+  const long long flush_every = out.flush_every > 0 ? out.flush_every : 64;
   long long since_flush = 0;
-  for (step_ = 1; step_ <= config_.run.steps; ++step_) {
-    int flags = take_signal_flags();
-    flags = comm_.allreduce_max(flags);
-    if (flags & kStopRequested) {
-      flush_rows();
-      throw Error(
-          "stopped by a signal at step " + std::to_string(step_ - 1) +
-          ": network runs write no checkpoints yet (issue 26), so this run cannot be resumed; its rows "
-          "so far are in '" +
-          config_.output.file + "', rerun it to finish");
-    }
-    bool any = false;
-    for (auto& tp : trajectories_) {
-      NetworkTrajectory& t = *tp;
+  // A stop signal that arrived while the run was starting is acted on now.
+  if (!checkpoint_point(false)) return false;
+  while (step_ < config_.run.steps && !all_stopped()) {
+    const long long next = step_ + 1;
+    for (std::size_t a = 0; a < trajectories_.size(); ++a) {
+      NetworkTrajectory& t = *trajectories_[a];
       if (t.status.stopped) continue;
-      any = true;
       const double t0 = MPI_Wtime();
       t.integrator.step(t.field, t.state, t.spec.lr);
       t.status.wall_seconds += MPI_Wtime() - t0;
-      if (schedule_.records(step_) || step_ == config_.run.steps) {
-        record(t, step_);
+      if (schedule_.records(next) || next == config_.run.steps) {
+        record(t, next);
         ++since_flush;
       }
-      if (config_.output.snapshot_every > 0 && step_ % config_.output.snapshot_every == 0)
-        results_->append_snapshot(static_cast<std::size_t>(&tp - &trajectories_[0]), step_, t.state);
+      if (out.snapshot_every > 0 && next % out.snapshot_every == 0)
+        results_->append_snapshot(a, next, t.state);
     }
+    step_ = next;
     if (since_flush >= flush_every) {
       flush_rows();
       since_flush = 0;
     }
-    if (!quiet_ && comm_.rank() == 0 && config_.output.progress_seconds > 0 &&
-        MPI_Wtime() - last_progress_ >= config_.output.progress_seconds) {
+    if (!checkpoint_point(out.checkpoint_every > 0 && step_ % out.checkpoint_every == 0)) return false;
+    if (!quiet_ && comm_.rank() == 0 && out.progress_seconds > 0 &&
+        MPI_Wtime() - last_progress_ >= out.progress_seconds) {
       last_progress_ = MPI_Wtime();
       std::cout << "step " << step_ << " / " << config_.run.steps << std::endl;
     }
-    if (!any) break;
   }
-  step_ = std::min(step_, config_.run.steps);
+  return true;
 }
 
 void NetworkSimulation::finish() {
@@ -131,7 +251,7 @@ void NetworkSimulation::finish() {
     results_->write_final(a, t.state, t.status,
                           t.status.stop_reason == StopReason::Steps ? step_ : t.status.stop_step);
   }
-  const double elapsed = MPI_Wtime() - start_time_;
+  const double elapsed = elapsed_before_ + MPI_Wtime() - start_time_;
   results_->write_summary(elapsed);
   results_->append_history("complete at step " + std::to_string(step_));
   results_->set_status(io::schema::FileStatus::Complete);

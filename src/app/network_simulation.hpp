@@ -1,7 +1,9 @@
 #pragma once
 // A network run (problem.source = network beyond the paper's model): one trajectory per algorithm, the
-// result file, and the loop that advances them. Private to the app layer. Network runs write no checkpoints
-// yet: a stop signal ends the run as failed (saying so), and `fasim resume` refuses network results.
+// result file, its checkpoints (format/network_checkpoint.hpp), and the loop that advances them. Private to
+// the app layer. Checkpoints, signals, resume and continuation act as for the paper's model
+// (docs/lifecycle.md).
+#include "fasim/format/network_checkpoint.hpp"
 #include "fasim/format/network_results.hpp"
 #include "fasim/model/network_metrics.hpp"
 #include "fasim/model/schedule.hpp"
@@ -28,25 +30,41 @@ public:
                     const parallel::Communicator& comm, bool quiet);
   /// Records step 0 and creates the result file (`mode`: New or Replace).
   void start_fresh(const io::RunProvenance& provenance, io::CreateMode mode, const std::string& run_id);
-  /// Runs to the configured number of steps. Throws Error when a stop signal arrives (no checkpoints).
-  void run();
+  /// Starts from a checkpoint: rebuilds the result file beside the interrupted one (whose snapshots and
+  /// history it takes over) and renames it into place.
+  void start_resumed(const io::RunProvenance& provenance, const io::NetworkCheckpoint& checkpoint,
+                     const std::string& checkpoint_path);
+  /// Continues a complete result in place from its final state (`final_state`, read from it): first a
+  /// checkpoint of that state, so an interruption resumes from here, then the file is opened for appending.
+  void start_continued(const io::RunProvenance& provenance, const io::NetworkCheckpoint& final_state);
+  /// Runs to the configured number of steps; returns false when a stop signal checkpointed the run.
+  bool run();
   /// Writes the final weights, statuses and the summary; prints the summary table.
   void finish();
 
 private:
+  void adopt(const io::NetworkCheckpoint& ck);
   void record(NetworkTrajectory& t, long long step);
   void flush_rows();
+  void checkpoint();
+  /// Agrees on signals and the checkpoint timer; writes the checkpoints that are due. Returns false when a
+  /// stop signal checkpointed the run. Collective.
+  bool checkpoint_point(bool due);
+  bool all_stopped() const;
+  std::string plans() const;
 
   const io::RunConfig& config_;
   const model::Network& net_;
   parallel::Communicator comm_;
-  bool quiet_;
   model::NetworkMetrics metrics_;
   model::RecordSchedule schedule_;
   std::vector<std::unique_ptr<NetworkTrajectory>> trajectories_;
   std::optional<io::NetworkResultsFile> results_;
+  io::RunProvenance provenance_;
+  std::string run_id_;
+  bool quiet_;
   long long step_ = 0;
-  double start_time_ = 0, last_progress_ = 0;
+  double start_time_ = 0, elapsed_before_ = 0, last_progress_ = 0, last_checkpoint_ = 0;
 };
 
 /// Whether the configuration is a network beyond the paper's model (problem.source = network and depth > 2,
@@ -61,5 +79,8 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& config, const para
 
 /// Bytes per rank a network run needs (X, O, the activations and every algorithm's weights and workspace).
 double estimate_network_bytes_per_rank(const io::RunConfig& config, int p, int q);
+/// The dry run's lines after the memory estimate for a network run: its checkpoint's size, and that the
+/// communication model (the paper's model's) does not cover it.
+std::string network_dry_run_projection(const io::RunConfig& config);
 
 } // namespace fasim::app

@@ -364,13 +364,6 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     if (comm.rank() == 0) network = runs_as_network(c);
   });
   comm.broadcast(&network, sizeof network, 0);
-  parallel::agreed(comm, [&] {
-    if (network && mode != StartMode::Fresh)
-      throw UsageError(
-          "network runs (problem.source = network beyond depth 2 with the identity and no X) write "
-          "no checkpoints yet (issue 26): there is nothing to resume or continue; rerun with "
-          "'fasim run' and more run.steps");
-  });
   const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
   const MemoryBudget budget = memory_budget(comm);
   const double have = budget.per_rank;
@@ -387,7 +380,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                                  ? " shared by the " + std::to_string(budget.ranks_on_node) + " ranks on it"
                                  : std::string();
   if (req.dry_run) {
-    const std::string traffic = traffic_projection(c, p, q, comm);
+    const std::string traffic = network ? network_dry_run_projection(c) : traffic_projection(c, p, q, comm);
     std::string state;
     parallel::agreed(comm, [&] {
       if (comm.rank() != 0) return;
@@ -453,10 +446,19 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                                                         grid, c.grid.block, std::move(inputs));
         {
           NetworkSimulation sim(c, net, gc, req.quiet);
-          sim.start_fresh(prov, plan.create, plan.run_id);
+          if (mode == StartMode::Resume)
+            sim.start_resumed(prov, io::read_network_checkpoint(req.resume_from, gc, net, c.run.algorithms),
+                              req.resume_from);
+          else if (mode == StartMode::Continue)
+            sim.start_continued(
+                prov, io::read_network_result_as_checkpoint(c.output.file, gc, net, c.run.algorithms));
+          else
+            sim.start_fresh(prov, plan.create, plan.run_id);
           result_is_ours = true;
-          sim.run();
-          sim.finish();
+          if (sim.run())
+            sim.finish();
+          else
+            code = parallel::kExitCheckpointed;
         } // the result file is closed; what its close could not write is agreed on
         io::agree_on_write(0, 0, "H5Fclose", {c.output.file, "/"}, gc);
       } else {

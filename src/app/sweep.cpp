@@ -87,14 +87,13 @@ std::vector<std::string> parse_sweep_values(const std::string& key, const std::s
     for (long long v = a; v < b; v += step) out.push_back(std::to_string(v));
     return out;
   }
-  std::stringstream in(value);
-  for (std::string item; std::getline(in, item, ',');) {
-    item = trim(item);
-    if (item.empty())
-      throw UsageError(where + ": list '" + value + "' has an empty entry; remove the extra comma");
-    out.push_back(item);
-  }
-  if (value.back() == ',') throw UsageError(where + ": list '" + value + "' ends with a comma; remove it");
+  // A list, split as every configuration list is (config_values.hpp); an empty item is refused here.
+  out = io::detail::split_list(value);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].empty())
+      throw UsageError(where + ": list '" + value +
+                       (i + 1 == out.size() ? "' ends with a comma; remove it"
+                                            : "' has an empty entry; remove the extra comma"));
   return out;
 }
 

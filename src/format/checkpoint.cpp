@@ -167,41 +167,34 @@ std::string ring_advice(const std::string& previous) {
 }
 } // namespace
 
+std::string digest_text(std::uint64_t digest) {
+  return hex(digest);
+}
+
+std::string ring_advice(const std::string& path, const parallel::Communicator& comm,
+                        const std::function<long long(const std::string&)>& good) {
+  return ring_advice(previous_good_generation(path, comm, good));
+}
+
+void write_checkpoint_status(const Group& g, const TrajectoryStatus& status, long long snapshots,
+                             long long rows) {
+  g.write_attribute(schema::kStopped, static_cast<long long>(status.stopped));
+  g.write_attribute(schema::kStopReason, schema::to_string(status.stop_reason));
+  g.write_attribute(schema::kStopStep, status.stop_step);
+  g.write_attribute(schema::kWallSeconds, status.wall_seconds);
+  g.write_attribute(schema::kSnapshotCount, snapshots);
+  g.write_attribute(schema::kRows, rows);
+}
+
 void write_checkpoint(const std::string& path, const parallel::Communicator& comm, const Checkpoint& ck,
                       int probes, int keep) {
-  // A fresh name nobody could plant anything at, the same on every rank; created exclusively.
-  std::string tmp;
-  parallel::agreed(comm, [&] {
-    if (comm.rank() != 0) return;
-    remove_stale_temporaries(path);
-    tmp = fresh_temporary_name(path);
-  });
-  comm.broadcast(tmp, 0);
   std::vector<std::string> digests, feedback_digests;
   for (const auto& alg : ck.algorithms) {
     digests.push_back(hex(parallel::digest(alg.state.z)));
     digests.push_back(hex(parallel::digest(alg.state.w)));
     feedback_digests.push_back(alg.state.has_feedback() ? hex(parallel::digest(alg.state.b)) : std::string());
   }
-  parallel::agreed(comm, [&] {
-    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists, path);
-    // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
-    // the rank holding Z) must not leave the others in the next collective while it closes the file (a hang);
-    // after an agreed failure every rank closes the file together.
-    const auto part = [&](auto&& body) { parallel::agreed(comm, body); };
-    part([&] {
-      f.write_attribute(schema::kFormatVersion, schema::kCheckpointFormat);
-      f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
-      f.write_attribute(schema::kConfig, ck.config_ini);
-      f.write_attribute(schema::kDigest, hex(parallel::digest(ck.config_ini)));
-      f.write_attribute(schema::kRunId, ck.run_id);
-      f.write_attribute(schema::kStep, ck.step);
-      if (!ck.plans.empty()) f.write_attribute(schema::kPlan, ck.plans);
-      if (!ck.blas_core.empty()) f.write_attribute(schema::kBlasCore, ck.blas_core);
-      if (!ck.blas_library.empty()) f.write_attribute(schema::kBlasLibrary, ck.blas_library);
-      f.write_attribute(schema::kElapsedSeconds, ck.elapsed_seconds);
-      f.write_attribute(schema::kComplete, 0LL);
-    });
+  write_checkpoint_file(path, comm, ck, keep, [&](const File& f, const CheckpointPart& part) {
     for (std::size_t a = 0; a < ck.algorithms.size(); ++a) {
       const CheckpointAlgorithm& alg = ck.algorithms[a];
       std::optional<Group> group;
@@ -221,12 +214,7 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
           g.open_dataset(schema::kB).write_attribute(schema::kDigest, feedback_digests[a]);
         });
       part([&] {
-        g.write_attribute(schema::kStopped, static_cast<long long>(alg.status.stopped));
-        g.write_attribute(schema::kStopReason, schema::to_string(alg.status.stop_reason));
-        g.write_attribute(schema::kStopStep, alg.status.stop_step);
-        g.write_attribute(schema::kWallSeconds, alg.status.wall_seconds);
-        g.write_attribute(schema::kSnapshotCount, alg.snapshots);
-        g.write_attribute(schema::kRows, static_cast<long long>(alg.rows.size()));
+        write_checkpoint_status(g, alg.status, alg.snapshots, static_cast<long long>(alg.rows.size()));
         const int width = static_cast<int>(model::kScalarMetrics.size()) + probes;
         Series s = Series::create(g, schema::kPackedTrajectory, width);
         const auto packed = pack_rows(alg.rows, probes);
@@ -242,6 +230,40 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
         }
       });
     }
+  });
+}
+
+void write_checkpoint_file(const std::string& path, const parallel::Communicator& comm,
+                           const CheckpointRoot& ck, int keep,
+                           const std::function<void(const File&, const CheckpointPart&)>& body) {
+  // A fresh name nobody could plant anything at, the same on every rank; created exclusively.
+  std::string tmp;
+  parallel::agreed(comm, [&] {
+    if (comm.rank() != 0) return;
+    remove_stale_temporaries(path);
+    tmp = fresh_temporary_name(path);
+  });
+  comm.broadcast(tmp, 0);
+  parallel::agreed(comm, [&] {
+    File f = File::create(tmp, comm, TruncatePolicy::FailIfExists, path);
+    // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
+    // the rank holding Z) must not leave the others in the next collective while it closes the file (a hang);
+    // after an agreed failure every rank closes the file together.
+    const CheckpointPart part = [&](const std::function<void()>& piece) { parallel::agreed(comm, piece); };
+    part([&] {
+      f.write_attribute(schema::kFormatVersion, schema::kCheckpointFormat);
+      f.write_attribute(schema::kSchemaVersionAttribute, schema::kSchemaVersion);
+      f.write_attribute(schema::kConfig, ck.config_ini);
+      f.write_attribute(schema::kDigest, hex(parallel::digest(ck.config_ini)));
+      f.write_attribute(schema::kRunId, ck.run_id);
+      f.write_attribute(schema::kStep, ck.step);
+      if (!ck.plans.empty()) f.write_attribute(schema::kPlan, ck.plans);
+      if (!ck.blas_core.empty()) f.write_attribute(schema::kBlasCore, ck.blas_core);
+      if (!ck.blas_library.empty()) f.write_attribute(schema::kBlasLibrary, ck.blas_library);
+      f.write_attribute(schema::kElapsedSeconds, ck.elapsed_seconds);
+      f.write_attribute(schema::kComplete, 0LL);
+    });
+    body(f, part);
     // Written last: a file without complete = 1 was cut short and is never trusted.
     part([&] {
       f.write_attribute(schema::kComplete, 1LL);
@@ -322,12 +344,10 @@ CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, 
     if (last_losses && alg.rows > 0 && g.exists(schema::kPackedTrajectory)) {
       const std::vector<double> packed = Series::open(g, schema::kPackedTrajectory).read();
       const std::size_t width = packed.size() / static_cast<std::size_t>(alg.rows);
-      model::MetricRow last;
-      if (width >= last.scalars.size() && packed.size() == width * static_cast<std::size_t>(alg.rows)) {
-        std::copy_n(packed.end() - static_cast<std::ptrdiff_t>(width), last.scalars.size(),
-                    last.scalars.begin());
-        alg.last_loss = last.loss();
-      }
+      // The paper's model's rows, or a network's (step, time, loss, align_*): the loss is column 2 of both.
+      constexpr std::size_t kLoss = model::scalar_column("loss");
+      if (width > kLoss && packed.size() == width * static_cast<std::size_t>(alg.rows))
+        alg.last_loss = packed[packed.size() - width + kLoss];
     }
     h.algorithms.push_back(alg);
   }

@@ -17,6 +17,7 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
                                               const std::string& run_id, const std::string& history_line) {
   StagedResult staged = create_staged_result(path, comm, mode);
   NetworkResultsFile out(std::move(staged.file));
+  if (mode == CreateMode::Staged) out.staged_path_ = staged.staged_path, out.final_path_ = path;
   const File& f = out.file_;
   write_run_header(f, config, prov, run_id, history_line);
 
@@ -47,7 +48,8 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
                  net.d[l - 1]);
 
   for (const auto& alg : config.run.algorithms) {
-    AlgorithmGroup g{f.create_group(std::string(schema::kRunsGroup) + "/" + model::to_string(alg.kind)),
+    AlgorithmGroup g{model::to_string(alg.kind),
+                     f.create_group(std::string(schema::kRunsGroup) + "/" + model::to_string(alg.kind)),
                      {},
                      {},
                      std::nullopt};
@@ -69,6 +71,36 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
   f.flush();
   if (mode != CreateMode::Staged)
     publish_staged_result(comm, staged.staged_path, staged.final_path, mode == CreateMode::New);
+  return out;
+}
+
+NetworkResultsFile NetworkResultsFile::open_to_continue(const std::string& path,
+                                                        const parallel::Communicator& comm,
+                                                        const RunConfig& config, const model::Network& net) {
+  NetworkResultsFile out(File::open(path, comm, false));
+  const File& f = out.file_;
+  for (const auto& alg : config.run.algorithms) {
+    const std::string name = model::to_string(alg.kind);
+    AlgorithmGroup g{name, f.open_group(schema::path(schema::kRunsGroup, name)), {}, {}, std::nullopt};
+    const Group traj = g.group.open_group(schema::kTrajectoryGroup);
+    for (const auto& column : network_trajectory_names(net.depth))
+      g.scalars.push_back(Series::open(traj, column));
+    if (config.output.snapshot_every > 0) {
+      if (!g.group.exists(schema::kSnapshotsGroup))
+        throw UsageError(
+            "result file '" + path + "' has no snapshots of " + name +
+            " but output.snapshot_every is set: continue it with the snapshot_every it was run with");
+      const Group sg = g.group.open_group(schema::kSnapshotsGroup);
+      for (std::size_t l = 1; l <= net.w0.size(); ++l)
+        g.snapshots.push_back(
+            sg.open_dataset(schema::layer_dataset(schema::kLayerWeights, static_cast<long long>(l))));
+      g.snap_step = Series::open(sg, schema::kStep);
+    }
+    out.algorithms_.push_back(std::move(g));
+  }
+  f.write_attribute(schema::kConfig, config.resolved_ini);
+  f.write_attribute(schema::kStatus, schema::to_string(schema::FileStatus::Running));
+  f.flush();
   return out;
 }
 
@@ -95,6 +127,39 @@ void NetworkResultsFile::append_snapshot(std::size_t a, long long step, const mo
   if (!g.snap_step) return;
   for (std::size_t l = 0; l < g.snapshots.size(); ++l) io::append_snapshot(g.snapshots[l], s.w[l]);
   g.snap_step->append(&step, 1);
+}
+
+long long NetworkResultsFile::snapshot_count(std::size_t a) const {
+  const AlgorithmGroup& g = algorithms_.at(a);
+  return g.snapshots.empty() ? 0 : io::snapshot_count(g.snapshots.front());
+}
+
+void NetworkResultsFile::copy_snapshots_from(const File& old, const std::vector<long long>& counts,
+                                             const model::Network& net) {
+  for (std::size_t a = 0; a < algorithms_.size(); ++a) {
+    AlgorithmGroup& g = algorithms_[a];
+    if (!g.snap_step || counts.at(a) == 0) continue;
+    const std::string base = schema::path(schema::kRunsGroup, g.name, schema::kSnapshotsGroup);
+    const std::vector<long long> steps = Series::open(old, schema::path(base, schema::kStep)).read_integers();
+    for (long long k = 0; k < counts[a]; ++k) {
+      model::NetworkState s;
+      for (std::size_t l = 1; l <= g.snapshots.size(); ++l)
+        s.w.push_back(read_snapshot(
+            old, schema::path(base, schema::layer_dataset(schema::kLayerWeights, static_cast<long long>(l))),
+            k, net.grid, net.block));
+      append_snapshot(a, steps.at(static_cast<std::size_t>(k)), s);
+    }
+  }
+}
+
+void NetworkResultsFile::publish() {
+  if (staged_path_.empty()) return;
+  publish_staged_result(file_.comm(), staged_path_, final_path_, false);
+  staged_path_.clear();
+}
+
+void NetworkResultsFile::set_history(const std::string& text) {
+  file_.write_attribute(schema::kHistory, text);
 }
 
 void NetworkResultsFile::write_status(std::size_t a, const TrajectoryStatus& st, long long steps_done) {

@@ -67,6 +67,9 @@ TEST_CASE("sweep: lists are comma-separated and trimmed; one value is a list of 
         std::vector<std::string>{"flat", "two-level"});
   CHECK(refuses([] { parse_sweep_values("model.r", "1,,2"); }, "empty entry"));
   CHECK(refuses([] { parse_sweep_values("model.r", "1,2,"); }, "model.r"));
+  CHECK(refuses([] { parse_sweep_values("model.r", "1,2,"); }, "ends with a comma"));
+  CHECK(refuses([] { parse_sweep_values("model.r", ",1"); }, "empty entry"));
+  CHECK(refuses([] { parse_sweep_values("model.r", "1, ,2"); }, "empty entry"));
   CHECK(refuses([] { parse_sweep_values("model.r", "  "); }, "no values"));
 }
 

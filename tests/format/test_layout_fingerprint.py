@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """The written layout changes only with its version. A small result (gd, fa and kp — kp's learned B —, probes,
-snapshots, the target saved) and its checkpoint are reduced to a fingerprint of their layout: every group, every
+snapshots, the target saved) and its checkpoint, and a network run (depth 3, every algorithm a network has) and
+its checkpoint, are reduced to a fingerprint of their layout: every group, every
 dataset with its rank, dtype and trailing extents (a row's width), every attribute with its rank and dtype (no
 values, no lengths that grow with the run). The fingerprint must equal the one recorded for the file's
-schema_version (tests/format/layout/result-<schema_version>.txt) and the checkpoint's for its format_version
-(checkpoint-<format_version>.txt). A layout change without a version bump fails here; after a bump
+schema_version (tests/format/layout/result-<schema_version>.txt, network-result-<schema_version>.txt) and the
+checkpoint's for its format_version (checkpoint-<format_version>.txt, network-checkpoint-<format_version>.txt). A layout change without a version bump fails here; after a bump
 (include/fasim/format/schema.hpp), `tests/format/test_layout_fingerprint.py --record` records the new version's
 fingerprint (it never overwrites an existing one)."""
 import os
@@ -18,6 +19,36 @@ from e2e_support import SMALL, fasim, run_tests, tmpdir, write  # noqa: E402
 LAYOUTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layout")
 JOB = (SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,kp").replace("[fastar]", "[kp]")
        + "\n[output]\nsnapshot_every = 100\nsave_target = yes\ncheckpoint_every = 200\n")
+
+NETWORK_JOB = """
+[problem]
+source = network
+n = 5
+m = 3
+k = 3
+samples = 7
+[network]
+depth = 3
+widths = 4,3
+activation = tanh
+[run]
+algorithms = gd,fa,dfa,kp
+steps = 40
+record_every = 10
+[gd]
+lr = 0.01
+[fa]
+lr = 0.01
+[dfa]
+lr = 0.01
+[kp]
+lr = 0.01
+decay = 0.1
+[output]
+snapshot_every = 20
+save_target = yes
+checkpoint_every = 20
+"""
 
 
 def dtype_word(dtype):
@@ -50,7 +81,7 @@ def fingerprint(path):
 
 
 def recorded_name(kind, versions):
-    key = "format_version" if kind == "checkpoint" else "schema_version"
+    key = "format_version" if kind.endswith("checkpoint") else "schema_version"
     return os.path.join(LAYOUTS, f"{kind}-{versions[key]}.txt")
 
 
@@ -59,7 +90,12 @@ def written_files():
     ini = write(f"{d}/job.ini", JOB)
     fasim(["run", ini, f"--output.file={d}/r.h5"])
     assert os.path.exists(f"{d}/r.h5.ckpt"), os.listdir(d)
-    return {"result": f"{d}/r.h5", "checkpoint": f"{d}/r.h5.ckpt"}
+    # A network run (depth 3, tanh, X and O generated; kp's learned B) and its checkpoint: since schema 1.2.
+    net = write(f"{d}/net.ini", NETWORK_JOB)
+    fasim(["run", net, f"--output.file={d}/n.h5"])
+    assert os.path.exists(f"{d}/n.h5.ckpt"), os.listdir(d)
+    return {"result": f"{d}/r.h5", "checkpoint": f"{d}/r.h5.ckpt", "network-result": f"{d}/n.h5",
+            "network-checkpoint": f"{d}/n.h5.ckpt"}
 
 
 def test_layout_matches_its_version():

@@ -6,3 +6,4 @@ fasim_add_script_test(tools_beyond COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOUR
 fasim_add_script_test(tools_beyond_rules COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_beyond_rules.py $<TARGET_FILE:fasim> LABELS python)
 fasim_add_script_test(tools_observed_entries COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_observed_entries.py $<TARGET_FILE:fasim> LABELS python)
 fasim_add_script_test(tools_nuclear COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_nuclear.py LABELS python)
+fasim_add_script_test(tools_network COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_network_tools.py $<TARGET_FILE:fasim> LABELS python)

@@ -146,8 +146,11 @@ class Run:
     #: kp's learned feedback matrix (r×m), None for the other algorithms
     B: Optional[np.ndarray] = None
     attrs: Dict[str, Any] = field(default_factory=dict)
-    #: {'Z': S×n×r, 'W': S×r×m, 'step': S} (whichever exist), or None when the run has no snapshots
+    #: {'Z': S×n×r, 'W': S×r×m, 'step': S} (whichever exist; a network's 'W1' … 'WL'), or None when the run
+    #: has no snapshots
     snapshots: Optional[Dict[str, np.ndarray]] = None
+    #: a network's final weights 'W1' … 'WL' and kp's 'B2' … 'BL' (empty for the paper's model)
+    layers: Dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def T(self) -> int:
@@ -217,6 +220,9 @@ def load(path: str) -> Result:
                     run.W = _read(g["W"])
                 if "B" in g:
                     run.B = _read(g["B"])
+                for name in g:
+                    if name[:1] in "WB" and name[1:].isdigit() and isinstance(g[name], h5py.Dataset):
+                        run.layers[name] = _read(g[name])
                 if "trajectory" in g:
                     for metric in g["trajectory"]:
                         run.trajectory[metric] = _read(g["trajectory"][metric])

@@ -3,7 +3,8 @@
 Draws the paper's figures from fasim result files (Figs 2-6) and `fasim collect` summaries
 (.h5 with /points, or .csv: Theorems 3 and 4), choosing by what each file holds; a file with a feedback
 rule (usf, frsf, kp, mixed) also gets the alignment cos∠(B, W) (feedback_alignment) and ‖(Y − Ŷ)Bᵀ‖²,
-‖B − W‖ (feedback) of every algorithm in it. Writes
+‖B − W‖ (feedback) of every algorithm in it; a network result (docs/networks.md) gets its loss ‖O − Ŷ‖²_F
+(network_loss) and each hidden layer's alignment align_l (layer_alignment). Writes
 <DIR>/<file stem>_<kind>.png (and .pdf with --pdf) and prints the paths written.
 """
 import argparse

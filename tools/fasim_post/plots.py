@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .io import experiment_name, summary_column  # noqa: E402
+from .network_plots import is_network, layer_alignment_plot, network_loss_plot  # noqa: E402
 
 LABELS = {"gd": "GD", "fa": "FA", "fastar": "FA*", "usf": "uSF", "frsf": "frSF", "kp": "KP", "mixed": "mixed",
           "dfa": "DFA"}
@@ -62,7 +63,7 @@ def _fig(title, ncols=1):
 def loss_plot(res, name):
     """Figs 2a/2b: ‖ZW − Y‖²_F vs step per algorithm, log-y, with the optimal and Lemma-1 errors."""
     runs = [r for r in res.runs.values() if r.metric("loss") is not None and r.T > 0]
-    if not runs:
+    if not runs or is_network(res):   # a network's loss is network_loss
         return []
     fig, (ax,) = _fig(f"{name}: loss (Fig. 2)")
     for run in runs:
@@ -214,7 +215,7 @@ def fa_vs_fastar_plot(res, name):
 def fa_zoom_plot(res, name, zoom_from=300):
     """Fig 6: FA's loss, and (second panel) the same from step `zoom_from` on."""
     run = res.runs.get("fa")
-    if run is None or run.T == 0:
+    if run is None or run.T == 0 or is_network(res):   # a network's loss is network_loss
         return []
     y, ylabel = _loss_metric(run)
     if y is None:
@@ -311,7 +312,8 @@ def feedback_plot(res, name):
 RESULT_KINDS = {"loss": loss_plot, "unit_vector": unit_vector_plot, "fastar_fa_loss": fastar_fa_loss_plot,
                 "probes": probes_plot, "align_min_eig": min_eig_plot, "fa_vs_fastar": fa_vs_fastar_plot,
                 "fa_zoom": fa_zoom_plot, "completion": completion_plot,
-                "feedback_alignment": feedback_alignment_plot, "feedback": feedback_plot}
+                "feedback_alignment": feedback_alignment_plot, "feedback": feedback_plot,
+                "network_loss": network_loss_plot, "layer_alignment": layer_alignment_plot}
 
 
 def result_figures(res, zoom_from=300, kinds=None):

@@ -11,6 +11,8 @@
 #include "fasim/model/dynamics.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,13 +25,17 @@ struct CheckpointAlgorithm {
   long long snapshots = 0;            ///< snapshots in the result file at checkpoint time
 };
 
-struct Checkpoint {
+/// The root attributes of every checkpoint (the paper's model's and a network's).
+struct CheckpointRoot {
   std::string config_ini; ///< the run's resolved configuration
   std::string run_id;     ///< the result file's run_id (which run this checkpoint belongs to)
   long long step = 0;     ///< steps completed
   double elapsed_seconds = 0.0;
   std::string plans; ///< the step plans run so far (RunProvenance::plans); a resume runs the same ones
   std::string blas_library, blas_core; ///< the BLAS of the run that wrote it (rank 0's); not written when ""
+};
+
+struct Checkpoint : CheckpointRoot {
   std::vector<CheckpointAlgorithm> algorithms;
 };
 
@@ -60,6 +66,26 @@ struct CheckpointHeader {
 /// that is not a checkpoint, has a format this fasim cannot read, or holds an unknown stop reason.
 /// `last_losses`: also read each algorithm's last trajectory row.
 CheckpointHeader read_checkpoint_header(const File& file, const std::string& path, bool last_losses = false);
+
+/// Runs one piece of a checkpoint's writing agreed among the ranks, the file still open
+/// (write_checkpoint_file).
+using CheckpointPart = std::function<void(const std::function<void()>&)>;
+/// The frame every checkpoint is written in: a fresh temporary beside `path` with `root`'s attributes, then
+/// `body(file, part)` (the algorithms' groups, each piece through `part`; collective work such as digests
+/// belongs before the call), then complete = 1, sync, and the rename into the ring of `keep` generations.
+/// Collective over `comm`.
+void write_checkpoint_file(const std::string& path, const parallel::Communicator& comm,
+                           const CheckpointRoot& root, int keep,
+                           const std::function<void(const File&, const CheckpointPart&)>& body);
+/// An algorithm group's stopped, stop_reason, stop_step, wall_seconds, snapshot_count and rows.
+void write_checkpoint_status(const Group& group, const TrajectoryStatus& status, long long snapshots,
+                             long long rows);
+/// A digest as checkpoints store it (the attribute `digest`: 16 hex digits).
+std::string digest_text(std::uint64_t digest);
+/// What to do about a checkpoint `path` that cannot be used: resume the newest generation of its ring for
+/// which `good(generation)` returns a step >= 0 (and throws on no rank), or rerun ("; ..."). Collective.
+std::string ring_advice(const std::string& path, const parallel::Communicator& comm,
+                        const std::function<long long(const std::string&)>& good);
 
 /// Writes `checkpoint` to `path` atomically. Collective over `comm` (the grid's active ranks).
 void write_checkpoint(const std::string& path, const parallel::Communicator& comm,

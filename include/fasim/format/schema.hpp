@@ -26,8 +26,10 @@ inline constexpr const char* kSchemaVersion = "1.3";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
-/// without a bump); 3: rows of 13 metrics and kp's learned B; 4: blas_library and blas_core (the run's BLAS).
-inline constexpr long long kCheckpointFormat = 4;
+/// without a bump); 3: rows of 13 metrics and kp's learned B; 4: blas_library and blas_core (the run's BLAS);
+/// 5: network runs' checkpoints (root attribute depth; per algorithm W1 … WL, kp's B2 … BL, and rows of step,
+/// time, loss, align_1 … align_{L−1}); the paper's model's as in 4.
+inline constexpr long long kCheckpointFormat = 5;
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";

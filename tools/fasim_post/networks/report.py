@@ -232,8 +232,9 @@ Rerun: `scripts/networks` (everything, here: a few minutes on 2 cores), `scripts
 {sections}
 ## Not done here
 
-The large run of issue 26 (N = 10⁶ samples, n = m = 1000, width 500, ReLU, 2 ranks) was not made: see the
-issue's closing note.
+The large run of issue 26 (N = 10⁶ samples, n = m = 1000, width 500, ReLU, 2 ranks) was not made here: its X and O
+alone are 16 GB. `scripts/bench-network` times the same network at a smaller N and prints fasim's memory
+estimate at N = 10⁶; BENCHMARKS.md ("The large network run") gives what it measured and on which machine.
 
 ## Runs
 
