@@ -69,10 +69,11 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
                                                                                          : rm;
   // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/panel_replica.hpp), with dZ's rows
   // and the pass's r columns, per algorithm; Y·Cᵀ's rows once. P > 1 (Euler): W's columns on every rank of
-  // the process column with dW's columns (a rule's B's columns too), per algorithm; C's columns once.
+  // the process column with dW's columns (a rule's B's columns too; kp's B's and dB's), per algorithm; C's
+  // once.
   const bool euler = c.run.integrator == model::IntegratorKind::Euler;
   const double replica = (q > 1 && euler ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0) +
-                         (p > 1 && euler ? local(m, q) * r * (3.0 * algs + 1.0) : 0.0);
+                         (p > 1 && euler ? local(m, q) * r * (4.0 * algs + 1.0) : 0.0);
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica) + mask_bytes +
          64.0 * 1024 * 1024;
 }

@@ -58,6 +58,7 @@ void VectorField::set_plan(const StepPlan& plan) {
   ctx_.set_plan(plan);
   replica_.drop();
   w_replica_.drop();
+  b_replica_.drop();
   // C's columns never change: gathered once, here (collective: every rank builds the field). A rule forms
   // its B's columns from W's replicated ones and C's (derivatives).
   if ((constant_feedback(spec_.kind) || (formed_feedback(spec_.kind) && replicates_w())) &&
@@ -76,10 +77,10 @@ bool VectorField::replicates_z() const {
 
 bool VectorField::replicates_w() const {
   // dW's columns need all r rows of ZᵀY's columns (the pass over a dense Y, summed over the process column)
-  // and W's own; FA* solves for W and kp's dW has a term of B.
+  // and W's own (kp: and its B's, kept by a second replica); FA* solves for W.
   return ctx_.plan.path == linalg::ProductPath::Panel && problem_.grid->rows() > 1 &&
          problem_.target->isotropic() && problem_.target->dense() != nullptr &&
-         spec_.kind != AlgorithmKind::FAStar && !learned_feedback(spec_.kind);
+         spec_.kind != AlgorithmKind::FAStar;
 }
 
 double VectorField::begin(const DistMatrix& z) {
@@ -142,6 +143,12 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
       ctx.provide<linalg::Coord::Col>(w, w_replica_.view());
     else
       w_replica_.adopt(w, ctx.panel_of<linalg::Coord::Col>(w)); // gathered
+    if (learned_feedback(spec_.kind)) {                         // kp's learned B: its own replica
+      if (b_replica_.holds(b))
+        ctx.provide<linalg::Coord::Col>(b, b_replica_.view());
+      else
+        b_replica_.adopt(b, ctx.panel_of<linalg::Coord::Col>(b));
+    }
     if (formed_feedback(spec_.kind)) { // a rule's B's columns from W's and C's: no gather of B either
       const int r = std::max(1, w.rows());
       b_cols_.resize(static_cast<std::size_t>(r) * std::max(1, w.local_cols()));
@@ -191,7 +198,18 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
       linalg::owners_small_times(*dw, ctx_.gram, ctx.panel_of<linalg::Coord::Col>(w), -w_ratio_, w_ratio_,
                                  w_replica_.increment(), std::max(1, w.rows()), ctx.thin);
   }
-  if (learned_feedback(spec_.kind)) learned_feedback_terms(s, d);
+  if (learned_feedback(spec_.kind)) {
+    learned_feedback_terms(s, d);
+    if (tracking_w_) { // the same terms on the replicas' columns, before dW's columns become dW's
+      const double decay = w_ratio_ * spec_.decay;
+      double *g = w_replica_.increment(), *db = b_replica_.increment();
+      const double *bc = b_replica_.view().data, *wc = w_replica_.view().data;
+      for (std::size_t i = 0, k = static_cast<std::size_t>(w.local_cols()) * w.rows(); i < k; ++i) {
+        db[i] = g[i] - decay * bc[i];
+        g[i] = g[i] - decay * wc[i];
+      }
+    }
+  }
 }
 
 void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, const double* y_bt_rows) {
@@ -211,6 +229,7 @@ void VectorField::advanced(const State& s, double h) {
   euler_ = true;
   if (tracking_) replica_.advance(s.z, h);
   if (tracking_w_) w_replica_.advance(s.w, h);
+  if (tracking_w_ && s.has_feedback()) b_replica_.advance(s.b, h);
 }
 
 void VectorField::learned_feedback_terms(const State& s, State& d) const {

@@ -46,11 +46,11 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
       integrator == IntegratorKind::Euler && Q > 1 && p.isotropic && !(fastar && p.scale_free);
   // And W's columns on every rank of the process column (VectorField::replicates_w): no gather of W, one int
   // per step over each process column.
-  const bool w_replica =
-      integrator == IntegratorKind::Euler && P > 1 && p.isotropic && !fastar && !learned_feedback(kind);
+  const bool w_replica = integrator == IntegratorKind::Euler && P > 1 && p.isotropic && !fastar;
   bool z_rows = replica, w_cols = w_replica;
   if (replica) t.allreduce(Q, P, P, 4.0);   // ZReplica::holds: one int over each process row
   if (w_replica) t.allreduce(P, Q, Q, 4.0); // WReplica::holds: one int over each process column
+  if (w_replica && learned_feedback(kind)) t.allreduce(P, Q, Q, 4.0); // and kp's B's
   auto gather_z = [&] {
     if (!z_rows) t.allgather(Q, n * r);
     z_rows = true;

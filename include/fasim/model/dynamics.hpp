@@ -83,6 +83,7 @@ private:
   parallel::DistMatrix formed_feedback_; ///< B of usf, frsf and mixed (r×m, W's layout)
   ZReplica replica_;
   WReplica w_replica_;
+  WReplica b_replica_;      ///< kp's learned B's columns, beside W's
   bool euler_ = false;      ///< an Euler integrator advances this field (advanced() was called)
   bool tracking_ = false;   ///< this evaluation forms dZ's rows for the replica
   bool tracking_w_ = false; ///< this evaluation forms dW's columns for W's replica
