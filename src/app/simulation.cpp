@@ -159,9 +159,10 @@ std::string Simulation::output_lost() const {
 void Simulation::check_output() {
   last_output_check_ = MPI_Wtime();
   std::string lost = output_lost();
-  // A file cut short is not closed: closing flushes HDF5's metadata collectively into it, and what each rank's
-  // HDF5 reads back from a truncated file may differ (one rank failing, another waiting). It is abandoned on
-  // every rank, like a file a write failed on; a moved or replaced file is closed where it now is.
+  // A file cut short is not closed: closing flushes HDF5's metadata collectively into it, and what each
+  // rank's HDF5 reads back from a truncated file may differ (one rank failing, another waiting). It is
+  // abandoned on every rank, like a file a write failed on; a moved or replaced file is closed where it now
+  // is.
   if (comm_.allreduce_max(output_truncated_ ? 1 : 0) != 0) io::abandon_open_files();
   parallel::agreed(comm_, [&] {
     if (!lost.empty()) throw Error(lost);
