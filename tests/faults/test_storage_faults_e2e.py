@@ -304,6 +304,13 @@ def test_flushed_rows_are_visible_and_durable():
     assert seen >= 50, f"a reader saw {seen} rows of the running result"
     info = json.loads(fasim(["info", out, "--json"]).stdout)
     assert info["algorithms"]["gd"]["records"] >= seen, f"fasim info: {info['algorithms']}, h5py saw {seen}"
+    # fasim_post (what fasim-plot, xarray and to_dataframe read through) sees them too.
+    tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
+    post = subprocess.run(["/usr/bin/python3", "-c", "import sys, fasim_post.io as io; "
+                           "print(io.load(sys.argv[1]).runs['gd'].trajectory['step'].shape[0])", out],
+                          env=dict(ENV, PYTHONPATH=tools), capture_output=True, text=True, timeout=120)
+    assert post.returncode == 0 and int(post.stdout.split()[-1]) >= seen, \
+        f"fasim_post.io.load of the running result: {post.stdout} {post.stderr[-800:]}"
     os.killpg(p.pid, signal.SIGKILL)
     p.communicate()
     with h5py.File(out, "r") as f:
