@@ -11,6 +11,7 @@
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/model/completion.hpp"
 #include "fasim/model/dynamics.hpp"
+#include "fasim/model/sensing.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -304,6 +305,7 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
       model::Problem problem =
           model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block);
       model::observe_entries(problem, c.completion);
+      if (c.completion.observe == model::Observe::Sensing) model::observe_measurements(problem, c.sensing);
       if (!c.bench.io_dir.empty())
         parallel::agreed(gc, [&] {
           if (gc.rank() == 0) check_io_space(c.bench.io_dir, io_payload(c, problem.target->dense()));

@@ -2,6 +2,7 @@
 #include "collect_output.hpp"
 
 #include "fasim/files/fresh_file.hpp"
+#include "fasim/files/path_limits.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/hdf5.hpp"
 #include "fasim/format/schema.hpp"
@@ -53,6 +54,9 @@ void check_destination(const std::string& destination, const std::string& flag, 
   const std::string what = flag + " '" + destination + "'";
   const fs::path dest(destination);
   std::error_code ec;
+  // Its temporary's name must fit too (it is written under `<name>.<16 hex>.tmp`), checked before anything is
+  // made.
+  io::check_name_fits(destination, io::result_suffix_bytes(), flag);
   // Missing directories are made, as for a run's output.file (io/safe_files.hpp).
   io::create_parent_directories(destination, flag);
   const fs::path canonical_dest = fs::weakly_canonical(dest, ec);

@@ -10,6 +10,7 @@
 #include "fasim/format/schema.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/model/completion.hpp"
+#include "fasim/model/sensing.hpp"
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
@@ -26,6 +27,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <tuple>
 
 namespace fasim::app {
 
@@ -52,12 +54,22 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   const double records =
       2.0 + static_cast<double>(c.run.record_points) +
       (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
-  const bool completion = c.completion.observe == model::Observe::Completion;
+  const bool completion = c.completion.observe != model::Observe::Full; // completion's columns (also sensing)
   const double record_rows = algs * records *
                              (static_cast<double>(model::kScalarMetrics.size()) + c.run.probes +
                               (completion ? static_cast<double>(model::kCompletionMetrics.size()) : 0.0));
   // Completion's mask: one byte per local entry of the dense Y.
   const double mask_bytes = completion ? local(n, p) * local(m, q) : 0.0;
+  // Sensing: rank-one A and B (n×M, m×M) and r×M scratch per field (each algorithm's, two of the metrics');
+  // gaussian every A_i's local piece and two n×m scratch matrices per field.
+  double sensing = 0.0;
+  if (c.completion.observe == model::Observe::Sensing) {
+    const double count = c.sensing.measurements, fields = algs + 2.0;
+    sensing =
+        c.sensing.kind == model::SensingKind::Gaussian
+            ? local(n, p) * local(m, q) * (count + 2.0 * fields)
+            : (local(n, p) + local(m, p)) * local(count, q) + 4.0 * fields * local(r, p) * local(count, q);
+  }
   // The feedback rules' r×m matrices: kp's B in its state and each increment (and stage), the formed B of
   // usf, frsf and mixed; the metrics' own terms (a thin pair, a dB and B − W).
   const double rm = local(r, p) * local(m, q);
@@ -70,11 +82,12 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/panel_replica.hpp), with dZ's rows
   // and the pass's r columns, per algorithm; Y·Cᵀ's rows once. P > 1 (Euler): W's columns on every rank of
   // the process column with dW's columns (a rule's B's columns too; kp's B's and dB's), per algorithm; C's
-  // once.
-  const bool euler = c.run.integrator == model::IntegratorKind::Euler;
+  // once. Neither under sensing, whose field takes Z and W whole.
+  const bool euler =
+      c.run.integrator == model::IntegratorKind::Euler && c.completion.observe != model::Observe::Sensing;
   const double replica = (q > 1 && euler ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0) +
                          (p > 1 && euler ? local(m, q) * r * (4.0 * algs + 1.0) : 0.0);
-  return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica) + mask_bytes +
+  return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica + sensing) + mask_bytes +
          64.0 * 1024 * 1024;
 }
 
@@ -102,6 +115,8 @@ constexpr InputName kInputNames[] = {{schema::kTarget, schema::kProblemGroup},
                                      {schema::kNetworkInputs, schema::kProblemGroup},
                                      {schema::kNetworkOutputs, nullptr},
                                      {schema::kObservedMask, nullptr},
+                                     {schema::kSensingA, schema::kProblemGroup},
+                                     {schema::kSensingB, schema::kProblemGroup},
                                      {schema::kFirstWeights, nullptr},
                                      {schema::kSecondWeights, nullptr},
                                      {schema::kSecondFeedback, nullptr}};
@@ -145,6 +160,27 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     in.mask = io::read_indicator_matrix(f, path, grid, b, io::MatrixShape{n, m});
     taken.push_back(std::string(schema::kObservedMask) + " from " + path);
   }
+  // Sensing's rank-one measurement vectors (columns a_i, b_i; y_i = a_iᵀ·Y·b_i): M is the file's.
+  if (c.completion.observe == model::Observe::Sensing) {
+    for (auto [name, rows, slot] :
+         {std::tuple{schema::kSensingA, n, &in.sensing_a}, std::tuple{schema::kSensingB, m, &in.sensing_b}})
+      if (const std::string path = found_path(f, name); !path.empty()) {
+        *slot = io::read_matrix(f, path, grid, b);
+        if ((*slot)->rows() != rows)
+          throw UsageError(what(path) + " has " + std::to_string((*slot)->rows()) + " rows; expected " +
+                           (rows == n ? "problem.n = " : "problem.m = ") + std::to_string(rows) +
+                           " (columns are the measurements' vectors)");
+        io::check_finite(**slot, what(path));
+        taken.push_back(std::string(name) + " from " + path);
+      }
+  } else {
+    for (const char* name : {schema::kSensingA, schema::kSensingB})
+      if (f.exists(name))
+        throw UsageError(what(schema::path("", name)) +
+                         " holds sensing measurement vectors but problem.observe is not 'sensing'; set "
+                         "problem.observe = sensing to use them, or remove " +
+                         name + " from the file");
+  }
   if (c.problem.source == model::Source::Network) {
     // The paper's model given as a network (depth 2, identity, no X): its names for Y, Z0, W0 and C.
     if (!in.y) take(schema::kNetworkOutputs, n, m, in.y);
@@ -176,7 +212,7 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     throw UsageError(
         "input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
         (found.empty() ? std::string("no datasets") : "the datasets " + found) +
-        "; fasim reads Y, C, Z0, W0, M (and X, O for a linear network) at the root, or /problem/Y, "
+        "; fasim reads Y, C, Z0, W0, M, A, B (and X, O for a linear network) at the root, or /problem/Y, "
         "/problem/C, /init/Z0, /init/W0 of a fasim result file");
   }
   if (!quiet && grid->grid_comm().rank() == 0) {
@@ -429,12 +465,16 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
         model::ProblemInputs inputs;
         parallel::agreed(gc, [&] { inputs = read_inputs(c, grid, req.quiet); });
         std::optional<parallel::DistMatrix> given_mask = std::move(inputs.mask);
+        std::optional<parallel::DistMatrix> given_a = std::move(inputs.sensing_a),
+                                            given_b = std::move(inputs.sensing_b);
         model::ProblemSpec spec = c.problem;
         if (spec.source == model::Source::Network)
           spec.source = model::Source::Synthetic; // the paper's model
         model::Problem problem =
             model::build_problem(spec, c.feedback, c.init, c.run.r, grid, c.grid.block, std::move(inputs));
         model::observe_entries(problem, c.completion, std::move(given_mask));
+        if (c.completion.observe == model::Observe::Sensing)
+          model::observe_measurements(problem, c.sensing, std::move(given_a), std::move(given_b));
         model::compute_reference_errors(problem);
         std::vector<io::AlgorithmSummary> written;
         {

@@ -4,6 +4,7 @@
 
 #include "fasim/app/launcher.hpp"
 #include "fasim/app/signals.hpp"
+#include "fasim/format/hdf5.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -126,6 +127,7 @@ std::string Simulation::output_lost() const {
     output_size_ = std::max(output_size_, size);
     return {};
   }
+  output_truncated_ = same;
   if (same)
     return "result file '" + output_path_ + "' (output.file) was truncated from " +
            std::to_string(output_size_) + " to " + std::to_string(size) +
@@ -156,8 +158,14 @@ std::string Simulation::output_lost() const {
 
 void Simulation::check_output() {
   last_output_check_ = MPI_Wtime();
+  std::string lost = output_lost();
+  // A file cut short is not closed: closing flushes HDF5's metadata collectively into it, and what each
+  // rank's HDF5 reads back from a truncated file may differ (one rank failing, another waiting). It is
+  // abandoned on every rank, like a file a write failed on; a moved or replaced file is closed where it now
+  // is.
+  if (comm_.allreduce_max(output_truncated_ ? 1 : 0) != 0) io::abandon_open_files();
   parallel::agreed(comm_, [&] {
-    if (const std::string lost = output_lost(); !lost.empty()) throw Error(lost);
+    if (!lost.empty()) throw Error(lost);
   });
 }
 

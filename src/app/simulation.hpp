@@ -93,6 +93,7 @@ private:
   std::string output_path_;
   unsigned long long output_dev_ = 0, output_ino_ = 0;
   mutable long long output_size_ = 0; ///< the largest size rank 0 has seen the file at (see output_lost())
+  mutable bool output_truncated_ = false; ///< rank 0: output_lost() found the file cut short
   double last_output_check_ = 0;
   int checkpoints_written_ = 0;
 };

@@ -1,5 +1,8 @@
 // Rules that relate several keys, checked once every value is read so a message can name both sides.
 #include "config/config_keys.hpp"
+#include "fasim/config/config_values.hpp"
+#include "fasim/config/words.hpp"
+#include "fasim/model/sensing.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <algorithm>
@@ -107,6 +110,42 @@ void check_completion(const Settings& s) {
            "system.products = panel with problem.observe = completion");
 }
 
+/// Sensing measures a dense Y and steps on its own formulation; [sensing] is read only with it.
+void check_sensing(const Settings& s) {
+  const auto& c = s.cfg;
+  const model::SensingSpec defaults;
+  if (c.completion.observe != model::Observe::Sensing) {
+    if (c.sensing.measurements != defaults.measurements || c.sensing.kind != defaults.kind ||
+        c.sensing.seed != defaults.seed)
+      refuse("[sensing] is set but problem.observe is not 'sensing'; set problem.observe = sensing or remove "
+             "the "
+             "[sensing] keys");
+    return;
+  }
+  if (c.problem.representation != model::Representation::Dense)
+    refuse("problem.observe = sensing measures a dense Y; set problem.representation = dense");
+  if (c.problem.source == Source::LinearNetwork || c.problem.source == Source::Network)
+    refuse("problem.observe = sensing is matrix sensing of Y; problem.source = " +
+           std::string(schema::to_string(c.problem.source)) + " is not supported with it");
+  if (std::find(s.algorithms.begin(), s.algorithms.end(), model::AlgorithmKind::FAStar) != s.algorithms.end())
+    refuse("run.algorithms lists fastar, whose W = (ZᵀZ)⁻¹ZᵀY has no closed form on measurements "
+           "(problem.observe = sensing); list gd, fa or the feedback rules");
+  if (c.init.w == model::InitW::Optimal)
+    refuse("init.w = optimal solves with every entry of Y, which sensing does not see; use init.w = gaussian "
+           "with problem.observe = sensing");
+  if (c.products == linalg::ProductPath::Pdgemm)
+    refuse("system.products = pdgemm runs the products formulation, which sensing does not use; use "
+           "system.products = panel with problem.observe = sensing");
+  if (c.sensing.measurements == 0 && c.input.file.empty())
+    refuse("sensing.measurements = 0 takes M from input.file's A and B, but input.file is empty; set "
+           "sensing.measurements = M >= 1");
+  const double entries = static_cast<double>(c.problem.n) * c.problem.m * c.sensing.measurements;
+  if (c.sensing.kind == model::SensingKind::Gaussian && entries > model::Measurements::kGaussianEntriesLimit)
+    refuse("sensing.kind = gaussian holds n·m·M = " + format_number(entries) + " numbers, above the limit " +
+           format_number(model::Measurements::kGaussianEntriesLimit) +
+           " of dense measurements; lower sensing.measurements or use sensing.kind = rank-one");
+}
+
 } // namespace
 
 /// [network] is read only with problem.source = network; fastar only for the paper's model.
@@ -140,6 +179,7 @@ void check_consistency(const Settings& settings) {
   check_shapes(settings);
   check_spectrum(settings);
   check_completion(settings);
+  check_sensing(settings);
 }
 
 void resolve_defaults(Settings& settings) {

@@ -283,12 +283,20 @@ std::vector<KeyDef> make_keys() {
   k.push_back(widths_key());
   k.push_back(choice_key("network.activation", FIELD(cfg.network.activation), schema_choices<Activation>(),
                          "σ of the hidden layers (the output layer is linear)"));
-  k.push_back(choice_key("problem.observe", FIELD(cfg.completion.observe), schema_choices<Observe>(),
-                         "which entries of Y the loss sees: all, or a random subset Ω ([completion])"));
+  k.push_back(
+      choice_key("problem.observe", FIELD(cfg.completion.observe), schema_choices<Observe>(),
+                 "what the loss sees of Y: all entries, a random subset Ω ([completion]), or M linear "
+                 "measurements ([sensing])"));
   // [completion]: the observed entries Ω under problem.observe = completion.
   k.push_back(number_key("completion.fraction", FIELD(cfg.completion.fraction), Bound{0, true, 1, false},
                          "probability that an entry of Y is observed (each entry independently)"));
   k.push_back(seed_key("completion.seed", FIELD(cfg.completion.seed), "random stream of the mask Ω"));
+  // [sensing]: the measurements y_i = ⟨A_i, Y⟩ under problem.observe = sensing (model/sensing.hpp).
+  k.push_back(integer_key("sensing.measurements", FIELD(cfg.sensing.measurements), 0,
+                          "number M of measurements (0 = as many as the input file's A and B hold)"));
+  k.push_back(choice_key("sensing.kind", FIELD(cfg.sensing.kind), schema_choices<SensingKind>(),
+                         "A_i = a_i·b_iᵀ (rank-one, Gaussian a_i, b_i) or dense Gaussian n×m (small n·m·M)"));
+  k.push_back(seed_key("sensing.seed", FIELD(cfg.sensing.seed), "random stream of the measurement matrices"));
   // [input]
   k.push_back(
       text_key("input.file", FIELD(cfg.input.file), "read the problem from this file (empty = generate)"));

@@ -1,6 +1,7 @@
 #include "fasim/format/hdf5.hpp"
 
 #include "fasim/parallel/collective.hpp"
+#include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/storage_faults.hpp"
 
 #include <algorithm>
@@ -468,9 +469,34 @@ void Dataset::set_extent(const std::vector<hsize_t>& dims) const {
 // --------------------------------------------------------------------------------------------------
 
 namespace {
+// MPI-IO hints for every parallel file. ROMIO (MPICH's MPI-IO) locks byte ranges for data sieving — its
+// read-modify-write of strided pieces — and aborts the job where the file system has no locks (NFS without
+// lockd, Lustre mounted without flock). fasim's parallel writes are collective or contiguous slabs, which
+// sieving does not speed up; with it off ROMIO takes no lock. Open MPI's own MPI-IO (ompio) ignores romio_*
+// hints.
+class MpioHints {
+public:
+  MpioHints() {
+    parallel::check_mpi(MPI_Info_create(&info_), "MPI_Info_create");
+    for (const char* key : {"romio_ds_write", "romio_ds_read"})
+      if (const int rc = MPI_Info_set(info_, key, "disable"); rc != MPI_SUCCESS) {
+        MPI_Info_free(&info_);
+        parallel::check_mpi(rc, "MPI_Info_set");
+      }
+  }
+  ~MpioHints() { MPI_Info_free(&info_); }
+  MpioHints(const MpioHints&) = delete;
+  MpioHints& operator=(const MpioHints&) = delete;
+  MPI_Info get() const { return info_; }
+
+private:
+  MPI_Info info_ = MPI_INFO_NULL;
+};
+
 PropertyListHandle mpio_access(const parallel::Communicator& comm, const Where& at) {
   PropertyListHandle fapl(check(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access)", at));
-  check(H5Pset_fapl_mpio(fapl.get(), comm.get(), MPI_INFO_NULL), "H5Pset_fapl_mpio", at);
+  const MpioHints hints; // H5Pset_fapl_mpio keeps its own duplicate
+  check(H5Pset_fapl_mpio(fapl.get(), comm.get(), hints.get()), "H5Pset_fapl_mpio", at);
   // The 1.8 format at least: attributes larger than 64 KiB (the run's configuration text) need dense storage.
   check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "H5Pset_libver_bounds", at);
   // Metadata is flushed by one collective write instead of many small independent ones.

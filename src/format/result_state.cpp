@@ -141,7 +141,7 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
         probes = ps.read();
       }
       std::vector<std::vector<double>> completion;
-      if (c.completion.observe == model::Observe::Completion)
+      if (c.completion.observe != model::Observe::Full)
         for (auto metric : model::kCompletionMetrics)
           completion.push_back(Series::open(g, schema::path(schema::kTrajectoryGroup, metric)).read());
       const std::size_t rows = columns.front().size();

@@ -4,6 +4,8 @@
 #include "fasim/format/dimension_scales.hpp"
 #include "fasim/format/mask_io.hpp"
 #include "fasim/format/matrix_io.hpp"
+#include "fasim/format/sensing_io.hpp"
+#include "fasim/model/sensing.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/version.hpp"
@@ -102,6 +104,9 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     write_matrix(pg, schema::kTarget, *problem.target->dense());
   // Completion's Ω: its source always, the mask itself with Y.
   write_observed_entries(pg, problem, config.completion, saves_target(config));
+  // Sensing's measurements: their record always, rank-one A and B under the same rule as Y's factors.
+  if (problem.sensing)
+    write_measurements(pg, problem, config.sensing, saves_measurements(config, problem.sensing->count()));
   // A factored target saves its factors instead (Y = U·diag(singular_values)·Vᵀ), under the same rule with
   // (n+m)·k numbers in place of n·m. A diagonal target is its singular_values alone.
   const double factor_size = static_cast<double>(config.problem.n + config.problem.m) * config.problem.k;
@@ -145,7 +150,7 @@ ResultsFile ResultsFile::create(const std::string& path, const parallel::Communi
     const Group traj = g.group.create_group(schema::kTrajectoryGroup);
     for (auto name : model::kScalarMetrics) g.scalars.push_back(Series::create(traj, std::string(name)));
     if (probes > 0) g.probes = Series::create(traj, schema::kProbeSeries, probes);
-    if (config.completion.observe == model::Observe::Completion)
+    if (config.completion.observe != model::Observe::Full)
       for (auto name : model::kCompletionMetrics)
         g.completion.push_back(Series::create(traj, std::string(name)));
     write_dimension_scales(traj);
@@ -201,7 +206,7 @@ ResultsFile ResultsFile::open_to_continue(const std::string& path, const paralle
       g.scalars.push_back(std::move(added));
     }
     if (probes > 0) g.probes = Series::open(traj, schema::kProbeSeries);
-    if (config.completion.observe == model::Observe::Completion)
+    if (config.completion.observe != model::Observe::Full)
       for (auto metric : model::kCompletionMetrics)
         g.completion.push_back(Series::open(traj, std::string(metric)));
     if (config.output.snapshot_every > 0) {

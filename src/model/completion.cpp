@@ -7,10 +7,11 @@
 namespace fasim::model {
 
 void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<parallel::DistMatrix> given) {
-  if (spec.observe == Observe::Full) {
+  if (spec.observe != Observe::Completion) {
     if (given)
-      throw UsageError("the input file gives a mask M but problem.observe = full; set problem.observe = "
-                       "completion to use it, or remove M from the file");
+      throw UsageError(std::string("the input file gives a mask M but problem.observe = ") +
+                       (spec.observe == Observe::Full ? "full" : "sensing") +
+                       "; set problem.observe = completion to use it, or remove M from the file");
     p.mask.reset();
     p.mask_from_input = false;
     return;

@@ -44,24 +44,25 @@ CompletionMetrics::CompletionMetrics(const Problem& problem) : problem_(problem)
                problem.mask->observed_count(dense) < static_cast<long long>(dense.rows()) * dense.cols();
 }
 
+std::array<double, kCompletionMetrics.size()> recovery_values(double test, double full, const State& s) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // A diverged state has no SVD worth taking (LAPACK may refuse it): every rank sees the same reduced sums.
+  if (!std::isfinite(full)) return {nan, full, nan, nan};
+  const std::vector<double> sigma = product_singular_values(s.z, s.w);
+  return {test, full, std::accumulate(sigma.begin(), sigma.end(), 0.0), effective_rank(sigma)};
+}
+
 CompletionRow CompletionMetrics::compute(const State& s) const {
   const linalg::SplitNorms e =
       linalg::split_residual_norm2(*problem_.target->dense(), s.z, s.w, *problem_.mask);
   CompletionRow row;
   row.loss = e.observed;
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  // A diverged state has no SVD worth taking (LAPACK may refuse it): every rank sees the same reduced sums.
-  if (!std::isfinite(e.observed + e.unobserved)) {
-    row.values = {nan, e.observed + e.unobserved, nan, nan};
-    return row;
-  }
-  const std::vector<double> sigma = product_singular_values(s.z, s.w);
   // Nothing held out (fraction 1, or a mask of ones): the test set is every entry, all of them observed, and
   // test_error is the relative error on them, ‖Y − ZW‖²/‖Y‖² (docs/config.md).
   const double test = holds_out_ ? (unobserved_y_norm2_ > 0 ? e.unobserved / unobserved_y_norm2_ : nan)
                                  : (y_norm2_ > 0 ? (e.observed + e.unobserved) / y_norm2_ : nan);
-  row.values = {test, e.observed + e.unobserved, std::accumulate(sigma.begin(), sigma.end(), 0.0),
-                effective_rank(sigma)};
+  row.values = recovery_values(test, e.observed + e.unobserved, s);
   return row;
 }
 

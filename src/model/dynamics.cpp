@@ -42,6 +42,7 @@ VectorField::VectorField(const Problem& problem, const AlgorithmSpec& spec, cons
   ctx_.factor = DistMatrix(problem.grid, problem.r, problem.r, problem.block, problem.block);
   if (spec.kind != AlgorithmKind::FAStar && spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
   if (formed_feedback(spec.kind)) formed_feedback_ = DistMatrix::like(problem.w0);
+  if (problem.sensing) ctx_.sensing = problem.sensing->workspace(problem.r);
   if (spec.kind == AlgorithmKind::FAStar && spec.scale_free) {
     const double c_norm = parallel::frobenius_norm(problem.c);
     scale_free_factor_ = 1.0 / (std::sqrt(problem.target->norm2()) * c_norm);
@@ -68,7 +69,8 @@ void VectorField::set_plan(const StepPlan& plan) {
 
 bool VectorField::replicates_z() const {
   const StepPlan& plan = ctx_.plan;
-  if (plan.path != linalg::ProductPath::Panel || problem_.grid->cols() < 2 || !problem_.target->isotropic())
+  if (plan.path != linalg::ProductPath::Panel || problem_.grid->cols() < 2 || !problem_.target->isotropic() ||
+      plan.formulation == Formulation::Sensing) // sensing's field takes Z whole (PBLAS), never its row panel
     return false;
   if (spec_.kind == AlgorithmKind::FAStar && spec_.scale_free) return false;
   // dZ's rows need Y·Cᵀ's (a constant), or the rows of the pass Y·Bᵀ (dense Y), or the residual pass's.
@@ -77,10 +79,11 @@ bool VectorField::replicates_z() const {
 
 bool VectorField::replicates_w() const {
   // dW's columns need all r rows of ZᵀY's columns (the pass over a dense Y, summed over the process column)
-  // and W's own (kp: and its B's, kept by a second replica); FA* solves for W.
+  // and W's own (kp: and its B's, kept by a second replica); FA* solves for W. Sensing's field takes W whole
+  // (PBLAS), never its column panel.
   return ctx_.plan.path == linalg::ProductPath::Panel && problem_.grid->rows() > 1 &&
-         problem_.target->isotropic() && problem_.target->dense() != nullptr &&
-         spec_.kind != AlgorithmKind::FAStar;
+         ctx_.plan.formulation != Formulation::Sensing && problem_.target->isotropic() &&
+         problem_.target->dense() != nullptr && spec_.kind != AlgorithmKind::FAStar;
 }
 
 double VectorField::begin(const DistMatrix& z) {
@@ -98,8 +101,9 @@ double VectorField::begin(const DistMatrix& z) {
     zs_ = &z;
     return linalg::trace(ctx_.gram);
   }
-  if (ctx_.plan.formulation == Formulation::Residual && spec_.kind != AlgorithmKind::FAStar) {
-    // The residual pass needs no Gram matrix (n·r² flops, a sixth of the step at r = n): ‖Z‖²_F directly.
+  if (ctx_.plan.formulation != Formulation::Products && spec_.kind != AlgorithmKind::FAStar) {
+    // The residual pass needs no Gram matrix (n·r² flops, a sixth of the step at r = n), nor does sensing's:
+    // ‖Z‖²_F directly.
     double local = 0.0;
     for (int lj = 0; lj < z.local_cols(); ++lj) {
       const double* col = z.data() + static_cast<std::size_t>(lj) * z.lld();
@@ -158,7 +162,10 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
       ctx.provide<linalg::Coord::Col>(b, {b_cols_.data(), r});
     }
   }
-  if (ctx_.plan.formulation == Formulation::Residual) {
+  if (ctx_.plan.formulation == Formulation::Sensing) {
+    // dZ = 𝒜*(r)·Bᵀ, dW = ρ·Zᵀ·𝒜*(r), r = y − 𝒜(ZW) (model/sensing.hpp).
+    problem_.sensing->field(z, w, b, d.z, dw, w_ratio_, ctx_.sensing);
+  } else if (ctx_.plan.formulation == Formulation::Residual) {
     // dZ = (Y − ZW)·Bᵀ, dW = ρ·Zᵀ(Y − ZW) in one pass.
     linalg::residual_pass(*problem_.target->dense(), ctx.panel_of<linalg::Coord::Row>(z),
                           ctx.panel_of<linalg::Coord::Col>(w), ctx.panel_of<linalg::Coord::Col>(b),
@@ -275,6 +282,7 @@ void VectorField::evaluate_naive(State& s, State& d, DistMatrix& e) {
   const DistMatrix* y = problem_.target->dense();
   if (!y) throw Error("the naive formulation needs a dense target");
   if (problem_.mask) throw UsageError("the naive formulation has no masked form: bench completion as fast");
+  if (problem_.sensing) throw UsageError("the naive formulation has no sensing form: bench sensing as fast");
   if (spec_.kind == AlgorithmKind::FAStar) refresh(s);
   e.copy_from(*y);
   parallel::gemm(Op::None, Op::None, -1.0, s.z, s.w, 1.0, e);

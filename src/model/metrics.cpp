@@ -26,8 +26,8 @@ namespace {
 StepPlan terms_plan(const Problem& problem) {
   StepPlan plan = estimate_plan(problem, AlgorithmKind::FA);
   // The metrics need W·Cᵀ, a by-product of the products formulation; completion has only the residual one
-  // (then ZᵀZ and W·Cᵀ are formed in compute()).
-  if (!problem.mask) plan.formulation = Formulation::Products;
+  // (then ZᵀZ and W·Cᵀ are formed in compute()), sensing its own.
+  if (!problem.mask && !problem.sensing) plan.formulation = Formulation::Products;
   return plan;
 }
 } // namespace
@@ -53,6 +53,7 @@ MetricsCalculator::MetricsCalculator(const Problem& problem, int probes, std::ui
     probe_vectors_.push_back(std::move(x));
   }
   if (problem.mask) completion_.emplace(problem);
+  if (problem.sensing) sensing_.emplace(problem);
 }
 
 MetricRow MetricsCalculator::compute(const State& s, long long step, double time, VectorField* field) {
@@ -60,8 +61,8 @@ MetricRow MetricsCalculator::compute(const State& s, long long step, double time
   MetricRow row;
   row.probes.assign(probe_vectors_.size(), 0.0);
   double loss = 0.0;
-  if (completion_) {
-    const CompletionRow c = completion_->compute(s);
+  if (completion_ || sensing_) {
+    const CompletionRow c = completion_ ? completion_->compute(s) : sensing_->compute(s);
     loss = c.loss;
     row.completion.assign(c.values.begin(), c.values.end());
   } else {
@@ -69,18 +70,20 @@ MetricRow MetricsCalculator::compute(const State& s, long long step, double time
   }
 
   // R = (Y − ZW)Cᵀ = YCᵀ − Z(WCᵀ) and the stationarity term Zᵀ(Y − ZW) = ZᵀY − (ZᵀZ)W (Fact 2): FA's field
-  // (under completion, with P_Ω(Y − ZW) in place of Y − ZW).
+  // (under completion, with P_Ω(Y − ZW) in place of Y − ZW; under sensing with 𝒜*(y − 𝒜(ZW))).
   fa_terms_.evaluate_fixed(s, terms_);
   const DistMatrix& resid = terms_.z;
+  // Neither formulation of completion or sensing forms ZᵀZ and W·Cᵀ: made here.
+  const bool partial = completion_ || sensing_;
   SmallMatrix masked_gram, masked_wct;
-  if (completion_) {
+  if (partial) {
     masked_gram = gram_of(s.z, s.z);
     DistMatrix wct_dist(p.grid, p.r, p.r, p.block, p.block);
     parallel::gemm(Op::None, Op::Trans, 1.0, s.w, p.c, 0.0, wct_dist);
     masked_wct = linalg::replicate(wct_dist);
   }
-  const SmallMatrix& gram = completion_ ? masked_gram : fa_terms_.gram();
-  const SmallMatrix& wct = completion_ ? masked_wct : fa_terms_.feedback_product();
+  const SmallMatrix& gram = partial ? masked_gram : fa_terms_.gram();
+  const SmallMatrix& wct = partial ? masked_wct : fa_terms_.feedback_product();
   // fa_loss = ‖R‖², ell = ‖R(ZᵀZ)^{-1/2}‖² = tr((ZᵀZ)⁻¹RᵀR).
   const double fa_norm = parallel::frobenius_norm(resid);
   const SmallMatrix rtr = gram_of(resid, resid);

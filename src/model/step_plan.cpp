@@ -19,8 +19,9 @@ AlgorithmKind algorithm_named(std::string_view name) {
 }
 
 [[noreturn]] void bad_field(std::string_view field, std::string_view text) {
-  throw UsageError("plan '" + std::string(text) + "': cannot read '" + std::string(field) +
-                   "' (expected products|residual, zt_y=zt_y|yt_z, y_bt=y_bt|b_yt, path=panel|pdgemm)");
+  throw UsageError(
+      "plan '" + std::string(text) + "': cannot read '" + std::string(field) +
+      "' (expected products|residual|sensing, zt_y=zt_y|yt_z, y_bt=y_bt|b_yt, path=panel|pdgemm)");
 }
 
 std::vector<std::string> split(const std::string& text) {
@@ -32,7 +33,15 @@ std::vector<std::string> split(const std::string& text) {
 } // namespace
 
 const char* to_string(Formulation f) {
-  return f == Formulation::Products ? "products" : "residual";
+  switch (f) {
+  case Formulation::Products:
+    return "products";
+  case Formulation::Residual:
+    return "residual";
+  case Formulation::Sensing:
+    break;
+  }
+  return "sensing";
 }
 
 std::string StepPlan::str() const {
@@ -56,6 +65,8 @@ StepPlan StepPlan::parse(std::string_view text) {
       plan.formulation = Formulation::Products;
     else if (field == "residual")
       plan.formulation = Formulation::Residual;
+    else if (field == "sensing")
+      plan.formulation = Formulation::Sensing;
     else if (field == "zt_y=zt_y")
       plan.zt_y = Orientation::ThinFirst;
     else if (field == "zt_y=yt_z")
@@ -75,6 +86,15 @@ StepPlan StepPlan::parse(std::string_view text) {
 }
 
 std::string plan_unsupported(const Problem& p, const StepPlan& plan) {
+  // Sensing's field goes through the measurements, never through Y: it has one formulation of its own.
+  if (p.sensing && plan.formulation != Formulation::Sensing)
+    return "matrix sensing (problem.observe = sensing) runs on the sensing formulation only";
+  if (plan.formulation == Formulation::Sensing) {
+    if (!p.sensing) return "the sensing formulation needs problem.observe = sensing";
+    if (plan.algorithm == AlgorithmKind::FAStar)
+      return "fastar's W = (ZᵀZ)⁻¹ZᵀY has no closed form on measurements (problem.observe = sensing)";
+    return {};
+  }
   // Completion's E = P_Ω(Y − ZW) exists only panel by panel: the products formulation's Y·Bᵀ − Z(W·Bᵀ)
   // has no masked form.
   if (p.mask && plan.formulation != Formulation::Residual)
@@ -106,6 +126,10 @@ StepPlan estimate_plan(const Problem& p, AlgorithmKind kind) {
   // issue 18 on SkylakeX kernels and are no slower on Zen (BENCHMARKS.md); `measure` checks on the machine.
   plan.zt_y = Orientation::YFirst;
   plan.y_bt = Orientation::YFirst;
+  if (p.sensing) {
+    plan.formulation = Formulation::Sensing;
+    return plan;
+  }
   StepPlan residual = plan;
   residual.formulation = Formulation::Residual;
   if (plan_unsupported(p, residual).empty() &&

@@ -2,6 +2,7 @@
 fasim_add_script_test(run_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_run_e2e.py LABELS e2e TIMEOUT 900)
 fasim_add_script_test(bad_input_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_bad_input_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(completion_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_completion_e2e.py LABELS e2e TIMEOUT 600)
+fasim_add_script_test(sensing_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_sensing_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(bench_smoke COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/app/bench_smoke.sh LABELS e2e TIMEOUT 300)
 fasim_add_script_test(faults_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_faults_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(rules_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_rules_e2e.py LABELS e2e TIMEOUT 600)
@@ -20,7 +21,7 @@ fasim_add_script_test(upgrade_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURC
 fasim_add_script_test(launcher_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_launcher_e2e.py LABELS e2e TIMEOUT 600)
 # The tests that compare result files (with each other, or with the fixtures in tests/data): .ci/run runs them a
 # second time under another OpenBLAS kernel (scripts/second-kernel), so that none can depend on the kernel.
-set_property(TEST run_e2e continue_e2e completion_e2e rules_e2e upgrade_e2e APPEND PROPERTY LABELS compares-files)
+set_property(TEST run_e2e continue_e2e completion_e2e sensing_e2e rules_e2e upgrade_e2e APPEND PROPERTY LABELS compares-files)
 fasim_add_script_test(network_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_network_e2e.py LABELS e2e TIMEOUT 600)
 # fasim across simulated nodes (scripts/cluster-sim, docs/cluster.md): needs root and network namespaces,
 # reported skipped (exit 77) where they cannot be made.

@@ -238,6 +238,21 @@ def test_long_output_names_are_refused_before_anything_is_written():
                        text=True, timeout=TIMEOUT)
     assert p.returncode == 2 and "PATH_MAX" in p.stderr, f"deep path: exit {p.returncode}\n{p.stderr[-800:]}"
     assert os.listdir(f"{d}/out") == [], "deep path: directories were made"
+    # collect's summary and CSV: written under `<name>.<16 hex>.tmp`, so the same 21 bytes must fit.
+    subprocess.run([FASIM_ABS, "run", "small.ini"], cwd=d, env=ENV, check=True, capture_output=True, timeout=TIMEOUT)
+    for flag, suffix in (("--output", ".h5"), ("--csv", ".csv")):
+        for length, fits in ((name_max - 21, True), (name_max - 20, False), (name_max, False)):
+            name = "s" * (length - len(suffix)) + suffix
+            p = subprocess.run([FASIM_ABS, "collect", "out", flag, f"sums/{name}"], cwd=d, env=ENV,
+                               capture_output=True, text=True, timeout=TIMEOUT)
+            if fits:
+                assert p.returncode == 0 and os.path.exists(f"{d}/sums/{name}"), f"collect {flag} {length}: {p.stderr}"
+                os.unlink(f"{d}/sums/{name}")
+                continue
+            lines = error_lines(p.stderr)
+            assert p.returncode == 2 and len(lines) == 1 and "NAME_MAX" in lines[0] and flag in lines[0], \
+                f"collect {flag} with a {length}-byte name: exit {p.returncode}\n{p.stderr[-800:]}"
+            assert not os.path.exists(f"{d}/sums") or os.listdir(f"{d}/sums") == [], os.listdir(f"{d}/sums")
 
 
 # ---- 5. the job file's resumable keys apply on resubmission ------------------------------------------------

@@ -263,6 +263,29 @@ def test_truncated_result_is_no_success():
     assert "Segmentation" not in err and "MPI_ABORT" not in err, err
 
 
+def test_an_earlier_runs_temporaries_are_removed_and_named():
+    """What a failed or killed run left beside its result and its checkpoint (`<name>.<16 hex>.tmp`) is removed
+    by the next run of that result, which names each file; anything else that merely looks alike stays."""
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL)
+    out, ck = f"{d}/r.h5", f"{d}/c/r.ckpt"
+    os.mkdir(f"{d}/c")
+    stale = [f"{out}.0123456789abcdef.tmp", f"{ck}.fedcba9876543210.tmp"]
+    alike = [f"{out}.0123456789ABCDEF.tmp", f"{out}.0123.tmp", f"{out}.tmp", f"{d}/other.h5.0123456789abcdef.tmp",
+             f"{ck}.0123456789abcdef.tmp.keep"]
+    for path in stale + alike:
+        write(path, "left\n")
+    p = fasim(["run", ini, f"--output.file={out}", f"--output.checkpoint_file={ck}"], ranks=2)
+    said = [line for line in p.stdout.splitlines() if "temporary file(s) an earlier run left behind" in line]
+    assert len(said) == 1 and said[0].startswith("fasim: removed 2 "), p.stdout
+    for path in stale:
+        assert not os.path.exists(path), f"{path} was left"
+        assert f"'{path}'" in said[0], said[0]
+    for path in alike:
+        assert os.path.exists(path), f"{path}, not a temporary of this result, was removed"
+    assert sorted(set(leftovers(d)) - set(alike)) == [], leftovers(d)
+
+
 def test_flushed_rows_are_visible_and_durable():
     """A reader sees a running result's rows up to its last flush; a SIGKILLed run's file keeps them."""
     d = tmpdir()
@@ -281,6 +304,13 @@ def test_flushed_rows_are_visible_and_durable():
     assert seen >= 50, f"a reader saw {seen} rows of the running result"
     info = json.loads(fasim(["info", out, "--json"]).stdout)
     assert info["algorithms"]["gd"]["records"] >= seen, f"fasim info: {info['algorithms']}, h5py saw {seen}"
+    # fasim_post (what fasim-plot, xarray and to_dataframe read through) sees them too.
+    tools = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools")
+    post = subprocess.run(["/usr/bin/python3", "-c", "import sys, fasim_post.io as io; "
+                           "print(io.load(sys.argv[1]).runs['gd'].trajectory['step'].shape[0])", out],
+                          env=dict(ENV, PYTHONPATH=tools), capture_output=True, text=True, timeout=120)
+    assert post.returncode == 0 and int(post.stdout.split()[-1]) >= seen, \
+        f"fasim_post.io.load of the running result: {post.stdout} {post.stderr[-800:]}"
     os.killpg(p.pid, signal.SIGKILL)
     p.communicate()
     with h5py.File(out, "r") as f:

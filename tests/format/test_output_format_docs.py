@@ -23,6 +23,10 @@ CONDITIONAL = {"/problem/U", "/problem/V", "/problem/X", "/@error"}  # error: fa
 OMEGA = {"/problem/observed", "/problem@observe", "/problem@observed_count", "/problem@mask_source",
          "/problem@mask_fraction", "/problem@mask_seed"}
 CONDITIONAL |= OMEGA
+# Sensing's record of its measurements (problem.observe = sensing only; A and B for rank-one ones).
+SENSING = {"/problem/A", "/problem/B", "/problem@observe", "/problem@sensing_kind", "/problem@measurements",
+           "/problem@sensing_source", "/problem@sensing_seed", "/problem@measured_norm2"}
+CONDITIONAL |= SENSING
 
 
 def section(title):
@@ -115,7 +119,7 @@ def test_result_file_matches_docs_both_ways():
     with h5py.File(out, "r") as f:
         assert f["runs/fa/trajectory/step"].dtype == np.float64
         assert f["runs/fa/snapshots/step"].dtype == np.int64
-        assert f.attrs["schema_version"] == "1.2"
+        assert f.attrs["schema_version"] == "1.3"
         assert f.attrs["status"] in ("running", "checkpointed", "failed", "complete")
         assert f["problem"].attrs["spectrum"] == "two-level"
     # Completion writes its documented columns (and nothing undocumented).
@@ -128,6 +132,16 @@ def test_result_file_matches_docs_both_ways():
     assert not [p for p in OMEGA if p not in doc], f"Ω's record not documented: {sorted(OMEGA - set(doc))}"
     assert not [p for p in OMEGA if p not in found], f"Ω's record not written: {sorted(OMEGA - set(found))}"
     assert found["/problem/observed"][1] == np.uint8
+    undocumented = sorted(p for p in found if p not in doc)
+    assert not undocumented, f"written but not documented in docs/output-format.md: {undocumented}"
+    # Sensing writes the completion columns and its record of the measurements, all documented.
+    out = f"{d}/s.h5"
+    fasim(["run", ini, f"--output.file={out}", "--problem.observe=sensing", "--sensing.measurements=60",
+           "--run.algorithms=gd,fa", "--run.steps=20", "--gd.lr=0.01", "--fa.lr=0.01"], ranks=2)
+    found = written(out)
+    assert not [p for p in completion if p not in found], f"completion metrics not written: {completion}"
+    assert not [p for p in SENSING if p not in doc], f"sensing's record not documented: {sorted(SENSING - set(doc))}"
+    assert not [p for p in SENSING if p not in found], f"sensing's record not written: {sorted(SENSING - set(found))}"
     undocumented = sorted(p for p in found if p not in doc)
     assert not undocumented, f"written but not documented in docs/output-format.md: {undocumented}"
 

@@ -5,7 +5,10 @@
 
 #include "fasim/model/specs.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <vector>
 
 namespace fasim::testing {
 
@@ -115,4 +118,41 @@ inline void serial_step(model::AlgorithmKind kind, model::IntegratorKind integ, 
     s = serial_axpy(s, f, *k);
 }
 
+/// Singular values of a small dense matrix by one-sided Jacobi (Hestenes): columns are rotated until
+/// orthogonal, then their norms are the singular values, accurate also for the zero ones (serial reference:
+/// no LAPACK).
+inline std::vector<double> serial_singular_values(Dense a) {
+  const int n = a.cols;
+  for (int sweep = 0; sweep < 60; ++sweep) {
+    bool rotated = false;
+    for (int p = 0; p < n; ++p)
+      for (int q = p + 1; q < n; ++q) {
+        double alpha = 0, beta = 0, gamma = 0;
+        for (int i = 0; i < a.rows; ++i) {
+          alpha += a(i, p) * a(i, p);
+          beta += a(i, q) * a(i, q);
+          gamma += a(i, p) * a(i, q);
+        }
+        if (std::abs(gamma) <= 1e-17 * std::sqrt(alpha * beta) || gamma == 0) continue;
+        rotated = true;
+        const double zeta = (beta - alpha) / (2 * gamma);
+        const double t = (zeta >= 0 ? 1 : -1) / (std::abs(zeta) + std::sqrt(1 + zeta * zeta));
+        const double cs = 1 / std::sqrt(1 + t * t), sn = cs * t;
+        for (int i = 0; i < a.rows; ++i) {
+          const double x = a(i, p), y = a(i, q);
+          a(i, p) = cs * x - sn * y;
+          a(i, q) = sn * x + cs * y;
+        }
+      }
+    if (!rotated) break;
+  }
+  std::vector<double> s;
+  for (int j = 0; j < n; ++j) {
+    double norm = 0;
+    for (int i = 0; i < a.rows; ++i) norm += a(i, j) * a(i, j);
+    s.push_back(std::sqrt(norm));
+  }
+  std::sort(s.begin(), s.end(), std::greater<>());
+  return s;
+}
 } // namespace fasim::testing

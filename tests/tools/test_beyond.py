@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""The beyond report's completion section (tools/fasim_post/beyond/completion.py) on real fasim results: its
-tables hold the files' final values, its verdicts follow them, and the driver plans runs and sweeps from the
-sections' RUNS. Runs the real fasim (argv[1], default build/bin/fasim) on a small completion problem."""
+"""The beyond report's completion and sensing sections (tools/fasim_post/beyond/completion.py, sensing.py) on
+real fasim results: their tables hold the files' final values, their verdicts follow them, and the driver plans
+runs and sweeps from the sections' RUNS. Runs the real fasim (argv[1], default build/bin/fasim) on small completion and sensing problems."""
 import os
 import sys
 from pathlib import Path
@@ -68,19 +68,40 @@ def test_completion_section_reports_the_files(tmp):
     assert again == text
 
 
-def test_sensing_reference_section(tmp):
+def test_sensing_section_reports_the_files(tmp):
+    from fasim_post import measurements
     from fasim_post.beyond import sensing
-    # The measurements are what they say: y_i = ⟨A_i, Y*⟩, rank-one ones a_iᵀ·Y*·b_i.
-    op, b, y = sensing.problem("rank-one", 30, 1)
-    assert np.allclose(b, [op.a[i] @ y.reshape(-1) for i in range(30)]) and np.linalg.matrix_rank(y) == sensing.RANK
-    counts, seeds = sensing.COUNTS, sensing.SEEDS
-    sensing.COUNTS, sensing.SEEDS = (40, 240), (1, 2)
-    try:
-        text = sensing.section()
-    finally:
-        sensing.COUNTS, sensing.SEEDS = counts, seeds
-    assert "| 40 | 0/2 |" in text and "| 240 | 2/2 |" in text, text     # far below and near n·m = 256
-    assert "- gaussian: recovered at every seed from M = 240" in text and "at no seed for M ≤ 40" in text, text
+    results = {}
+    for kind, count, seed in (("gaussian", 240, 1), ("gaussian", 240, 2), ("rank-one", 40, 1)):
+        label = f"sensing-{kind}-{count}-s{seed}"
+        out = os.path.join(tmp, label + ".h5")
+        fasim(["run", os.path.join(REPO, sensing.JOB), f"--sensing.kind={kind}", f"--sensing.measurements={count}",
+               *[f"--{k}={v}" for k, v in sensing.seeded(seed).items()], "--run.steps=3000",
+               "--output.progress_seconds=0", f"--output.file={out}"])
+        results[label] = Path(out)
+    text = sensing.section(results)
+    # The measurements fasim_post regenerates are the run's: y_i = ⟨A_i, Y*⟩ gives the recorded Σ y_i².
+    res = load(str(results["sensing-rank-one-40-s1"]))
+    op = sensing.operator(res)
+    assert measurements(res).count == 40 and op.a.shape == (40, 256)
+    norm2 = float(np.sum(op.forward(res.problem["Y"]) ** 2))
+    assert abs(norm2 - res.problem["measured_norm2"]) <= 1e-12 * norm2
+    # Every number is the file's: GD's distance to Y* over the two Gaussian seeds, recomputed with NumPy.
+    to_truth = []
+    for seed in (1, 2):
+        res = load(str(results[f"sensing-gaussian-240-s{seed}"]))
+        y = np.asarray(res.problem["Y"])
+        yhat = res.runs["gd"].Z @ res.runs["gd"].W
+        to_truth.append(np.linalg.norm(yhat - y) / np.linalg.norm(y))
+    row = next(line for line in text.splitlines() if line.startswith("| gaussian | 240 |"))
+    cell = f"{np.mean(to_truth):.3g} ± {np.std(to_truth, ddof=1):.3g}"
+    assert cell in row.split("|")[4], (cell, row)
+    # At M = 240 of 256 dense Gaussian measurements the certified minimizer is Y* (2/2); at M = 40 rank-one it is not.
+    assert row.split("|")[3].strip().startswith("2/2;"), row
+    low = next(line for line in text.splitlines() if line.startswith("| rank-one | 40 |"))
+    assert low.split("|")[3].strip().startswith("0/1;"), low
+    assert "### Findings" in text and "- gaussian: the minimum-nuclear-norm solution X̂ is Y* at every seed from M = 240" in text, text
+    assert "(3000 steps of 0.02)" in text, text
 
 
 def test_driver_plans_runs_and_sweeps(tmp):

@@ -13,6 +13,18 @@ from . import philox
 from .io import Result, load
 
 
+def input_file_path(res, what, saved) -> str:
+    """The run's input.file (a relative path also looked up beside the result). Raises ValueError, saying `what`
+    the result needs from it, when it is gone."""
+    path = res.config.get("input", "file", "")
+    if path and not os.path.isabs(path) and not os.path.exists(path):
+        path = os.path.join(os.path.dirname(os.path.abspath(res.path)), path)
+    if not path or not os.path.exists(path):
+        raise ValueError(f"{res.path}: {what} and the result does not save it; the input file '{path}' is not "
+                         f"there (rerun with output.save_target = yes to save {saved})")
+    return path
+
+
 def observed_entries(res) -> np.ndarray:
     """Ω of a completion result (a Result or a path) as an n×m bool array. Raises ValueError for a result that
     observes every entry, and for an input-file Ω whose file is gone."""
@@ -30,13 +42,7 @@ def observed_entries(res) -> np.ndarray:
         return philox.bernoulli_mask(int(p["mask_seed"]), float(p["mask_fraction"]), n, m)
     if source == "input-file":
         import h5py
-        path = res.config.get("input", "file", "")
-        if path and not os.path.isabs(path) and not os.path.exists(path):
-            path = os.path.join(os.path.dirname(os.path.abspath(res.path)), path)
-        if not path or not os.path.exists(path):
-            raise ValueError(f"{res.path}: Ω is the input file's M and the result does not save it; the input "
-                             f"file '{path}' is not there (rerun with output.save_target = yes to save Ω)")
-        with h5py.File(path, "r") as f:
+        with h5py.File(input_file_path(res, "Ω is the input file's M", "Ω"), "r") as f:
             return np.asarray(f["M"][()]) != 0
     raise ValueError(f"{res.path}: /problem's mask_source '{source}' is none of bernoulli, input-file")
 

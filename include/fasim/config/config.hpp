@@ -60,6 +60,7 @@ struct BenchSpec {
 struct RunConfig {
   model::ProblemSpec problem;
   model::CompletionSpec completion; ///< problem.observe and [completion]
+  model::SensingSpec sensing;       ///< [sensing] (problem.observe = sensing)
   model::NetworkSpec network;       ///< [network] (problem.source = network)
   model::FeedbackSpec feedback;
   model::InitSpec init;

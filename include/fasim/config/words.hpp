@@ -69,7 +69,17 @@ template <> struct Names<MaskSource> {
 };
 template <> struct Names<model::Observe> {
   static constexpr Named<model::Observe> list[] = {{"full", model::Observe::Full},
-                                                   {"completion", model::Observe::Completion}};
+                                                   {"completion", model::Observe::Completion},
+                                                   {"sensing", model::Observe::Sensing}};
+};
+template <> struct Names<model::SensingKind> {
+  static constexpr Named<model::SensingKind> list[] = {{"rank-one", model::SensingKind::RankOne},
+                                                       {"gaussian", model::SensingKind::Gaussian}};
+};
+/// /problem's attribute `sensing_source`: where sensing's measurement vectors came from.
+template <> struct Names<model::SensingSource> {
+  static constexpr Named<model::SensingSource> list[] = {{"generated", model::SensingSource::Generated},
+                                                         {"input-file", model::SensingSource::InputFile}};
 };
 template <> struct Names<model::Source> {
   static constexpr Named<model::Source> list[] = {{"synthetic", model::Source::Synthetic},

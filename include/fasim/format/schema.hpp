@@ -18,8 +18,11 @@ namespace fasim::io::schema {
 /// 1.1: /problem's record of completion's Ω (observed, observe, observed_count, mask_*).
 /// 1.2: /summary's communication per algorithm (step_bytes_per_rank, step_messages_per_rank,
 /// model_step_bytes_per_rank, floor_step_bytes_per_rank).
+/// 1.3: /problem's record of sensing's measurements (A, B, sensing_kind, measurements, sensing_source,
+/// sensing_seed, measured_norm2) and the completion columns of the trajectory under problem.observe =
+/// sensing.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.2";
+inline constexpr const char* kSchemaVersion = "1.3";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
@@ -67,6 +70,12 @@ inline constexpr const char* kObservedCount = "observed_count";
 inline constexpr const char* kMaskSource = "mask_source";
 inline constexpr const char* kMaskFraction = "mask_fraction";
 inline constexpr const char* kMaskSeed = "mask_seed";
+/// /problem under problem.observe = sensing (format/sensing_io.hpp): observe, and these.
+inline constexpr const char* kSensingKind = "sensing_kind";
+inline constexpr const char* kMeasurementCount = "measurements";
+inline constexpr const char* kSensingSource = "sensing_source";
+inline constexpr const char* kSensingSeed = "sensing_seed";
+inline constexpr const char* kMeasuredNorm2 = "measured_norm2"; ///< Σ_i y_i²
 /// /problem of a network result (problem.source = network beyond the paper's model,
 /// format/network_results.hpp).
 inline constexpr const char* kSamples = "samples";
@@ -101,6 +110,8 @@ inline constexpr const char* kTargetRight = "V";    ///< m×k, its right factor
 inline constexpr const char* kNetworkInputs = "X";  ///< N×n, a linear network's inputs
 inline constexpr const char* kNetworkOutputs = "O"; ///< N×m, its outputs (input files only)
 inline constexpr const char* kObservedMask = "M";   ///< n×m, completion's observed entries (input files)
+inline constexpr const char* kSensingA = "A";       ///< n×M, rank-one sensing's a_i as columns
+inline constexpr const char* kSensingB = "B";       ///< m×M, rank-one sensing's b_i as columns
 inline constexpr const char* kFeedback = "C";       ///< r×m, the feedback matrix
 inline constexpr const char* kSingularValues = "singular_values";
 inline constexpr const char* kTargetNorm2 = "y_norm2";

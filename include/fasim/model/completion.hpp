@@ -7,9 +7,10 @@
 
 namespace fasim::model {
 
-/// Sets problem.mask from `spec`: nothing for observe = full (then `given` must be empty), else the input
-/// file's mask `given` (n×m, 0/1, on Y's layout) when present, or Bernoulli(fraction) entries from `seed`.
-/// Refuses a target other than a dense, isotropic Y with a one-line UsageError. Local (no communication).
+/// Sets problem.mask from `spec`: nothing for observe = full or sensing (then `given` must be empty), else
+/// the input file's mask `given` (n×m, 0/1, on Y's layout) when present, or Bernoulli(fraction) entries from
+/// `seed`. Refuses a target other than a dense, isotropic Y with a one-line UsageError. Local (no
+/// communication).
 void observe_entries(Problem& problem, const CompletionSpec& spec,
                      std::optional<parallel::DistMatrix> given = std::nullopt);
 

@@ -36,6 +36,11 @@ private:
   bool holds_out_ = true; ///< some entry is unobserved
 };
 
+/// The kCompletionMetrics values of state s given its test error and full error ‖Y − ZW‖²: with the nuclear
+/// norm and effective rank of Z·W (NaN for a non-finite full error, test error included). Shared by
+/// completion and sensing (model/sensing_metrics.hpp). Collective; valid on active ranks.
+std::array<double, kCompletionMetrics.size()> recovery_values(double test, double full, const State& s);
+
 /// Singular values of Z·W (n×r times r×m, r <= n, m), descending, without forming it: Z = Q_Z·R_Z and
 /// Wᵀ = Q_W·R_W (thin QRs), so σ(ZW) = σ(R_Z·R_Wᵀ), an r×r SVD. Collective; empty on inactive ranks.
 std::vector<double> product_singular_values(const parallel::DistMatrix& z, const parallel::DistMatrix& w);

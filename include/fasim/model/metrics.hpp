@@ -3,6 +3,7 @@
 #include "fasim/linalg/small_matrix.hpp"
 #include "fasim/model/completion_metrics.hpp"
 #include "fasim/model/dynamics.hpp"
+#include "fasim/model/sensing_metrics.hpp"
 
 #include <array>
 #include <optional>
@@ -28,7 +29,7 @@ consteval std::size_t scalar_column(std::string_view name) {
 struct MetricRow {
   std::array<double, kScalarMetrics.size()> scalars{};
   std::vector<double> probes;     ///< xᵀAx for each probe direction
-  std::vector<double> completion; ///< kCompletionMetrics under problem.observe = completion, else empty
+  std::vector<double> completion; ///< kCompletionMetrics under problem.observe = completion or sensing
   double step() const { return scalars[scalar_column("step")]; }
   double loss() const { return scalars[scalar_column("loss")]; }
   double stationarity() const { return scalars[scalar_column("stationarity")]; }
@@ -56,7 +57,8 @@ private:
   double c_norm_ = 0.0;
   std::vector<std::vector<double>> probe_vectors_;
   std::optional<CompletionMetrics>
-      completion_; ///< when the problem has a mask (loss is then the observed one)
+      completion_;                        ///< when the problem has a mask (loss is then the observed one)
+  std::optional<SensingMetrics> sensing_; ///< when it has measurements (loss is then Σ r_i²)
 };
 
 /// Cosines of the principal angles between col(A) and col(B) (both n×r), descending. Collective.

@@ -13,11 +13,14 @@
 
 namespace fasim::model {
 
+class Measurements; // model/sensing.hpp
+
 /// Matrices supplied by the user ([input] file); each one present replaces the generated one.
 struct ProblemInputs {
   std::optional<parallel::DistMatrix> y, c, z0, w0;
   std::optional<parallel::DistMatrix> x, o; ///< linear-network inputs X (N×n) and outputs O (N×m)
   std::optional<parallel::DistMatrix> mask; ///< completion: the observed entries M (n×m, 0/1)
+  std::optional<parallel::DistMatrix> sensing_a, sensing_b; ///< sensing: rank-one a_i (n×M), b_i (m×M)
 };
 
 struct Problem {
@@ -35,6 +38,10 @@ struct Problem {
   /// every entry is observed. Shared: the mask is read-only once made.
   std::shared_ptr<const linalg::EntryMask> mask;
   bool mask_from_input = false; ///< the mask is the input file's M (else a Bernoulli draw)
+  /// Matrix sensing: the measurement operator 𝒜 and y = 𝒜(Y) (model/sensing.hpp); null unless
+  /// problem.observe = sensing. Shared: read-only once made.
+  std::shared_ptr<const Measurements> sensing;
+  bool sensing_from_input = false; ///< A and B are the input file's (else drawn from sensing.seed)
 };
 
 /// rows×cols of independent N(0, std_dev²) entries from `stream` (the same on every grid and block size).

@@ -39,12 +39,24 @@ struct ProblemSpec {
   std::uint64_t seed = 1;
 };
 
-/// Which entries of Y the loss sees: all of them, or a random subset Ω (matrix completion, issue 15).
-enum class Observe { Full, Completion };
+/// Which entries of Y the loss sees: all of them, a random subset Ω (matrix completion, issue 15), or M
+/// linear measurements y_i = ⟨A_i, Y⟩ (matrix sensing, issue 27: [sensing]).
+enum class Observe { Full, Completion, Sensing };
 struct CompletionSpec {
   Observe observe = Observe::Full;
   double fraction = 0.3;  ///< P(entry observed), each entry independently
   std::uint64_t seed = 5; ///< random stream of the mask
+};
+
+/// Matrix sensing's measurement matrices A_i: rank-one a_i·b_iᵀ (a_i, b_i Gaussian, distributed over the
+/// measurements) or dense Gaussian n×m (small problems only).
+enum class SensingKind { RankOne, Gaussian };
+/// Where the measurement vectors came from: drawn from sensing.seed, or the input file's A and B.
+enum class SensingSource { Generated, InputFile };
+struct SensingSpec {
+  SensingKind kind = SensingKind::RankOne;
+  int measurements = 0;   ///< M; 0: as many as the input file's A and B have columns
+  std::uint64_t seed = 6; ///< random stream of the A_i
 };
 
 struct FeedbackSpec {

@@ -3,6 +3,7 @@
 // (path, GEMM layouts, the panels gathered this step, every buffer) and the r-sized results the formulas
 // share. Owned by the trajectory's vector field and passed explicitly to the target's operations.
 #include "fasim/linalg/product_context.hpp"
+#include "fasim/model/sensing.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/parallel/dist_matrix.hpp"
 
@@ -15,6 +16,7 @@ struct StepContext {
   linalg::SmallMatrix feedback; ///< W·Bᵀ of the last evaluation (products formulation)
   parallel::DistMatrix sz;      ///< S·Z (non-isotropic targets)
   parallel::DistMatrix factor;  ///< Cholesky factor of the Gram matrix (FA*)
+  SensingWork sensing;          ///< the sensing formulation's scratch (problem.observe = sensing)
 
   /// Sets the plan and the product context's path and layouts from it.
   void set_plan(const StepPlan& p) {

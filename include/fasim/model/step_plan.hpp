@@ -18,8 +18,9 @@ struct Problem;
 /// Products: dZ = Y·Bᵀ − Z(W·Bᵀ), dW = ZᵀY − (ZᵀZ)W, one pass over Y for FA/FA* (Y·Cᵀ is a constant), two for
 /// GD and the feedback rules (B changes every step), plus O((n+m)·r²) r-sized products. Residual: E = Y − ZW
 /// one cache-sized panel at a time, dZ = E·Bᵀ, dW = Zᵀ·E — three GEMMs over Y's size and no r-sized products
-/// (needs a dense Y).
-enum class Formulation { Products, Residual };
+/// (needs a dense Y). Sensing: matrix sensing's products through the measurements (model/sensing.hpp), the
+/// only formulation of problem.observe = sensing.
+enum class Formulation { Products, Residual, Sensing };
 
 struct StepPlan {
   AlgorithmKind algorithm = AlgorithmKind::FA;

@@ -21,6 +21,8 @@ enum class Stream : std::uint32_t {
   NetworkW = 12,  ///< a network's hidden-to-hidden W_l(0), 1 < l < L
   NetworkC = 13,  ///< a network's C_l, 1 < l < L
   FeedbackD = 14, ///< a network's DFA feedback D_l, l < L − 1
+  SensingA = 15,  ///< matrix sensing: the a_i (rank-one) or the dense A_i (gaussian)
+  SensingB = 16,  ///< matrix sensing: the b_i (rank-one)
 };
 
 class CounterRng {

@@ -5,7 +5,8 @@ Modes:
   --report-only    run nothing: report from the results already in --out
   --list           print the runs and their fasim commands, do nothing
 Sections: the feedback rules (tools/fasim_post/beyond/rules.py), completion (completion.py, with the certified
-minimum-nuclear-norm reference of reference.py) and sensing's reference (sensing.py, no fasim runs). Exit status: 0, or 1 when a run failed (the report is still written).
+minimum-nuclear-norm reference of reference.py) and sensing (sensing.py: fasim's sensing runs against the
+certified minimum-nuclear-norm solution of their own measurements). Exit status: 0, or 1 when a run failed (the report is still written).
 """
 import configparser
 import os
