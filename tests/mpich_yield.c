@@ -7,8 +7,8 @@
 // sched_yield() alone is not enough: the kernel's fair scheduler hands the core back to a yielding rank at
 // once when no other task is queued on that core, while the rank that would send the awaited message waits in
 // another core's queue (4 ranks and other processes on 2 cores). Measured on 2 Zen 3 cores under a load of
-// about 10: FA, 3000 steps of the cluster test's 96×80 job on 4 ranks, 52 s with sched_yield() alone, 7.0–8.1 s
-// with the sleep, 7.2 s under Open MPI — and the cluster test's checkpoint and killed-rank cases had not
+// about 10: FA, 3000 steps of the cluster test's 96×80 job on 4 ranks, 52 s with sched_yield() alone, 7.0–8.1
+// s with the sleep, 7.2 s under Open MPI — and the cluster test's checkpoint and killed-rank cases had not
 // finished within 500 s. It changes when ranks are scheduled, not what MPI does.
 #define _GNU_SOURCE
 #include <dlfcn.h>
