@@ -46,6 +46,13 @@ template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView v
   spare->valid = true;
 }
 
+template <Coord C> bool ProductContext::holds(const DistMatrix& a) const {
+  if (proc_count<kOther<C>>(*a.grid()) == 1) return true;
+  for (const Entry& e : entries_)
+    if (e.valid && e.of == &a && e.coord == C) return true;
+  return false;
+}
+
 DistMatrix& ProductContext::scratch(int slot, const parallel::GridPtr& grid, int rows, int cols,
                                     int row_block, int col_block) {
   DistMatrix& s = scratch_[slot];
@@ -61,5 +68,7 @@ template PanelView ProductContext::pin<Coord::Row>(const DistMatrix&);
 template PanelView ProductContext::pin<Coord::Col>(const DistMatrix&);
 template void ProductContext::provide<Coord::Row>(const DistMatrix&, PanelView);
 template void ProductContext::provide<Coord::Col>(const DistMatrix&, PanelView);
+template bool ProductContext::holds<Coord::Row>(const DistMatrix&) const;
+template bool ProductContext::holds<Coord::Col>(const DistMatrix&) const;
 
 } // namespace fasim::linalg

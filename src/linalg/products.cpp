@@ -29,7 +29,12 @@ void outer(const DistMatrix& a, const DistMatrix& b, SmallMatrix& out, ProductCo
     out = replicate(g);
     return;
   }
-  wide_outer(a, ctx.panel_of<Coord::Col>(b), b.rows(), out, ctx.thin);
+  // With all rows of a's columns at hand (one process row, or the step gathered or replicated them) the sum
+  // runs over the process row only; otherwise each rank's own rows of a, summed over the grid.
+  if (ctx.holds<Coord::Col>(a))
+    panel_outer(a, ctx.panel_of<Coord::Col>(a), ctx.panel_of<Coord::Col>(b), b.rows(), out);
+  else
+    wide_outer(a, ctx.panel_of<Coord::Col>(b), b.rows(), out, ctx.thin);
 }
 
 void times_small(const DistMatrix& z, const SmallMatrix& m, double alpha, double beta, DistMatrix& out,

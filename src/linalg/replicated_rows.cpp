@@ -35,30 +35,6 @@ void owners_times_small(const DistMatrix& like, PanelView z_rows, const SmallMat
   }
 }
 
-void owners_gram(const DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws) {
-  const auto& g = *z.grid();
-  require(g.rows() == 1, "owners_gram: needs one process row");
-  const int r = z.cols(), nloc = z.local_rows(), lda = std::max(1, nloc);
-  if (out.rows != r || out.cols != r) out = SmallMatrix(r, r);
-  std::fill(out.v.begin(), out.v.end(), 0.0);
-  const parallel::BlockCyclic1D& cols = z.col_layout();
-  std::vector<double> a;
-  for (int q = 0; q < g.cols(); ++q) {
-    const int cq = cols.local_count(q);
-    if (cq == 0) continue;
-    // The owner's tall_cross: (its columns of Z)ᵀ · (all r columns of the rows).
-    a.resize(static_cast<std::size_t>(lda) * cq);
-    for (int lj = 0; lj < cq; ++lj)
-      std::copy_n(z_rows.data + static_cast<std::size_t>(cols.to_global({lj}, q).value) * z_rows.ld, nloc,
-                  a.data() + static_cast<std::size_t>(lj) * lda);
-    ws.part.resize(static_cast<std::size_t>(cq) * r);
-    local_gemm('T', 'N', cq, r, nloc, 1.0, a.data(), lda, z_rows.data, z_rows.ld, 0.0, ws.part.data(), cq);
-    for (int j = 0; j < r; ++j)
-      for (int lj = 0; lj < cq; ++lj)
-        out(cols.to_global({lj}, q).value, j) = ws.part[static_cast<std::size_t>(j) * cq + lj];
-  }
-}
-
 void pass_rows(const DistMatrix& y, int r, Orientation orientation, const PassBuffers& buf, double* rows) {
   const int ylen = y.local_rows();
   for (int gi = 0; gi < r; ++gi)

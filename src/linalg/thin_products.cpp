@@ -41,25 +41,24 @@ void tall_cross(const DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, 
   sum_over_grid(z, out);
 }
 
-void tall_gram(const DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws) {
+void tall_gram(const DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace&) {
   const int r = z.cols(), nloc = z.local_rows();
   const auto& g = *z.grid();
-  if (g.cols() > 1 || !g.active()) {
-    tall_cross(z, z_rows, r, out, ws);
-    return;
-  }
   if (out.rows != r || out.cols != r) out = SmallMatrix(r, r);
-  // My rows of Z are whole rows: their Gram matrix is my share of ZᵀZ; SYRK does half a GEMM's work.
   std::fill(out.v.begin(), out.v.end(), 0.0);
+  if (!g.active()) return;
+  // All r columns of my rows of Z (my own piece on one process column, the gathered or replicated panel
+  // otherwise): their Gram matrix is my process row's share of ZᵀZ, summed over the process column only — the
+  // other ranks of my process row hold the same rows. SYRK does half a GEMM's work.
   if (nloc > 0 && r > 0) {
     const char up = 'U', t = 'T';
     const double one = 1.0, zero = 0.0;
-    const int ld = z.lld();
-    dsyrk_(&up, &t, &r, &nloc, &one, z.data(), &ld, &zero, out.v.data(), &r);
+    const int ld = z_rows.ld;
+    dsyrk_(&up, &t, &r, &nloc, &one, z_rows.data, &ld, &zero, out.v.data(), &r);
   }
   for (int j = 0; j < r; ++j)
     for (int i = j + 1; i < r; ++i) out(i, j) = out(j, i);
-  sum_over_grid(z, out);
+  if (g.rows() > 1) g.col_comm().allreduce_sum(out.v.data(), static_cast<int>(out.v.size()));
 }
 
 void tall_times_small(PanelView z_rows, const SmallMatrix& m, double alpha, double beta, DistMatrix& out,
@@ -100,6 +99,19 @@ void wide_outer(const DistMatrix& a, PanelView b_cols, int b_rows, SmallMatrix& 
       for (int li = 0; li < rloc; ++li)
         out(a.global_row({li}).value, j) = ws.part[static_cast<std::size_t>(j) * rloc + li];
   sum_over_grid(a, out);
+}
+
+void panel_outer(const DistMatrix& a, PanelView a_cols, PanelView b_cols, int b_rows, SmallMatrix& out) {
+  const int r1 = a.rows(), mloc = a.local_cols();
+  if (out.rows != r1 || out.cols != b_rows) out = SmallMatrix(r1, b_rows);
+  std::fill(out.v.begin(), out.v.end(), 0.0);
+  const auto& g = *a.grid();
+  if (!g.active()) return;
+  // (r₁ × r₂) = (all r₁ rows of my columns of A) · (B's rows over my columns)ᵀ: my process column's share,
+  // summed over the process row only (every rank of my process column computes the same share).
+  local_gemm('N', 'T', r1, b_rows, mloc, 1.0, a_cols.data, a_cols.ld, b_cols.data, b_cols.ld, 0.0,
+             out.v.data(), std::max(1, r1));
+  if (g.cols() > 1) g.row_comm().allreduce_sum(out.v.data(), static_cast<int>(out.v.size()));
 }
 
 void small_times_wide(const SmallMatrix& m, PanelView w_cols, double alpha, double beta, DistMatrix& out,

@@ -88,19 +88,13 @@ bool VectorField::replicates_w() const {
 
 double VectorField::begin(const DistMatrix& z) {
   ctx_.products.forget();
-  // Z's rows from the replica when it holds them (no gather); the Gram matrix then needs no message on one
-  // process row.
+  // Z's rows from the replica when it holds them (no gather); the Gram matrix, summed over the process column
+  // (linalg::tall_gram), then needs no message on one process row.
   const bool replica = euler_ && replicates_z() && replica_.holds(z);
   if (replica) ctx_.products.provide<linalg::Coord::Row>(z, replica_.view());
   tracking_ = euler_ && replicates_z();
   if (tracking_ && !replica) replica_.adopt(z, ctx_.products.panel_of<linalg::Coord::Row>(z)); // gathered
 
-  if (replica && problem_.grid->rows() == 1 &&
-      !(ctx_.plan.formulation == Formulation::Residual && spec_.kind != AlgorithmKind::FAStar)) {
-    linalg::owners_gram(z, replica_.view(), ctx_.gram, ctx_.products.thin);
-    zs_ = &z;
-    return linalg::trace(ctx_.gram);
-  }
   if (ctx_.plan.formulation != Formulation::Products && spec_.kind != AlgorithmKind::FAStar) {
     // The residual pass needs no Gram matrix (n·r² flops, a sixth of the step at r = n), nor does sensing's:
     // ‖Z‖²_F directly.
@@ -192,6 +186,8 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
         y_bt_rows = y_bt_rows_.data();
       }
     }
+    // dW needs all r rows of W's columns below: at hand now, W·Bᵀ is summed over the process row only.
+    if (dw) ctx.panel_of<linalg::Coord::Col>(w);
     linalg::outer(w, b, ctx_.feedback, ctx);
     linalg::times_small(*zs_, ctx_.feedback, -1.0, 1.0, d.z, ctx);
     if (tracking_) replica_dz_rows(s, b, d, y_bt_rows);

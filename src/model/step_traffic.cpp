@@ -30,8 +30,9 @@ struct Totals {
 
 /// One field evaluation of the plan as fasim runs it today (see the products and passes in src/linalg):
 /// Z's rows are gathered along the process row when Q > 1, W's (B's) columns along the process column when
-/// P > 1 — unless an Euler step keeps them replicated (model/panel_replica.hpp) — r×r products are summed
-/// over the whole grid, passes over Y over the dimension they contract.
+/// P > 1 — unless an Euler step keeps them replicated (model/panel_replica.hpp) — ZᵀZ is summed over the
+/// process column and W·Bᵀ over the process row (over the grid for FA* on P > 1), passes over Y over the
+/// dimension they contract.
 void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator, Totals& t) {
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r, rr = r * r;
@@ -62,11 +63,9 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
   // begin(): the Gram matrix ZᵀZ, or only ‖Z‖² for the residual formulation (FA* needs the Gram matrix).
   if (residual && !fastar) {
     t.allreduce(P * Q, 1, 1);
-  } else if (Q == 1) {
-    t.allreduce(P, rr, 1);
-  } else if (!(replica && P == 1)) {
-    gather_z();
-    t.allreduce(P * Q, rr, 1);
+  } else { // SYRK on all r columns of my rows, summed over the process column (Q groups of P)
+    if (Q > 1) gather_z();
+    t.allreduce(P, rr * Q, Q);
   }
   if (fastar) { // W = (ZᵀZ)⁻¹·ZᵀY: one pass summed over the process column, then the solve
     t.allreduce(P, r * m, Q);
@@ -89,7 +88,14 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
     return;
   }
   gather_b();
-  t.allreduce(P * Q, rr, 1);               // W·Bᵀ
+  // W·Bᵀ: with all r rows of W's columns (which dW needs anyway) summed over the process row (P groups of
+  // Q); FA*, which forms no dW, sums its own rows of W over the grid instead of gathering W's columns.
+  if (P > 1 && fastar) {
+    t.allreduce(P * Q, rr, 1);
+  } else {
+    gather_w();
+    t.allreduce(Q, rr * P, P);
+  }
   if (!constant) t.allreduce(Q, n * r, P); // Y·Bᵀ over the process row
   if (fastar) return;
   t.allreduce(P, r * m, Q); // ZᵀY over the process column

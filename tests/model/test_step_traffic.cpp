@@ -125,3 +125,79 @@ TEST_CASE("replicated panels change no bit: Euler steps equal steps that gather 
     }
   }
 }
+
+namespace {
+// Bytes per rank of an allreduce of `doubles` numbers over p ranks (traffic.hpp's rule), per rank of a grid
+// of `ranks` in which `groups` such groups run side by side.
+double allreduce_bytes(int p, double doubles, int groups, int ranks) {
+  return 2.0 * (p - 1) * 8 * doubles * groups / ranks;
+}
+} // namespace
+
+TEST_CASE("ZᵀZ summed over the process column and W·Bᵀ over the process row: bytes per step before → after") {
+  // Measured per rank and step, products formulation, n = 70, m = 53, r = 6, block 4. "before": when both
+  // r×r products were summed over the whole grid (measured at commit 31e6214); "after": now. The difference
+  // is exactly the two allreduces' saving: ZᵀZ over P ranks instead of P·Q (on Q > 1; none with Z's replica
+  // on one process row, which needed no message before either), W·Bᵀ over Q instead of P·Q (not for FA* on P
+  // > 1, which keeps the grid's sum rather than gather W's columns).
+  struct Row {
+    int rows, cols;
+    AlgorithmKind kind;
+    IntegratorKind integrator;
+    double before, after;
+  };
+  using A = AlgorithmKind;
+  constexpr auto E = IntegratorKind::Euler, R = IntegratorKind::RK4;
+  const Row table[] = {
+      {1, 2, A::FA, E, 292, 292},       {1, 2, A::FA, R, 9024, 7872},
+      {1, 2, A::FAStar, E, 292, 292},   {1, 2, A::FAStar, R, 9024, 7872},
+      {1, 2, A::GD, E, 3652, 3652},     {1, 2, A::GD, R, 22464, 21312},
+      {1, 2, A::KP, E, 3652, 3652},     {1, 2, A::KP, R, 22464, 21312},
+      {2, 1, A::FA, E, 3124, 2836},     {2, 1, A::FA, R, 17568, 16416},
+      {2, 1, A::FAStar, E, 5906, 5906}, {2, 1, A::FAStar, R, 23624, 23624},
+      {2, 1, A::GD, E, 3124, 2836},     {2, 1, A::GD, R, 17568, 16416},
+      {2, 1, A::KP, E, 3128, 2840},     {2, 1, A::KP, R, 22656, 21504},
+      {2, 2, A::FA, E, 2144, 1856},     {2, 2, A::FA, R, 14448, 13296},
+      {2, 2, A::FAStar, E, 3815, 3671}, {2, 2, A::FAStar, R, 18604, 18028},
+      {2, 2, A::GD, E, 3824, 3536},     {2, 2, A::GD, R, 21168, 20016},
+      {2, 2, A::KP, E, 3828, 3540},     {2, 2, A::KP, R, 23712, 22560},
+  };
+  const parallel::Communicator world = parallel::Communicator::world();
+  const int r = 6;
+  for (const Row& row : table) {
+    if (row.rows * row.cols > world.size()) continue;
+    auto g = parallel::ProcessGrid::create(world, row.rows, row.cols);
+    if (!g->active()) continue;
+    const auto& gc = g->grid_comm();
+    Problem p = build_problem(spec(70, 53), FeedbackSpec{}, InitSpec{}, r, g, 4);
+    AlgorithmSpec a;
+    a.kind = row.kind;
+    a.lr = 0.01;
+    StepPlan plan;
+    plan.algorithm = row.kind;
+    VectorField field(p, a, plan);
+    Integrator step(p, row.integrator, row.kind);
+    State s = initial_state(p, row.kind);
+    for (int i = 0; i < 3; ++i) step.step(field, s, a.lr);
+    gc.barrier();
+    const parallel::Traffic start = parallel::traffic();
+    for (int i = 0; i < 3; ++i) step.step(field, s, a.lr);
+    const double bytes = gc.allreduce_sum((parallel::traffic() - start).bytes) / gc.size() / 3;
+    const int P = row.rows, Q = row.cols, ranks = P * Q;
+    const bool euler = row.integrator == E, fastar = row.kind == A::FAStar;
+    const double rr = r * r, whole = allreduce_bytes(ranks, rr, 1, ranks);
+    double saving = 0;
+    if (Q > 1 && !(euler && P == 1)) saving += whole - allreduce_bytes(P, rr, Q, ranks);
+    if (!(P > 1 && fastar)) saving += whole - allreduce_bytes(Q, rr, P, ranks);
+    saving *= euler ? 1 : 4;
+    INFO("grid " << P << "x" << Q << " plan " << plan.str() << std::string(euler ? " euler" : " rk4"));
+    if (world.rank() == 0) MESSAGE("bytes per rank per step " << row.before << " -> " << bytes);
+    CHECK(bytes == doctest::Approx(row.after).epsilon(1e-12));
+    CHECK(row.before - row.after == doctest::Approx(saving).epsilon(1e-12));
+    const StepTraffic model = step_traffic(p, plan, row.integrator);
+    if (model.exact)
+      CHECK(bytes == doctest::Approx(model.bytes).epsilon(1e-12));
+    else
+      CHECK(bytes >= model.bytes); // FA* on P > 1: ScaLAPACK's Cholesky comes on top
+  }
+}

@@ -37,6 +37,10 @@ public:
   /// panel_of<C>(a) returns `view` without gathering until the next forget(). Local.
   template <Coord C> void provide(const parallel::DistMatrix& a, PanelView view);
 
+  /// Whether panel_of<C>(a) would answer without a message: the panel is held (gathered since the last
+  /// forget(), pinned or provided), or the grid has one process along the gather. Local.
+  template <Coord C> bool holds(const parallel::DistMatrix& a) const;
+
   /// A distributed scratch matrix of this shape (reallocated only when the shape changes).
   parallel::DistMatrix& scratch(int slot, const parallel::GridPtr& grid, int rows, int cols, int row_block,
                                 int col_block);

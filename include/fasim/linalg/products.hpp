@@ -9,7 +9,9 @@ namespace fasim::linalg {
 /// out (r×r, replicated) = Zᵀ·X for Z and X (n×r) on one layout (X = Z: the Gram matrix). Collective.
 void cross(const parallel::DistMatrix& z, const parallel::DistMatrix& x, SmallMatrix& out,
            ProductContext& ctx);
-/// out (r₁×r₂, replicated) = A·Bᵀ for A (r₁×m), B (r₂×m) on one column layout. Collective.
+/// out (r₁×r₂, replicated) = A·Bᵀ for A (r₁×m), B (r₂×m) on one column layout. Panel: summed over the
+/// process row when the context holds A's columns (ProductContext::holds), over the grid otherwise.
+/// Collective.
 void outer(const parallel::DistMatrix& a, const parallel::DistMatrix& b, SmallMatrix& out,
            ProductContext& ctx);
 /// out (n×r₂) = α·Z·M + β·out for a replicated M (r₁×r₂). Panel: local. Pdgemm: collective.

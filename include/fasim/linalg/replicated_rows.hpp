@@ -3,7 +3,7 @@
 // process column (replicas, model/panel_replica.hpp), that give the numbers the distributed products give,
 // bit for bit: each owner's share is recomputed here with the very GEMM call (shapes, operands, packing of
 // the r×r factor) its owner makes on its own piece, so a rank obtains every column of its rows of dZ (every
-// row of its columns of dW) and the Gram matrix without a message. Local: no communication.
+// row of its columns of dW) without a message. Local: no communication.
 #include "fasim/linalg/panel_products.hpp"
 #include "fasim/linalg/small_matrix.hpp"
 #include "fasim/linalg/thin_products.hpp"
@@ -15,11 +15,6 @@ namespace fasim::linalg {
 /// column computes it in tall_times_small (β = 1). `like` has out's layout (n×r, Z's layout).
 void owners_times_small(const parallel::DistMatrix& like, PanelView z_rows, const SmallMatrix& m,
                         double alpha, double* rows, int ld, ThinWorkspace& ws);
-
-/// out (r×r) = ZᵀZ as tall_cross(z, z_rows) returns it on a grid with one process row: every owner's rows,
-/// here, instead of each owner's and a sum over the grid (which adds only zeros to each). Requires one
-/// process row.
-void owners_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);
 
 /// After pass_over_y<Col> on a grid with more than one process column (the sum over the process row done):
 /// all r columns of this rank's rows of Y·Bᵀ (local_rows × r, ld local_rows) from the pass's buffer.

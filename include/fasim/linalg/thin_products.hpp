@@ -21,7 +21,8 @@ struct ThinWorkspace {
 /// out (r×k, replicated) = Zᵀ·U for Z (n×r) and U (n×k) with one row layout; `u_rows` = panel<Row>(U).
 /// Collective.
 void tall_cross(const parallel::DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, ThinWorkspace& ws);
-/// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = panel<Row>(z). Collective.
+/// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = panel<Row>(z): one SYRK on the rows, summed over
+/// the process column (r² numbers over P ranks, not over the grid). Collective over the process column.
 void tall_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);
 /// out (n×r₂) = α·Z·M + β·out for Z (n×r₁) given by `z_rows` = panel<Row>(Z) and a replicated M (r₁×r₂). out
 /// shares Z's row layout. Local: no communication.
@@ -31,6 +32,12 @@ void tall_times_small(PanelView z_rows, const SmallMatrix& m, double alpha, doub
 /// panel<Col>(B). Collective.
 void wide_outer(const parallel::DistMatrix& a, PanelView b_cols, int b_rows, SmallMatrix& out,
                 ThinWorkspace& ws);
+/// out (r₁×r₂, replicated) = A·Bᵀ for A (r₁×m) and B (r₂×m) on one layout of columns, given all r₁ rows of
+/// my columns of A (`a_cols` = panel<Col>(A), which the step holds anyway when it needs W's columns): one
+/// GEMM, summed over the process row only (r₁·r₂ numbers over Q ranks; wide_outer sums over the grid).
+/// Collective over the process row.
+void panel_outer(const parallel::DistMatrix& a, PanelView a_cols, PanelView b_cols, int b_rows,
+                 SmallMatrix& out);
 /// out (r₁×m) = α·M·W + β·out for a replicated M (r₁×r₂) and W (r₂×m) given by `w_cols` = panel<Col>(W). out
 /// shares W's column layout. Local: no communication.
 void small_times_wide(const SmallMatrix& m, PanelView w_cols, double alpha, double beta,
