@@ -81,6 +81,6 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& config, const para
 double estimate_network_bytes_per_rank(const io::RunConfig& config, int p, int q);
 /// The dry run's lines after the memory estimate for a network run: its checkpoint's size, and that the
 /// communication model (the paper's model's) does not cover it.
-std::string network_dry_run_projection(const io::RunConfig& config);
+std::string network_dry_run_projection(const io::RunConfig& config, int p, int q);
 
 } // namespace fasim::app

@@ -50,7 +50,7 @@ def main(argv=None, root=None):
         launch.run_all(runs, args, root, args.out, timings)
     header = report_header(root, args.out, timings,
                            "scripts/networks" + (" --report-only" if args.report_only else ""))
-    report.write(args.report, args.figures, args.out, runs, timings, header)
+    report.write(args.report, args.figures, args.out, runs, timings, header, root)
     print(f"report: {args.report}; figures: {args.figures}/")
     return 0 if all(timings.get(r.name, {}).get("rc", 1) == 0 for r in runs) else 1
 

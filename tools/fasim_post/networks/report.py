@@ -233,8 +233,9 @@ Rerun: `scripts/networks` (everything, here: a few minutes on 2 cores), `scripts
 ## Not done here
 
 The large run of issue 26 (N = 10⁶ samples, n = m = 1000, width 500, ReLU, 2 ranks) was not made here: its X and O
-alone are 16 GB. `scripts/bench-network` times the same network at a smaller N and prints fasim's memory
-estimate at N = 10⁶; BENCHMARKS.md ("The large network run") gives what it measured and on which machine.
+alone are 16 GB (the dry runs above). `scripts/bench-network` times the same network at a smaller N and prints
+fasim's memory estimate at N = 10⁶; BENCHMARKS.md ("The large network run") gives what it measured and on which
+machine.
 
 ## Runs
 
@@ -251,8 +252,9 @@ Commands (from the repository root after `source scripts/env.sh`; the script run
 """
 
 
-def write(path, figures, out, runs, timings, header):
-    sections = width_section(out, figures) + "\n" + deep_section(out, figures)
+def write(path, figures, out, runs, timings, header, root="."):
+    from . import plans
+    sections = width_section(out, figures) + "\n" + deep_section(out, figures) + "\n" + plans.section(root, out)
     rows = []
     for run in runs:
         t = timings.get(run.name, {})
