@@ -163,11 +163,8 @@ int resume_verb(const parallel::Communicator& world, const std::vector<std::stri
       // in place instead of rebuilding it from the older checkpoint, so that an interruption never leaves
       // fewer steps on disk than the complete result held.
       int continue_result = 0;
-      if (world.rank() == 0) {
-        const io::Assessment a = io::assess(req.config);
-        continue_result = a.state == io::ResultState::Complete && a.action == io::Action::Continue &&
-                          io::read_run_summary(a.result).run_id == h.run_id;
-      }
+      if (world.rank() == 0)
+        continue_result = io::assess(req.config, false, from).action == io::Action::Continue;
       world.broadcast(&continue_result, sizeof continue_result, 0);
       if (continue_result) {
         req.resume_from.clear();

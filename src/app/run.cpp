@@ -296,46 +296,26 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     break;
   case StartMode::Resume: {
     io::require_own_regular_file(req.resume_from, "checkpoint");
-    // A complete result is replaced by the resumed run only when that run goes further: never by a shorter
-    // one.
-    if (a.state == io::ResultState::Complete && c.run.steps <= a.result_step)
-      throw UsageError("result file '" + a.result + "' is complete with " + std::to_string(a.result_step) +
-                       " steps: resuming checkpoint '" + req.resume_from +
-                       "' to run.steps = " + std::to_string(c.run.steps) +
-                       " would replace it with a shorter run; the file is untouched " +
-                       "(continue it with 'fasim resume " + a.result + " --run.steps=N', N > " +
-                       std::to_string(a.result_step) + ")");
-    if (a.state == io::ResultState::Foreign) throw UsageError(a.reason);
-    const io::CheckpointHeader h =
-        io::read_checkpoint_header(req.resume_from, parallel::Communicator::borrow(MPI_COMM_SELF));
-    // A checkpoint beyond run.steps has nothing to resume towards (at run.steps exactly, it finishes the
-    // run).
-    if (c.run.steps < h.step)
-      throw UsageError("checkpoint '" + req.resume_from + "' is at step " + std::to_string(h.step) +
-                       ", beyond run.steps = " + std::to_string(c.run.steps) +
-                       ": resume it with --run.steps=" + std::to_string(h.step) +
-                       " or more; nothing was changed");
-    if (a.state != io::ResultState::Absent) {
-      const io::RunSummary s = io::read_run_summary(c.output.file);
-      if (!s.run_id.empty() && !h.run_id.empty() && s.run_id != h.run_id)
-        throw UsageError("checkpoint '" + req.resume_from + "' belongs to another run than result file '" +
-                         c.output.file + "' (run id " + h.run_id + " vs " + s.run_id +
-                         "): resuming it would mix two runs; start a new run instead");
-    }
+    // The named checkpoint's own decision (docs/lifecycle.md): never a shorter run over a complete result,
+    // never beyond run.steps, never into another run's result. Continue (the result completed meanwhile)
+    // resumes too: the longer run replaces it.
+    const io::Assessment named = io::assess(c, true, req.resume_from);
+    if (named.action == io::Action::Refuse) throw UsageError(named.reason);
     break;
   }
   case StartMode::Continue:
     io::require_own_regular_file(c.output.file, "result file");
-    if (a.state != io::ResultState::Complete)
-      throw UsageError("result file '" + c.output.file + "' is " + io::to_string(a.state) +
-                       ", not complete: only a complete result is continued in place (" + a.reason + ")");
     if (a.action != io::Action::Continue)
-      throw UsageError(
-          a.reason +
-          (a.requested_steps <= a.result_step
-               ? "; give --run.steps larger than " + std::to_string(a.result_step) + " to continue it"
-               : std::string()) +
-          "; the file is untouched");
+      throw UsageError(a.state != io::ResultState::Complete
+                           ? "result file '" + c.output.file + "' is " + io::to_string(a.state) +
+                                 ", not complete: only a complete result is continued in place (" + a.reason +
+                                 ")"
+                           : a.reason +
+                                 (a.requested_steps <= a.result_step
+                                      ? "; give --run.steps larger than " + std::to_string(a.result_step) +
+                                            " to continue it"
+                                      : std::string()) +
+                                 "; the file is untouched");
     break;
   }
   return plan;

@@ -180,30 +180,11 @@ SweepPoint make_point(const SweepSpec& spec, long long index, const SweepSetting
 }
 
 namespace {
-enum Action : int { kRun = 0, kResume = 2, kSkip = 3, kContinue = 4, kRefuse = 5 };
-
-// Rank-local look at a point's files, through the lifecycle every verb shares (io/lifecycle.hpp): complete ->
-// skip (or continue to more steps), checkpoint -> resume, an attempt without a usable checkpoint -> run
-// again.
-Action decide(const SweepPoint& p, std::string& status, std::string& checkpoint, std::string& reason) {
-  const io::Assessment a = io::assess(p.config);
-  status = io::to_string(a.state);
-  checkpoint = a.checkpoint;
-  reason = a.reason;
-  switch (a.action) {
-  case io::Action::Run:
-  case io::Action::Restart:
-    return kRun;
-  case io::Action::Resume:
-    return kResume;
-  case io::Action::Continue:
-    return kContinue;
-  case io::Action::Nothing:
-    return kSkip;
-  case io::Action::Refuse:
-    return kRefuse;
-  }
-  return kRefuse;
+// Rank-local look at a point's files, through the lifecycle every verb shares (lifecycle/lifecycle.hpp): the
+// point's action is assess()'s (complete -> nothing, "skipped"; more steps -> continue; checkpoint -> resume;
+// an attempt without a usable checkpoint -> restart; refuse -> the point fails with the reason).
+io::Assessment assess_point(const SweepPoint& p) {
+  return io::assess(p.config);
 }
 
 std::string number(double x) {
@@ -231,19 +212,22 @@ struct Tally {
 bool run_point(const SweepSpec& spec, long long index, const SweepSettings& overrides,
                const parallel::Communicator& gc, Tally& tally) {
   const bool leader = gc.rank() == 0;
-  int action = kRun, code = 0;
+  io::Action action = io::Action::Run;
+  int code = 0;
   try {
     SweepPoint p;
     std::string checkpoint;
     parallel::agreed(gc, [&] {
       p = make_point(spec, index, overrides);
-      std::string status, reason;
-      if (leader) action = decide(p, status, checkpoint, reason);
-      if (leader && action == kRefuse) throw UsageError(reason);
+      if (!leader) return;
+      const io::Assessment a = assess_point(p);
+      action = a.action;
+      checkpoint = a.checkpoint;
+      if (action == io::Action::Refuse) throw UsageError(a.reason);
     });
     gc.broadcast(&action, sizeof action, 0);
     gc.broadcast(checkpoint, 0);
-    if (action == kSkip) {
+    if (action == io::Action::Nothing) {
       if (leader) std::cout << "point " << index << ": skipped (complete: " << p.output << ")" << std::endl;
       tally.skipped += leader;
       return true;
@@ -251,8 +235,8 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
     RunRequest req;
     req.config = p.config;
     req.quiet = true;
-    if (action == kResume) req.resume_from = checkpoint;
-    if (action == kContinue) req.continue_from = p.output;
+    if (action == io::Action::Resume) req.resume_from = checkpoint;
+    if (action == io::Action::Continue) req.continue_from = p.output;
     parallel::set_blas_threads(req.config.blas_threads);
     std::exception_ptr local;
     try {
@@ -269,9 +253,9 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
       f.write_attribute(io::schema::kSweepPoint, point_label(p.settings));
       std::cout << report_line(p, code == parallel::kExitCheckpointed
                                       ? " (checkpointed; rerun the sweep to resume)"
-                                  : action == kResume   ? " (resumed)"
-                                  : action == kContinue ? " (continued)"
-                                                        : "")
+                                  : action == io::Action::Resume   ? " (resumed)"
+                                  : action == io::Action::Continue ? " (continued)"
+                                                                   : "")
                 << std::endl;
     });
   } catch (const CollectiveError& e) {
@@ -300,10 +284,8 @@ int list_points(const parallel::Communicator& world, const SweepSpec& spec, cons
     out << "# " << spec.count() << " point(s) from " << spec.origin << "; index, status, output, settings\n";
     for (long long i = 0; i < spec.count(); ++i) {
       const SweepPoint p = make_point(spec, i, overrides);
-      std::string status;
-      std::string checkpoint, reason;
-      decide(p, status, checkpoint, reason);
-      out << i << "\t" << status << "\t" << p.output << "\t" << point_label(p.settings) << "\n";
+      out << i << "\t" << io::to_string(assess_point(p).state) << "\t" << p.output << "\t"
+          << point_label(p.settings) << "\n";
     }
   });
   if (world.rank() == 0) std::cout << out.str() << std::flush;

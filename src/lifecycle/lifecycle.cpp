@@ -163,12 +163,47 @@ void purge_checkpoint_ring(const RunConfig& c) {
   remove_stale_temporaries(c.output.checkpoint_file);
 }
 
+namespace {
+// Why `fasim resume CHECKPOINT` does what decide() says, in one line (and what to do when refused).
+std::string named_checkpoint_reason(const Assessment& a, const Facts& f, const CheckpointHeader& h,
+                                    const RunSummary& s, const std::string& unreadable, long long steps) {
+  const std::string result = "result file '" + a.result + "'", ck = "checkpoint '" + a.checkpoint + "'";
+  if (a.action == Action::Continue)
+    return result + " is complete at step " + std::to_string(s.last_step) +
+           "; run.steps = " + std::to_string(steps) + ": continue it in place rather than rebuild it from " +
+           ck;
+  if (a.action == Action::Resume) return "resume from " + ck + " (step " + std::to_string(h.step) + ")";
+  if (f.state == ResultState::Foreign)
+    return unreadable + "; resuming " + ck + " would replace it: move it away, or choose another output.file";
+  if (f.state == ResultState::Complete && !f.more_steps)
+    return result + " is complete with " + std::to_string(s.last_step) + " steps: resuming " + ck +
+           " to run.steps = " + std::to_string(steps) +
+           " would replace it with a shorter run; the file is untouched (continue it with 'fasim resume " +
+           a.result + " --run.steps=N', N > " + std::to_string(s.last_step) + ")";
+  if (f.named_beyond_steps)
+    return ck + " is at step " + std::to_string(h.step) + ", beyond run.steps = " + std::to_string(steps) +
+           ": resume it with --run.steps=" + std::to_string(h.step) + " or more; nothing was changed";
+  return ck + " belongs to another run than " + result + " (run id " + h.run_id + " vs " + s.run_id +
+         "): resuming it would mix two runs; start a new run instead";
+}
+} // namespace
+
 Action decide(const Facts& f) {
+  if (f.state == ResultState::Running) return Action::Refuse; // never replaced under a live writer
+  if (f.named_checkpoint) {
+    // output.overwrite plays no part: a resume never replaces what is not its own run's.
+    if (f.state == ResultState::Foreign) return Action::Refuse;
+    if (f.state == ResultState::Complete && !f.more_steps) return Action::Refuse; // never a shorter run
+    if (f.named_beyond_steps || f.named_other_run) return Action::Refuse;
+    // A complete result asked to go further is continued in place rather than rebuilt from an older
+    // checkpoint, so that an interruption never leaves fewer steps on disk than the complete result held.
+    if (f.state == ResultState::Complete && f.same_experiment && !f.all_stopped_early)
+      return Action::Continue;
+    return Action::Resume;
+  }
   switch (f.state) {
   case ResultState::Absent:
     return f.usable_checkpoint && !f.overwrite ? Action::Refuse : Action::Run;
-  case ResultState::Running:
-    return Action::Refuse; // never replaced under a live writer, overwrite or not
   case ResultState::Foreign:
     return f.overwrite ? Action::Run : Action::Refuse;
   default:
@@ -180,10 +215,10 @@ Action decide(const Facts& f) {
   return f.usable_checkpoint ? Action::Resume : Action::Restart;
 }
 
-Assessment assess(const RunConfig& c, bool caller_holds_lock) {
+Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string& named) {
   Assessment a;
   a.result = c.output.file;
-  a.checkpoint = c.output.checkpoint_file;
+  a.checkpoint = named.empty() ? c.output.checkpoint_file : named;
   a.requested_steps = c.run.steps;
   Facts f;
   f.overwrite = c.output.overwrite;
@@ -239,13 +274,27 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock) {
     f.same_experiment = differences.empty();
     f.more_steps = c.run.steps > s.last_step;
     f.all_stopped_early = s.all_stopped_early;
-    if (f.same_experiment && f.state != ResultState::Complete) {
+    if (named.empty() && f.same_experiment && f.state != ResultState::Complete) {
       a.checkpoint_step = usable_checkpoint(s.run_id);
       f.usable_checkpoint = a.checkpoint_step >= 0;
     }
   }
+  CheckpointHeader named_header;
+  if (!named.empty()) {
+    f.named_checkpoint = true;
+    named_header = read_checkpoint_header(named, parallel::Communicator::borrow(MPI_COMM_SELF));
+    a.checkpoint_step = named_header.step;
+    f.named_beyond_steps = c.run.steps < named_header.step; // at run.steps exactly it finishes the run
+    f.named_other_run = f.state != ResultState::Absent && f.state != ResultState::Running &&
+                        f.state != ResultState::Foreign && !s.run_id.empty() &&
+                        !named_header.run_id.empty() && s.run_id != named_header.run_id;
+  }
   a.state = f.state;
   a.action = decide(f);
+  if (f.named_checkpoint && f.state != ResultState::Running) {
+    a.reason = named_checkpoint_reason(a, f, named_header, s, unreadable, c.run.steps);
+    return a;
+  }
 
   // Why, in one line (and what to do when refused).
   const std::string result = "result file '" + a.result + "'";

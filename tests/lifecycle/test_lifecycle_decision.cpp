@@ -90,6 +90,21 @@ constexpr auto kCheckpointed = ResultState::Checkpointed, kInterrupted = ResultS
 
 /// What each row's state cell means, in the facts assess() gathers (the text must match the table's).
 const std::map<std::string, std::function<bool(const Facts&)>> kStateCells = {
+    {"`fasim resume CHECKPOINT`: the result `foreign`",
+     [](const Facts& f) { return f.named_checkpoint && f.state == ResultState::Foreign; }},
+    {"`fasim resume CHECKPOINT`: the result `complete`, `run.steps` ≤ its last step",
+     [](const Facts& f) { return f.named_checkpoint && f.state == ResultState::Complete && !f.more_steps; }},
+    {"`fasim resume CHECKPOINT`: the checkpoint's step beyond `run.steps`",
+     [](const Facts& f) { return f.named_checkpoint && f.named_beyond_steps; }},
+    {"`fasim resume CHECKPOINT`: the checkpoint of another run than the result's",
+     [](const Facts& f) { return f.named_checkpoint && f.named_other_run; }},
+    {"`fasim resume CHECKPOINT`: the result `complete`, `run.steps` > its last step, some algorithm ran to "
+     "the "
+     "end",
+     [](const Facts& f) {
+       return f.named_checkpoint && f.state == ResultState::Complete && f.more_steps && !f.all_stopped_early;
+     }},
+    {"`fasim resume CHECKPOINT`: otherwise", [](const Facts& f) { return f.named_checkpoint; }},
     {"`absent`", [](const Facts& f) { return f.state == ResultState::Absent && !f.usable_checkpoint; }},
     {"`absent`, but a usable checkpoint exists",
      [](const Facts& f) { return f.state == ResultState::Absent && f.usable_checkpoint; }},
@@ -129,16 +144,18 @@ std::vector<Facts> all_facts() {
   std::vector<Facts> out;
   for (ResultState s : {ResultState::Absent, ResultState::Running, kCheckpointed, kInterrupted, kFailed,
                         ResultState::Complete, ResultState::Foreign})
-    for (int bits = 0; bits < 32; ++bits)
-      out.push_back(
-          {s, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0});
+    for (int bits = 0; bits < 256; ++bits)
+      out.push_back({s, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
+                     (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0});
   return out;
 }
 
 std::string describe(const Facts& f) {
   return std::string(fasim::io::to_string(f.state)) + (f.same_experiment ? ", same experiment" : ", other") +
          (f.usable_checkpoint ? ", usable checkpoint" : "") + (f.more_steps ? ", more steps" : "") +
-         (f.all_stopped_early ? ", all stopped early" : "") + (f.overwrite ? ", overwrite" : "");
+         (f.all_stopped_early ? ", all stopped early" : "") + (f.overwrite ? ", overwrite" : "") +
+         (f.named_checkpoint ? ", named checkpoint" : "") + (f.named_other_run ? " of another run" : "") +
+         (f.named_beyond_steps ? " beyond run.steps" : "");
 }
 
 } // namespace
@@ -179,5 +196,24 @@ TEST_CASE("lifecycle: what decide() weighs") {
   f.same_experiment = false;
   CHECK(decide(f) == Action::Run);
   f.overwrite = false;
+  CHECK(decide(f) == Action::Refuse);
+  // A named checkpoint (fasim resume CHECKPOINT): never a shorter run over a complete result, never beyond
+  // run.steps, never into another run; a complete result asked to go further is continued in place.
+  f = Facts{};
+  f.named_checkpoint = true;
+  f.state = ResultState::Complete;
+  CHECK(decide(f) == Action::Refuse);
+  f.more_steps = true;
+  CHECK(decide(f) == Action::Continue);
+  f.named_other_run = true;
+  CHECK(decide(f) == Action::Refuse);
+  f.named_other_run = false;
+  f.state = ResultState::Interrupted;
+  CHECK(decide(f) == Action::Resume);
+  f.named_beyond_steps = true;
+  f.overwrite = true;
+  CHECK(decide(f) == Action::Refuse);
+  f.named_beyond_steps = false;
+  f.state = ResultState::Foreign;
   CHECK(decide(f) == Action::Refuse);
 }

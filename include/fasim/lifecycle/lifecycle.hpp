@@ -50,6 +50,10 @@ struct Facts {
   bool more_steps = false;        ///< complete: run.steps > the result's last step
   bool all_stopped_early = false; ///< complete: every algorithm stopped before its last step
   bool overwrite = false;         ///< output.overwrite
+  /// `fasim resume CHECKPOINT` (and run.sbatch's resume): the checkpoint to resume is named, not searched.
+  bool named_checkpoint = false;
+  bool named_other_run = false;    ///< the named checkpoint's run id is not the (existing) result's
+  bool named_beyond_steps = false; ///< the named checkpoint's step is beyond run.steps
 };
 
 /// The one decision: what to do from `facts`. assess() takes its action from here.
@@ -59,7 +63,10 @@ Action decide(const Facts& facts);
 /// The checkpoint to resume from is the newest generation of the ring (checkpoint_file, then .1, .2, ...)
 /// that is complete and belongs to the result's run. `caller_holds_lock`: this process holds the result's
 /// lock (OutputLock), which then does not count as another writer.
-Assessment assess(const RunConfig& config, bool caller_holds_lock = false);
+/// `named_checkpoint`: the checkpoint `fasim resume CHECKPOINT` was given (its step and run id are facts of
+/// the decision; a.checkpoint names it); empty for every other verb.
+Assessment assess(const RunConfig& config, bool caller_holds_lock = false,
+                  const std::string& named_checkpoint = {});
 
 /// Refuses (UsageError) paths that would mix files: a checkpoint_file that is the result file or the input
 /// file, a result file that is the input file, and a checkpoint_file that holds something other than a
