@@ -25,8 +25,11 @@ def _convergence(grid):
         text = f"  - {S.LABELS[alg]}: {_conv(xs)}"
         if unfit:
             where = sorted({(x["n"], x["count"], x["alpha"]) for x in unfit})
-            text += (f"; not fitted at (n, M, α) = {', '.join(f'({n}, {m}, {a:g})' for n, m, a in where[:6])}"
-                     f"{' …' if len(where) > 6 else ''}, final loss {_range([x['loss'] for x in unfit])}")
+            every = len(where) == len({(x["n"], x["count"], x["alpha"]) for x in xs})
+            text += ((" (in every cell of the grid" if every else
+                      f"; not fitted at (n, M, α) = {', '.join(f'({n}, {m}, {a:g})' for n, m, a in where[:6])}"
+                      f"{' …' if len(where) > 6 else ''}") + f"; final loss {_range([x['loss'] for x in unfit])}, "
+                     f"drift {_range([x['drift'] for x in unfit])}" + (")" if every else ""))
         fit = [x for x in xs if x["fitted"]]
         if fit:
             text += f"; drift of the fitted runs ≤ {max(x['drift'] for x in fit if np.isfinite(x['drift'])):.2g}"
@@ -64,6 +67,16 @@ def _low_rank(grid):
             out.append(f"  - n = {n}, M = {count}, α = {alpha:g}: GD is closer to Y* than to X̂ at {closer}/{len(xs)} "
                        f"seeds (mean {_mean(xs, 'to_truth'):.2g} to Y*, {_mean(xs, 'to_min'):.2g} to X̂; ‖ZW‖_* "
                        f"{_range([x['ratio'] for x in xs], '.3g')}× the certified minimum; {_conv(xs)}).")
+        alphas = sorted({x["alpha"] for x in grid}, reverse=True)
+        for big, small in zip(alphas, alphas[1:]):
+            a = [x for x in _sel(grid, n=n, count=count, alg="gd", alpha=small) if not x["diverged"]]
+            b = [x for x in _sel(grid, n=n, count=count, alg="gd", alpha=big) if not x["diverged"]]
+            kt, tot = _paired(a, b, "to_truth")
+            km, _ = _paired(a, b, "to_min")
+            if tot:
+                out.append(f"  - n = {n}, M = {count}, α {big:g} → {small:g}: GD ends closer to Y* at {kt}/{tot} seeds "
+                           f"(mean {_mean(b, 'to_truth'):.2g} → {_mean(a, 'to_truth'):.2g}) and closer to X̂ at "
+                           f"{km}/{tot} (mean {_mean(b, 'to_min'):.2g} → {_mean(a, 'to_min'):.2g}).")
     if not out:
         return []
     return ["- **Where X̂ ≠ Y*: low rank or minimum nuclear norm?** (the cells whose X̂ is not Y* at every seed; "
