@@ -28,7 +28,8 @@ except ImportError:        # run as a script path: make the package importable
 
 def planned_runs(out):
     runs = []
-    for label, ini, over in ex.width_runs(out) + ex.deep_runs(out):
+    from . import deep_seeds
+    for label, ini, over in ex.width_runs(out) + ex.deep_runs(out) + deep_seeds.runs(out):
         runs.append(Run(label, ini, [f"--{k}={v}" for k, v in over.items()], f"{out}/{label}.h5"))
     return runs
 
