@@ -2,7 +2,8 @@
 the same job on 2 and 4 nodes gives the single-node result bitwise (same grid, same BLAS kernel), a checkpoint
 written on 4 nodes resumes on 1 node and on 2, a rank killed on one node leaves a resumable checkpoint, and the
 parallel HDF5 result written from 4 nodes equals the 1-node file. Skipped (exit 77) where namespaces cannot be
-made. Open MPI only: the launcher line for MPICH's Hydra is in docs/cluster.md."""
+made. The build's MPI launches across the nodes: Open MPI's mpirun through the rsh agent, or MPICH's Hydra
+through the same agent (docs/cluster.md)."""
 import atexit
 import os
 import shutil
@@ -14,7 +15,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from e2e_support import ENV, FASIM, SMALL, datasets, fasim, run_tests, tmpdir, write  # noqa: E402
+from e2e_support import ENV, FASIM, MPIEXEC, SMALL, datasets, fasim, run_tests, tmpdir, write  # noqa: E402
 
 SOURCE = os.environ.get("FASIM_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 SIM = os.path.join(SOURCE, "scripts/cluster-sim")
@@ -36,11 +37,17 @@ def sim(*args, check=True):
     return p
 
 
+# The build's MPI (ctest's FASIM_MPIEXEC): MPICH's launcher is Hydra (mpiexec.mpich links to mpiexec.hydra).
+HYDRA = any(w in os.path.basename(os.path.realpath(MPIEXEC)) for w in ("hydra", "mpich"))
+
+
 def on_cluster(hosts, args, check=True, timeout=150, background=False):
-    """fasim ARGS launched from node0 by Open MPI with `hosts` (e.g. node0:2,node1:2), TCP between nodes only."""
+    """fasim ARGS launched from node0 by the build's MPI with `hosts` (e.g. node0:2,node1:2), TCP between nodes
+    only."""
     ranks = sum(int(h.split(":")[1]) for h in hosts.split(","))
-    line = f'$FASIM_CLUSTER_MPIRUN -x FASIM_AGREE_TIMEOUT -x OPENBLAS_NUM_THREADS -n {ranks} --host {hosts} {FASIM} ' + " ".join(
-        f"'{a}'" for a in args)
+    launch = (f"$FASIM_CLUSTER_MPIEXEC -hosts {hosts}" if HYDRA  # Hydra passes the whole environment
+              else f"$FASIM_CLUSTER_MPIRUN -x FASIM_AGREE_TIMEOUT -x OPENBLAS_NUM_THREADS --host {hosts}")
+    line = f"{launch} -n {ranks} {FASIM} " + " ".join(f"'{a}'" for a in args)
     cmd = [SIM, "exec", "node0", "bash", "-c", line]
     if background:
         return subprocess.Popen(cmd, env=SIM_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
