@@ -361,8 +361,9 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         const double rss = gc.allreduce_max(peak_rss_mib());
         // Flops are counted for passes over a dense Y; other representations do O((n+m)·r·k) work instead.
         const double gflops = problem.target->dense() ? passes * nmr / med / 1e9 : -1.0;
-        rows.push_back({model::to_string(spec.kind), naive ? "naive" : plan.str(), med * 1e3, gflops, rss,
-                        passes,
+        rows.push_back({model::to_string(spec.kind),
+                        naive ? io::schema::to_string(io::BenchFormulation::Naive) : plan.str(), med * 1e3,
+                        gflops, rss, passes,
                         traffic_fields(gc, problem, plan, c.run.integrator, sent, c.bench.steps, naive)});
         last = std::move(s);
       }

@@ -95,7 +95,7 @@ void setup_blas(const parallel::Communicator& world, int threads, bool quiet) {
 int run_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
   RunRequest req; // --help was answered by main()
   parallel::agreed(world, [&] {
-    const io::CommandLine line = io::read_command_line(args, "run", {{"--dry-run"}}, true);
+    const io::CommandLine line = read_verb_line("run", args);
     req.dry_run = line.has("--dry-run");
     req.config = io::parse_config_line(line);
   });
@@ -140,13 +140,13 @@ std::vector<std::string> resume_overrides(const io::CommandLine& line) {
 // `fasim resume FILE`: FILE is a checkpoint (resume the interrupted run) or a result file (a complete one is
 // continued in place to --run.steps; an interrupted one resumes from its checkpoint).
 int resume_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
-  if (args.empty() || args[0].rfind("--", 0) == 0)
-    throw UsageError("usage: fasim resume CHECKPOINT_OR_RESULT [--run.steps=N] [other --section.key=value]");
-  const std::string from = args[0];
   RunRequest req;
   parallel::agreed(world, [&] {
-    const io::CommandLine line = io::read_command_line(
-        args, "resume", {{"--job", "the job's configuration file (--job JOB.ini)"}}, true);
+    const io::CommandLine line = read_verb_line("resume", args);
+    if (line.words.empty())
+      throw UsageError(
+          "usage: fasim resume CHECKPOINT_OR_RESULT [--run.steps=N] [other --section.key=value]");
+    const std::string from = line.words[0];
     if (line.words.size() > 1)
       throw UsageError("unexpected word '" + line.words[1] +
                        "' on the command line; write overrides as --section.key=value");
@@ -238,10 +238,12 @@ std::string recorded_status(const io::Assessment& a) {
 
 // `fasim status CONFIG [overrides]`: the state of the run's files and what slurm/run.sbatch does next.
 int status_verb(const parallel::Communicator& world, std::vector<std::string> args) {
-  if (args.empty() || args[0].rfind("--", 0) == 0)
-    throw UsageError("usage: fasim status CONFIG.ini [--section.key=value ...]");
   io::RunConfig config;
-  parallel::agreed(world, [&] { config = io::parse_config(args, nullptr); });
+  parallel::agreed(world, [&] {
+    if (read_verb_line("status", args).words.empty())
+      throw UsageError("usage: fasim status CONFIG.ini [--section.key=value ...]");
+    config = io::parse_config(args, nullptr);
+  });
   std::ostringstream out;
   parallel::agreed(world, [&] {
     if (world.rank() != 0) return;
@@ -262,7 +264,7 @@ int run_verb_named(const parallel::Communicator& world, const std::string& verb,
                    const std::vector<std::string>& args) {
   if (verb == "version" || verb == "--version") {
     parallel::agreed(world, [&] {
-      if (const auto line = io::read_command_line(args, "version", {}, false); !line.words.empty())
+      if (const auto line = read_verb_line("version", args); !line.words.empty())
         io::refuse_option("version", line.words.front());
     });
     return version_verb(world);
@@ -282,18 +284,17 @@ int run_verb_named(const parallel::Communicator& world, const std::string& verb,
 // Answers --help and a missing argument before any verb starts MPI work (no abort banner), then runs the
 // verb.
 int dispatch(const parallel::Communicator& world, const std::string& verb,
-             const std::vector<std::string>& args) {
-  const bool known = !verb_usage(verb).empty();
-  if (known && asks_for_help(args)) {
+             const std::vector<std::string>& args, const StartScan& scan) {
+  if (scan.help) {
     if (world.rank() == 0) {
       std::cout << verb_usage(verb);
       if (verb == "run") std::cout << "\n" << io::config_help();
     }
     return parallel::kExitSuccess;
   }
-  if (const std::string missing = known ? missing_argument(verb, args) : ""; !missing.empty()) {
+  if (scan.error.empty() && !scan.missing.empty()) {
     if (world.rank() == 0)
-      std::cerr << "fasim: error: 'fasim " << verb << "' needs " << missing << "\n" << verb_usage(verb);
+      std::cerr << "fasim: error: 'fasim " << verb << "' needs " << scan.missing << "\n" << verb_usage(verb);
     return parallel::kExitUsage;
   }
   try {
@@ -340,6 +341,11 @@ int main(int argc, char** argv) {
   // file pointers, so that component is left out unless the user chose the components (other MPIs ignore
   // this).
   setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
+  // The verb's words, read by the one grammar before MPI starts (reading them needs no MPI): help, a missing
+  // argument and a dry run are known before any rank waits for another.
+  const std::string verb = argc >= 2 ? argv[1] : "";
+  const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
+  const StartScan scan = scan_before_start(verb, args);
   parallel::MpiEnvironment mpi(&argc, &argv);
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
@@ -347,13 +353,10 @@ int main(int argc, char** argv) {
     return check_output_streams(argc < 2 ? parallel::kExitUsage : parallel::kExitSuccess);
   }
   // Only verbs that run a simulation turn Ctrl-C and a hang-up into a checkpoint; the others stop on them.
-  const std::string verb = argv[1];
-  const bool dry =
-      std::any_of(argv + 2, argv + argc, [](const char* a) { return std::strcmp(a, "--dry-run") == 0; });
-  const bool runs = ((verb == "run" && !dry) || verb == "resume" ||
-                     (verb == "sweep" && argc > 2 && std::strcmp(argv[2], "run") == 0));
+  const bool runs = ((verb == "run" && !scan.dry_run) || verb == "resume" ||
+                     (verb == "sweep" && !args.empty() && args[0] == "run"));
   if (!runs) release_interactive_signals();
-  return check_output_streams(dispatch(world, verb, std::vector<std::string>(argv + 2, argv + argc)));
+  return check_output_streams(dispatch(world, verb, args, scan));
 }
 
 } // namespace fasim::app

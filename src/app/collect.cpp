@@ -224,8 +224,7 @@ int collect_verb(const parallel::Communicator& world, const std::vector<std::str
   std::string message;
   parallel::agreed(world, [&] {
     if (world.rank() != 0) return;
-    const io::CommandLine line = io::read_command_line(
-        args, "collect", {{"--output", "a file name"}, {"--csv", "a file name"}, {"--overwrite"}}, false);
+    const io::CommandLine line = read_verb_line("collect", args);
     const std::string output = line.value("--output").value_or(""), csv = line.value("--csv").value_or("");
     const bool overwrite = line.has("--overwrite");
     const std::vector<std::string>& inputs = line.words;

@@ -217,7 +217,7 @@ int info_verb(const parallel::Communicator& world, const std::vector<std::string
   std::string path, text;
   bool json = false;
   parallel::agreed(world, [&] {
-    const io::CommandLine line = io::read_command_line(args, "info", {{"--json"}}, false);
+    const io::CommandLine line = read_verb_line("info", args);
     json = line.has("--json");
     if (line.words.size() > 1)
       throw UsageError("'fasim info' takes one FILE (got '" + line.words[0] + "' and '" + line.words[1] +

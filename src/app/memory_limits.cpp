@@ -1,5 +1,7 @@
 #include "memory_limits.hpp"
 
+#include "fasim/config/config_values.hpp"
+
 #include <mpi.h>
 
 #include <algorithm>
@@ -66,17 +68,18 @@ double read_limit(const std::string& file) {
   std::ifstream in(file);
   std::string word;
   if (!(in >> word) || word == "max") return 0;
-  char* end = nullptr;
-  const double v = std::strtod(word.c_str(), &end);
-  return end != word.c_str() && v > 0 && v < kUnlimited ? v : 0;
+  const double v = io::detail::parse_number(word).value_or(0); // the configuration's one number parser
+  return v > 0 && v < kUnlimited ? v : 0;
 }
 
 double mem_available() {
   std::ifstream meminfo("/proc/meminfo");
   std::string line;
   while (std::getline(meminfo, line)) {
-    double kib = 0;
-    if (std::sscanf(line.c_str(), "MemAvailable: %lf kB", &kib) == 1) return kib * 1024.0;
+    std::istringstream words(line);
+    std::string name, kib, unit;
+    if (words >> name >> kib >> unit && name == "MemAvailable:" && unit == "kB")
+      return io::detail::parse_number(kib).value_or(0) * 1024.0;
   }
   return 0;
 }

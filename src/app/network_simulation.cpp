@@ -1,4 +1,5 @@
 #include "network_simulation.hpp"
+#include "resumed_run.hpp"
 
 #include "fasim/app/signals.hpp"
 #include "fasim/format/matrix_io.hpp"
@@ -25,7 +26,7 @@ NetworkSimulation::NetworkSimulation(const io::RunConfig& config, const model::N
   for (const auto& spec : config.run.algorithms)
     trajectories_.push_back(std::unique_ptr<NetworkTrajectory>(
         new NetworkTrajectory{spec,
-                              model::NetworkField(net, spec),
+                              model::NetworkField(net, spec, model::network_plan_cost(net, spec.kind).chosen),
                               model::NetworkIntegrator(net, config.run.integrator, spec.kind),
                               model::initial_network_state(net, spec.kind),
                               {},
@@ -70,8 +71,12 @@ void NetworkSimulation::start_fresh(const io::RunProvenance& prov, io::CreateMod
                                                   "run: " + std::to_string(config_.run.steps) + " steps"));
   results_->set_plans(plans());
   if (!quiet_ && comm_.rank() == 0)
-    std::cout << "plan: " << model::network_plan() << " (depth " << net_.depth << ", "
-              << model::to_string(net_.activation) << ", N = " << net_.samples << ")" << std::endl;
+    for (const auto& t : trajectories_)
+      std::cout << "plan: " << model::to_string(t->spec.kind) << ": "
+                << model::network_plan_text(model::network_plan_cost(net_, t->spec.kind)) << "\n";
+  if (!quiet_ && comm_.rank() == 0)
+    std::cout << "network: (depth " << net_.depth << ", " << model::to_string(net_.activation)
+              << ", N = " << net_.samples << ")" << std::endl;
   for (std::size_t a = 0; a < trajectories_.size(); ++a)
     if (config_.output.snapshot_every > 0) results_->append_snapshot(a, 0, trajectories_[a]->state);
   flush_rows();
@@ -91,22 +96,11 @@ void NetworkSimulation::start_resumed(const io::RunProvenance& prov, const io::N
       io::NetworkResultsFile::create(path, comm_, io::CreateMode::Staged, config_, prov, net_, run_id_, ""));
   results_->set_plans(plans());
   std::vector<long long> snapshot_counts;
-  long long wanted = 0;
-  for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots), wanted += alg.snapshots;
-  std::string history;
-  parallel::agreed(comm_, [&] {
-    if (!io::exists_on_rank0(path, comm_)) {
-      if (wanted > 0)
-        throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" +
-                         path + "', which no longer exists; rerun from the start");
-      return;
-    }
-    const io::File old = io::File::open(path, comm_, true);
-    if (old.has_attribute(io::schema::kHistory))
-      history = old.read_attribute<std::string>(io::schema::kHistory);
-    if (wanted > 0) results_->copy_snapshots_from(old, snapshot_counts, net_);
-  });
-  results_->set_history(history);
+  for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots);
+  results_->set_history(
+      take_over_result(comm_, path, checkpoint_path, snapshot_counts, [&](const io::File& old) {
+        results_->copy_snapshots_from(old, snapshot_counts, net_);
+      }));
   results_->append_history("resumed at step " + std::to_string(step_) + " from '" + checkpoint_path +
                            "'; run.steps = " + std::to_string(config_.run.steps));
   flush_rows();
@@ -122,10 +116,8 @@ void NetworkSimulation::start_continued(const io::RunProvenance& prov,
   const long long from = step_;
   // A checkpoint of the final state before the file changes: an interruption from now on resumes from here.
   io::NetworkCheckpoint ck = final_state;
-  ck.run_id = run_id_;
-  ck.plans = plans();
-  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
-  ck.config_ini = config_.resolved_ini;
+  static_cast<io::CheckpointRoot&>(ck) =
+      checkpoint_root(config_, run_id_, final_state.step, final_state.elapsed_seconds, plans(), provenance_);
   io::write_network_checkpoint(config_.output.checkpoint_file, comm_, ck, net_.depth,
                                config_.output.checkpoint_keep);
   results_.emplace(io::NetworkResultsFile::open_to_continue(config_.output.file, comm_, config_, net_));
@@ -161,12 +153,8 @@ void NetworkSimulation::flush_rows() {
 void NetworkSimulation::checkpoint() {
   flush_rows();
   io::NetworkCheckpoint ck;
-  ck.config_ini = config_.resolved_ini;
-  ck.run_id = run_id_;
-  ck.step = step_;
-  ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
-  ck.plans = plans();
-  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
+  static_cast<io::CheckpointRoot&>(ck) = checkpoint_root(
+      config_, run_id_, step_, elapsed_before_ + MPI_Wtime() - start_time_, plans(), provenance_);
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const NetworkTrajectory& t = *trajectories_[a];
     ck.algorithms.push_back(
@@ -187,14 +175,8 @@ bool NetworkSimulation::checkpoint_point(bool due) {
   flags = comm_.allreduce_max(flags);
   if (flags & kStopRequested) {
     checkpoint();
-    results_->set_status(io::schema::FileStatus::Checkpointed);
-    results_->append_history("stopped by a signal at step " + std::to_string(step_) + "; checkpoint '" +
-                             out.checkpoint_file + "'");
-    results_->flush();
-    if (comm_.rank() == 0)
-      std::cout << "fasim: stop requested at step " << step_ << "; checkpoint written to "
-                << out.checkpoint_file << "; continue with: fasim resume " << out.checkpoint_file
-                << std::endl;
+    const std::string said = record_stop(*results_, step_, out.checkpoint_file);
+    if (comm_.rank() == 0) std::cout << said << std::endl;
     return false;
   }
   if (due || (flags & kCheckpointRequested)) checkpoint();

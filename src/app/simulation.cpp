@@ -1,4 +1,5 @@
 #include "simulation.hpp"
+#include "resumed_run.hpp"
 
 #include "storage_fault.hpp"
 
@@ -183,12 +184,8 @@ void Simulation::checkpoint() {
   flush_rows();
   results_->flush();
   io::Checkpoint ck;
-  ck.config_ini = config_.resolved_ini;
-  ck.run_id = run_id_;
-  ck.step = step_;
-  ck.elapsed_seconds = elapsed_before_ + MPI_Wtime() - start_time_;
-  ck.plans = plans();
-  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
+  static_cast<io::CheckpointRoot&>(ck) = checkpoint_root(
+      config_, run_id_, step_, elapsed_before_ + MPI_Wtime() - start_time_, plans(), provenance_);
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {
     const Trajectory& t = *trajectories_[a];
     ck.algorithms.push_back(
@@ -273,14 +270,9 @@ bool Simulation::checkpoint_point(bool due) {
   if (flags & kOutputLost) check_output(); // throws on every rank with rank 0's message
   if (flags & kStopRequested) {
     checkpoint();
-    results_->set_status(io::schema::FileStatus::Checkpointed);
-    results_->append_history("stopped by a signal at step " + std::to_string(step_) + "; checkpoint '" +
-                             out.checkpoint_file + "'");
-    results_->flush();
+    const std::string said = record_stop(*results_, step_, out.checkpoint_file);
     if (comm_.rank() == 0)
-      std::cout << (quiet_ || !progress_rewrites_line() ? "" : "\n") << "fasim: stop requested at step "
-                << step_ << "; checkpoint written to " << out.checkpoint_file
-                << "; continue with: fasim resume " << out.checkpoint_file << std::endl;
+      std::cout << (quiet_ || !progress_rewrites_line() ? "" : "\n") << said << std::endl;
     return false;
   }
   if (due || (flags & kCheckpointRequested)) checkpoint();

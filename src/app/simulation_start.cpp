@@ -1,4 +1,5 @@
 // How a run starts: fresh, from a checkpoint, or continuing a complete result in place (docs/lifecycle.md).
+#include "resumed_run.hpp"
 #include "simulation.hpp"
 
 #include "fasim/lifecycle/lifecycle.hpp"
@@ -85,22 +86,11 @@ void Simulation::start_resumed(const io::RunProvenance& provenance, const io::Ch
                                            config_.run.probes, run_id_, ""));
   announce_plans();
   std::vector<long long> snapshot_counts;
-  long long wanted = 0;
-  for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots), wanted += alg.snapshots;
-  std::string history;
-  parallel::agreed(comm_, [&] {
-    if (!io::exists_on_rank0(path, comm_)) {
-      if (wanted > 0)
-        throw UsageError("cannot resume '" + checkpoint_path + "': its snapshots were in result file '" +
-                         path + "', which no longer exists; rerun from the start");
-      return;
-    }
-    const io::File old = io::File::open(path, comm_, true);
-    if (old.has_attribute(io::schema::kHistory))
-      history = old.read_attribute<std::string>(io::schema::kHistory);
-    if (wanted > 0) results_->copy_snapshots_from(old, snapshot_counts, problem_);
-  });
-  results_->set_history(history);
+  for (const auto& alg : ck.algorithms) snapshot_counts.push_back(alg.snapshots);
+  results_->set_history(
+      take_over_result(comm_, path, checkpoint_path, snapshot_counts, [&](const io::File& old) {
+        results_->copy_snapshots_from(old, snapshot_counts, problem_);
+      }));
   results_->append_history("resumed at step " + std::to_string(step_) + " from '" + checkpoint_path +
                            "' on " + grid_text() + "; run.steps = " + std::to_string(config_.run.steps));
   flush_rows();
@@ -118,10 +108,8 @@ void Simulation::start_continued(const io::RunProvenance& provenance, const io::
   const long long from = step_;
   // A checkpoint of the final state before the file changes: an interruption from now on resumes from here.
   io::Checkpoint ck = final_state;
-  ck.run_id = run_id_;
-  ck.plans = plans();
-  ck.blas_library = provenance_.blas_library, ck.blas_core = provenance_.blas_core;
-  ck.config_ini = config_.resolved_ini;
+  static_cast<io::CheckpointRoot&>(ck) =
+      checkpoint_root(config_, run_id_, final_state.step, final_state.elapsed_seconds, plans(), provenance_);
   io::write_checkpoint(config_.output.checkpoint_file, comm_, ck, config_.run.probes,
                        config_.output.checkpoint_keep);
   results_.emplace(

@@ -13,6 +13,7 @@
 #include "fasim/parallel/blas_info.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
+#include "usage.hpp"
 #include "verbs.hpp"
 
 #include <cmath>
@@ -304,8 +305,7 @@ int sweep_verb(const parallel::Communicator& world, const std::vector<std::strin
     if (args.size() < 2 || (args[0] != "list" && args[0] != "run") || args[1].rfind("--", 0) == 0)
       throw UsageError(usage);
     const io::CommandLine line =
-        io::read_command_line(std::vector<std::string>(args.begin() + 2, args.end()), "sweep",
-                              {{"--index", "a point index"}, {"--groups", "a group count"}}, true);
+        read_verb_line("sweep", std::vector<std::string>(args.begin() + 2, args.end()));
     if (const auto value = line.value("--index")) index = io::integer_value("--index", *value, 0);
     if (const auto value = line.value("--groups")) groups = io::integer_value("--groups", *value, 1);
     overrides = overrides_of(line);

@@ -4,6 +4,7 @@
 // here and a stated link rate.
 #include "traffic_report.hpp"
 
+#include "fasim/config/config_values.hpp"
 #include "fasim/model/step_traffic.hpp"
 
 #include <mpi.h>
@@ -39,7 +40,7 @@ double measured_gflops() {
 /// A positive number from the environment, or `fallback`.
 double from_env(const char* name, double fallback) {
   const char* text = std::getenv(name);
-  const double v = text ? std::atof(text) : 0.0;
+  const double v = text ? io::detail::parse_number(io::trim(text)).value_or(0.0) : 0.0;
   return v > 0 ? v : fallback;
 }
 

@@ -142,18 +142,14 @@ KeyDef choice_key(std::string name, Access access, Choices<E> choices, std::stri
   return key;
 }
 
-/// The choices of an enum stored as a word: its table in io/schema.hpp.
+/// The choices of an enum stored as a word: its table (config/words.hpp, model/words.hpp).
 template <class E> Choices<E> schema_choices() {
   Choices<E> choices;
   for (const auto& [word, value] : schema::Names<E>::list) choices.emplace_back(word, value);
   return choices;
 }
 
-const Choices<AlgorithmKind> kAlgorithmNames = [] {
-  Choices<AlgorithmKind> names;
-  for (auto kind : model::kAlgorithmKinds) names.emplace_back(model::to_string(kind), kind);
-  return names;
-}();
+const Choices<AlgorithmKind> kAlgorithmNames = schema_choices<AlgorithmKind>();
 
 KeyDef values_key() {
   KeyDef key = named("problem.values", "list spectrum: the k singular values, comma-separated, each >= 0");

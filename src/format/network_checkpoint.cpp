@@ -2,6 +2,7 @@
 
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/format/network_results.hpp"
+#include "fasim/format/result_state.hpp"
 #include "fasim/format/schema.hpp"
 #include "fasim/format/series.hpp"
 #include "fasim/parallel/collective.hpp"
@@ -173,13 +174,7 @@ NetworkCheckpoint read_network_result_as_checkpoint(const std::string& path,
       for (std::size_t i = 1; i < alg.state.b.size(); ++i)
         alg.state.b[i] = read_matrix(g, feedback_name(i), net.grid, net.block,
                                      MatrixShape{alg.state.b[i].rows(), alg.state.b[i].cols()});
-      alg.status.stop_reason = schema::parse_attribute<schema::StopReason>(
-          g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
-      alg.status.stop_step = g.read_attribute<long long>(schema::kStopStep);
-      alg.status.wall_seconds = g.read_attribute<double>(schema::kWallSeconds);
-      // Ran out of steps: running again. Stopped early (stop_loss, divergence, ...): stays stopped.
-      alg.status.stopped = alg.status.stop_reason != schema::StopReason::Steps;
-      if (!alg.status.stopped) alg.status.stop_reason = schema::StopReason::Running;
+      alg.status = read_final_status(g, path, group);
       ck.step = std::max(ck.step, g.read_attribute<long long>(schema::kStepsDone));
       std::vector<std::vector<double>> columns;
       for (const auto& column : network_trajectory_names(net.depth))

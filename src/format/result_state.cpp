@@ -91,6 +91,17 @@ RunSummary read_run_summary(const std::string& path) {
   return s;
 }
 
+TrajectoryStatus read_final_status(const Group& g, const std::string& path, const std::string& group) {
+  TrajectoryStatus status;
+  status.stop_reason = schema::parse_attribute<schema::StopReason>(
+      g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
+  status.stop_step = g.read_attribute<long long>(schema::kStopStep);
+  status.wall_seconds = g.read_attribute<double>(schema::kWallSeconds);
+  status.stopped = status.stop_reason != schema::StopReason::Steps;
+  if (!status.stopped) status.stop_reason = schema::StopReason::Running;
+  return status;
+}
+
 Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c,
                                      const parallel::Communicator& comm, parallel::GridPtr grid) {
   Checkpoint ck;
@@ -117,13 +128,7 @@ Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& c
                               0};
       if (g.exists(schema::kB))
         alg.state.b = read_matrix(g, schema::kB, grid, b, MatrixShape{r, m}); // kp's learned feedback
-      alg.status.stop_reason = schema::parse_attribute<schema::StopReason>(
-          g.read_attribute<std::string>(schema::kStopReason), path, "/" + group + "/" + schema::kStopReason);
-      alg.status.stop_step = g.read_attribute<long long>(schema::kStopStep);
-      alg.status.wall_seconds = g.read_attribute<double>(schema::kWallSeconds);
-      // Ran out of steps: running again. Stopped early (stop_loss, divergence, ...): stays stopped.
-      alg.status.stopped = alg.status.stop_reason != schema::StopReason::Steps;
-      if (!alg.status.stopped) alg.status.stop_reason = schema::StopReason::Running;
+      alg.status = read_final_status(g, path, group);
       ck.step = std::max(ck.step, g.read_attribute<long long>(schema::kStepsDone));
       std::vector<std::vector<double>> columns;
       for (auto metric : model::kScalarMetrics) {

@@ -1,19 +1,22 @@
 #include "fasim/format/schema.hpp"
 
+#include "fasim/config/config_values.hpp"
 #include "fasim/parallel/error.hpp"
 
-#include <charconv>
+#include <algorithm>
 
 namespace fasim::io::schema {
 
 void check_schema_version(std::string_view version, const std::string& file) {
+  // MAJOR.MINOR with MAJOR plain digits, read by the configuration's one number parser.
   const auto major = [](std::string_view text) -> long long {
-    long long value = 0;
     const auto dot = text.find('.');
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && dot != std::string_view::npos && end == text.data() + dot && value >= 0
-               ? value
-               : -1;
+    const auto digits = [](std::string_view part) {
+      return !part.empty() &&
+             std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (dot == std::string_view::npos || !digits(text.substr(0, dot))) return -1;
+    return detail::parse_integer(text.substr(0, dot)).value_or(-1);
   };
   const long long ours = major(kSchemaVersion), theirs = major(version);
   if (theirs < 0)

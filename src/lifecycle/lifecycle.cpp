@@ -18,26 +18,13 @@ namespace fasim::io {
 
 namespace fs = std::filesystem;
 
-namespace {
-// The words `fasim status` prints (docs/lifecycle.md; slurm/run.sbatch reads them).
-constexpr schema::Named<ResultState> kStateWords[] = {{"absent", ResultState::Absent},
-                                                      {"running", ResultState::Running},
-                                                      {"checkpointed", ResultState::Checkpointed},
-                                                      {"interrupted", ResultState::Interrupted},
-                                                      {"failed", ResultState::Failed},
-                                                      {"complete", ResultState::Complete},
-                                                      {"foreign", ResultState::Foreign}};
-constexpr schema::Named<Action> kActionWords[] = {
-    {"run", Action::Run},           {"restart", Action::Restart}, {"resume", Action::Resume},
-    {"continue", Action::Continue}, {"nothing", Action::Nothing}, {"refuse", Action::Refuse}};
-} // namespace
-
+// The words `fasim status` prints (docs/lifecycle.md; slurm/run.sbatch reads them): config/words.hpp.
 const char* to_string(ResultState s) {
-  return schema::word_of(kStateWords, s);
+  return schema::to_string(s);
 }
 
 const char* to_string(Action a) {
-  return schema::word_of(kActionWords, a);
+  return schema::to_string(a);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "fasim/model/network.hpp"
 
 #include "fasim/model/problem.hpp"
+#include "fasim/model/words.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 #include "fasim/parallel/random.hpp"
@@ -12,15 +13,7 @@ using parallel::Op;
 using parallel::Stream;
 
 const char* to_string(Activation activation) {
-  switch (activation) {
-  case Activation::Identity:
-    return "identity";
-  case Activation::ReLU:
-    return "relu";
-  case Activation::Tanh:
-    return "tanh";
-  }
-  return "?";
+  return io::schema::to_string(activation);
 }
 
 bool is_paper_model(const NetworkSpec& spec, bool has_inputs) {

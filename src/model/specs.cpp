@@ -1,27 +1,11 @@
 #include "fasim/model/specs.hpp"
 
+#include "fasim/model/words.hpp"
+
 namespace fasim::model {
 
 const char* to_string(AlgorithmKind kind) {
-  switch (kind) {
-  case AlgorithmKind::GD:
-    return "gd";
-  case AlgorithmKind::FA:
-    return "fa";
-  case AlgorithmKind::FAStar:
-    return "fastar";
-  case AlgorithmKind::USF:
-    return "usf";
-  case AlgorithmKind::FRSF:
-    return "frsf";
-  case AlgorithmKind::KP:
-    return "kp";
-  case AlgorithmKind::Mixed:
-    return "mixed";
-  case AlgorithmKind::DFA:
-    return "dfa";
-  }
-  return "?";
+  return io::schema::to_string(kind);
 }
 
 bool constant_feedback(AlgorithmKind kind) {

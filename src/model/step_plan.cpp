@@ -1,6 +1,7 @@
 #include "fasim/model/step_plan.hpp"
 
 #include "fasim/model/problem.hpp"
+#include "fasim/model/words.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <sstream>
@@ -12,16 +13,22 @@ using linalg::ProductPath;
 
 namespace {
 AlgorithmKind algorithm_named(std::string_view name) {
-  for (auto kind : kAlgorithmKinds)
-    if (name == to_string(kind)) return kind;
-  throw UsageError("plan: unknown algorithm '" + std::string(name) +
-                   "' (gd, fa, fastar, usf, frsf, kp or mixed)");
+  if (const auto kind = io::schema::parse<AlgorithmKind>(name)) return *kind;
+  throw UsageError("plan: unknown algorithm '" + std::string(name) + "' (" +
+                   io::schema::word_list<AlgorithmKind>(", ") + ")");
+}
+
+template <class E, std::size_t N> std::string alternatives(const io::schema::Named<E> (&list)[N]) {
+  std::string out;
+  for (const auto& n : list) out += (out.empty() ? "" : "|") + std::string(n.text);
+  return out;
 }
 
 [[noreturn]] void bad_field(std::string_view field, std::string_view text) {
-  throw UsageError(
-      "plan '" + std::string(text) + "': cannot read '" + std::string(field) +
-      "' (expected products|residual|sensing, zt_y=zt_y|yt_z, y_bt=y_bt|b_yt, path=panel|pdgemm)");
+  throw UsageError("plan '" + std::string(text) + "': cannot read '" + std::string(field) + "' (expected " +
+                   io::schema::word_list<Formulation>("|") + ", zt_y=" + alternatives(io::schema::kZtYWords) +
+                   ", y_bt=" + alternatives(io::schema::kYBtWords) +
+                   ", path=" + io::schema::word_list<ProductPath>("|") + ")");
 }
 
 std::vector<std::string> split(const std::string& text) {
@@ -33,22 +40,14 @@ std::vector<std::string> split(const std::string& text) {
 } // namespace
 
 const char* to_string(Formulation f) {
-  switch (f) {
-  case Formulation::Products:
-    return "products";
-  case Formulation::Residual:
-    return "residual";
-  case Formulation::Sensing:
-    break;
-  }
-  return "sensing";
+  return io::schema::to_string(f);
 }
 
 std::string StepPlan::str() const {
+  using io::schema::word_of;
   return std::string(to_string(algorithm)) + ":" + to_string(formulation) +
-         ",zt_y=" + (zt_y == Orientation::ThinFirst ? "zt_y" : "yt_z") +
-         ",y_bt=" + (y_bt == Orientation::YFirst ? "y_bt" : "b_yt") +
-         ",path=" + (path == ProductPath::Panel ? "panel" : "pdgemm");
+         ",zt_y=" + word_of(io::schema::kZtYWords, zt_y) + ",y_bt=" + word_of(io::schema::kYBtWords, y_bt) +
+         ",path=" + io::schema::to_string(path);
 }
 
 StepPlan StepPlan::parse(std::string_view text) {
@@ -61,24 +60,20 @@ StepPlan StepPlan::parse(std::string_view text) {
     const auto comma = rest.find(',');
     const std::string_view field = rest.substr(0, comma);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    if (field == "products")
-      plan.formulation = Formulation::Products;
-    else if (field == "residual")
-      plan.formulation = Formulation::Residual;
-    else if (field == "sensing")
-      plan.formulation = Formulation::Sensing;
-    else if (field == "zt_y=zt_y")
-      plan.zt_y = Orientation::ThinFirst;
-    else if (field == "zt_y=yt_z")
-      plan.zt_y = Orientation::YFirst;
-    else if (field == "y_bt=y_bt")
-      plan.y_bt = Orientation::YFirst;
-    else if (field == "y_bt=b_yt")
-      plan.y_bt = Orientation::ThinFirst;
-    else if (field == "path=panel")
-      plan.path = ProductPath::Panel;
-    else if (field == "path=pdgemm")
-      plan.path = ProductPath::Pdgemm;
+    // A formulation alone, or name=word for the passes' layouts and the product path (model/words.hpp).
+    const auto eq = field.find('=');
+    const std::string_view name = field.substr(0, eq),
+                           word = eq == std::string_view::npos ? "" : field.substr(eq + 1);
+    if (const auto f = io::schema::parse<Formulation>(field))
+      plan.formulation = *f;
+    else if (const auto zt_y =
+                 name == "zt_y" ? io::schema::value_of(io::schema::kZtYWords, word) : std::nullopt)
+      plan.zt_y = *zt_y;
+    else if (const auto y_bt =
+                 name == "y_bt" ? io::schema::value_of(io::schema::kYBtWords, word) : std::nullopt)
+      plan.y_bt = *y_bt;
+    else if (const auto path = name == "path" ? io::schema::parse<ProductPath>(word) : std::nullopt)
+      plan.path = *path;
     else
       bad_field(field, text);
   }

@@ -13,7 +13,6 @@ import glob
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,8 @@ import h5py
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
-from e2e_support import ENV, FASIM, MPIEXEC, SMALL, SKIP_EXIT, fasim, run_tests, tmpdir, write  # noqa: E402
+from e2e_support import SMALL, SKIP_EXIT, fasim, run_tests, tmpdir, write  # noqa: E402
+from fault_support import launch, wait  # noqa: E402
 
 FULL = "no space left on device"
 BOUND = 30.0  # seconds from the disk filling to every rank's exit
@@ -57,24 +57,10 @@ def fill(mount_point):
         os.close(fd)
 
 
-def launch(args, ranks):
-    cmd = [MPIEXEC, "-n", str(ranks), FASIM] + list(args)
-    return subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-
-
-def wait(p, bound):
-    try:
-        return p.communicate(timeout=bound)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        raise AssertionError(f"no exit within {bound:.0f} s of the disk filling (a hang):\n{out}\n{err}")
-
-
 def fails_clearly(p, words, filled_at=None, limit=120):
     """exit 1 (within BOUND of `filled_at`), one error line naming the full disk and `words`, no crash."""
-    out, err = wait(p, limit if filled_at is None else max(1.0, filled_at + BOUND - time.time()))
+    out, err = wait(p, limit if filled_at is None else max(1.0, filled_at + BOUND - time.time()),
+                    " of the disk filling")
     return says_full(p.returncode, out, err, words)
 
 

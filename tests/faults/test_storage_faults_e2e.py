@@ -18,7 +18,9 @@ import h5py
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
-from e2e_support import ENV, FASIM, MPIEXEC, SMALL, fasim, run_tests, tmpdir, write  # noqa: E402
+from e2e_support import ENV, SMALL, fasim, run_tests, tmpdir, write  # noqa: E402
+import fault_support  # noqa: E402
+from fault_support import wait  # noqa: E402
 
 SHIM = os.environ.get("FASIM_FAULT_SHIM", "")
 BOUND = 8.0  # seconds from the fault to the exit: below FASIM_AGREE_TIMEOUT (10), so no MPI_Abort hides a hang
@@ -30,22 +32,8 @@ LONG = (SMALL.replace("steps = 400", "steps = 400000").replace("record_every = 2
 
 
 def launch(args, ranks, fault=None):
-    env = dict(ENV)
-    if fault:
-        env.update(fault)
-        env["LD_PRELOAD"] = (env.get("LD_PRELOAD", "") + " " + SHIM).strip()
-    cmd = [MPIEXEC, "-n", str(ranks), FASIM] + list(args)
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-
-
-def wait(p, bound):
-    try:
-        return p.communicate(timeout=bound)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        raise AssertionError(f"no exit within {bound} s (a hang):\n{out}\n{err}")
+    """`fasim ARGS` on `ranks` ranks, with the shim armed as `fault` says (none without)."""
+    return fault_support.launch(args, ranks, fault, SHIM if fault else "")
 
 
 def fault(d, errno_name, rank, path, armed=False, skip=".lock"):

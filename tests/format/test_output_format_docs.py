@@ -147,8 +147,9 @@ def test_result_file_matches_docs_both_ways():
 
 
 def schema_words(enum):
-    """The words of `enum`'s table in include/fasim/config/words.hpp, in order."""
-    header = open(os.path.join(SOURCE, "include", "fasim", "config", "words.hpp")).read()
+    """The words of `enum`'s table in include/fasim/config/words.hpp or fasim/model/words.hpp, in order."""
+    header = "".join(open(os.path.join(SOURCE, "include", "fasim", layer, "words.hpp")).read()
+                     for layer in ("config", "model"))
     start = header.index(f"struct Names<{enum}>")
     return re.findall(r'\{"([^"]+)", ', header[start:header.index("};", start)])
 

@@ -5,16 +5,43 @@
 // attribute and the value. docs/output-format.md and docs/config.md document the words (tests/format/
 // test_output_format_docs.py checks them against these tables). The HDF5 names live in
 // fasim/format/schema.hpp; these tables sit in the config layer because configuration keys parse the same
-// words.
+// words. The mechanism (Named, Names<E>, to_string, parse) and the tables of the enums the model itself
+// prints and reads (algorithms, step plans, activations, product paths) are one layer down, in
+// fasim/model/words.hpp: one template, one namespace, every table found by the same schema::to_string.
 #include "fasim/config/config.hpp"
-#include "fasim/linalg/product_context.hpp"
 #include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
+#include "fasim/model/words.hpp"
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+
+namespace fasim::io {
+
+/// The lifecycle's states and actions (fasim/lifecycle/lifecycle.hpp): `fasim status` prints their words and
+/// slurm/run.sbatch reads them.
+enum class ResultState {
+  Absent,       ///< no result file
+  Running,      ///< a live process holds the result's lock
+  Checkpointed, ///< stopped by a signal after a checkpoint
+  Interrupted,  ///< status running but nobody holds the lock: the process was killed
+  Failed,       ///< the run failed (status failed, `error` says why)
+  Complete,     ///< finished
+  Foreign       ///< something at the path that is not a fasim result (or not a regular file)
+};
+
+enum class Action {
+  Run,      ///< start the run (a fresh result)
+  Restart,  ///< start again from step 0: the previous attempt left no usable checkpoint (same configuration)
+  Resume,   ///< fasim resume CHECKPOINT
+  Continue, ///< fasim resume RESULT --run.steps=N: continue a complete result to more steps
+  Nothing,  ///< already done
+  Refuse    ///< a person must decide (the reason says what to do)
+};
+
+} // namespace fasim::io
 
 namespace fasim::io::schema {
 
@@ -41,15 +68,6 @@ enum class MaskSource {
   Bernoulli, ///< drawn entry by entry from (mask_seed, mask_fraction): fasim_post regenerates it exactly
   InputFile  ///< the dataset M of the run's input.file
 };
-
-/// One enumerated value and the word that stands for it in files and configurations.
-template <class E> struct Named {
-  const char* text;
-  E value;
-};
-
-/// The words of enum E (specialised below for every enum stored as a string), in documented order.
-template <class E> struct Names;
 
 template <> struct Names<FileStatus> {
   static constexpr Named<FileStatus> list[] = {{"running", FileStatus::Running},
@@ -112,18 +130,23 @@ template <> struct Names<model::InitW> {
   static constexpr Named<model::InitW> list[] = {{"gaussian", model::InitW::Gaussian},
                                                  {"optimal", model::InitW::Optimal}};
 };
-template <> struct Names<model::Activation> {
-  static constexpr Named<model::Activation> list[] = {{"identity", model::Activation::Identity},
-                                                      {"relu", model::Activation::ReLU},
-                                                      {"tanh", model::Activation::Tanh}};
-};
 template <> struct Names<model::IntegratorKind> {
   static constexpr Named<model::IntegratorKind> list[] = {{"euler", model::IntegratorKind::Euler},
                                                           {"rk4", model::IntegratorKind::RK4}};
 };
-template <> struct Names<linalg::ProductPath> {
-  static constexpr Named<linalg::ProductPath> list[] = {{"panel", linalg::ProductPath::Panel},
-                                                        {"pdgemm", linalg::ProductPath::Pdgemm}};
+template <> struct Names<ResultState> {
+  static constexpr Named<ResultState> list[] = {{"absent", ResultState::Absent},
+                                                {"running", ResultState::Running},
+                                                {"checkpointed", ResultState::Checkpointed},
+                                                {"interrupted", ResultState::Interrupted},
+                                                {"failed", ResultState::Failed},
+                                                {"complete", ResultState::Complete},
+                                                {"foreign", ResultState::Foreign}};
+};
+template <> struct Names<Action> {
+  static constexpr Named<Action> list[] = {{"run", Action::Run},         {"restart", Action::Restart},
+                                           {"resume", Action::Resume},   {"continue", Action::Continue},
+                                           {"nothing", Action::Nothing}, {"refuse", Action::Refuse}};
 };
 template <> struct Names<SaveTarget> {
   static constexpr Named<SaveTarget> list[] = {
@@ -133,32 +156,6 @@ template <> struct Names<BenchFormulation> {
   static constexpr Named<BenchFormulation> list[] = {{"fast", BenchFormulation::Fast},
                                                      {"naive", BenchFormulation::Naive}};
 };
-
-/// The word of `value` in `list` (any table of Named values, e.g. the words `fasim status` prints).
-template <class E, std::size_t N> const char* word_of(const Named<E> (&list)[N], E value) {
-  for (const auto& n : list)
-    if (n.value == value) return n.text;
-  return "?"; // only for a value outside the enum
-}
-
-/// The documented word of `value`.
-template <class E> const char* to_string(E value) {
-  return word_of(Names<E>::list, value);
-}
-
-/// The value `text` stands for; nullopt for a word that is not in E's table.
-template <class E> std::optional<E> parse(std::string_view text) {
-  for (const auto& n : Names<E>::list)
-    if (text == n.text) return n.value;
-  return std::nullopt;
-}
-
-/// E's words joined by `separator` ("running, steps, ...").
-template <class E> std::string word_list(std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& n : Names<E>::list) out += (out.empty() ? "" : std::string(separator)) + n.text;
-  return out;
-}
 
 /// Throws UsageError: attribute `attribute` of file `file` holds `text`, which is none of `words`.
 [[noreturn]] void refuse_unknown_word(const std::string& file, const std::string& attribute,

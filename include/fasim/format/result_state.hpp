@@ -50,6 +50,11 @@ struct RunSummary {
 /// file (naming what is wrong), or holds a status or stop reason this fasim does not write.
 RunSummary read_run_summary(const std::string& path);
 
+/// The status of a complete result's algorithm group `group` (of file `path`, for messages) as a continuation
+/// starts from it: one that ran out of steps runs again; one stopped early (stop_loss, divergence, ...) stays
+/// stopped.
+TrajectoryStatus read_final_status(const Group& g, const std::string& path, const std::string& group);
+
 /// The final Z, W, status and trajectory of each algorithm of a complete result, as a checkpoint at its last
 /// step (snapshots: the number the file holds). Collective over the grid's communicator.
 Checkpoint read_result_as_checkpoint(const std::string& path, const RunConfig& config,

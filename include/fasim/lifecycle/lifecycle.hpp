@@ -3,31 +3,14 @@
 // state. `fasim status`, `fasim run`, `fasim resume`, `fasim sweep run` and both sbatch scripts decide
 // through assess(), so they cannot disagree.
 #include "fasim/config/config.hpp"
+#include "fasim/config/words.hpp"
 
 #include <string>
 #include <vector>
 
 namespace fasim::io {
 
-enum class ResultState {
-  Absent,       ///< no result file
-  Running,      ///< a live process holds the result's lock
-  Checkpointed, ///< stopped by a signal after a checkpoint
-  Interrupted,  ///< status running but nobody holds the lock: the process was killed
-  Failed,       ///< the run failed (status failed, `error` says why)
-  Complete,     ///< finished
-  Foreign       ///< something at the path that is not a fasim result (or not a regular file)
-};
-
-enum class Action {
-  Run,      ///< start the run (a fresh result)
-  Restart,  ///< start again from step 0: the previous attempt left no usable checkpoint (same configuration)
-  Resume,   ///< fasim resume CHECKPOINT
-  Continue, ///< fasim resume RESULT --run.steps=N: continue a complete result to more steps
-  Nothing,  ///< already done
-  Refuse    ///< a person must decide (the reason says what to do)
-};
-
+// ResultState and Action, and their words, are in fasim/config/words.hpp (the one word table).
 const char* to_string(ResultState state);
 const char* to_string(Action action);
 
