@@ -114,12 +114,22 @@ double estimate_network_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   const double records =
       2.0 + c.run.record_points +
       (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
-  return 8.0 * (data + algs * activations + weights + 2 * feedback + state + algs * records * (L + 3)) +
+  // The replicated plan: per algorithm choosing it, every W_l whole, one more gathered or formed matrix and
+  // the gradient's share and the gather buffers (4 whole-weight copies).
+  double replicated = 0;
+  for (const auto& a : c.run.algorithms) {
+    const model::NetworkPlanCost plan = model::network_plan_cost(sizes, static_cast<long long>(samples),
+                                                                 c.problem.samples <= 0, p, q, a.kind);
+    if (plan.chosen == model::NetworkPlan::Replicated) replicated += 4 * plan.weights;
+  }
+  return 8.0 * (data + algs * activations + weights + 2 * feedback + state + algs * records * (L + 3) +
+                replicated) +
          64.0 * 1024 * 1024;
 }
 
-std::string network_dry_run_projection(const io::RunConfig& c) {
+std::string network_dry_run_projection(const io::RunConfig& c, int p, int q) {
   const std::vector<int> sizes = model::network_sizes(c.network, c.problem.n, c.problem.m, c.run.r);
+  const double samples = c.problem.samples > 0 ? c.problem.samples : c.problem.n;
   double weights = 0, feedback = 0; // numbers: W1 … WL, and kp's B2 … BL
   for (std::size_t l = 1; l < sizes.size(); ++l) {
     weights += static_cast<double>(sizes[l - 1]) * sizes[l];
@@ -129,9 +139,13 @@ std::string network_dry_run_projection(const io::RunConfig& c) {
   for (const auto& a : c.run.algorithms)
     numbers += weights + (model::learned_feedback(a.kind) ? feedback : 0.0);
   std::ostringstream out;
-  out << "# communication per step: not modelled for networks (BENCHMARKS.md \"Communication\" covers the "
-         "paper's model; every network product is one PDGEMM, plan "
-      << model::network_plan() << ")\n# checkpoint: " << std::fixed << std::setprecision(0) << 8.0 * numbers
+  for (const auto& a : c.run.algorithms) {
+    const model::NetworkPlanCost plan = model::network_plan_cost(sizes, static_cast<long long>(samples),
+                                                                 c.problem.samples <= 0, p, q, a.kind);
+    out << "# plan " << model::to_string(a.kind) << " on " << p << "x" << q << ": "
+        << model::network_plan_text(plan) << " (rule: docs/networks.md, \"Step plans\")\n";
+  }
+  out << "# checkpoint: " << std::fixed << std::setprecision(0) << 8.0 * numbers
       << " bytes of weights (W1 … WL of every algorithm, kp's B2 … BL), plus the trajectory's rows\n";
   return out.str();
 }

@@ -26,7 +26,7 @@ NetworkSimulation::NetworkSimulation(const io::RunConfig& config, const model::N
   for (const auto& spec : config.run.algorithms)
     trajectories_.push_back(std::unique_ptr<NetworkTrajectory>(
         new NetworkTrajectory{spec,
-                              model::NetworkField(net, spec),
+                              model::NetworkField(net, spec, model::network_plan_cost(net, spec.kind).chosen),
                               model::NetworkIntegrator(net, config.run.integrator, spec.kind),
                               model::initial_network_state(net, spec.kind),
                               {},
@@ -71,8 +71,12 @@ void NetworkSimulation::start_fresh(const io::RunProvenance& prov, io::CreateMod
                                                   "run: " + std::to_string(config_.run.steps) + " steps"));
   results_->set_plans(plans());
   if (!quiet_ && comm_.rank() == 0)
-    std::cout << "plan: " << model::network_plan() << " (depth " << net_.depth << ", "
-              << model::to_string(net_.activation) << ", N = " << net_.samples << ")" << std::endl;
+    for (const auto& t : trajectories_)
+      std::cout << "plan: " << model::to_string(t->spec.kind) << ": "
+                << model::network_plan_text(model::network_plan_cost(net_, t->spec.kind)) << "\n";
+  if (!quiet_ && comm_.rank() == 0)
+    std::cout << "network: (depth " << net_.depth << ", " << model::to_string(net_.activation)
+              << ", N = " << net_.samples << ")" << std::endl;
   for (std::size_t a = 0; a < trajectories_.size(); ++a)
     if (config_.output.snapshot_every > 0) results_->append_snapshot(a, 0, trajectories_[a]->state);
   flush_rows();

@@ -79,8 +79,8 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& config, const para
 
 /// Bytes per rank a network run needs (X, O, the activations and every algorithm's weights and workspace).
 double estimate_network_bytes_per_rank(const io::RunConfig& config, int p, int q);
-/// The dry run's lines after the memory estimate for a network run: its checkpoint's size, and that the
-/// communication model (the paper's model's) does not cover it.
-std::string network_dry_run_projection(const io::RunConfig& config);
+/// The dry run's lines after the memory estimate for a network run: each algorithm's step plan on the p×q
+/// grid with its estimated bytes per evaluation (model/network_plan.hpp), and its checkpoint's size.
+std::string network_dry_run_projection(const io::RunConfig& config, int p, int q);
 
 } // namespace fasim::app

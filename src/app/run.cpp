@@ -361,7 +361,8 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                                  ? " shared by the " + std::to_string(budget.ranks_on_node) + " ranks on it"
                                  : std::string();
   if (req.dry_run) {
-    const std::string traffic = network ? network_dry_run_projection(c) : traffic_projection(c, p, q, comm);
+    const std::string traffic =
+        network ? network_dry_run_projection(c, p, q) : traffic_projection(c, p, q, comm);
     std::string state;
     parallel::agreed(comm, [&] {
       if (comm.rank() != 0) return;

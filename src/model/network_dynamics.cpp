@@ -29,8 +29,9 @@ NetworkState initial_network_state(const Network& net, AlgorithmKind algorithm) 
   return s;
 }
 
-std::string network_plan() {
-  return "network:pdgemm (X, O, activations and weights block-cyclic over the grid)";
+NetworkPlanCost network_plan_cost(const Network& net, AlgorithmKind algorithm) {
+  return network_plan_cost(net.sizes, net.samples, net.identity_input, net.grid->rows(), net.grid->cols(),
+                           algorithm);
 }
 
 namespace {
@@ -47,8 +48,10 @@ double activate(Activation f, double a) {
 }
 } // namespace
 
-NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec) : net_(net), spec_(spec) {
+NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec, NetworkPlan plan)
+    : net_(net), spec_(spec) {
   if (const std::string why = network_algorithm_unsupported(spec.kind); !why.empty()) throw UsageError(why);
+  if (plan == NetworkPlan::Replicated) replicated_ = std::make_unique<ReplicatedProducts>(net, spec.kind);
   if (spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
   const int L = net.depth;
   a_.resize(static_cast<std::size_t>(L) + 1);
@@ -93,15 +96,46 @@ const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
   throw Error(std::string("NetworkField::feedback: ") + to_string(spec_.kind) + " has no layer feedback");
 }
 
+void NetworkField::forward_product(const NetworkState& s, int l) {
+  const std::size_t i = static_cast<std::size_t>(l - 1);
+  if (replicated_)
+    replicated_->times(hidden(l - 1), replicated_->weight(l), a_[i + 1]);
+  else
+    parallel::gemm(Op::None, Op::None, 1.0, hidden(l - 1), s.w[i], 0.0, a_[i + 1]);
+}
+
+void NetworkField::backward_product(const NetworkState& s, int l) {
+  DistMatrix& delta = delta_[static_cast<std::size_t>(l)];
+  if (spec_.kind == AlgorithmKind::DFA) { // E·D_lᵀ
+    if (replicated_)
+      replicated_->times_transpose(delta_.back(), replicated_->fixed_d(l), delta);
+    else
+      parallel::gemm(Op::None, Op::Trans, 1.0, delta_.back(), net_.feedback_d(l), 0.0, delta);
+    return;
+  }
+  const DistMatrix& next = delta_[static_cast<std::size_t>(l + 1)];
+  if (!replicated_) {
+    parallel::gemm(Op::None, Op::Trans, 1.0, next, feedback(s, l + 1), 0.0, delta);
+    return;
+  }
+  const linalg::SmallMatrix& b = spec_.kind == AlgorithmKind::GD   ? replicated_->weight(l + 1)
+                                 : spec_.kind == AlgorithmKind::FA ? replicated_->fixed_c(l + 1)
+                                 : spec_.kind == AlgorithmKind::KP
+                                     ? replicated_->gather(s.b[static_cast<std::size_t>(l)])
+                                     : replicated_->formed(spec_.kind, spec_.alpha, l + 1);
+  replicated_->times_transpose(next, b, delta);
+}
+
 double NetworkField::forward(const NetworkState& s) {
   if (!net_.grid->active()) return 0.0;
   const int L = net_.depth;
+  if (replicated_) replicated_->gather_weights(s.w);
   for (int l = 1; l <= L; ++l) {
     DistMatrix& a = a_[l];
     if (l == 1 && net_.identity_input)
       a.copy_from(s.w[0]); // A_1 = I·W_1
     else
-      parallel::gemm(Op::None, Op::None, 1.0, hidden(l - 1), s.w[l - 1], 0.0, a);
+      forward_product(s, l);
     if (l < L && net_.activation != Activation::Identity)
       entrywise(a, a, h_[l], [f = net_.activation](double x, double) { return activate(f, x); });
   }
@@ -118,7 +152,10 @@ void NetworkField::weight_increment(int l, const DistMatrix& delta, double rho, 
       for (std::size_t i = 0; i < out.local_size(); ++i) out.data()[i] *= rho;
     return;
   }
-  parallel::gemm(Op::Trans, Op::None, rho, hidden(l - 1), delta, 0.0, out);
+  if (replicated_)
+    replicated_->gradient(hidden(l - 1), delta, rho, out);
+  else
+    parallel::gemm(Op::Trans, Op::None, rho, hidden(l - 1), delta, 0.0, out);
 }
 
 double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
@@ -126,13 +163,9 @@ double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
   const double loss = forward(s);
   if (!std::isfinite(loss)) return loss;
   const int L = net_.depth;
-  const DistMatrix& e = delta_[L];
   for (int l = L - 1; l >= 1; --l) {
     DistMatrix& delta = delta_[l];
-    if (spec_.kind == AlgorithmKind::DFA)
-      parallel::gemm(Op::None, Op::Trans, 1.0, e, net_.feedback_d(l), 0.0, delta);
-    else
-      parallel::gemm(Op::None, Op::Trans, 1.0, delta_[l + 1], feedback(s, l + 1), 0.0, delta);
+    backward_product(s, l);
     switch (net_.activation) {
     case Activation::Identity:
       break;

@@ -167,11 +167,13 @@ def test_checkpoint_and_resume_are_bitwise():
     d = tmpdir()
     inputs(f"{d}/in.h5")
     ini = write(f"{d}/a.ini", NET + f"[input]\nfile = {d}/in.h5\n[output]\nsnapshot_every = 20\n")
-    for integrator in ("euler", "rk4"):
-        full, cut = f"{d}/full-{integrator}.h5", f"{d}/cut-{integrator}.h5"
-        fasim(["run", ini, f"--output.file={full}", "--run.steps=90", f"--run.integrator={integrator}"], ranks=2)
+    # The default 2-rank grid is 1×2 (every plan pdgemm); on 2×1 gd, fa and dfa take the replicated plan.
+    for integrator, grid in (("euler", []), ("rk4", []), ("euler", ["--grid.rows=2", "--grid.cols=1"])):
+        full, cut = f"{d}/full-{integrator}{len(grid)}.h5", f"{d}/cut-{integrator}{len(grid)}.h5"
+        fasim(["run", ini, f"--output.file={full}", "--run.steps=90", f"--run.integrator={integrator}", *grid],
+              ranks=2)
         fasim(["run", ini, f"--output.file={cut}", "--run.steps=40", f"--run.integrator={integrator}",
-               "--output.checkpoint_every=40"], ranks=2)
+               "--output.checkpoint_every=40", *grid], ranks=2)
         with h5py.File(f"{cut}.ckpt", "r") as ck:
             assert ck.attrs["format_version"] == 5 and ck.attrs["depth"] == 3 and ck.attrs["step"] == 40
             kp = ck["algorithms/3"]
@@ -247,7 +249,12 @@ def test_bad_network_configurations_are_one_line_usage_errors():
     # The checkpoint holds W1 (7×5), W2 (5×6), W3 (6×3) of gd, fa, dfa, kp and kp's B2, B3: 380 numbers. The
     # paper's model's traffic projection is not printed for a network.
     assert "# checkpoint: 3040 bytes of weights" in p.stdout, p.stdout
-    assert "not modelled for networks" in p.stdout and " products " not in p.stdout, p.stdout
+    # Each algorithm's plan with its estimated bytes (one process: a 1×1 grid, where nothing is replicated).
+    for alg in ("gd", "fa", "dfa", "kp"):
+        assert f"# plan {alg} on 1x1: network:pdgemm (" in p.stdout, p.stdout
+    assert " products " not in p.stdout, p.stdout
+    p = fasim(["run", ini, f"--output.file={d}/z.h5", "--dry-run", "--grid.rows=2", "--grid.cols=1"])
+    assert "# plan gd on 2x1: network:replicated (" in p.stdout and "# plan kp on 2x1: network:pdgemm (" in p.stdout, p.stdout
     p = fasim(["bench", ini], check=False)
     assert p.returncode == 2 and "scripts/bench-network" in p.stderr and len(fasim_lines(p.stderr)) == 1, p.stderr
 

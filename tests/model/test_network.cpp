@@ -55,8 +55,8 @@ fasim::testing::SerialNet serial_of(const Network& net) {
 }
 } // namespace
 
-TEST_CASE("networks: every algorithm × activation × depth 2, 3, 4 × Euler/RK4 follows the serial reference "
-          "on every grid") {
+TEST_CASE("networks: every algorithm × activation × depth 2, 3, 4 × Euler/RK4 × plan follows the serial "
+          "reference on every grid, and the replicated plan the pdgemm plan to 1e-12") {
   for (auto [p, q] : fasim::testing::grid_shapes()) {
     auto grid = parallel::ProcessGrid::create(parallel::Communicator::world(), p, q);
     for (int depth : {2, 3, 4})
@@ -66,51 +66,60 @@ TEST_CASE("networks: every algorithm × activation × depth 2, 3, 4 × Euler/RK4
           const fasim::testing::SerialNet ref = serial_of(net);
           for (AlgorithmKind kind : kNetworkAlgorithms)
             for (IntegratorKind integ : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-              AlgorithmSpec alg{kind, 0.05, 0.08, false};
-              alg.decay = 0.3;
-              alg.alpha = 0.4;
-              NetworkField field(net, alg);
-              NetworkIntegrator integrator(net, integ, kind);
-              NetworkMetrics metrics(net);
-              NetworkState s = initial_network_state(net, kind);
-              fasim::testing::SerialNetState rs;
-              for (const auto& w : s.w) rs.w.push_back(dense(w));
-              if (s.has_feedback())
-                for (std::size_t l = 0; l < s.b.size(); ++l) rs.b.push_back(l == 0 ? Dense() : dense(s.b[l]));
-              const fasim::testing::SerialRule rule{alg.decay, alg.alpha};
-              for (int k = 0; k < 4; ++k) {
-                integrator.step(field, s, alg.lr);
-                fasim::testing::serial_net_step(kind, integ, alg.lr, alg.lr_w / alg.lr, ref, rs, rule);
-              }
-              const NetworkMetricRow row = metrics.compute(s, 4, 0.2, field);
-              std::vector<Dense> got;
-              for (const auto& w : s.w) got.push_back(dense(w));
-              if (!grid->active()) continue;
-              INFO("grid " << p << "×" << q << ", depth " << depth << ", " << std::string(to_string(act))
-                           << ", " << std::string(to_string(kind)) << std::string(with_x ? ", X" : ", no X")
-                           << ", " << (integ == IntegratorKind::Euler ? "euler" : "rk4") << ", loss "
-                           << row.loss);
-              for (std::size_t l = 0; l < got.size(); ++l)
-                CHECK(fasim::testing::rel_diff(got[l].v, rs.w[l].v) <= 1e-10);
-              const fasim::testing::SerialForward f = fasim::testing::serial_forward(ref, rs);
-              CHECK(fasim::testing::rel_diff(row.loss, fasim::testing::norm2(f.e)) <= 1e-10);
-              REQUIRE(row.alignment.size() == static_cast<std::size_t>(depth - 1));
-              for (int l = 1; l < depth; ++l) {
-                double expect = 0;
-                if (kind == AlgorithmKind::DFA) {
-                  Dense chain = rs.w[static_cast<std::size_t>(depth - 1)];
-                  for (int j = depth - 2; j >= l; --j)
-                    chain = fasim::testing::matmul(rs.w[static_cast<std::size_t>(j)], chain);
-                  expect = fasim::testing::serial_cosine(chain, ref.d[static_cast<std::size_t>(l - 1)]);
-                } else {
-                  fasim::testing::SerialState st{Dense(), rs.w[static_cast<std::size_t>(l)],
-                                                 kind == AlgorithmKind::KP ? rs.b[static_cast<std::size_t>(l)]
-                                                                           : Dense()};
-                  expect = fasim::testing::serial_cosine(
-                      rs.w[static_cast<std::size_t>(l)],
-                      fasim::testing::serial_feedback(kind, rule, ref.c[static_cast<std::size_t>(l)], st));
+              std::vector<Dense> distributed; // the pdgemm plan's weights, for the replicated plan's check
+              for (NetworkPlan plan : {NetworkPlan::Distributed, NetworkPlan::Replicated}) {
+                AlgorithmSpec alg{kind, 0.05, 0.08, false};
+                alg.decay = 0.3;
+                alg.alpha = 0.4;
+                NetworkField field(net, alg, plan);
+                NetworkIntegrator integrator(net, integ, kind);
+                NetworkMetrics metrics(net);
+                NetworkState s = initial_network_state(net, kind);
+                fasim::testing::SerialNetState rs;
+                for (const auto& w : s.w) rs.w.push_back(dense(w));
+                if (s.has_feedback())
+                  for (std::size_t l = 0; l < s.b.size(); ++l)
+                    rs.b.push_back(l == 0 ? Dense() : dense(s.b[l]));
+                const fasim::testing::SerialRule rule{alg.decay, alg.alpha};
+                for (int k = 0; k < 4; ++k) {
+                  integrator.step(field, s, alg.lr);
+                  fasim::testing::serial_net_step(kind, integ, alg.lr, alg.lr_w / alg.lr, ref, rs, rule);
                 }
-                CHECK(std::abs(row.alignment[static_cast<std::size_t>(l - 1)] - expect) <= 1e-10);
+                const NetworkMetricRow row = metrics.compute(s, 4, 0.2, field);
+                std::vector<Dense> got;
+                for (const auto& w : s.w) got.push_back(dense(w));
+                if (!grid->active()) continue;
+                INFO("grid " << p << "×" << q << ", depth " << depth << ", " << std::string(to_string(act))
+                             << ", " << std::string(to_string(kind)) << std::string(with_x ? ", X" : ", no X")
+                             << ", " << (integ == IntegratorKind::Euler ? "euler" : "rk4") << ", plan "
+                             << to_string(plan) << ", loss " << row.loss);
+                for (std::size_t l = 0; l < got.size(); ++l)
+                  CHECK(fasim::testing::rel_diff(got[l].v, rs.w[l].v) <= 1e-10);
+                if (plan == NetworkPlan::Distributed)
+                  distributed = got;
+                else
+                  for (std::size_t l = 0; l < got.size(); ++l)
+                    CHECK(fasim::testing::rel_diff(got[l].v, distributed[l].v) <= 1e-12);
+                const fasim::testing::SerialForward f = fasim::testing::serial_forward(ref, rs);
+                CHECK(fasim::testing::rel_diff(row.loss, fasim::testing::norm2(f.e)) <= 1e-10);
+                REQUIRE(row.alignment.size() == static_cast<std::size_t>(depth - 1));
+                for (int l = 1; l < depth; ++l) {
+                  double expect = 0;
+                  if (kind == AlgorithmKind::DFA) {
+                    Dense chain = rs.w[static_cast<std::size_t>(depth - 1)];
+                    for (int j = depth - 2; j >= l; --j)
+                      chain = fasim::testing::matmul(rs.w[static_cast<std::size_t>(j)], chain);
+                    expect = fasim::testing::serial_cosine(chain, ref.d[static_cast<std::size_t>(l - 1)]);
+                  } else {
+                    fasim::testing::SerialState st{
+                        Dense(), rs.w[static_cast<std::size_t>(l)],
+                        kind == AlgorithmKind::KP ? rs.b[static_cast<std::size_t>(l)] : Dense()};
+                    expect = fasim::testing::serial_cosine(
+                        rs.w[static_cast<std::size_t>(l)],
+                        fasim::testing::serial_feedback(kind, rule, ref.c[static_cast<std::size_t>(l)], st));
+                  }
+                  CHECK(std::abs(row.alignment[static_cast<std::size_t>(l - 1)] - expect) <= 1e-10);
+                }
               }
             }
         }

@@ -10,12 +10,14 @@
 //                             and its dW_l gets −ρ_lλW_l (l >= 2), ρ_l = 1 for l < L, lr_w/lr for l = L
 //   dfa:                      δ_l = (E·D_lᵀ) ∘ σ'(A_l)
 // FA* is refused (network.hpp). Distribution: X, O, A_l, H_l and δ_l are N×(width) block-cyclic over the
-// whole grid, and so are the weights: every product is one PDGEMM, so a rank holds N/P of each activation
-// and never a whole weight matrix. Replicating the weights (each rank a full copy, one allreduce of
-// H_{l−1}ᵀδ_l per layer) would save PDGEMM's panel broadcasts when the widths are small; it is not built —
-// the plan is always this one (network_plan() says so).
+// whole grid, and so are the weights. The products follow the field's plan (network_plan.hpp): one PDGEMM
+// each, or local GEMMs over each rank's samples with the weights gathered whole (network_replicated.hpp).
 #include "fasim/model/integrator.hpp"
 #include "fasim/model/network.hpp"
+#include "fasim/model/network_plan.hpp"
+#include "fasim/model/network_replicated.hpp"
+
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -35,13 +37,14 @@ NetworkState make_network_state(const Network& net, AlgorithmKind algorithm);
 /// W_l(0), and B_l(0) = C_l for kp.
 NetworkState initial_network_state(const Network& net, AlgorithmKind algorithm);
 
-/// The one step plan networks have: every product a PDGEMM on the grid (see above).
-std::string network_plan();
+/// The plan network_plan_cost chooses for this network on its grid and this algorithm.
+NetworkPlanCost network_plan_cost(const Network& net, AlgorithmKind algorithm);
 
 class NetworkField {
 public:
-  /// Throws UsageError for FA* (network_algorithm_unsupported). Allocates the activations once.
-  NetworkField(const Network& net, const AlgorithmSpec& spec);
+  /// Throws UsageError for FA* (network_algorithm_unsupported). Allocates the activations once. `plan`:
+  /// the products' distribution (both give the same numbers to rounding).
+  NetworkField(const Network& net, const AlgorithmSpec& spec, NetworkPlan plan = NetworkPlan::Distributed);
   NetworkField(const NetworkField&) = delete;
   NetworkField& operator=(const NetworkField&) = delete;
   NetworkField(NetworkField&&) = default;
@@ -58,12 +61,17 @@ public:
   const parallel::DistMatrix& residual() const { return delta_.back(); }
   const AlgorithmSpec& spec() const { return spec_; }
   const Network& network() const { return net_; }
+  NetworkPlan plan() const { return replicated_ ? NetworkPlan::Replicated : NetworkPlan::Distributed; }
 
 private:
   /// H_l (l < L): X for l = 0 (not for identity inputs), A_l itself for the identity activation.
   const parallel::DistMatrix& hidden(int l) const;
   /// out = ρ·H_{l−1}ᵀ·δ for layer l (δ = δ_l).
   void weight_increment(int l, const parallel::DistMatrix& delta, double rho, parallel::DistMatrix& out);
+  /// A_l = H_{l−1}·W_l (l ≥ 2, or l = 1 with an X).
+  void forward_product(const NetworkState& s, int l);
+  /// δ_l (before σ') = δ_{l+1}·B_{l+1}ᵀ, or E·D_lᵀ for dfa.
+  void backward_product(const NetworkState& s, int l);
 
   const Network& net_;
   AlgorithmSpec spec_;
@@ -72,6 +80,7 @@ private:
   std::vector<parallel::DistMatrix> h_;      ///< σ(A_l), l = 1 … L − 1 (index l; empty for identity)
   std::vector<parallel::DistMatrix> delta_;  ///< δ_l, l = 1 … L (index l; δ_L = E)
   std::vector<parallel::DistMatrix> formed_; ///< usf, frsf, mixed: B_l (index l − 1)
+  std::unique_ptr<ReplicatedProducts> replicated_; ///< the replicated plan's whole weights and scratch
 };
 
 /// y += a·x for every W_l (and kp's B_l).

@@ -1,10 +1,14 @@
-"""docs/beyond.md's matrix-sensing section (issue 27): GD and FA on over-parameterized matrix sensing (Gunasekar
-et al. 2017; Li, Ma & Zhang 2018), fasim's own runs of jobs/sensing.ini. Y* is 16×16 of rank 2, seen through M
-dense Gaussian or rank-one measurements, M from below to above where minimum-nuclear-norm recovery starts. Every
-run's final Ŷ = Z·W is compared with Y* (the file's Y) and with X̂, the certified minimum-nuclear-norm solution of
-the run's own measurements (fasim_post.measurements regenerates them from the file; fasim_post.nuclear solves with
-a dual lower bound and a feasible upper bound), separately.
+"""docs/beyond.md's matrix-sensing section (issue 27): GD, FA and the feedback rules on over-parameterized matrix
+sensing (Gunasekar et al. 2017; Li, Ma & Zhang 2018), fasim's own runs of jobs/sensing.ini. Y* is n×n of rank 2,
+seen through M dense Gaussian or rank-one measurements. Every run's final Ŷ = Z·W is compared with Y* (the file's
+Y) and with X̂, the certified minimum-nuclear-norm solution of the run's own measurements (fasim_post.measurements
+regenerates them from the file; fasim_post.nuclear solves with a dual lower bound and a feasible upper bound).
+
+Two studies: the M sweep (n = 16, both kinds, GD and FA, α = 1e-3) locates the recovery threshold; the grid (rank-one,
+n = 16 and 32, M below and above it, α = 1e-1 … 1e-4, GD, FA, kp, usf, frsf, mixed) asks where each algorithm ends.
+Every run stops once it fits the measurements (`run.stop_loss`) or at its step budget; the report says which.
 """
+import hashlib
 import os
 
 import numpy as np
@@ -12,21 +16,31 @@ import numpy as np
 from .. import nuclear
 from ..io import load
 from ..sensing import measurements
-from .completion_text import _ms
 
 JOB = "jobs/sensing.ini"
-N = M_COLS = 16
 RANK = 2
-COUNTS = (40, 80, 120, 160, 200, 240)
 SEEDS = (1, 2, 3, 4, 5)
 KINDS = ("gaussian", "rank-one")
+#: the M sweep: n = 16, M from below to above where minimum-nuclear-norm recovery starts
+SWEEP_N = 16
+COUNTS = (40, 80, 120, 160, 200, 240)
+#: the grid: sizes n (= m = r), M below and above the threshold as multiples of the r(n + m − r) degrees of freedom
+SIZES = (16, 32)
+M_PER_DOF = (4 / 3, 8 / 3)
+ALPHAS = (1e-1, 1e-2, 1e-3)
+GRID_ALGS = ("gd", "fa", "kp", "usf", "frsf", "mixed")
+#: the step-size check: (gd.lr, fa.lr, steps) at n = 16, the grid's upper M, α = 1e-3 (the job's are 0.2, 0.02)
+LR_CHECK = ((0.1, 0.01, 40000), (0.4, 0.04, 20000))
+#: convergence: a run has *fitted* once its loss Σ r_i² ≤ STOP_LOSS (the job's run.stop_loss: the run ends at the
+#: first recorded step below it); a run that has not fitted is *at rest* when its loss changed by less than
+#: REST over the last doubling of its steps (kp's weight decay keeps its loss above 0)
+STOP_LOSS = 1e-7
+REST = 0.01
 #: X̂ (or Ŷ) "recovers" Y* when its relative distance to Y* is below this
 RECOVERED = 1e-3
 #: the reference solver's stopping rule
 RTOL, MAX_ITER = 1e-6, 3000
-LABELS = {"gd": "GD", "fa": "FA"}
-#: a run's loss is "still falling" when its last recorded value is below FALLING × the one at half its steps
-FALLING = 0.9
+LABELS = {"gd": "GD", "fa": "FA", "kp": "kp", "usf": "usf", "frsf": "frsf", "mixed": "mixed"}
 
 
 def seeded(s):
@@ -34,8 +48,25 @@ def seeded(s):
     return {"problem.seed": s, "sensing.seed": 100 + s, "init.seed": 200 + s, "feedback.seed": 300 + s}
 
 
-RUNS = [(f"sensing-{kind}-{count}-s{s}", JOB, {"sensing.kind": kind, "sensing.measurements": count, **seeded(s)})
-        for kind in KINDS for count in COUNTS for s in SEEDS]
+def grid_count(n):
+    dof = RANK * (2 * n - RANK)
+    return [int(round(f * dof)) for f in M_PER_DOF]
+
+
+def _size(n):
+    return {"problem.n": n, "problem.m": n, "model.r": n}
+
+
+RUNS = ([(f"sensing-{kind}-{count}-s{s}", JOB, {"sensing.kind": kind, "sensing.measurements": count, **seeded(s)})
+         for kind in KINDS for count in COUNTS for s in SEEDS]
+        + [(f"sensing-grid-n{n}-M{count}-a{a:g}-s{s}", JOB,
+            {**_size(n), "sensing.measurements": count, "init.z_std": a, "run.algorithms": ",".join(GRID_ALGS),
+             **seeded(s)})
+           for n in SIZES for count in grid_count(n) for a in ALPHAS for s in SEEDS]
+        + [(f"sensing-lr-{gd:g}-s{s}", JOB,
+            {"sensing.measurements": grid_count(SWEEP_N)[-1], "gd.lr": gd, "fa.lr": fa, "run.steps": steps,
+             **seeded(s)})
+           for gd, fa, steps in LR_CHECK for s in SEEDS])
 
 
 def operator(res):
@@ -46,146 +77,84 @@ def operator(res):
     return nuclear.Sensing(ms.dense.reshape(ms.count, -1), ms.dense.shape[1:])
 
 
-def _points(path):
-    """One dict per algorithm of a complete result file: the reference and the distances."""
+def reference(res, y, cache=None):
+    """The certified bracket for the file's measurements of y (one per problem: the grid's α share it)."""
+    op = operator(res)
+    key = hashlib.sha1(y.tobytes() + op.a.tobytes() + f"{RTOL}:{MAX_ITER}".encode()).hexdigest()[:16]
+    if cache is not None and key in cache:
+        return cache[key]
+    br = nuclear.min_nuclear_norm(op, op.forward(y), rtol=RTOL, max_iter=MAX_ITER)
+    truth = nuclear.nuclear_norm(y)
+    ref = dict(lower=br.lower / truth, upper=br.upper / truth, gap=br.gap / truth, x=br.x, lower_abs=br.lower,
+               to_truth=float(np.linalg.norm(br.x - y) / np.linalg.norm(y)), key=key)
+    if cache is not None:
+        cache[key] = ref
+    return ref
+
+
+def _near(steps, target):
+    return int(np.argmin(np.abs(steps - target)))
+
+
+def _convergence(run):
+    """(fitted, at_rest, drift): drift is the relative change of ‖ZW − Y*‖_F between the recorded step nearest
+    half the run's steps and its last (the trajectory's test_error is ‖ZW − Y*‖²_F/‖Y*‖²_F)."""
+    loss, steps = run.metric("loss"), run.steps()
+    if loss is None or not len(loss) or not np.isfinite(loss[-1]):
+        return False, False, float("nan")
+    half = _near(steps, steps[-1] / 2)
+    fitted = bool(loss[-1] <= STOP_LOSS)
+    rest = bool(not fitted and abs(loss[-1] - loss[half]) <= REST * loss[-1])
+    test = run.metric("test_error")
+    drift = float("nan")
+    if test is not None and len(test) and test[-1] > 0:
+        drift = float(abs(np.sqrt(test[-1]) - np.sqrt(test[half])) / np.sqrt(test[-1]))
+    return fitted, rest, drift
+
+
+def _settings(res):
+    cfg = res.config
+    return dict(n=int(res.problem["n"]), alpha=float(cfg.get("init", "z_std")))
+
+
+def points(path, cache=None):
+    """One dict per algorithm of a complete result file: settings, the reference, distances, convergence."""
     res = load(str(path))
     if str(res.attrs.get("status", "")) != "complete" or "Y" not in res.problem:
         return []
     y = np.asarray(res.problem["Y"])
-    op = operator(res)
-    br = nuclear.min_nuclear_norm(op, op.forward(y), rtol=RTOL, max_iter=MAX_ITER)
-    truth = nuclear.nuclear_norm(y)
-    ref = dict(lower=br.lower / truth, upper=br.upper / truth, gap=br.gap / truth,
-               to_truth=float(np.linalg.norm(br.x - y) / np.linalg.norm(y)))
+    ref = reference(res, y, cache)
     out = []
     for alg, run in res.runs.items():
         if run.Z is None or run.W is None:
             continue
         yhat = np.asarray(run.Z) @ np.asarray(run.W)
-        loss, steps = run.metric("loss"), run.steps()
-        half = int(np.argmin(np.abs(steps - steps[-1] / 2))) if len(steps) else 0
-        falling = bool(len(loss) and np.isfinite(loss[-1]) and loss[-1] < FALLING * loss[half])
+        steps = run.steps()
         finite = bool(np.all(np.isfinite(yhat)))
+        fitted, rest, drift = _convergence(run) if finite else (False, False, float("nan"))
+        loss = run.metric("loss")
+        low = int(np.nanargmin(loss)) if loss is not None and np.isfinite(loss).any() else 0
         out.append(dict(alg=alg, kind=str(res.problem["sensing_kind"]), count=int(res.problem["measurements"]),
-                        ref=ref, diverged=not finite or str(run.attrs.get("stop_reason", "")) == "diverged",
+                        **_settings(res), seed=int(res.config.get("problem", "seed")), ref=ref,
+                        diverged=not finite or str(run.attrs.get("stop_reason", "")) == "diverged",
                         to_truth=float(np.linalg.norm(yhat - y) / np.linalg.norm(y)) if finite else float("nan"),
-                        to_min=float(np.linalg.norm(yhat - br.x) / np.linalg.norm(br.x)) if finite else float("nan"),
-                        ratio=nuclear.nuclear_norm(yhat) / br.lower if finite else float("nan"),
-                        falling=falling, steps=int(steps[-1]) if len(steps) else 0,
-                        lr=float(run.attrs.get("lr", float("nan"))), fitted=finite and float(run.metric("loss")[-1]) <= 1e-8 * float(res.problem["measured_norm2"])))
-    return out
-
-
-def _cell(xs):
-    if not xs:
-        return "—"
-    ok = [x for x in xs if not x["diverged"]]
-    text = (f"{_ms([x['to_truth'] for x in ok])}; {_ms([x['to_min'] for x in ok])}; "
-            f"{_ms([x['ratio'] for x in ok], '.4g')} ({sum(x['fitted'] for x in xs)}/{len(xs)}")
-    return text + (f", {len(xs) - len(ok)} diverged)" if len(ok) < len(xs) else ")")
-
-
-def _ref_cell(xs):
-    refs = {id(x["ref"]): x["ref"] for x in xs}.values()
-    if not refs:
-        return "—"
-    return (f"{sum(r['to_truth'] < RECOVERED for r in refs)}/{len(refs)}; "
-            f"{_ms([r['lower'] for r in refs], '.4g')}")
-
-
-def _range(values, fmt=".2g"):
-    lo, hi = min(values), max(values)
-    return f"{lo:{fmt}}" if f"{lo:{fmt}}" == f"{hi:{fmt}}" else f"{lo:{fmt}}–{hi:{fmt}}"
-
-
-def _span(counts):
-    return f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}…{counts[-1]}"
-
-
-def _findings(points, dof):
-    out = ["", "### Findings", ""]
-    for kind in KINDS:
-        def sel(count, alg=None):
-            return [x for x in points if x["kind"] == kind and x["count"] == count and (alg is None or x["alg"] == alg)]
-
-        def mean(count, alg, key):
-            return float(np.nanmean([x[key] for x in sel(count, alg)]))
-        counts = [c for c in COUNTS if sel(c)]
-        if not counts:
-            continue
-        every = [c for c in counts if all(x["ref"]["to_truth"] < RECOVERED for x in sel(c))]
-        none = [c for c in counts if not any(x["ref"]["to_truth"] < RECOVERED for x in sel(c))]
-        below = [c for c in counts if c not in every]
-        line = (f"- {kind}: the minimum-nuclear-norm solution X̂ is Y* at every seed from M = {every[0]} "
-                f"({every[0] / dof:.2g}× the {dof} degrees of freedom)" if every else
-                f"- {kind}: the minimum-nuclear-norm solution X̂ is not Y* at every seed for any M ≤ {counts[-1]}")
-        out.append(line + (f"; at no seed for M ≤ {max(none)}." if none else "."))
-        for alg in LABELS:
-            runs = [x for c in counts for x in sel(c, alg)]
-            if not runs:
-                continue
-            text = f"  - {LABELS[alg]}:"
-            if every:
-                up = [x for c in every for x in sel(c, alg)]
-                unfit = [x for x in up if not x["fitted"]]
-                text += (f" at M = {_span(every)} it ends {_range([mean(c, alg, 'to_truth') for c in every])} "
-                         f"from Y* (mean over seeds at each M) with ‖ZW‖_* {_range([mean(c, alg, 'ratio') for c in every], '.3g')}× "
-                         f"the minimum; {len(up) - len(unfit)}/{len(up)} of these runs fitted the measurements")
-                text += (f", and of the {len(unfit)} others {sum(x['falling'] for x in unfit)} still had a falling loss "
-                         "at the end (last recorded loss < 0.9× the one at half the steps)." if unfit else ".")
-            if below:
-                closer = [c for c in below if mean(c, alg, "to_min") < mean(c, alg, "to_truth")]
-                text += (f" {'Below that, at' if every else 'At'} M = {', '.join(map(str, below))}, it fitted {sum(x['fitted'] for c in below for x in sel(c, alg))}"
-                         f"/{sum(len(sel(c, alg)) for c in below)} runs, and its mean distance to X̂ is smaller than to "
-                         f"Y* at M = {', '.join(map(str, closer)) or 'none of them'}.")
-            diverged = sum(x["diverged"] for x in runs)
-            if diverged:
-                text += f" {diverged}/{len(runs)} runs diverged."
-            out.append(text)
-        if every and all(mean(c, "fa", "to_truth") > mean(c, "gd", "to_truth") for c in every):
-            out.append(f"  - At every M from {every[0]}, FA's mean distance to Y* is larger than GD's.")
-    runs = sorted({(x["steps"], x["lr"]) for x in points})
-    out += ["", "These are the values at the end of the runs (" +
-            ", ".join(f"{steps} steps of {lr:g}" for steps, lr in runs) + "), at r = n and one initialization scale; a run that did not fit the measurements had not converged, so its distances are "
-            "where it was then, not where it would end. They say nothing about other scales, step sizes or sizes of "
-            "Y*.", ""]
+                        to_min=float(np.linalg.norm(yhat - ref["x"]) / np.linalg.norm(ref["x"])) if finite else float("nan"),
+                        ratio=nuclear.nuclear_norm(yhat) / ref["lower_abs"] if finite else float("nan"),
+                        fitted=fitted, rest=rest, drift=drift, steps=int(steps[-1]) if len(steps) else 0,
+                        rise=float(np.nanmax(loss[low:]) / max(loss[low], 1e-300)) if loss is not None and finite else float("nan"),
+                        loss=float(loss[-1]) if loss is not None and len(loss) else float("nan"),
+                        lr=float(run.attrs.get("lr", float("nan")))))
     return out
 
 
 def section(results=None, figdir=None):
     """The Markdown of the sensing section, from {label: Path} (the RUNS' result files)."""
-    dof = RANK * (N + M_COLS - RANK)
-    out = ["## Matrix sensing: GD and FA against the certified minimum-nuclear-norm solution\n",
-           f"`{JOB}`: Y* is {N}×{M_COLS} of rank {RANK} (σ = 1, 1; r(n + m − r) = {dof} degrees of freedom, "
-           f"n·m = {N * M_COLS}), seen only through M measurements y_i = ⟨A_i, Y*⟩ (`problem.observe = sensing`, "
-           "docs/config.md): dense Gaussian A_i, or rank-one A_i = a_i·b_iᵀ with Gaussian a_i, b_i. r = n = 16, "
-           "Z(0) i.i.d. N(0, 1e-6), W(0) = 0, GD and FA from the same start, 20000 steps of size 0.02. For each "
-           f"M, kind and each of {len(SEEDS)} seeds (Y*, the measurements, Z(0) and C drawn afresh), "
-           "`fasim_post.nuclear` solves min ‖X‖_* subject to the run's own measurements (regenerated from the "
-           f"result file by `fasim_post.measurements`), stopping at upper − lower ≤ {RTOL:g}·upper or after "
-           f"{MAX_ITER} iterations, with a certified bracket; X̂ is its feasible point.\n",
-           "Reference columns: how many seeds' X̂ is Y* (‖X̂ − Y*‖_F/‖Y*‖_F < "
-           f"{RECOVERED:g}); the certified lower bound on min ‖X‖_* over ‖Y*‖_*, mean ± sd. Algorithm columns, mean ± "
-           "sd over the seeds that did not diverge: ‖ZW − Y*‖_F/‖Y*‖_F (to the truth); ‖ZW − X̂‖_F/‖X̂‖_F (to the "
-           "minimizer); ‖ZW‖_* / (certified lower bound); in parentheses the runs that fitted the measurements "
-           "(final loss ≤ 1e-8·Σ y_i²).\n"]
-    points = []
+    from . import sensing_text
+    cache = {}
+    found = {"sweep": [], "grid": [], "lr": []}
     for label, path in (results or {}).items():
-        if label.startswith("sensing-") and path and os.path.exists(str(path)):
-            points += _points(path)
-    if not points:
-        return "\n".join(out + ["No complete sensing results (run scripts/beyond without --report-only).", ""])
-    out += ["| kind | M | reference: X̂ = Y*; min ‖X‖_* / ‖Y*‖_* | " +
-            " | ".join(f"{LABELS[a]}: to Y*; to X̂; ‖ZW‖_*/min" for a in LABELS) + " |",
-            "|---|---|---|" + "---|" * len(LABELS)]
-    for kind in KINDS:
-        for count in COUNTS:
-            xs = [x for x in points if x["kind"] == kind and x["count"] == count]
-            if not xs:
-                continue
-            out.append(f"| {kind} | {count} | {_ref_cell(xs)} | " +
-                       " | ".join(_cell([x for x in xs if x["alg"] == a]) for a in LABELS) + " |")
-    gaps = max(x["ref"]["gap"] for x in points)
-    out += ["", f"Largest bracket gap (upper − lower)/‖Y*‖_*: {gaps:.2g}."]
-    out += _findings(points, dof)
-    return "\n".join(out) + "\n"
+        if not label.startswith("sensing-") or not path or not os.path.exists(str(path)):
+            continue
+        study = "grid" if label.startswith("sensing-grid-") else "lr" if label.startswith("sensing-lr-") else "sweep"
+        found[study] += points(path, cache)
+    return sensing_text.section(found, figdir)

@@ -28,7 +28,8 @@ except ImportError:        # run as a script path: make the package importable
 
 def planned_runs(out):
     runs = []
-    for label, ini, over in ex.width_runs(out) + ex.deep_runs(out):
+    from . import deep_seeds
+    for label, ini, over in ex.width_runs(out) + ex.deep_runs(out) + deep_seeds.runs(out):
         runs.append(Run(label, ini, [f"--{k}={v}" for k, v in over.items()], f"{out}/{label}.h5"))
     return runs
 
@@ -50,7 +51,7 @@ def main(argv=None, root=None):
         launch.run_all(runs, args, root, args.out, timings)
     header = report_header(root, args.out, timings,
                            "scripts/networks" + (" --report-only" if args.report_only else ""))
-    report.write(args.report, args.figures, args.out, runs, timings, header)
+    report.write(args.report, args.figures, args.out, runs, timings, header, root)
     print(f"report: {args.report}; figures: {args.figures}/")
     return 0 if all(timings.get(r.name, {}).get("rc", 1) == 0 for r in runs) else 1
 

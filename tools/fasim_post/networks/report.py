@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 
+from . import deep_seeds
 from . import experiments as ex
 
 
@@ -153,8 +154,8 @@ def deep_section(out, figures):
         "Y is 40×40 of rank 40 with the two-level spectrum of Fig 2b (4 head values holding half of ‖Y‖² = 1, 36 "
         "tail values the other half); no X (deep matrix factorisation: Ŷ = W1·W2·…·WL), all hidden widths 4, so "
         "the best error is the tail's 0.5. W_l(0) i.i.d. N(0, 0.1²), C_l and D_l i.i.d. N(0, 0.3²); Euler with the "
-        "same lr for every algorithm (`jobs/networks-deep.ini`; the table gives lr × steps). One seed: a single "
-        "run per depth; `deep-L4-small-lr` repeats depth 4 over the same time span with a smaller step, to tell a "
+        "same lr for every algorithm (`jobs/networks-deep.ini`; the table gives lr × steps). The table is seed 1 "
+        "(the spread over seeds 2–5 follows below the figure); `deep-L4-small-lr` repeats depth 4 over the same time span with a smaller step, to tell a "
         "divergence of the flow from one of Euler's steps. Depth 2 is the paper's model, run on its own code path.",
         "",
         "Lemma-1-like prediction: with identity inputs W1's update is δ1 = E·C_effᵀ with C_eff = C2·C3·…·CL for "
@@ -178,6 +179,8 @@ def deep_section(out, figures):
         "and i = 5 (first tail mode, dashed), from the snapshots every 200 steps. Stage-like learning (Saxe et al. "
         "2014) shows as modes rising one after another in sigmoidal steps; the final loss columns above say where "
         "each algorithm ends.",
+        "",
+        deep_seeds.section(out),
     ]
     return "\n".join(text) + "\n"
 
@@ -233,8 +236,9 @@ Rerun: `scripts/networks` (everything, here: a few minutes on 2 cores), `scripts
 ## Not done here
 
 The large run of issue 26 (N = 10⁶ samples, n = m = 1000, width 500, ReLU, 2 ranks) was not made here: its X and O
-alone are 16 GB. `scripts/bench-network` times the same network at a smaller N and prints fasim's memory
-estimate at N = 10⁶; BENCHMARKS.md ("The large network run") gives what it measured and on which machine.
+alone are 16 GB (the dry runs above). `scripts/bench-network` times the same network at a smaller N and prints
+fasim's memory estimate at N = 10⁶; BENCHMARKS.md ("The large network run") gives what it measured and on which
+machine.
 
 ## Runs
 
@@ -251,8 +255,9 @@ Commands (from the repository root after `source scripts/env.sh`; the script run
 """
 
 
-def write(path, figures, out, runs, timings, header):
-    sections = width_section(out, figures) + "\n" + deep_section(out, figures)
+def write(path, figures, out, runs, timings, header, root="."):
+    from . import plans
+    sections = width_section(out, figures) + "\n" + deep_section(out, figures) + "\n" + plans.section(root, out)
     rows = []
     for run in runs:
         t = timings.get(run.name, {})

@@ -1,0 +1,63 @@
+#include "fasim/model/network_plan.hpp"
+
+#include <cstdio>
+
+namespace fasim::model {
+
+const char* to_string(NetworkPlan plan) {
+  return plan == NetworkPlan::Replicated ? "replicated" : "pdgemm";
+}
+
+NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,
+                                  int grid_rows, int grid_cols, AlgorithmKind algorithm) {
+  const bool gathers_b = algorithm == AlgorithmKind::KP; // the rules form B_l from the whole W_l and C_l
+  NetworkPlanCost c;
+  const int L = static_cast<int>(sizes.size()) - 1;
+  const int pr = grid_rows < 1 ? 1 : grid_rows, pc = grid_cols < 1 ? 1 : grid_cols;
+  const double p = static_cast<double>(pr) * pc, spread = 8.0 * (p - 1) / p;
+  const double N = static_cast<double>(samples);
+  double activations = 0; // numbers of A_l a rank holds: (N/P)·Σ w_l
+  for (int l = 1; l <= L; ++l) {
+    const double w =
+        static_cast<double>(sizes[static_cast<std::size_t>(l - 1)]) * sizes[static_cast<std::size_t>(l)];
+    const bool product = !(l == 1 && identity_input); // A_1 = W_1 and dW_1 = δ_1 are copies
+    c.weights += w;
+    activations += N / p * sizes[static_cast<std::size_t>(l)];
+    // pdgemm: W_l to the ranks of H·W_l, B_l to those of δ_l·B_lᵀ, the sum of H_{l−1}ᵀδ_l;
+    c.distributed += spread * w * ((product ? 2.0 : 0.0) + (l >= 2 ? 1.0 : 0.0));
+    if (pc > 1 && product) c.distributed += 8.0 * N / pr * (pc - 1) / pc * sizes[static_cast<std::size_t>(l)];
+    // replicated: W_l gathered, kp's B_l gathered, the gradient to its owners.
+    c.replicated += spread * w * (1.0 + (l >= 2 && gathers_b ? 1.0 : 0.0) + (product ? 1.0 : 0.0));
+    if (pc > 1 && product)
+      c.replicated += 8.0 * N / pr * (pc - 1) / pc *
+                      (sizes[static_cast<std::size_t>(l - 1)] + 2.0 * sizes[static_cast<std::size_t>(l)]);
+  }
+  const double loss = 2 * spread; // the loss's allreduce, both plans
+  c.distributed += loss;
+  c.replicated += loss;
+  c.chosen = pc == 1 && p > 1 && c.weights <= kReplicatedWeightsLimit && c.weights <= activations &&
+                     c.replicated < c.distributed
+                 ? NetworkPlan::Replicated
+                 : NetworkPlan::Distributed;
+  return c;
+}
+
+std::string network_plan_text(const NetworkPlanCost& cost) {
+  char buf[320];
+  if (cost.chosen == NetworkPlan::Replicated)
+    std::snprintf(
+        buf, sizeof buf,
+        "network:replicated (weights whole on every rank, local GEMMs over each rank's samples, one "
+        "sum of H^T*delta onto its owners per layer; est. %.3g bytes/rank/evaluation against %.3g for "
+        "pdgemm)",
+        cost.replicated, cost.distributed);
+  else
+    std::snprintf(buf, sizeof buf,
+                  "network:pdgemm (X, O, activations and weights block-cyclic over the grid; est. %.3g "
+                  "bytes/rank/evaluation against %.3g for replicated weights%s)",
+                  cost.distributed, cost.replicated,
+                  cost.weights > kReplicatedWeightsLimit ? ", whose whole weights exceed the limit" : "");
+  return buf;
+}
+
+} // namespace fasim::model
