@@ -3,6 +3,7 @@
 #include "fasim/app/signals.hpp"
 #include "fasim/files/output_lock.hpp"
 #include "fasim/files/path_limits.hpp"
+#include "fasim/files/publish.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/matrix_io.hpp"
@@ -400,7 +401,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   // A continuation changes the complete result in place: a copy beside it is put back if it fails.
   std::string kept;
   parallel::agreed(comm, [&] {
-    if (comm.rank() == 0 && mode == StartMode::Continue) kept = copy_aside(c.output.file);
+    if (comm.rank() == 0 && mode == StartMode::Continue) kept = io::copy_aside(c.output.file);
   });
   const parallel::Communicator active = comm.split(comm.rank() < p * q ? 0 : MPI_UNDEFINED, comm.rank());
   install_signal_handlers();
@@ -503,7 +504,7 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     const bool storage = comm.allreduce_max(io::storage_failed() ? 1 : 0) != 0;
     std::string message = e.what();
     if (comm.rank() == 0) {
-      if (!kept.empty() && std::rename(kept.c_str(), c.output.file.c_str()) == 0) {
+      if (!kept.empty() && io::restore_copy(kept, c.output.file)) {
         message += "; result file '" + c.output.file +
                    "' is as it was before this continuation (complete): continue it again once that is fixed";
       } else {

@@ -31,12 +31,6 @@ std::string next_step_after_storage_fault(const io::RunConfig& config, const std
 void verify_result_reads_back(const io::RunConfig& config, const std::vector<io::AlgorithmSummary>& written,
                               const std::string& run_id);
 
-/// Rank-local: copies the complete result `path` to a fresh exclusive temporary beside it (the same
-/// naming as every temporary fasim creates) and returns its name; a continuation that fails renames it back,
-/// so the result stays complete and byte-identical. Throws Error (the cause in words) when the copy cannot be
-/// made; the result is untouched then.
-std::string copy_aside(const std::string& path);
-
 /// Collective over `world`, every rank alike: when any rank abandoned its HDF5 files
 /// (io::abandon_open_files), flushes standard output and error and ends every process with `code` without
 /// shutting HDF5 (or MPI) down, after all ranks have got here (the failing rank's message is out and its

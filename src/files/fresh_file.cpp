@@ -1,7 +1,7 @@
 // FreshTemporary: exclusive creation under an unpredictable name, then rename over the destination.
 #include "fasim/files/fresh_file.hpp"
 
-#include "fasim/files/safe_files.hpp"
+#include "fasim/files/publish.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <fcntl.h>
@@ -14,7 +14,7 @@ namespace fasim::io {
 
 // The same naming and the same rename as every other file fasim creates (io/safe_files.hpp).
 FreshTemporary::FreshTemporary(std::string destination)
-    : destination_(std::move(destination)), path_(fresh_temporary_name(destination_)) {}
+    : destination_(std::move(destination)), path_(stage_locally(destination_)) {}
 
 FreshTemporary::~FreshTemporary() {
   if (created_ && !committed_) ::unlink(path_.c_str());
@@ -32,7 +32,7 @@ int FreshTemporary::create_exclusive() {
 }
 
 void FreshTemporary::commit() {
-  rename_over(path_, destination_, "'" + destination_ + "'");
+  publish_locally(path_, destination_, Publish::Replace, "'" + destination_ + "'");
   committed_ = true;
 }
 

@@ -2,6 +2,7 @@
 
 #include "fasim/config/config_values.hpp"
 #include "fasim/config/ini.hpp"
+#include "fasim/files/publish.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/format/schema.hpp"
@@ -236,14 +237,8 @@ void write_checkpoint(const std::string& path, const parallel::Communicator& com
 void write_checkpoint_file(const std::string& path, const parallel::Communicator& comm,
                            const CheckpointRoot& ck, int keep,
                            const std::function<void(const File&, const CheckpointPart&)>& body) {
-  // A fresh name nobody could plant anything at, the same on every rank; created exclusively.
-  std::string tmp;
-  parallel::agreed(comm, [&] {
-    if (comm.rank() != 0) return;
-    remove_stale_temporaries(path);
-    tmp = fresh_temporary_name(path);
-  });
-  comm.broadcast(tmp, 0);
+  // Written under the name the files layer stages (fresh, the same on every rank), created exclusively.
+  const std::string tmp = stage(comm, path, true);
   parallel::agreed(comm, [&] {
     File f = File::create(tmp, comm, TruncatePolicy::FailIfExists, path);
     // Each part is agreed while the file is open: a write that fails on some ranks only (a full disk seen by
@@ -272,30 +267,8 @@ void write_checkpoint_file(const std::string& path, const parallel::Communicator
   });
   // What closing it could not write (parallel/storage_faults.hpp) is a checkpoint that is not whole.
   agree_on_write(0, 0, "H5Fclose", {path, "/"}, comm);
-  // Every rank has closed the temporary file. On stable storage before it replaces anything: a crash of the
-  // node after the rename must not leave a renamed but empty or partial checkpoint. Every rank syncs, since
-  // each wrote its own part (its MPI-IO layer may keep it in that node's cache).
-  parallel::agreed(comm, [&] { sync_file(tmp, "checkpoint"); });
-  // Every rank has synced the temporary file and agreed it is complete: rotate and rename on one rank, then
-  // make the renames durable. Renames replace whatever is at a ring path (a link included) without following.
-  parallel::agreed(comm, [&] {
-    if (comm.rank() != 0) return;
-    namespace fs = std::filesystem;
-    // A generation is only ever renamed over an older generation of this ring (or nothing): a file planted at
-    // a ring path is never replaced.
-    for (int k = keep - 1; k >= 1; --k) {
-      const std::string older = path + "." + std::to_string(k);
-      const std::string newer = k == 1 ? path : path + "." + std::to_string(k - 1);
-      std::error_code ec;
-      if (!fs::exists(fs::symlink_status(newer, ec))) continue;
-      if (fs::exists(fs::symlink_status(older, ec)) && !is_own_checkpoint(older))
-        throw UsageError("checkpoint ring path '" + older +
-                         "' holds a file that is not a checkpoint of yours; " +
-                         "fasim will not replace it: move it away, or choose another output.checkpoint_file");
-      fs::rename(newer, older, ec);
-    }
-    rename_over(tmp, path, "checkpoint");
-  });
+  // Every rank has closed it: the files layer syncs it, rotates the ring and publishes it.
+  publish_into_ring(comm, tmp, path, keep, is_own_checkpoint, "checkpoint", "output.checkpoint_file");
 }
 
 CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, bool last_losses) {

@@ -1,5 +1,6 @@
 #include "fasim/format/results.hpp"
 
+#include "fasim/files/publish.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/dimension_scales.hpp"
 #include "fasim/format/mask_io.hpp"
@@ -37,23 +38,13 @@ StagedResult create_staged_result(const std::string& path, const parallel::Commu
   // only once its header is complete: a run killed while creating it leaves no half-written result behind
   // (`fasim status` then sees none and starts over). A replacement is renamed over the path (replacing, never
   // following, a link there); a new result is linked there, which fails if anything appeared at the path.
-  std::string where;
-  parallel::agreed(comm, [&] {
-    if (comm.rank() == 0) where = fresh_temporary_name(path);
-  });
-  comm.broadcast(where, 0);
+  const std::string where = stage(comm, path);
   return {File::create(where, comm, TruncatePolicy::FailIfExists, path), where, path, mode};
 }
 
 void publish_staged_result(const parallel::Communicator& comm, const std::string& staged_path,
                            const std::string& final_path, bool as_new) {
-  parallel::agreed(comm, [&] {
-    if (comm.rank() != 0) return;
-    if (as_new)
-      link_new(staged_path, final_path, "result file");
-    else
-      rename_over(staged_path, final_path, "result file");
-  });
+  publish(comm, staged_path, final_path, as_new ? Publish::New : Publish::Replace, "result file");
 }
 
 void write_algorithm_attributes(const Group& g, const model::AlgorithmSpec& alg,

@@ -1,11 +1,13 @@
 #include "fasim/model/network_plan.hpp"
 
+#include "fasim/model/words.hpp"
+
 #include <cstdio>
 
 namespace fasim::model {
 
 const char* to_string(NetworkPlan plan) {
-  return plan == NetworkPlan::Replicated ? "replicated" : "pdgemm";
+  return io::schema::to_string(plan); // model/words.hpp
 }
 
 NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,

@@ -10,7 +10,6 @@ no temporary or lock is left.
 The test runs itself in a private mount namespace (`unshare --mount`), so its mounts vanish with it whatever
 happens; it is skipped (77) where mounting is not allowed."""
 import glob
-import hashlib
 import os
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ import h5py
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
 from e2e_support import SMALL, SKIP_EXIT, fasim, run_tests, tmpdir, write  # noqa: E402
-from fault_support import launch, wait  # noqa: E402
+from fault_support import launch, leftovers, sha, status, wait  # noqa: E402
 
 FULL = "no space left on device"
 BOUND = 30.0  # seconds from the disk filling to every rank's exit
@@ -81,20 +80,6 @@ def arm_when(p, condition, timeout=60):
         time.sleep(0.02)
     assert p.poll() is None, f"the run ended before the disk was filled: {p.communicate()}"
     assert condition(), "the phase to break was never reached"
-
-
-def leftovers(d, name):
-    return sorted(glob.glob(f"{d}/{name}.*.tmp") + glob.glob(f"{d}/{name}.lock"))
-
-
-def sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def status(path):
-    with h5py.File(path, "r") as f:
-        return f.attrs["status"]
 
 
 def test_new_result():

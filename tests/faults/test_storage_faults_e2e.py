@@ -5,8 +5,6 @@
 is lost (a complete result stays byte-identical, the checkpoint ring keeps its newest good generation), no
 temporary and no lock is left. A hang is a failure: the whole process group is killed after the bound. Also:
 a result truncated while the run writes it is no success, and flushed rows are durable and visible."""
-import glob
-import hashlib
 import json
 import os
 import signal
@@ -20,7 +18,7 @@ import h5py
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "app"))
 from e2e_support import ENV, SMALL, fasim, run_tests, tmpdir, write  # noqa: E402
 import fault_support  # noqa: E402
-from fault_support import wait  # noqa: E402
+from fault_support import leftovers, sha, status, wait  # noqa: E402
 
 SHIM = os.environ.get("FASIM_FAULT_SHIM", "")
 BOUND = 8.0  # seconds from the fault to the exit: below FASIM_AGREE_TIMEOUT (10), so no MPI_Abort hides a hang
@@ -61,20 +59,6 @@ def fails_clearly(p, d, errno_name, words, limit=90):
     for bad in ("Segmentation", "Signal", "aborting the job", "MPI_ABORT", ".tmp'"):
         assert bad not in err, f"'{bad}' in:\n{err}"
     return lines[0], elapsed
-
-
-def leftovers(d, name="r.h5"):
-    return sorted(glob.glob(f"{d}/{name}.*.tmp") + glob.glob(f"{d}/{name}.lock"))
-
-
-def sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def status(path):
-    with h5py.File(path, "r") as f:
-        return f.attrs["status"]
 
 
 def arm_when(d, p, condition, timeout=60):

@@ -9,7 +9,8 @@ namespace fasim::io {
 
 class FreshTemporary {
 public:
-  /// Chooses "<destination>.<16 random hex digits>.tmp" (io::fresh_temporary_name); nothing is created yet.
+  /// Chooses "<destination>.<16 random hex digits>.tmp" (io::stage_locally, files/publish.hpp); nothing is
+  /// created yet.
   explicit FreshTemporary(std::string destination);
   /// Removes the temporary unless it was committed.
   ~FreshTemporary();
@@ -26,7 +27,7 @@ public:
   void created() { created_ = true; }
 
   /// Renames the temporary over the destination (atomic within the directory) and makes the rename durable
-  /// (io::rename_over). Throws Error on failure.
+  /// (io::publish_locally, Publish::Replace). Throws Error on failure.
   void commit();
 
 private:

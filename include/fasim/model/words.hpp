@@ -8,6 +8,7 @@
 #include "fasim/linalg/panel_products.hpp"
 #include "fasim/linalg/product_context.hpp"
 #include "fasim/model/network.hpp"
+#include "fasim/model/network_plan.hpp"
 #include "fasim/model/specs.hpp"
 #include "fasim/model/step_plan.hpp"
 
@@ -83,6 +84,11 @@ template <> struct Names<model::Activation> {
 template <> struct Names<linalg::ProductPath> {
   static constexpr Named<linalg::ProductPath> list[] = {{"panel", linalg::ProductPath::Panel},
                                                         {"pdgemm", linalg::ProductPath::Pdgemm}};
+};
+/// A network's step plan (model/network_plan.hpp): distributed products or replicated weights.
+template <> struct Names<model::NetworkPlan> {
+  static constexpr Named<model::NetworkPlan> list[] = {{"pdgemm", model::NetworkPlan::Distributed},
+                                                       {"replicated", model::NetworkPlan::Replicated}};
 };
 /// A step plan's ZᵀY pass (`zt_y=`): Zᵀ·Y (r×m) or Yᵀ·Z (m×r).
 inline constexpr Named<linalg::Orientation> kZtYWords[] = {{"zt_y", linalg::Orientation::ThinFirst},

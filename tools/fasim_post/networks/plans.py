@@ -34,15 +34,52 @@ RULE = [
     "bytes either way and stays on PDGEMM.",
     "",
     "Both plans give the serial reference's numbers (tests/model/test_network.cpp: every algorithm × activation "
-    "× depth 2–4 × Euler/RK4 on the 1×1, 1×2, 2×1 and 2×2 grids, the two plans within 1e-12 of each other). "
-    "tests/model/test_network_plan.cpp counts the bytes at the MPI interface (PMPI, parallel/traffic.hpp) on a "
-    "depth-3 tanh network with N = 600: on a 2×1 grid gd, fa, dfa and usf send 840 bytes per rank and "
-    "evaluation under the replicated plan (the estimate exactly) against 1016–1040 under PDGEMM; kp 1040 either "
-    "way; on 1×2 and 2×2 the replicated plan would send 5–6 times PDGEMM's bytes (the row gathers), which is "
-    "why the rule keeps PDGEMM there. The saving on P×1 grids is in messages and bytes of weight size, not of "
-    "sample size: PBLAS already moves only weight-sized panels for these tall products on one process column.",
+    "× depth 2–4 × Euler/RK4 on the 1×1, 1×2, 2×1 and 2×2 grids, the two plans within 1e-12 of each other).",
     "",
 ]
+
+BYTES = re.compile(r"grid (\d+x\d+), (\w+): pdgemm (\S+) bytes/rank/evaluation, replicated (\S+) "
+                   r"\(estimates (\S+), (\S+)\)")
+
+
+def measured_bytes(root):
+    """The byte counts tests/model/test_network_plan.cpp measures at the MPI interface (PMPI), on 2 ranks: its
+    doctest context lines, run here. [] when the test binary is missing or fails."""
+    binary = os.path.join(root, "build", "tests", "test_model")
+    if not os.path.exists(binary):
+        return []
+    launcher = os.environ.get("FASIM_MPIEXEC", "mpirun")
+    cmd = [launcher, "-n", "2"] + (["--oversubscribe"] if "mpiexec.hydra" not in launcher else []) + \
+          [binary, "-tc=network plans: the replicated*", "-s"]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+    if p.returncode != 0:
+        return []
+    return sorted({m.groups() for m in BYTES.finditer(p.stdout)})
+
+
+def bytes_table(root):
+    rows = measured_bytes(root)
+    if not rows:
+        return ["The byte counts of tests/model/test_network_plan.cpp could not be measured here (no "
+                "build/tests/test_model, or it failed).", ""]
+    out = ["Bytes a rank sends per evaluation, counted at the MPI interface (PMPI, parallel/traffic.hpp) by "
+           "tests/model/test_network_plan.cpp on 2 ranks, run by this script: a depth-3 tanh network, N = 600, "
+           "n = 9, widths 6 and 5, m = 4, blocks of 8; both plans on each grid, whichever the rule picks.", "",
+           "| grid | algorithm | pdgemm (measured) | replicated (measured) | pdgemm (estimate) | replicated (estimate) |",
+           "|---|---|---|---|---|---|"]
+    out += [f"| {g.replace('x', '×')} | {a} | {float(d):.0f} | {float(r):.0f} | {float(ed):.0f} | {float(er):.0f} |"
+            for g, a, d, r, ed, er in rows]
+    ratio = [float(r) / float(d) for g, a, d, r, _, _ in rows if g.endswith("x1") and a != "kp"]
+    kp = [float(r) / float(d) for g, a, d, r, _, _ in rows if g.endswith("x1") and a == "kp"]
+    worse = [float(r) / float(d) for g, a, d, r, _, _ in rows if not g.endswith("x1")]
+    out += ["", (f"On 2×1 the replicated plan sends {min(ratio):.2f}–{max(ratio):.2f} of PDGEMM's bytes for gd, fa, "
+                 "dfa and usf" if ratio else "On 2×1 —") +
+            (f", {kp[0]:.2f} for kp (it gathers its B_l: the rule keeps kp on PDGEMM)" if kp else "") +
+            "; on 1×2 it would send " + (f"{min(worse):.1f}–{max(worse):.1f}" if worse else "—") +
+            " times as many (the row gathers), which is why the rule keeps PDGEMM there. The saving on P×1 grids is "
+            "in bytes of weight size, not of sample size: PBLAS already moves only weight-sized panels for these "
+            "tall products on one process column.", ""]
+    return out
 
 
 def _fasim(root, out):
@@ -63,7 +100,7 @@ def dry_run(root, out, rows, cols):
 
 
 def section(root, out):
-    lines = list(RULE)
+    lines = list(RULE) + bytes_table(root)
     lines += [f"**The large run** (`{JOB}`: N = 10⁶, n = m = 1000, width 500, ReLU, FA), fasim's dry run on "
               "one process as a projection (`fasim run " + JOB + " --grid.rows=P --grid.cols=Q --dry-run`):", "",
               "| grid | memory per rank (dry run) | plan (dry run) |", "|---|---|---|"]
