@@ -7,9 +7,11 @@ temporary and no lock is left. A hang is a failure: the whole process group is k
 a result truncated while the run writes it is no success, and flushed rows are durable and visible."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import h5py
@@ -212,22 +214,43 @@ def test_singleton_eio_mid_run():
 
 
 def test_truncated_result_is_no_success():
-    """A result truncated while the run writes it: exit 1 saying so, never 0. (Rows are flushed at the end only
-    here: a truncation racing HDF5's own reads of the file is outside what fasim can agree on. The run lasts
-    seconds, not tenths: one that ended between the truncation and its next look, once a second, rightly
-    exits 0 — CI's faster CPU finished 3 × 8000 steps inside the 0.3 s this test waits.)"""
+    """A result truncated while the run loop writes it: exit 1 saying so, never 0. The file is cut once the run
+    has printed its first progress line, i.e. after the result was created and flushed: a cut during creation
+    (docs/faults.md) is outside this row. Waiting a fixed time instead raced under load: at load 12 the creation
+    took longer than the 0.3 s this test used to wait, the cut went unseen and the 200,000 steps outlasted the
+    bound. (Rows are flushed at the end only here: a truncation racing HDF5's own reads of the file is outside
+    what fasim can agree on.)"""
     d = tmpdir()
-    ini = write(f"{d}/a.ini", LONG.replace("steps = 400000", "steps = 200000").replace("flush_every = 2",
-                                                                                       "flush_every = 1000000"))
+    ini = write(f"{d}/a.ini", LONG.replace("steps = 400000", "steps = 200000")
+                .replace("flush_every = 2", "flush_every = 1000000")
+                .replace("progress_seconds = 0", "progress_seconds = 0.2"))
     out = f"{d}/r.h5"
-    p = launch(["run", ini, f"--output.file={out}", "--output.checkpoint_seconds=0"], 2)
-    deadline = time.time() + 60
-    while not os.path.exists(out) and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.3)
-    assert p.poll() is None, "the run ended before the file was truncated"
+    env = dict(ENV, FASIM_PROGRESS="lines")
+    log = tempfile.TemporaryFile(mode="w+")  # a file, so that the progress lines can be read while it runs
+    cmd = [fault_support.MPIEXEC, "-n", "2", fault_support.FASIM, "run", ini, f"--output.file={out}",
+           "--output.checkpoint_seconds=0"]
+    p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while p.poll() is None and time.time() < deadline:
+        log.seek(0)
+        if re.search(r"^step \d+/200000 ", log.read(), re.M):
+            break
+        time.sleep(0.05)
+    else:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        log.seek(0)
+        raise AssertionError(f"no progress line within 120 s (exit {p.returncode}):\n{log.read()}")
     os.truncate(out, 0)
-    out_text, err = wait(p, 120)
+    try:
+        _, err = p.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        _, err = p.communicate()
+        log.seek(0)
+        raise AssertionError(f"no exit within 120 s of the cut (a hang):\n{log.read()}\n{err}")
+    log.seek(0)
+    out_text = log.read()
     assert p.returncode == 1, f"exit {p.returncode}:\n{out_text}\n{err}"
     lines = [line for line in err.splitlines() if line.startswith("fasim: error")]
     assert len(lines) == 1 and out in lines[0], err
