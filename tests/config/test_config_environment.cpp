@@ -2,7 +2,7 @@
 // are read by the configuration's number parser and handed to the parallel layer; a bad value is one line
 // naming the variable, its value and what to set.
 #include "fasim/config/environment.hpp"
-#include "fasim/parallel/error.hpp"
+#include "test_config_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -20,12 +20,7 @@ fasim::parallel::FailureSettings from(const std::map<std::string, std::string>& 
 }
 
 std::string refusal(const std::map<std::string, std::string>& env) {
-  try {
-    from(env);
-  } catch (const fasim::UsageError& e) {
-    return e.what();
-  }
-  return "";
+  return fasim::testing::usage_error_of([&] { from(env); });
 }
 } // namespace
 
