@@ -25,8 +25,13 @@ NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long sampl
     const bool product = !(l == 1 && identity_input); // A_1 = W_1 and dW_1 = δ_1 are copies
     c.weights += w;
     activations += N / p * sizes[static_cast<std::size_t>(l)];
-    // pdgemm: W_l to the ranks of H·W_l, B_l to those of δ_l·B_lᵀ, the sum of H_{l−1}ᵀδ_l;
-    c.distributed += spread * w * ((product ? 2.0 : 0.0) + (l >= 2 ? 1.0 : 0.0));
+    // pdgemm: W_l to the ranks of H·W_l, B_l to those of δ_l·B_lᵀ (dfa: D_l, w_l×m, to those of E·D_lᵀ for
+    // l < L), the sum of H_{l−1}ᵀδ_l;
+    const double feedback =
+        algorithm == AlgorithmKind::DFA
+            ? (l < L ? static_cast<double>(sizes[static_cast<std::size_t>(l)]) * sizes.back() : 0.0)
+            : (l >= 2 ? w : 0.0);
+    c.distributed += spread * (w * (product ? 2.0 : 0.0) + feedback);
     if (pc > 1 && product) c.distributed += 8.0 * N / pr * (pc - 1) / pc * sizes[static_cast<std::size_t>(l)];
     // replicated: W_l gathered, kp's B_l gathered, the gradient to its owners.
     c.replicated += spread * w * (1.0 + (l >= 2 && gathers_b ? 1.0 : 0.0) + (product ? 1.0 : 0.0));

@@ -4,6 +4,7 @@ fasim_add_script_test(bad_input_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOU
 fasim_add_script_test(completion_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_completion_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(sensing_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_sensing_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(bench_smoke COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/app/bench_smoke.sh LABELS e2e TIMEOUT 300)
+fasim_add_script_test(bench_network COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/app/bench_network.sh LABELS e2e TIMEOUT 300)
 fasim_add_script_test(faults_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_faults_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(rules_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_rules_e2e.py LABELS e2e TIMEOUT 600)
 fasim_add_script_test(continue_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_continue_e2e.py LABELS e2e TIMEOUT 600)

@@ -40,8 +40,9 @@ struct NetworkPlanCost {
 /// the bytes a rank sends per field evaluation (PMPI's conventions, parallel/traffic.hpp), with W_l =
 /// w_{l−1}·w_l numbers and P ranks, per layer:
 ///   pdgemm      8·(P−1)/P·W_l for each weight-shaped operand a product moves: W_l (H_{l−1}·W_l), B_l
-///               (δ_l·B_lᵀ, l ≥ 2) and the sum of H_{l−1}ᵀ·δ_l; plus, with Pc > 1, 8·(N/Pr)·(Pc−1)/Pc·w_l
-///               of activations (an estimate: PBLAS chooses its own algorithm);
+///               (δ_l·B_lᵀ, l ≥ 2; dfa: D_l of w_l·m numbers, l < L) and the sum of H_{l−1}ᵀ·δ_l; plus, with
+///               Pc > 1, 8·(N/Pr)·(Pc−1)/Pc·w_l of activations (an estimate: PBLAS chooses its own
+///               algorithm);
 ///   replicated  8·(P−1)/P·W_l for gathering W_l, for gathering kp's B_l (l ≥ 2; the rules form theirs from
 ///               the whole W_l and C_l) and for summing H_{l−1}ᵀ·δ_l onto its owners; with Pc > 1 the row
 ///               gathers of H_{l−1} and δ_l (twice);
