@@ -67,17 +67,17 @@ std::vector<std::string> network_bench(const io::RunConfig& c, const parallel::C
     char line[2048];
     std::snprintf(
         line, sizeof line,
-        "{\"algorithm\":\"%s\",\"formulation\":\"network\",\"products\":\"%s\",\"plan\":\"network:%s\","
+        "{\"algorithm\":\"%s\",\"formulation\":\"network\",\"products\":\"%s\",\"plan\":\"%s\","
         "\"n\":%d,\"m\":%d,\"samples\":%d,\"depth\":%d,\"widths\":\"%s\",\"activation\":\"%s\","
         "\"integrator\":\"%s\",\"ranks\":%d,\"grid\":\"%dx%d\",\"block\":%d,\"ms_per_step\":%.4f,"
         "\"gflops\":%.3f,\"peak_rss_mib\":%.1f,\"evaluations_per_step\":%g,\"x_passes_per_step\":%g,"
         "\"o_passes_per_step\":%g,\"x_passes_per_evaluation\":%g,\"o_passes_per_evaluation\":%g,"
         "\"floor_x_passes_per_step\":%g,\"floor_o_passes_per_step\":%g,%s}",
-        model::to_string(spec.kind), io::schema::to_string(c.products), model::to_string(plan), net.n(),
-        net.m(), net.samples, net.depth, widths.c_str(), model::to_string(net.activation),
-        io::schema::to_string(c.run.integrator), world.size(), grid->rows(), grid->cols(), c.grid.block,
-        med * 1e3, gflops, rss, k, k * passes.x, k * passes.o, passes.x, passes.o, k * floor.x, k * floor.o,
-        traffic.c_str());
+        model::to_string(spec.kind), io::schema::to_string(c.products),
+        model::network_plan_word(spec.kind, plan).c_str(), net.n(), net.m(), net.samples, net.depth,
+        widths.c_str(), model::to_string(net.activation), io::schema::to_string(c.run.integrator),
+        world.size(), grid->rows(), grid->cols(), c.grid.block, med * 1e3, gflops, rss, k, k * passes.x,
+        k * passes.o, passes.x, passes.o, k * floor.x, k * floor.o, traffic.c_str());
     lines.emplace_back(line);
   }
   return lines;

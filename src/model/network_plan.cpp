@@ -1,6 +1,7 @@
 #include "fasim/model/network_plan.hpp"
 
 #include "fasim/model/words.hpp"
+#include "fasim/parallel/error.hpp"
 
 #include <cstdio>
 
@@ -8,6 +9,29 @@ namespace fasim::model {
 
 const char* to_string(NetworkPlan plan) {
   return io::schema::to_string(plan); // model/words.hpp
+}
+
+std::string network_plan_word(AlgorithmKind algorithm, NetworkPlan plan) {
+  return std::string(io::schema::to_string(algorithm)) + ":" + io::schema::kNetworkPlanField + "=" +
+         io::schema::to_string(plan);
+}
+
+std::optional<NetworkPlan> parse_network_plan_word(std::string_view word, AlgorithmKind algorithm,
+                                                   const std::string& where) {
+  const std::string head =
+      std::string(io::schema::to_string(algorithm)) + ":" + io::schema::kNetworkPlanField;
+  const auto bad = [&] {
+    return UsageError(where + ": stored plan '" + std::string(word) + "' is not " + head + "=<" +
+                      io::schema::word_list<NetworkPlan>("|") +
+                      "> (the algorithms of run.algorithms must be the run's, in its order)");
+  };
+  if (word.substr(0, head.size()) != head) throw bad();
+  const std::string_view rest = word.substr(head.size());
+  if (rest.empty()) return std::nullopt; // schema 1.3 and before: the rule's plan
+  if (rest.front() != '=') throw bad();
+  const auto plan = io::schema::parse<NetworkPlan>(rest.substr(1));
+  if (!plan) throw bad();
+  return plan;
 }
 
 NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,
