@@ -1,5 +1,6 @@
 #include "storage_fault.hpp"
 
+#include "fasim/files/publish.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
@@ -20,18 +21,14 @@
 
 namespace fasim::app {
 
-namespace {
-constexpr int kRingSearch = 64; // generations looked at; a ring is never that long (output.checkpoint_keep)
-} // namespace
-
 std::string UsableCheckpoint::command() const {
   return "'fasim resume " + path + "' (its checkpoint at step " + std::to_string(step) + ")";
 }
 
 UsableCheckpoint usable_checkpoint(const io::RunConfig& config, const std::string& run_id) {
   const std::string& base = config.output.checkpoint_file;
-  for (int k = 0; k < kRingSearch; ++k) {
-    const std::string member = k == 0 ? base : base + "." + std::to_string(k);
+  for (int k = 0; k < io::kRingSearch; ++k) {
+    const std::string member = io::ring_member(base, k);
     std::error_code ec;
     if (!std::filesystem::exists(std::filesystem::symlink_status(member, ec))) {
       if (k > 0) break;

@@ -38,6 +38,10 @@ void publish(const parallel::Communicator& comm, const std::string& staged, cons
   });
 }
 
+std::string ring_member(const std::string& destination, int k) {
+  return k == 0 ? destination : destination + "." + std::to_string(k);
+}
+
 void publish_into_ring(const parallel::Communicator& comm, const std::string& staged,
                        const std::string& destination, int keep,
                        const std::function<bool(const std::string&)>& is_generation, const std::string& what,
@@ -53,8 +57,7 @@ void publish_into_ring(const parallel::Communicator& comm, const std::string& st
     // A generation is only ever renamed over an older generation of this ring (or nothing): a file planted at
     // a ring path is never replaced.
     for (int k = keep - 1; k >= 1; --k) {
-      const std::string older = destination + "." + std::to_string(k);
-      const std::string newer = k == 1 ? destination : destination + "." + std::to_string(k - 1);
+      const std::string older = ring_member(destination, k), newer = ring_member(destination, k - 1);
       std::error_code ec;
       if (!fs::exists(fs::symlink_status(newer, ec))) continue;
       if (fs::exists(fs::symlink_status(older, ec)) && !is_generation(older))

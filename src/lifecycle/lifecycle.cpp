@@ -3,6 +3,7 @@
 #include "fasim/config/config.hpp"
 #include "fasim/config/ini.hpp"
 #include "fasim/files/output_lock.hpp"
+#include "fasim/files/publish.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/result_state.hpp"
@@ -89,12 +90,6 @@ std::string new_run_id() {
 }
 
 namespace {
-constexpr int kRingLimit = 64;
-
-std::string ring_member(const std::string& checkpoint, int k) {
-  return k == 0 ? checkpoint : checkpoint + "." + std::to_string(k);
-}
-
 std::string stored_output_file(const std::string& resolved) {
   return find_ini_value(parse_ini(resolved, "the stored configuration"), "output.file").value_or("");
 }
@@ -137,7 +132,7 @@ void check_run_paths(const RunConfig& c) {
 }
 
 void purge_checkpoint_ring(const RunConfig& c) {
-  for (int k = 0; k < kRingLimit; ++k) {
+  for (int k = 0; k < kRingSearch; ++k) {
     const std::string member = ring_member(c.output.checkpoint_file, k);
     struct stat st {};
     if (::lstat(member.c_str(), &st) != 0) {
@@ -243,7 +238,7 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string&
   // a.checkpoint names it), else -1 and why not.
   std::string checkpoint_problem = "no checkpoint";
   const auto usable_checkpoint = [&](const std::string& run_id) -> long long {
-    for (int k = 0; k < kRingLimit; ++k) {
+    for (int k = 0; k < kRingSearch; ++k) {
       const std::string member = ring_member(c.output.checkpoint_file, k);
       if (!exists_as_link_or_file(member)) {
         if (k > 0) break;

@@ -37,6 +37,11 @@ std::string stage(const parallel::Communicator& comm, const std::string& destina
 void publish(const parallel::Communicator& comm, const std::string& staged, const std::string& destination,
              Publish how, const std::string& what);
 
+/// Generation `k` of the ring of `destination`: `destination` itself for k = 0, else <destination>.k.
+std::string ring_member(const std::string& destination, int k);
+/// How many generations a search of a ring looks at (a ring is never that long: output.checkpoint_keep).
+inline constexpr int kRingSearch = 64;
+
 /// Collective over `comm`: every rank fsync()s the complete `staged` file (each may have written its own
 /// part) so that nothing is renamed over before it is on stable storage; then rank 0 rotates the ring of
 /// `keep` generations (<destination> → .1 → .2 …; a generation is only renamed over an older one that
