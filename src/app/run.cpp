@@ -311,16 +311,6 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   const StartMode mode = !req.resume_from.empty()     ? StartMode::Resume
                          : !req.continue_from.empty() ? StartMode::Continue
                                                       : StartMode::Fresh;
-  // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
-  // file of the run is opened on the grid's own communicator.
-  const auto [p, q] = parallel::ProcessGrid::choose_shape(comm.size(), c.grid.rows, c.grid.cols);
-  parallel::agreed(comm, [&, p = p, q = q] {
-    if (static_cast<long long>(p) * q > comm.size() && !req.dry_run) // a dry run may project a larger grid
-      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
-                       " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
-                       std::to_string(comm.size()) +
-                       " were started: lower grid.rows/grid.cols or start more ranks");
-  });
   // A network beyond the paper's model runs on its own path (network_simulation.hpp); the paper's model
   // given as a network (depth 2, identity, no X) runs as `synthetic` does, bitwise.
   int network = 0;
@@ -328,6 +318,16 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     if (comm.rank() == 0) network = runs_as_network(c);
   });
   comm.broadcast(&network, sizeof network, 0);
+  // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
+  // file of the run is opened on the grid's own communicator.
+  const auto [p, q] = network_grid_shape(comm.size(), c, network != 0);
+  parallel::agreed(comm, [&, p = p, q = q] {
+    if (static_cast<long long>(p) * q > comm.size() && !req.dry_run) // a dry run may project a larger grid
+      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
+                       " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
+                       std::to_string(comm.size()) +
+                       " were started: lower grid.rows/grid.cols or start more ranks");
+  });
   const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
   const MemoryBudget budget = memory_budget(comm);
   const double have = budget.per_rank;
