@@ -1,5 +1,7 @@
 #include "fasim/linalg/product_context.hpp"
 
+#include <algorithm>
+
 namespace fasim::linalg {
 
 using parallel::DistMatrix;
@@ -46,6 +48,24 @@ template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView v
   spare->valid = true;
 }
 
+template <Coord C> double* ProductContext::form(const DistMatrix& a) {
+  Entry* spare = nullptr;
+  for (Entry& e : entries_) {
+    if (e.valid && e.of == &a && e.coord == C) spare = &e;
+    if (!spare && !e.valid) spare = &e;
+  }
+  if (!spare) spare = &entries_.emplace_back();
+  const int ld = std::max(1, C == Coord::Row ? a.local_rows() : a.rows());
+  const int cols = C == Coord::Row ? a.cols() : a.local_cols();
+  spare->storage.resize(static_cast<std::size_t>(ld) * std::max(1, cols));
+  spare->of = &a;
+  spare->coord = C;
+  spare->pinned = false;
+  spare->view = {spare->storage.data(), ld};
+  spare->valid = true;
+  return spare->storage.data();
+}
+
 template <Coord C> bool ProductContext::holds(const DistMatrix& a) const {
   if (proc_count<kOther<C>>(*a.grid()) == 1) return true;
   for (const Entry& e : entries_)
@@ -68,6 +88,8 @@ template PanelView ProductContext::pin<Coord::Row>(const DistMatrix&);
 template PanelView ProductContext::pin<Coord::Col>(const DistMatrix&);
 template void ProductContext::provide<Coord::Row>(const DistMatrix&, PanelView);
 template void ProductContext::provide<Coord::Col>(const DistMatrix&, PanelView);
+template double* ProductContext::form<Coord::Row>(const DistMatrix&);
+template double* ProductContext::form<Coord::Col>(const DistMatrix&);
 template bool ProductContext::holds<Coord::Row>(const DistMatrix&) const;
 template bool ProductContext::holds<Coord::Col>(const DistMatrix&) const;
 

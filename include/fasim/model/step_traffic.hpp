@@ -32,8 +32,8 @@ struct TrafficShape {
   static TrafficShape of(const Problem& problem);
 };
 
-/// What the plan's step sends on a P×Q grid (dense targets; one step of `integrator`; for Euler the steady
-/// state from the third step on, when Z's rows are replicated where the plan allows it).
+/// What the plan's step sends on a P×Q grid (dense targets; one step of `integrator`; the steady state from
+/// the third step on, when Z's rows and W's columns are replicated where the plan allows it).
 StepTraffic step_traffic(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator);
 StepTraffic step_traffic(const Problem& problem, const StepPlan& plan, IntegratorKind integrator,
                          bool scale_free = false);
