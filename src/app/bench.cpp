@@ -1,7 +1,7 @@
 // `fasim bench`: times one step of each algorithm (median over timed steps after warm-up) and prints one JSON
-// line per algorithm, with a DGEMM reference measured in the same process. With bench.io_dir it also times
-// writing the last algorithm's state (HDF5 Y + Z + W, a checkpoint) against a raw dd-like write to that
-// directory and prints one more line.
+// line per algorithm, with a DGEMM reference measured in the same process (networks: network_bench.hpp). With
+// bench.io_dir it also times writing the last algorithm's state (HDF5 Y + Z + W, a checkpoint) against a raw
+// dd-like write to that directory and prints one more line.
 #include "fasim/app/run.hpp"
 #include "fasim/config/config.hpp"
 #include "fasim/config/words.hpp"
@@ -17,6 +17,8 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/traffic.hpp"
+#include "network_bench.hpp"
+#include "network_simulation.hpp"
 #include "traffic_report.hpp"
 #include "verbs.hpp"
 
@@ -40,12 +42,13 @@ extern "C" void dgemm_(const char*, const char*, const int*, const int*, const i
 
 namespace fasim::app {
 
-namespace {
 double peak_rss_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
+
+namespace {
 
 /// The limit a pass over Y is measured against: the fastest of the four layouts of one local GEMM over this
 /// rank's piece of Y (rows × cols, leading dimension ld) with an r-wide operand — Zᵀ·Y (r×cols), Yᵀ·Z
@@ -286,21 +289,33 @@ std::string io_bench(const io::RunConfig& c, const parallel::Communicator& gc,
 
 int bench_verb(const parallel::Communicator& world, const std::vector<std::string>& args) {
   io::RunConfig c;
+  int network = 0; // a network beyond the paper's model (which benches as the paper's model, bitwise)
   parallel::agreed(world, [&] {
     c = io::parse_config(args);
-    if (c.problem.source == model::Source::Network)
-      throw UsageError(
-          "fasim bench does not time networks (problem.source = network, issue 26): time one with "
-          "scripts/bench-network, or run it and read the attribute seconds_per_step of its "
-          "result's /runs/<alg>");
+    if (world.rank() == 0) network = runs_as_network(c); // it may open input.file
+  });
+  world.broadcast(&network, sizeof network, 0);
+  const bool naive = c.bench.formulation == io::BenchFormulation::Naive;
+  parallel::agreed(world, [&] {
+    if (network && naive)
+      throw UsageError("bench.formulation = naive is the paper model's explicit Y − ZW; a network "
+                       "(problem.source = network) always forms E = O − Ŷ: drop bench.formulation");
+    if (network && !c.bench.io_dir.empty())
+      throw UsageError("bench.io_dir times writing the paper model's Y, Z and W; for a network drop "
+                       "bench.io_dir (its checkpoints hold the weights only: BENCHMARKS.md)");
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);
-  const bool naive = c.bench.formulation == io::BenchFormulation::Naive;
   auto grid = parallel::ProcessGrid::create(world, c.grid.rows, c.grid.cols);
   std::exception_ptr failure;
   std::vector<std::string> lines;
-  if (grid->active()) try {
+  if (grid->active() && network) try {
+      lines = network_bench(c, world, grid);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+  else if (grid->active())
+    try {
       const auto& gc = grid->grid_comm();
       model::Problem problem =
           model::build_problem(c.problem, c.feedback, c.init, c.run.r, grid, c.grid.block);

@@ -96,12 +96,13 @@ double estimate_network_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   };
   const auto share = [&](double rows, double cols) { return local(rows, p) * local(cols, q); };
   const int L = c.network.depth;
-  // X and O; per algorithm A_l, H_l, δ_l (N×w_l each, l = 1 … L); the weights W_l(0), C_l, D_l; per
-  // algorithm its state, increments (Euler 1, RK4 4 and a stage state) and kp's B or the rules' formed B.
+  // X and O; per algorithm A_l (σ(A_l) in place) and δ_l for each hidden layer l < L and E (Ŷ in place)
+  // for the output (NetworkField's buffers, N×w_l each); the weights W_l(0), C_l, D_l; per algorithm its
+  // state, increments (Euler 1, RK4 4 and a stage state) and kp's B or the rules' formed B.
   double data = share(samples, sizes.front()) + share(samples, sizes.back());
   double activations = 0, weights = 0, feedback = 0;
   for (int l = 1; l <= L; ++l) {
-    activations += 3 * share(samples, sizes[l]);
+    activations += (l < L ? 2 : 1) * share(samples, sizes[l]);
     weights += share(sizes[l - 1], sizes[l]);
     if (l >= 2) feedback += share(sizes[l - 1], sizes[l]);
     if (l < L) feedback += share(sizes[l], sizes.back()); // D_l and the dfa metric's products

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace fasim::app {
 
@@ -24,14 +25,19 @@ NetworkSimulation::NetworkSimulation(const io::RunConfig& config, const model::N
     : config_(config), net_(net), comm_(comm), metrics_(net),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points), quiet_(quiet) {
   for (const auto& spec : config.run.algorithms)
-    trajectories_.push_back(std::unique_ptr<NetworkTrajectory>(
-        new NetworkTrajectory{spec,
-                              model::NetworkField(net, spec, model::network_plan_cost(net, spec.kind).chosen),
-                              model::NetworkIntegrator(net, config.run.integrator, spec.kind),
-                              model::initial_network_state(net, spec.kind),
-                              {},
-                              {},
-                              0}));
+    trajectories_.push_back(trajectory(spec, model::network_plan_cost(net, spec.kind).chosen));
+}
+
+std::unique_ptr<NetworkTrajectory> NetworkSimulation::trajectory(const model::AlgorithmSpec& spec,
+                                                                 model::NetworkPlan plan) const {
+  return std::unique_ptr<NetworkTrajectory>(
+      new NetworkTrajectory{spec,
+                            model::NetworkField(net_, spec, plan),
+                            model::NetworkIntegrator(net_, config_.run.integrator, spec.kind),
+                            model::initial_network_state(net_, spec.kind),
+                            {},
+                            {},
+                            0});
 }
 
 void NetworkSimulation::record(NetworkTrajectory& t, long long step) {
@@ -57,7 +63,7 @@ void NetworkSimulation::record(NetworkTrajectory& t, long long step) {
 std::string NetworkSimulation::plans() const {
   std::string text;
   for (const auto& t : trajectories_)
-    text.append(text.empty() ? "" : " ").append(model::to_string(t->spec.kind)).append(":network");
+    text.append(text.empty() ? "" : " ").append(model::network_plan_word(t->spec.kind, t->field.plan()));
   return text;
 }
 
@@ -130,6 +136,20 @@ void NetworkSimulation::start_continued(const io::RunProvenance& prov,
 }
 
 void NetworkSimulation::adopt(const io::NetworkCheckpoint& ck) {
+  // The plans the run was computed with (schema 1.4; both run on every grid): a resume or continuation on
+  // the same grid stays bitwise. Words written before 1.4 name no plan: the rule chooses
+  // (docs/determinism.md).
+  std::istringstream words(ck.plans);
+  std::string word;
+  for (auto& t : trajectories_) {
+    if (!(words >> word)) break;
+    const auto stored = model::parse_network_plan_word(word, t->spec.kind, "attribute plan");
+    if (stored && *stored != t->field.plan()) {
+      const model::AlgorithmSpec spec = t->spec;
+      t.reset(); // its activations go before the new field's come
+      t = trajectory(spec, *stored);
+    }
+  }
   step_ = ck.step;
   elapsed_before_ = ck.elapsed_seconds;
   for (std::size_t a = 0; a < trajectories_.size(); ++a) {

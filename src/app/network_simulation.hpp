@@ -52,6 +52,9 @@ private:
   bool checkpoint_point(bool due);
   bool all_stopped() const;
   std::string plans() const;
+  /// A trajectory of `spec` at W(0) whose field runs `plan`. Collective (the replicated plan gathers).
+  std::unique_ptr<NetworkTrajectory> trajectory(const model::AlgorithmSpec& spec,
+                                                model::NetworkPlan plan) const;
 
   const io::RunConfig& config_;
   const model::Network& net_;

@@ -56,18 +56,13 @@ int ranks_per_node(const parallel::Communicator& comm) {
 }
 } // namespace
 
-/// The JSON fields of a step's traffic: measured per rank per step (mean and maximum over the ranks, by the
-/// PMPI counters), the model's prediction for the plan and grid, and the algebra's floor. Collective over gc.
-std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
-                           const model::StepPlan& plan, model::IntegratorKind integrator,
-                           const parallel::Traffic& sent, long long steps, bool naive) {
+std::string traffic_fields(const parallel::Communicator& gc, const parallel::Traffic& sent, long long steps,
+                           const model::StepTraffic* predicted, const model::StepTraffic& floor) {
   const double ranks = gc.size(), per = 1.0 / static_cast<double>(std::max(1LL, steps));
   const double bytes = sent.bytes * per, messages = static_cast<double>(sent.messages) * per;
   const double mean = gc.allreduce_sum(bytes) / ranks, most = gc.allreduce_max(bytes),
                mean_messages = gc.allreduce_sum(messages) / ranks;
   const bool counted = gc.allreduce_min(parallel::traffic_counted() ? 1 : 0) == 1;
-  const model::StepTraffic predicted = model::step_traffic(problem, plan, integrator),
-                           floor = model::traffic_floor(problem, plan.algorithm, integrator);
   char measured[256] = "\"bytes_per_step\":null,\"bytes_per_step_max\":null,\"messages_per_step\":null";
   if (counted)
     std::snprintf(measured, sizeof measured,
@@ -75,15 +70,27 @@ std::string traffic_fields(const parallel::Communicator& gc, const model::Proble
                   most, mean_messages);
   char model_fields[256] =
       "\"model_bytes_per_step\":null,\"model_messages_per_step\":null,\"model_exact\":null";
-  if (predicted.modelled && !naive)
+  if (predicted && predicted->modelled) {
+    char model_messages[32] = "null"; // not modelled (a library's own algorithm)
+    if (predicted->messages >= 0)
+      std::snprintf(model_messages, sizeof model_messages, "%.2f", predicted->messages);
     std::snprintf(model_fields, sizeof model_fields,
-                  "\"model_bytes_per_step\":%.1f,\"model_messages_per_step\":%.2f,\"model_exact\":%s",
-                  predicted.bytes, predicted.messages, predicted.exact ? "true" : "false");
+                  "\"model_bytes_per_step\":%.1f,\"model_messages_per_step\":%s,\"model_exact\":%s",
+                  predicted->bytes, model_messages, predicted->exact ? "true" : "false");
+  }
   char out[640];
   std::snprintf(out, sizeof out, "%s,%s,\"floor_bytes_per_step\":%.1f,\"bytes_vs_floor\":%s", measured,
                 model_fields, floor.bytes,
                 counted && floor.bytes > 0 ? std::to_string(mean / floor.bytes).c_str() : "null");
   return out;
+}
+
+std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
+                           const model::StepPlan& plan, model::IntegratorKind integrator,
+                           const parallel::Traffic& sent, long long steps, bool naive) {
+  const model::StepTraffic predicted = model::step_traffic(problem, plan, integrator),
+                           floor = model::traffic_floor(problem, plan.algorithm, integrator);
+  return traffic_fields(gc, sent, steps, naive ? nullptr : &predicted, floor);
 }
 
 std::string traffic_projection(const io::RunConfig& c, int p, int q, const parallel::Communicator& comm) {

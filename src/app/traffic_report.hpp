@@ -3,6 +3,7 @@
 #include "fasim/config/config.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/step_plan.hpp"
+#include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/communicator.hpp"
 #include "fasim/parallel/traffic.hpp"
 
@@ -16,6 +17,11 @@ namespace fasim::app {
 std::string traffic_fields(const parallel::Communicator& gc, const model::Problem& problem,
                            const model::StepPlan& plan, model::IntegratorKind integrator,
                            const parallel::Traffic& sent, long long steps, bool naive);
+
+/// The same fields from a prediction (none: null; messages < 0: null) and a floor, for any model (the
+/// networks' too: network_bench.cpp). Collective over gc.
+std::string traffic_fields(const parallel::Communicator& gc, const parallel::Traffic& sent, long long steps,
+                           const model::StepTraffic* predicted, const model::StepTraffic& floor);
 
 /// Comment lines (# …) for --dry-run. Collective over comm (it measures a DGEMM rate and counts the ranks
 /// per node).

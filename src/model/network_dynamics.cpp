@@ -54,13 +54,14 @@ NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec, Networ
   if (plan == NetworkPlan::Replicated) replicated_ = std::make_unique<ReplicatedProducts>(net, spec.kind);
   if (spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
   const int L = net.depth;
-  a_.resize(static_cast<std::size_t>(L) + 1);
-  h_.resize(static_cast<std::size_t>(L));
+  a_.resize(static_cast<std::size_t>(L));
   delta_.resize(static_cast<std::size_t>(L) + 1);
+  // Two N×w_l matrices per hidden layer (A_l, overwritten by H_l = σ(A_l), and δ_l) and one for the output
+  // (Ŷ, overwritten by E = O − Ŷ): σ'(A_l) is read from H_l (ReLU: A_l > 0 exactly when H_l > 0; tanh:
+  // 1 − H_l²), and nothing reads A_l or Ŷ after.
   for (int l = 1; l <= L; ++l) {
-    a_[l] = DistMatrix(net.grid, net.samples, net.sizes[l], net.block, net.block);
-    delta_[l] = DistMatrix::like(a_[l]);
-    if (l < L && net.activation != Activation::Identity) h_[l] = DistMatrix::like(a_[l]);
+    delta_[l] = DistMatrix(net.grid, net.samples, net.sizes[l], net.block, net.block);
+    if (l < L) a_[l] = DistMatrix::like(delta_[l]);
   }
   if (formed_feedback(spec.kind)) {
     formed_.emplace_back();
@@ -69,8 +70,7 @@ NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec, Networ
 }
 
 const DistMatrix& NetworkField::hidden(int l) const {
-  if (l == 0) return net_.x;
-  return net_.activation == Activation::Identity ? a_[l] : h_[l];
+  return l == 0 ? net_.x : a_[l]; // σ(A_l) in place of A_l
 }
 
 const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
@@ -98,10 +98,11 @@ const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
 
 void NetworkField::forward_product(const NetworkState& s, int l) {
   const std::size_t i = static_cast<std::size_t>(l - 1);
+  DistMatrix& out = l == net_.depth ? delta_[i + 1] : a_[i + 1]; // Ŷ into E's matrix
   if (replicated_)
-    replicated_->times(hidden(l - 1), replicated_->weight(l), a_[i + 1]);
+    replicated_->times(hidden(l - 1), replicated_->weight(l), out);
   else
-    parallel::gemm(Op::None, Op::None, 1.0, hidden(l - 1), s.w[i], 0.0, a_[i + 1]);
+    parallel::gemm(Op::None, Op::None, 1.0, hidden(l - 1), s.w[i], 0.0, out);
 }
 
 void NetworkField::backward_product(const NetworkState& s, int l) {
@@ -131,17 +132,16 @@ double NetworkField::forward(const NetworkState& s) {
   const int L = net_.depth;
   if (replicated_) replicated_->gather_weights(s.w);
   for (int l = 1; l <= L; ++l) {
-    DistMatrix& a = a_[l];
     if (l == 1 && net_.identity_input)
-      a.copy_from(s.w[0]); // A_1 = I·W_1
+      a_[1].copy_from(s.w[0]); // A_1 = I·W_1 (L >= 2)
     else
       forward_product(s, l);
-    if (l < L && net_.activation != Activation::Identity)
-      entrywise(a, a, h_[l], [f = net_.activation](double x, double) { return activate(f, x); });
+    if (l < L && net_.activation != Activation::Identity) // H_l = σ(A_l), in place
+      entrywise(a_[l], a_[l], a_[l], [f = net_.activation](double x, double) { return activate(f, x); });
   }
-  // E = O − Ŷ into δ_L.
+  // E = O − Ŷ, in place of Ŷ in δ_L.
   DistMatrix& e = delta_[L];
-  entrywise(net_.o, a_[L], e, [](double o, double y) { return o - y; });
+  entrywise(net_.o, e, e, [](double o, double y) { return o - y; });
   return net_.grid->grid_comm().allreduce_sum(local_sum_of_squares(e));
 }
 
@@ -170,10 +170,10 @@ double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
     case Activation::Identity:
       break;
     case Activation::ReLU:
-      entrywise(delta, a_[l], delta, [](double g, double a) { return a > 0 ? g : 0.0; });
+      entrywise(delta, a_[l], delta, [](double g, double h) { return h > 0 ? g : 0.0; }); // h > 0 ⇔ a > 0
       break;
     case Activation::Tanh:
-      entrywise(delta, h_[l], delta, [](double g, double h) { return g * (1 - h * h); });
+      entrywise(delta, a_[l], delta, [](double g, double h) { return g * (1 - h * h); });
       break;
     }
   }

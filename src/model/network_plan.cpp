@@ -1,6 +1,7 @@
 #include "fasim/model/network_plan.hpp"
 
 #include "fasim/model/words.hpp"
+#include "fasim/parallel/error.hpp"
 
 #include <cstdio>
 
@@ -8,6 +9,29 @@ namespace fasim::model {
 
 const char* to_string(NetworkPlan plan) {
   return io::schema::to_string(plan); // model/words.hpp
+}
+
+std::string network_plan_word(AlgorithmKind algorithm, NetworkPlan plan) {
+  return std::string(io::schema::to_string(algorithm)) + ":" + io::schema::kNetworkPlanField + "=" +
+         io::schema::to_string(plan);
+}
+
+std::optional<NetworkPlan> parse_network_plan_word(std::string_view word, AlgorithmKind algorithm,
+                                                   const std::string& where) {
+  const std::string head =
+      std::string(io::schema::to_string(algorithm)) + ":" + io::schema::kNetworkPlanField;
+  const auto bad = [&] {
+    return UsageError(where + ": stored plan '" + std::string(word) + "' is not " + head + "=<" +
+                      io::schema::word_list<NetworkPlan>("|") +
+                      "> (the algorithms of run.algorithms must be the run's, in its order)");
+  };
+  if (word.substr(0, head.size()) != head) throw bad();
+  const std::string_view rest = word.substr(head.size());
+  if (rest.empty()) return std::nullopt; // schema 1.3 and before: the rule's plan
+  if (rest.front() != '=') throw bad();
+  const auto plan = io::schema::parse<NetworkPlan>(rest.substr(1));
+  if (!plan) throw bad();
+  return plan;
 }
 
 NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,
@@ -25,8 +49,13 @@ NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long sampl
     const bool product = !(l == 1 && identity_input); // A_1 = W_1 and dW_1 = δ_1 are copies
     c.weights += w;
     activations += N / p * sizes[static_cast<std::size_t>(l)];
-    // pdgemm: W_l to the ranks of H·W_l, B_l to those of δ_l·B_lᵀ, the sum of H_{l−1}ᵀδ_l;
-    c.distributed += spread * w * ((product ? 2.0 : 0.0) + (l >= 2 ? 1.0 : 0.0));
+    // pdgemm: W_l to the ranks of H·W_l, B_l to those of δ_l·B_lᵀ (dfa: D_l, w_l×m, to those of E·D_lᵀ for
+    // l < L), the sum of H_{l−1}ᵀδ_l;
+    const double feedback =
+        algorithm == AlgorithmKind::DFA
+            ? (l < L ? static_cast<double>(sizes[static_cast<std::size_t>(l)]) * sizes.back() : 0.0)
+            : (l >= 2 ? w : 0.0);
+    c.distributed += spread * (w * (product ? 2.0 : 0.0) + feedback);
     if (pc > 1 && product) c.distributed += 8.0 * N / pr * (pc - 1) / pc * sizes[static_cast<std::size_t>(l)];
     // replicated: W_l gathered, kp's B_l gathered, the gradient to its owners.
     c.replicated += spread * w * (1.0 + (l >= 2 && gathers_b ? 1.0 : 0.0) + (product ? 1.0 : 0.0));

@@ -14,7 +14,7 @@ import numpy as np
 ALGORITHMS = ("gd", "fa", "fastar", "usf", "frsf", "kp", "mixed")
 
 #: the newest schema this reader understands ("MAJOR.MINOR"); a file without `schema_version` is 1.0
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def open_h5(path):

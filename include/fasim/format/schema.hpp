@@ -21,8 +21,11 @@ namespace fasim::io::schema {
 /// 1.3: /problem's record of sensing's measurements (A, B, sensing_kind, measurements, sensing_source,
 /// sensing_seed, measured_norm2) and the completion columns of the trajectory under problem.observe =
 /// sensing.
+/// 1.4: a network run's `plan` (results and checkpoints) names the plan each algorithm ran,
+/// "<alg>:network=pdgemm|replicated" (model::network_plan_word), where 1.3 wrote "<alg>:network"; a resume or
+/// continuation runs the stored plan (1.3 files: the rule's).
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.3";
+inline constexpr const char* kSchemaVersion = "1.4";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13

@@ -64,7 +64,7 @@ public:
   NetworkPlan plan() const { return replicated_ ? NetworkPlan::Replicated : NetworkPlan::Distributed; }
 
 private:
-  /// H_l (l < L): X for l = 0 (not for identity inputs), A_l itself for the identity activation.
+  /// H_l (l < L): X for l = 0 (not for identity inputs), else a_[l] (σ(A_l) in place after the forward pass).
   const parallel::DistMatrix& hidden(int l) const;
   /// out = ρ·H_{l−1}ᵀ·δ for layer l (δ = δ_l).
   void weight_increment(int l, const parallel::DistMatrix& delta, double rho, parallel::DistMatrix& out);
@@ -76,10 +76,9 @@ private:
   const Network& net_;
   AlgorithmSpec spec_;
   double w_ratio_ = 1.0;
-  std::vector<parallel::DistMatrix> a_;      ///< A_l, l = 1 … L (index l; a_[L] is Ŷ)
-  std::vector<parallel::DistMatrix> h_;      ///< σ(A_l), l = 1 … L − 1 (index l; empty for identity)
-  std::vector<parallel::DistMatrix> delta_;  ///< δ_l, l = 1 … L (index l; δ_L = E)
-  std::vector<parallel::DistMatrix> formed_; ///< usf, frsf, mixed: B_l (index l − 1)
+  std::vector<parallel::DistMatrix> a_;     ///< A_l, then H_l = σ(A_l) in place, l = 1 … L − 1 (index l)
+  std::vector<parallel::DistMatrix> delta_; ///< δ_l, l = 1 … L (index l; δ_L = Ŷ, then E in place)
+  std::vector<parallel::DistMatrix> formed_;       ///< usf, frsf, mixed: B_l (index l − 1)
   std::unique_ptr<ReplicatedProducts> replicated_; ///< the replicated plan's whole weights and scratch
 };
 

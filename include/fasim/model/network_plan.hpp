@@ -18,7 +18,9 @@
 // tests/model/test_network_plan.cpp counts the bytes (PMPI).
 #include "fasim/model/specs.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fasim::model {
@@ -40,8 +42,9 @@ struct NetworkPlanCost {
 /// the bytes a rank sends per field evaluation (PMPI's conventions, parallel/traffic.hpp), with W_l =
 /// w_{l−1}·w_l numbers and P ranks, per layer:
 ///   pdgemm      8·(P−1)/P·W_l for each weight-shaped operand a product moves: W_l (H_{l−1}·W_l), B_l
-///               (δ_l·B_lᵀ, l ≥ 2) and the sum of H_{l−1}ᵀ·δ_l; plus, with Pc > 1, 8·(N/Pr)·(Pc−1)/Pc·w_l
-///               of activations (an estimate: PBLAS chooses its own algorithm);
+///               (δ_l·B_lᵀ, l ≥ 2; dfa: D_l of w_l·m numbers, l < L) and the sum of H_{l−1}ᵀ·δ_l; plus, with
+///               Pc > 1, 8·(N/Pr)·(Pc−1)/Pc·w_l of activations (an estimate: PBLAS chooses its own
+///               algorithm);
 ///   replicated  8·(P−1)/P·W_l for gathering W_l, for gathering kp's B_l (l ≥ 2; the rules form theirs from
 ///               the whole W_l and C_l) and for summing H_{l−1}ᵀ·δ_l onto its owners; with Pc > 1 the row
 ///               gathers of H_{l−1} and δ_l (twice);
@@ -51,6 +54,16 @@ struct NetworkPlanCost {
 /// counted. The replicated plan is chosen when, besides the rule above, its bytes are fewer (kp: equal).
 NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,
                                   int grid_rows, int grid_cols, AlgorithmKind algorithm);
+
+/// The plan as stored (root attribute `plan` of results and checkpoints, one word per algorithm, schema 1.4)
+/// and printed by `fasim bench`: "<alg>:network=pdgemm" or "<alg>:network=replicated" (model/words.hpp).
+std::string network_plan_word(AlgorithmKind algorithm, NetworkPlan plan);
+
+/// The plan of a stored word for `algorithm`; nullopt for a word written before schema 1.4 ("<alg>:network",
+/// no plan: the rule chooses, as before). Throws UsageError (naming `where`) for a word of another algorithm
+/// or one that is not a network plan.
+std::optional<NetworkPlan> parse_network_plan_word(std::string_view word, AlgorithmKind algorithm,
+                                                   const std::string& where);
 
 /// "network:replicated (…)" or "network:pdgemm (…)", with the estimates: the text of the start-up line and
 /// of the dry run.

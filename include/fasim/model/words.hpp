@@ -90,6 +90,9 @@ template <> struct Names<model::NetworkPlan> {
   static constexpr Named<model::NetworkPlan> list[] = {{"pdgemm", model::NetworkPlan::Distributed},
                                                        {"replicated", model::NetworkPlan::Replicated}};
 };
+/// The stored word of a network trajectory's plan (root attribute `plan`, schema 1.4): "<alg>:network=<plan>"
+/// with <plan> a word of Names<NetworkPlan>; before 1.4 "<alg>:network" (model::parse_network_plan_word).
+inline constexpr const char* kNetworkPlanField = "network";
 /// A step plan's ZᵀY pass (`zt_y=`): Zᵀ·Y (r×m) or Yᵀ·Z (m×r).
 inline constexpr Named<linalg::Orientation> kZtYWords[] = {{"zt_y", linalg::Orientation::ThinFirst},
                                                            {"yt_z", linalg::Orientation::YFirst}};

@@ -11,7 +11,9 @@ GRIDS = ((2, 1), (1, 2))
 RULE = [
     "## Step plans: PDGEMM or replicated weights",
     "",
-    "X, O and the activations A_l, H_l, δ_l are always block-cyclic over the grid (rows are samples). Where the "
+    "X, O and the activations are always block-cyclic over the grid (rows are samples): per hidden layer A_l, "
+    "overwritten by H_l = σ(A_l) (σ' is read from H_l: ReLU's A_l > 0 exactly where H_l > 0, tanh's 1 − H_l²), "
+    "and δ_l; for the output Ŷ, overwritten by E = O − Ŷ. Where the "
     "weights live during a step is the plan, chosen per algorithm at start-up and printed (`plan: fa: "
     "network:…`), and by `fasim run --dry-run`:",
     "",
@@ -29,9 +31,14 @@ RULE = [
     "weights Σ_l w_(l−1)·w_l are no more numbers than the activations a rank holds, (N/P)·Σ_l w_l, and at most "
     "16·2²⁰ (128 MiB); (3) its estimated bytes per evaluation are fewer than pdgemm's, with W_l = w_(l−1)·w_l "
     "numbers over P ranks: pdgemm 8·(P−1)/P·W_l for each weight-shaped operand a product moves (W_l, B_l for "
-    "l ≥ 2, the sum of H_(l−1)ᵀ·δ_l), replicated 8·(P−1)/P·W_l for gathering W_l, for summing the gradient and "
+    "l ≥ 2 — dfa: D_l, w_l·m numbers, for l < L — the sum of H_(l−1)ᵀ·δ_l), replicated 8·(P−1)/P·W_l for gathering W_l, for summing the gradient and "
     "(kp only) for gathering B_l. So gd, fa, dfa and the formed rules replicate on a P×1 grid; kp moves as many "
     "bytes either way and stays on PDGEMM.",
+    "",
+    "The plan each algorithm ran is stored in the result's and its checkpoints' `plan` attribute "
+    "(`<alg>:network=pdgemm` or `<alg>:network=replicated`, schema 1.4); `fasim resume` and a continuation run "
+    "the stored plan, on any grid (both plans run on every grid), so a resume on the same grid stays bitwise. "
+    "Files of schema 1.3 and before stored `<alg>:network`, no plan: they resume with the rule's.",
     "",
     "Both plans give the serial reference's numbers (tests/model/test_network.cpp: every algorithm × activation "
     "× depth 2–4 × Euler/RK4 on the 1×1, 1×2, 2×1 and 2×2 grids, the two plans within 1e-12 of each other).",
@@ -82,6 +89,73 @@ def bytes_table(root):
     return out
 
 
+PASSES = [
+    "## Passes and communication per step (`fasim bench`)",
+    "",
+    "`fasim bench` times a network's steps as it times the paper model's (BENCHMARKS.md, \"Networks in `fasim "
+    "bench`\") and reports, per algorithm, the passes over X and O per step and per evaluation against the "
+    "algebra's floor, and the bytes and messages a rank sends per step, counted at the MPI interface (PMPI), "
+    "beside the plan's model and the floor (src/model/network_traffic.cpp). Derived:",
+    "",
+    "- **Passes** (whole reads of X, N×n, and O, N×m). Every evaluation reads X twice — A_1 = X·W_1 and the "
+    "gradient Xᵀ·δ_1 (none without X: A_1 = W_1) — and O once (E = O − Ŷ), for every algorithm and plan. The "
+    "floor is the same for a nonlinear σ: δ_1 depends on X·W_1 through σ, so neither product is constant, and O "
+    "enters through E. For σ = identity with an X the floor is 0 and 0: XᵀX (n×n) and XᵀO (n×m) formed once "
+    "carry every product (Xᵀ·δ_1 = (XᵀO − XᵀX·W_1⋯W_L)·(B…)ᵀ), which fasim does not do: it makes 2 and 1. "
+    "Without X, O once (H_(L−1)ᵀ·O changes with H_(L−1)). A step makes 1 (Euler) or 4 (RK4) evaluations.",
+    "- **Bytes** (per rank, mean over the P·Q ranks, parallel/traffic.hpp's conventions). The floor keeps the "
+    "samples where they are (X and O never move) and the weights whole on every rank: each gradient "
+    "H_(l−1)ᵀ·δ_l of a layer with a product is summed over the ranks once, with the loss in the same message — "
+    "2·8·(p−1)/p·(Σ_l w_(l−1)·w_l + 1) bytes per evaluation, one message. The replicated plan sends "
+    "8·(p−1)/p·w_(l−1)·w_l to gather each W_l and as much to sum each gradient onto its owners, and 16·(p−1)/p "
+    "for the loss: exactly the floor with an X (without X it also gathers W_1, whose gradient is local; kp also "
+    "gathers its B_l); its messages are one allgatherv per gathered matrix, one alltoallv per gradient, one "
+    "allreduce. On one process column that is exact; PDGEMM chooses its own algorithm (and the replicated "
+    "plan's row gathers on more process columns depend on the layout), so the pdgemm plan's bytes are the "
+    "estimate of the rule above (`model_exact` false, no message count).",
+    "",
+]
+
+
+def bench_table(root, out):
+    """`fasim bench` on a small ReLU network (depth 3) on 2 ranks, 2×1 and 1×2: one row per grid and
+    algorithm."""
+    import json
+    launcher = os.environ.get("FASIM_MPIEXEC", "mpirun")
+    config = ["--problem.source=network", "--problem.n=200", "--problem.m=100", "--problem.k=10",
+              "--problem.samples=20000", "--network.depth=3", "--network.widths=50,40", "--network.activation=relu",
+              "--model.r=50", "--run.algorithms=gd,fa,dfa,kp,usf", "--grid.block=32", "--bench.steps=3",
+              "--bench.warmup=1"]
+    rows = []
+    for grid in ((2, 1), (1, 2)):
+        cmd = [launcher, "-n", "2", _fasim(root, out), "bench"] + config + [f"--grid.rows={grid[0]}",
+                                                                            f"--grid.cols={grid[1]}"]
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+        if p.returncode != 0:
+            return [f"(`fasim bench` failed here: {(p.stderr or p.stdout).strip()[:200]})", ""]
+        rows += [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    out_lines = ["Measured by this script: `fasim bench` on 2 ranks, a ReLU network of depth 3 (N = 20,000, n = 200, "
+                 "widths 50 and 40, m = 100, blocks of 32), Euler, 3 timed steps after 1 warm-up; bytes and "
+                 "messages per rank per step.", "",
+                 "| grid | algorithm | plan | X, O passes (floor) | bytes measured | bytes model | exact | "
+                 "bytes floor | messages measured | messages model |",
+                 "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        model_messages = "—" if r["model_messages_per_step"] is None else f"{r['model_messages_per_step']:g}"
+        out_lines.append(
+            f"| {r['grid'].replace('x', '×')} | {r['algorithm']} | {r['plan']} | {r['x_passes_per_step']:g}, "
+            f"{r['o_passes_per_step']:g} ({r['floor_x_passes_per_step']:g}, {r['floor_o_passes_per_step']:g}) | "
+            f"{r['bytes_per_step']:.0f} | {r['model_bytes_per_step']:.0f} | {'yes' if r['model_exact'] else 'no'} | "
+            f"{r['floor_bytes_per_step']:.0f} | {r['messages_per_step']:g} | {model_messages} |")
+    exact = [r for r in rows if r["model_exact"]]
+    equal = sum(1 for r in exact if r["bytes_per_step"] == r["model_bytes_per_step"])
+    ratios = [r["bytes_per_step"] / r["model_bytes_per_step"] for r in rows if not r["model_exact"]]
+    out_lines += ["", f"Where the model is exact, the measured bytes equal it in {equal} of {len(exact)} rows"
+                  + (f"; PDGEMM's measured bytes are {min(ratios):.2f}–{max(ratios):.2f} times the rule's "
+                     "estimate" if ratios else "") + ".", ""]
+    return out_lines
+
+
 def _fasim(root, out):
     private = os.path.join(out, "bin", "fasim")
     return private if os.path.exists(private) else os.path.join(root, "build", "bin", "fasim")
@@ -110,5 +184,8 @@ def section(root, out):
     lines += ["", "The replicated plan adds the whole weights and their gather buffers (≈ 4·10⁶ numbers, 32 MB, "
               "for FA here) and removes nothing: X, O and the activations stay distributed as before. Any "
               "difference between the two grids' memory is the block rounding of the 1,000 columns over one or "
-              "two process columns, not the plan. Neither fits this 2-rank machine; the run was not made.", ""]
+              "two process columns, not the plan. N = 10⁶ does not fit this 2-rank machine (23 GiB); the largest "
+              "run that does, and its measured time per step and memory per rank, are in BENCHMARKS.md (\"The "
+              "large network run\").", ""]
+    lines += PASSES + bench_table(root, out)
     return "\n".join(lines) + "\n"

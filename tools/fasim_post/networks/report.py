@@ -235,10 +235,10 @@ Rerun: `scripts/networks` (everything, here: a few minutes on 2 cores), `scripts
 {sections}
 ## Not done here
 
-The large run of issue 26 (N = 10⁶ samples, n = m = 1000, width 500, ReLU, 2 ranks) was not made here: its X and O
-alone are 16 GB (the dry runs above). `scripts/bench-network` times the same network at a smaller N and prints
-fasim's memory estimate at N = 10⁶; BENCHMARKS.md ("The large network run") gives what it measured and on which
-machine.
+The large run of issue 26 at N = 10⁶ samples (n = m = 1000, width 500, ReLU, 2 ranks) was not made here: it needs
+the memory per rank of the dry runs above on each of 2 ranks, more than this 23 GiB machine holds. BENCHMARKS.md
+("The large network run") gives the largest run made here with `scripts/bench-network` (its N, time per step and
+measured peak memory per rank beside the estimate) and the ranks and nodes N = 10⁶ needs.
 
 ## Runs
 
