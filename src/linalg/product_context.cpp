@@ -34,7 +34,7 @@ void ProductContext::forget() {
     if (!e.pinned) e.valid = false;
 }
 
-template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView view) {
+template <Coord C> ProductContext::Entry& ProductContext::held(const DistMatrix& a, PanelView view) {
   Entry* spare = nullptr;
   for (Entry& e : entries_) {
     if (e.valid && e.of == &a && e.coord == C) spare = &e;
@@ -46,24 +46,20 @@ template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView v
   spare->pinned = false;
   spare->view = view;
   spare->valid = true;
+  return *spare;
+}
+
+template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView view) {
+  held<C>(a, view);
 }
 
 template <Coord C> double* ProductContext::form(const DistMatrix& a) {
-  Entry* spare = nullptr;
-  for (Entry& e : entries_) {
-    if (e.valid && e.of == &a && e.coord == C) spare = &e;
-    if (!spare && !e.valid) spare = &e;
-  }
-  if (!spare) spare = &entries_.emplace_back();
+  Entry& e = held<C>(a, {});
   const int ld = std::max(1, C == Coord::Row ? a.local_rows() : a.rows());
   const int cols = C == Coord::Row ? a.cols() : a.local_cols();
-  spare->storage.resize(static_cast<std::size_t>(ld) * std::max(1, cols));
-  spare->of = &a;
-  spare->coord = C;
-  spare->pinned = false;
-  spare->view = {spare->storage.data(), ld};
-  spare->valid = true;
-  return spare->storage.data();
+  e.storage.resize(static_cast<std::size_t>(ld) * std::max(1, cols));
+  e.view = {e.storage.data(), ld};
+  return e.storage.data();
 }
 
 template <Coord C> bool ProductContext::holds(const DistMatrix& a) const {

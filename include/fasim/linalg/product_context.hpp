@@ -64,6 +64,8 @@ private:
     PanelView view;
   };
   template <Coord C> PanelView lookup(const parallel::DistMatrix& a, bool pinned);
+  /// a's entry (its own, or a spare one) made valid with `view`, not pinned.
+  template <Coord C> Entry& held(const parallel::DistMatrix& a, PanelView view);
   std::deque<Entry> entries_; ///< a deque: an entry's address (and its storage) never moves
   parallel::DistMatrix scratch_[3];
 };
