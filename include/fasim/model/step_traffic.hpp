@@ -14,9 +14,9 @@ struct Problem;
 struct StepTraffic {
   double bytes = 0;
   double messages = 0;
-  /// False when part of the step's traffic is a ScaLAPACK call whose messages depend on the library (FA* on
-  /// grids with more than one process row: PDPOTRF/PDPOTRS of the r×r Gram matrix); `bytes` then leaves that
-  /// part out and is a lower bound.
+  /// False when part of the step's traffic is a ScaLAPACK call whose messages depend on the library (FA*
+  /// without isotropic inputs on grids with more than one process row: PDPOTRF/PDPOTRS of the r×r Gram
+  /// matrix); `bytes` then leaves that part out and is a lower bound.
   bool exact = true;
   /// False when the model does not cover the target (it covers dense targets).
   bool modelled = true;
