@@ -306,7 +306,8 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);
-  auto grid = parallel::ProcessGrid::create(world, c.grid.rows, c.grid.cols);
+  const auto [rows, cols] = network_grid_shape(world.size(), c, network != 0);
+  auto grid = parallel::ProcessGrid::create(world, rows, cols);
   std::exception_ptr failure;
   std::vector<std::string> lines;
   if (grid->active() && network) try {

@@ -4,6 +4,7 @@
 #include "fasim/app/run.hpp"
 #include "fasim/app/signals.hpp"
 #include "fasim/config/command_line.hpp"
+#include "fasim/config/environment.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
@@ -298,6 +299,9 @@ int dispatch(const parallel::Communicator& world, const std::string& verb,
     return parallel::kExitUsage;
   }
   try {
+    // The parallel layer's settings from the environment (FASIM_AGREE_TIMEOUT, FASIM_DEBUG), read by the
+    // configuration's number parser: a bad value is one agreed error line before the verb starts.
+    parallel::agreed(world, [] { parallel::set_failure_settings(io::failure_settings_from_environment()); });
     const int code = run_verb_named(world, verb, args);
     end_if_files_abandoned(world, code != 0 ? code : parallel::kExitFailure);
     return code;

@@ -161,7 +161,7 @@ std::vector<Column> make_table(const std::vector<io::RunSummary>& rows) {
     columns.push_back(std::move(c));
   };
   strings(
-      "file", [&](std::size_t i) { return rows[i].path; }, false);
+      io::schema::kPointFile, [&](std::size_t i) { return rows[i].path; }, false);
   for (const auto& k : keys)
     strings(
         k,
@@ -182,25 +182,26 @@ std::vector<Column> make_table(const std::vector<io::RunSummary>& rows) {
       algorithms.push_back(name);
   }
   for (const auto& name : algorithms)
-    numbers(name + "_final_loss", [&](const io::RunSummary& r) {
+    numbers(name + io::schema::kPointFinalLossSuffix, [&](const io::RunSummary& r) {
       const io::AlgorithmSummary* a = r.algorithm(name);
       return a ? a->final_loss : NAN;
     });
-  numbers("optimal_error", [](const io::RunSummary& r) { return r.optimal_error; });
-  numbers("lemma1_error", [](const io::RunSummary& r) { return r.lemma1_error; });
-  numbers("overlap", [](const io::RunSummary& r) {
+  numbers(io::schema::kOptimalError, [](const io::RunSummary& r) { return r.optimal_error; });
+  numbers(io::schema::kLemma1Error, [](const io::RunSummary& r) { return r.lemma1_error; });
+  numbers(io::schema::kPointOverlap, [](const io::RunSummary& r) {
     return r.representation_overlap.empty() ? NAN : r.representation_overlap.front();
   });
   for (const auto& name : algorithms)
     strings(
-        "stop_reason_" + name,
+        io::schema::kPointStopReasonPrefix + name,
         [&](std::size_t i) {
           const io::AlgorithmSummary* a = rows[i].algorithm(name);
           return a ? std::string(io::schema::to_string(a->stop_reason)) : std::string();
         },
         false);
   strings(
-      "status", [&](std::size_t i) { return std::string(io::schema::to_string(rows[i].status)); }, false);
+      io::schema::kStatus, [&](std::size_t i) { return std::string(io::schema::to_string(rows[i].status)); },
+      false);
   return columns;
 }
 } // namespace

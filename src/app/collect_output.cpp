@@ -131,9 +131,9 @@ void write_summary_hdf5(const std::string& destination, const std::vector<Column
     }
     io::GroupHandle points(
         io::check(H5Gcreate2(f.get(), io::schema::kPointsGroup, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                  "H5Gcreate2", {destination, "/points"}));
+                  "H5Gcreate2", {destination, io::schema::path("", io::schema::kPointsGroup)}));
     for (const auto& c : columns) {
-      const io::Where where{destination, "/points/" + c.name};
+      const io::Where where{destination, io::schema::path("", io::schema::kPointsGroup, c.name)};
       const hsize_t rows = c.numeric ? c.values.size() : c.text.size();
       io::DataspaceHandle space(io::check(H5Screate_simple(1, &rows, nullptr), "H5Screate_simple", where));
       const hid_t type = c.numeric ? H5T_IEEE_F64LE : str.get();

@@ -1,5 +1,7 @@
 #include "fasim/app/launcher.hpp"
 
+#include "fasim/config/config_values.hpp"
+
 #include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h> // environ
@@ -77,8 +79,9 @@ ProcessInfo process_info(long long pid) {
   if (open == std::string::npos || close == std::string::npos) return info;
   info.name = text.substr(open + 1, close - open - 1);
   std::istringstream rest(text.substr(close + 1));
-  std::string state, field;
-  rest >> state >> info.parent;
+  std::string state, ppid, field;
+  rest >> state >> ppid;
+  info.parent = io::detail::parse_integer(ppid).value_or(-1); // the configuration's one number parser
   for (int i = 5; i <= 22 && rest >> field; ++i)
     if (i == 22) info.start = field;
   info.alive = state != "Z" && state != "X";

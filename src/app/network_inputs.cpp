@@ -2,6 +2,7 @@
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/format/schema.hpp"
 #include "fasim/parallel/error.hpp"
+#include "fasim/parallel/process_grid.hpp"
 #include "network_simulation.hpp"
 
 #include <algorithm>
@@ -85,6 +86,11 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& c, const parallel:
     std::cout << "input: " << list << " of '" << c.input.file << "'" << std::endl;
   }
   return in;
+}
+
+std::pair<int, int> network_grid_shape(int ranks, const io::RunConfig& c, bool network) {
+  if (network && c.grid.rows == 0 && c.grid.cols == 0) return {ranks, 1};
+  return parallel::ProcessGrid::choose_shape(ranks, c.grid.rows, c.grid.cols);
 }
 
 double estimate_network_bytes_per_rank(const io::RunConfig& c, int p, int q) {

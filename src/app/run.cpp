@@ -246,23 +246,6 @@ void check_output_names(const io::RunConfig& c) {
                       "output.checkpoint_file");
 }
 
-std::string refusal_for_run(const io::Assessment& a) {
-  switch (a.action) {
-  case io::Action::Nothing:
-  case io::Action::Continue:
-    return "output file '" + a.result + "' is complete (" + std::to_string(a.result_step) +
-           " steps); continue it to more steps with 'fasim resume " + a.result +
-           " --run.steps=N', replace it with --output.overwrite=true, or choose another output.file";
-  case io::Action::Resume:
-    return "output file '" + a.result + "' is " + io::to_string(a.state) + " at step " +
-           std::to_string(a.result_step) + " and has a checkpoint: continue it with 'fasim resume " +
-           a.checkpoint +
-           "' (slurm/run.sbatch does so by itself), or start again with --output.overwrite=true";
-  default:
-    return a.reason;
-  }
-}
-
 // Rank 0, before any heavy work: refuses what would lose or mix files, makes the directories, takes the
 // result's lock (held in `lock` until the run ends) and decides how the result file is created.
 StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req, io::OutputLock& lock,
@@ -286,19 +269,19 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     std::cout << "fasim: removed " << left.size() << " temporary file(s) an earlier run left behind: " << list
               << std::endl;
   }
-  const io::Assessment a = io::assess(c, true);
+  const io::Assessment a =
+      io::assess(c, true, {}, mode == StartMode::Fresh ? io::Asking::FreshStart : io::Asking::WhatNext);
   switch (mode) {
   case StartMode::Fresh:
-    if (a.state == io::ResultState::Absent && a.action == io::Action::Run) {
-      plan.create = io::CreateMode::New;
-    } else if (c.output.overwrite || a.action == io::Action::Restart) {
-      if (a.action == io::Action::Restart && !c.output.overwrite && !quiet)
-        std::cout << "fasim: " << a.reason << std::endl;
-      plan.create = io::CreateMode::Replace;
+    // The lifecycle's decision for a run from step 0 (docs/lifecycle.md): run (replacing an existing
+    // result), restart, or refuse with its reason.
+    if (a.action == io::Action::Refuse) throw UsageError(a.reason);
+    FASIM_REQUIRE(a.action == io::Action::Run || a.action == io::Action::Restart,
+                  "a fresh start decided neither run, restart nor refuse");
+    if (a.action == io::Action::Restart && !quiet) std::cout << "fasim: " << a.reason << std::endl;
+    plan.create = a.state == io::ResultState::Absent ? io::CreateMode::New : io::CreateMode::Replace;
+    if (plan.create == io::CreateMode::Replace)
       io::purge_checkpoint_ring(c); // it belongs to the result being replaced
-    } else {
-      throw UsageError(refusal_for_run(a));
-    }
     plan.run_id = io::new_run_id();
     break;
   case StartMode::Resume: {
@@ -334,16 +317,6 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   const StartMode mode = !req.resume_from.empty()     ? StartMode::Resume
                          : !req.continue_from.empty() ? StartMode::Continue
                                                       : StartMode::Fresh;
-  // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
-  // file of the run is opened on the grid's own communicator.
-  const auto [p, q] = parallel::ProcessGrid::choose_shape(comm.size(), c.grid.rows, c.grid.cols);
-  parallel::agreed(comm, [&, p = p, q = q] {
-    if (static_cast<long long>(p) * q > comm.size() && !req.dry_run) // a dry run may project a larger grid
-      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
-                       " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
-                       std::to_string(comm.size()) +
-                       " were started: lower grid.rows/grid.cols or start more ranks");
-  });
   // A network beyond the paper's model runs on its own path (network_simulation.hpp); the paper's model
   // given as a network (depth 2, identity, no X) runs as `synthetic` does, bitwise.
   int network = 0;
@@ -351,6 +324,16 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
     if (comm.rank() == 0) network = runs_as_network(c);
   });
   comm.broadcast(&network, sizeof network, 0);
+  // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
+  // file of the run is opened on the grid's own communicator.
+  const auto [p, q] = network_grid_shape(comm.size(), c, network != 0);
+  parallel::agreed(comm, [&, p = p, q = q] {
+    if (static_cast<long long>(p) * q > comm.size() && !req.dry_run) // a dry run may project a larger grid
+      throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
+                       " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
+                       std::to_string(comm.size()) +
+                       " were started: lower grid.rows/grid.cols or start more ranks");
+  });
   const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
   const MemoryBudget budget = memory_budget(comm);
   const double have = budget.per_rank;

@@ -2,6 +2,7 @@
 
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/format/schema.hpp"
+#include "fasim/parallel/error.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -13,9 +14,9 @@ using parallel::DistMatrix;
 void write_mask(const Group& location, const std::string& name, const linalg::EntryMask& mask,
                 const DistMatrix& like) {
   const Where at = location.where(name);
-  if (like.grid()->active() && !mask.lines_up(like))
-    throw Error("write_mask: the mask does not line up with the matrix it masks (" + location.describe(name) +
-                ")");
+  FASIM_REQUIRE(!like.grid()->active() || mask.lines_up(like),
+                "write_mask: the mask does not line up with the matrix it masks (" + location.describe(name) +
+                    ")");
   const hsize_t rows = static_cast<hsize_t>(like.rows()), cols = static_cast<hsize_t>(like.cols());
   if (rows == 0 || cols == 0) {
     location.create_dataset(name, H5T_STD_U8LE, {rows, cols});

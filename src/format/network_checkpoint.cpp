@@ -176,14 +176,15 @@ NetworkCheckpoint read_network_result_as_checkpoint(const std::string& path,
                                      MatrixShape{alg.state.b[i].rows(), alg.state.b[i].cols()});
       alg.status = read_final_status(g, path, group);
       ck.step = std::max(ck.step, g.read_attribute<long long>(schema::kStepsDone));
-      std::vector<std::vector<double>> columns;
-      for (const auto& column : network_trajectory_names(net.depth))
-        columns.push_back(Series::open(g, schema::path(schema::kTrajectoryGroup, column)).read());
-      for (std::size_t i = 0; i < columns.front().size(); ++i) {
-        model::NetworkMetricRow row{
-            static_cast<long long>(columns[0].at(i)), columns[1].at(i), columns[2].at(i), {}};
-        for (std::size_t k = 3; k < columns.size(); ++k) row.alignment.push_back(columns[k].at(i));
-        alg.rows.push_back(std::move(row));
+      // The rows, column by column, each by its name (model::network_metric_names).
+      for (const auto& column : model::network_metric_names(net.depth)) {
+        const std::vector<double> values =
+            Series::open(g, schema::path(schema::kTrajectoryGroup, column)).read();
+        if (alg.rows.empty())
+          alg.rows.assign(values.size(),
+                          model::NetworkMetricRow{0, 0.0, 0.0, std::vector<double>(net.depth - 1)});
+        for (std::size_t i = 0; i < alg.rows.size(); ++i)
+          model::set_network_metric(alg.rows[i], column, values.at(i));
       }
       ck.algorithms.push_back(std::move(alg));
     }

@@ -5,12 +5,6 @@
 
 namespace fasim::io {
 
-std::vector<std::string> network_trajectory_names(int depth) {
-  std::vector<std::string> names{"step", "time", "loss"};
-  for (const auto& a : model::network_alignment_names(depth)) names.push_back(a);
-  return names;
-}
-
 NetworkResultsFile NetworkResultsFile::create(const std::string& path, const parallel::Communicator& comm,
                                               CreateMode mode, const RunConfig& config,
                                               const RunProvenance& prov, const model::Network& net,
@@ -50,13 +44,13 @@ NetworkResultsFile NetworkResultsFile::create(const std::string& path, const par
   for (const auto& alg : config.run.algorithms) {
     AlgorithmGroup g{model::to_string(alg.kind),
                      f.create_group(std::string(schema::kRunsGroup) + "/" + model::to_string(alg.kind)),
+                     model::network_metric_names(net.depth),
                      {},
                      {},
                      std::nullopt};
     write_algorithm_attributes(g.group, alg, config.run.integrator);
     const Group traj = g.group.create_group(schema::kTrajectoryGroup);
-    for (const auto& name : network_trajectory_names(net.depth))
-      g.scalars.push_back(Series::create(traj, name));
+    for (const auto& name : g.columns) g.scalars.push_back(Series::create(traj, name));
     write_dimension_scales(traj);
     if (config.output.snapshot_every > 0) {
       const Group sg = g.group.create_group(schema::kSnapshotsGroup);
@@ -81,10 +75,14 @@ NetworkResultsFile NetworkResultsFile::open_to_continue(const std::string& path,
   const File& f = out.file_;
   for (const auto& alg : config.run.algorithms) {
     const std::string name = model::to_string(alg.kind);
-    AlgorithmGroup g{name, f.open_group(schema::path(schema::kRunsGroup, name)), {}, {}, std::nullopt};
+    AlgorithmGroup g{name,
+                     f.open_group(schema::path(schema::kRunsGroup, name)),
+                     model::network_metric_names(net.depth),
+                     {},
+                     {},
+                     std::nullopt};
     const Group traj = g.group.open_group(schema::kTrajectoryGroup);
-    for (const auto& column : network_trajectory_names(net.depth))
-      g.scalars.push_back(Series::open(traj, column));
+    for (const auto& column : g.columns) g.scalars.push_back(Series::open(traj, column));
     if (config.output.snapshot_every > 0) {
       if (!g.group.exists(schema::kSnapshotsGroup))
         throw UsageError(
@@ -111,13 +109,8 @@ void NetworkResultsFile::append_rows(std::size_t a, const std::vector<model::Net
   const std::size_t count = rows.size() - from;
   std::vector<double> column(count);
   for (std::size_t k = 0; k < g.scalars.size(); ++k) {
-    for (std::size_t i = 0; i < count; ++i) {
-      const model::NetworkMetricRow& row = rows[from + i];
-      column[i] = k == 0   ? static_cast<double>(row.step)
-                  : k == 1 ? row.time
-                  : k == 2 ? row.loss
-                           : row.alignment.at(k - 3);
-    }
+    for (std::size_t i = 0; i < count; ++i)
+      column[i] = model::network_metric(rows[from + i], g.columns.at(k));
     g.scalars[k].append(column.data(), static_cast<long long>(count));
   }
 }

@@ -175,6 +175,28 @@ std::string named_checkpoint_reason(const Assessment& a, const Facts& f, const C
 }
 } // namespace
 
+namespace {
+bool resumable(ResultState s) {
+  return s == ResultState::Checkpointed || s == ResultState::Interrupted || s == ResultState::Failed;
+}
+
+// Why `fasim run` (a fresh start) does other than what `fasim status` would say, in one line: it refuses a
+// result that is complete or can be resumed, or replaces it with output.overwrite = true.
+std::string fresh_start_reason(const Assessment& a, Action next) {
+  const std::string result = "output file '" + a.result + "'";
+  if (a.action == Action::Run)
+    return result + " is " + to_string(a.state) + "; output.overwrite = true: replacing it with a run from " +
+           "step 0 (and deleting its checkpoint ring)";
+  if (next == Action::Resume)
+    return result + " is " + to_string(a.state) + " at step " + std::to_string(a.result_step) +
+           " and has a checkpoint: continue it with 'fasim resume " + a.checkpoint +
+           "' (slurm/run.sbatch does so by itself), or start again with --output.overwrite=true";
+  return result + " is complete (" + std::to_string(a.result_step) +
+         " steps); continue it to more steps with 'fasim resume " + a.result +
+         " --run.steps=N', replace it with --output.overwrite=true, or choose another output.file";
+}
+} // namespace
+
 Action decide(const Facts& f) {
   if (f.state == ResultState::Running) return Action::Refuse; // never replaced under a live writer
   if (f.named_checkpoint) {
@@ -187,6 +209,13 @@ Action decide(const Facts& f) {
     if (f.state == ResultState::Complete && f.same_experiment && !f.all_stopped_early)
       return Action::Continue;
     return Action::Resume;
+  }
+  if (f.fresh_start) {
+    // `fasim run` starts from step 0: with output.overwrite = true over whatever is there (a live writer
+    // aside); otherwise never over a complete result, nor over one that a checkpoint of its run resumes.
+    if (f.overwrite && f.state != ResultState::Absent) return Action::Run;
+    if (!f.overwrite && (f.state == ResultState::Complete || (resumable(f.state) && f.usable_checkpoint)))
+      return Action::Refuse;
   }
   switch (f.state) {
   case ResultState::Absent:
@@ -202,13 +231,14 @@ Action decide(const Facts& f) {
   return f.usable_checkpoint ? Action::Resume : Action::Restart;
 }
 
-Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string& named) {
+Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string& named, Asking asking) {
   Assessment a;
   a.result = c.output.file;
   a.checkpoint = named.empty() ? c.output.checkpoint_file : named;
   a.requested_steps = c.run.steps;
   Facts f;
   f.overwrite = c.output.overwrite;
+  f.fresh_start = named.empty() && asking == Asking::FreshStart;
   // The newest generation of the checkpoint ring that is complete and belongs to `run_id`: its step (and
   // a.checkpoint names it), else -1 and why not.
   std::string checkpoint_problem = "no checkpoint";
@@ -281,6 +311,15 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string&
   if (f.named_checkpoint && f.state != ResultState::Running) {
     a.reason = named_checkpoint_reason(a, f, named_header, s, unreadable, c.run.steps);
     return a;
+  }
+
+  if (f.fresh_start) {
+    Facts asked_next = f;
+    asked_next.fresh_start = false;
+    if (const Action next = decide(asked_next); next != a.action) {
+      a.reason = fresh_start_reason(a, next);
+      return a;
+    }
   }
 
   // Why, in one line (and what to do when refused).

@@ -30,7 +30,7 @@ SmallMatrix replicate(const DistMatrix& a) {
 }
 
 void distribute(const SmallMatrix& a, DistMatrix& out) {
-  if (a.rows != out.rows() || a.cols != out.cols()) throw Error("distribute: shapes differ");
+  FASIM_REQUIRE(a.rows == out.rows() && a.cols == out.cols(), "distribute: shapes differ");
   for (int lj = 0; lj < out.local_cols(); ++lj) {
     const int gj = out.global_col({lj}).value;
     for (int li = 0; li < out.local_rows(); ++li) out.local({li}, {lj}) = a(out.global_row({li}).value, gj);
@@ -40,9 +40,9 @@ void distribute(const SmallMatrix& a, DistMatrix& out) {
 double residual_norm2(const DistMatrix& y, const DistMatrix& z, const DistMatrix& w) {
   const auto& g = *y.grid();
   if (!g.active()) return 0.0;
-  if (z.rows() != y.rows() || w.cols() != y.cols() || z.cols() != w.rows() ||
-      z.row_block() != y.row_block() || w.col_block() != y.col_block())
-    throw Error("residual_norm2: Y, Z, W do not line up");
+  FASIM_REQUIRE(z.rows() == y.rows() && w.cols() == y.cols() && z.cols() == w.rows() &&
+                    z.row_block() == y.row_block() && w.col_block() == y.col_block(),
+                "residual_norm2: Y, Z, W do not line up");
   const SmallMatrix zr = gathered<Coord::Row>(z), wc = gathered<Coord::Col>(w);
   const int nloc = y.local_rows(), mloc = y.local_cols(), r = z.cols();
   constexpr int kPanel = 256;

@@ -64,7 +64,7 @@ void require_aligned(const DistMatrix& y, const DistMatrix& thin, bool rows) {
   const bool ok =
       thin.grid() == y.grid() && (rows ? thin.rows() == y.rows() && thin.row_block() == y.row_block()
                                        : thin.cols() == y.cols() && thin.col_block() == y.col_block());
-  if (!ok) throw Error("panel product: the thin matrix does not line up with Y (same grid and block needed)");
+  FASIM_REQUIRE(ok, "panel product: the thin matrix does not line up with Y (same grid and block needed)");
 }
 } // namespace
 

@@ -15,7 +15,7 @@ void owners_times_small(const DistMatrix& like, PanelView z_rows, const SmallMat
   const auto& g = *like.grid();
   const parallel::BlockCyclic1D& cols = like.col_layout();
   const int nloc = like.local_rows(), k = m.rows, ldc = std::max(1, nloc);
-  require(like.cols() == m.cols, "owners_times_small: shapes do not conform");
+  FASIM_REQUIRE(like.cols() == m.cols, "owners_times_small: shapes do not conform");
   for (int q = 0; q < g.cols(); ++q) {
     const int cq = cols.local_count(q);
     if (cq == 0) continue;
@@ -49,7 +49,7 @@ void owners_small_times(const DistMatrix& like, const SmallMatrix& m, PanelView 
   const auto& g = *like.grid();
   const parallel::BlockCyclic1D& rows = like.row_layout();
   const int mloc = like.local_cols(), k = m.cols;
-  require(like.rows() == m.rows, "owners_small_times: shapes do not conform");
+  FASIM_REQUIRE(like.rows() == m.rows, "owners_small_times: shapes do not conform");
   for (int p = 0; p < g.rows(); ++p) {
     const int rp = rows.local_count(p), ldp = std::max(1, rp);
     if (rp == 0) continue;

@@ -19,7 +19,7 @@ SmallMatrix transpose(const SmallMatrix& a) {
 SmallMatrix multiply(const SmallMatrix& a, const SmallMatrix& b, bool trans_a, bool trans_b) {
   const int m = trans_a ? a.cols : a.rows, k = trans_a ? a.rows : a.cols;
   const int n = trans_b ? b.rows : b.cols, kb = trans_b ? b.cols : b.rows;
-  if (k != kb) throw Error("SmallMatrix multiply: shapes do not conform");
+  FASIM_REQUIRE(k == kb, "SmallMatrix multiply: shapes do not conform");
   SmallMatrix c(m, n);
   if (m == 0 || n == 0) return c;
   if (k == 0) return c;

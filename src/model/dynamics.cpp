@@ -291,7 +291,7 @@ double VectorField::evaluate_fixed(const State& s, State& d) {
 void VectorField::evaluate_naive(State& s, State& d, DistMatrix& e) {
   // E = Y − ZW as an explicit n×m matrix, then the products with E: three passes over n×m data.
   const DistMatrix* y = problem_.target->dense();
-  if (!y) throw Error("the naive formulation needs a dense target");
+  FASIM_REQUIRE(y != nullptr, "the naive formulation needs a dense target");
   if (problem_.mask) throw UsageError("the naive formulation has no masked form: bench completion as fast");
   if (problem_.sensing) throw UsageError("the naive formulation has no sensing form: bench sensing as fast");
   if (spec_.kind == AlgorithmKind::FAStar) refresh(s);

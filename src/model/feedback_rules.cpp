@@ -1,6 +1,7 @@
 #include "fasim/model/feedback_rules.hpp"
 
 #include "fasim/model/entrywise.hpp"
+#include "fasim/parallel/error.hpp"
 
 #include <cmath>
 
@@ -49,7 +50,7 @@ void form_feedback(AlgorithmKind kind, double alpha, const parallel::DistMatrix&
     entrywise(w, c, out, Mixed{alpha});
     return;
   default:
-    throw Error(std::string("form_feedback: ") + to_string(kind) + " forms no feedback from W");
+    FASIM_UNREACHABLE(std::string("form_feedback: ") + to_string(kind) + " forms no feedback from W");
   }
 }
 
@@ -66,7 +67,7 @@ void form_feedback_panel(AlgorithmKind kind, double alpha, int rows, int cols, l
     on_panel(rows, cols, w, c, out, ld, Mixed{alpha});
     return;
   default:
-    throw Error(std::string("form_feedback_panel: ") + to_string(kind) + " forms no feedback from W");
+    FASIM_UNREACHABLE(std::string("form_feedback_panel: ") + to_string(kind) + " forms no feedback from W");
   }
 }
 

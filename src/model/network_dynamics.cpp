@@ -93,7 +93,8 @@ const DistMatrix& NetworkField::feedback(const NetworkState& s, int l) {
   case AlgorithmKind::DFA:
     break;
   }
-  throw Error(std::string("NetworkField::feedback: ") + to_string(spec_.kind) + " has no layer feedback");
+  FASIM_UNREACHABLE(std::string("NetworkField::feedback: ") + to_string(spec_.kind) +
+                    " has no layer feedback");
 }
 
 void NetworkField::forward_product(const NetworkState& s, int l) {

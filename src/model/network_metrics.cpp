@@ -1,5 +1,7 @@
 #include "fasim/model/network_metrics.hpp"
 
+#include "fasim/model/metrics.hpp"
+#include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 
 #include <cmath>
@@ -9,10 +11,59 @@ namespace fasim::model {
 using parallel::DistMatrix;
 using parallel::Op;
 
+namespace {
+// The alignment columns' names: kAlignment + l (align_1 … align_{L−1}).
+constexpr std::string_view kAlignment = "align_";
+} // namespace
+
 std::vector<std::string> network_alignment_names(int depth) {
   std::vector<std::string> names;
-  for (int l = 1; l < depth; ++l) names.push_back("align_" + std::to_string(l));
+  for (int l = 1; l < depth; ++l) names.push_back(std::string(kAlignment) + std::to_string(l));
   return names;
+}
+
+std::vector<std::string> network_metric_names(int depth) {
+  std::vector<std::string> names{std::string(kScalarMetrics[scalar_column("step")]),
+                                 std::string(kScalarMetrics[scalar_column("time")]),
+                                 std::string(kScalarMetrics[scalar_column("loss")])};
+  for (auto& a : network_alignment_names(depth)) names.push_back(std::move(a));
+  return names;
+}
+
+namespace {
+// The alignment that column `name` holds in `row`, or nullptr when `name` is not align_1 … align_{L−1}.
+template <class Row> auto alignment_of(Row& row, std::string_view name) -> decltype(&row.alignment[0]) {
+  for (std::size_t l = 1; l <= row.alignment.size(); ++l)
+    if (name == std::string(kAlignment) + std::to_string(l)) return &row.alignment[l - 1];
+  return nullptr;
+}
+} // namespace
+
+double network_metric(const NetworkMetricRow& row, std::string_view name) {
+  if (name == kScalarMetrics[scalar_column("step")]) return static_cast<double>(row.step);
+  if (name == kScalarMetrics[scalar_column("time")]) return row.time;
+  if (name == kScalarMetrics[scalar_column("loss")]) return row.loss;
+  const double* a = alignment_of(row, name);
+  FASIM_REQUIRE(a != nullptr, "network metric '" + std::string(name) + "' is not a column of the row");
+  return *a;
+}
+
+void set_network_metric(NetworkMetricRow& row, std::string_view name, double value) {
+  if (name == kScalarMetrics[scalar_column("step")]) {
+    row.step = static_cast<long long>(value);
+    return;
+  }
+  if (name == kScalarMetrics[scalar_column("time")]) {
+    row.time = value;
+    return;
+  }
+  if (name == kScalarMetrics[scalar_column("loss")]) {
+    row.loss = value;
+    return;
+  }
+  double* a = alignment_of(row, name);
+  FASIM_REQUIRE(a != nullptr, "network metric '" + std::string(name) + "' is not a column of the row");
+  *a = value;
 }
 
 namespace {

@@ -128,7 +128,7 @@ std::unique_ptr<Target> make_target(const ProblemSpec& spec, int r, const parall
   case Source::Network:
     break; // built by build_network (model/network.hpp), or by the app as synthetic for the paper's model
   }
-  throw Error("make_target: unhandled problem source");
+  FASIM_UNREACHABLE("make_target: unhandled problem source");
 }
 } // namespace
 

@@ -166,7 +166,7 @@ StepPlan reference_plan(AlgorithmKind kind) {
 }
 
 std::string plan_request_error(const std::string& request) {
-  if (request == "auto" || request == "measure") return {};
+  if (io::schema::parse<PlanMode>(request)) return {};
   const auto words = split(request);
   if (words.empty()) return "system.plan is empty (auto, measure, or plans such as fa:residual,path=panel)";
   try {
@@ -179,9 +179,10 @@ std::string plan_request_error(const std::string& request) {
 
 StepPlan choose_plan(const Problem& p, const AlgorithmSpec& spec, const std::string& request,
                      long long steps) {
-  if (request == "measure") return measure_plan(p, spec, steps);
+  const std::optional<PlanMode> mode = io::schema::parse<PlanMode>(request);
+  if (mode == PlanMode::Measure) return measure_plan(p, spec, steps);
   StepPlan plan = estimate_plan(p, spec.kind);
-  if (request != "auto")
+  if (!mode) // fixed plans
     for (const auto& w : split(request)) {
       const StepPlan fixed = StepPlan::parse(w);
       if (fixed.algorithm == spec.kind) plan = fixed;

@@ -6,17 +6,27 @@
 
 #include <climits>
 #include <cstdio>
-#include <cstdlib>
 #include <new>
 
 namespace fasim::parallel {
+
+namespace {
+FailureSettings settings; // set once at start-up, before any verb runs
+} // namespace
+
+void set_failure_settings(const FailureSettings& s) {
+  settings = s;
+}
+
+FailureSettings failure_settings() {
+  return settings;
+}
 
 std::string message_of(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const InternalError& e) {
-    const char* debug = std::getenv("FASIM_DEBUG");
-    if (!debug || !*debug || std::string(debug) == "0") return e.what();
+    if (!settings.internal_details) return e.what();
     return std::string(e.what()) + " [internal check" +
            (e.condition().empty() ? "" : " '" + e.condition() + "'") + " failed at " + e.location() + "]";
   } catch (const std::bad_alloc&) {
@@ -54,8 +64,7 @@ int first_failure(const Communicator& comm, const std::exception_ptr& local) {
     check_mpi(MPI_Wait(&request, MPI_STATUS_IGNORE), "MPI_Wait");
     return first;
   }
-  const char* env = std::getenv("FASIM_AGREE_TIMEOUT");
-  const double timeout = env ? std::atof(env) : 20.0;
+  const double timeout = settings.agree_timeout;
   const double deadline = MPI_Wtime() + timeout;
   int done = 0;
   while (!done) {

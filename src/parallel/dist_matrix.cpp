@@ -15,8 +15,8 @@ int BlockCyclic1D::local_count(int proc) const {
 
 DistMatrix::DistMatrix(GridPtr grid, int rows, int cols, int row_block, int col_block)
     : grid_(std::move(grid)) {
-  if (!grid_) throw Error("DistMatrix needs a process grid");
-  if (rows < 0 || cols < 0) throw Error("DistMatrix: negative shape");
+  FASIM_REQUIRE(grid_ != nullptr, "DistMatrix needs a process grid");
+  FASIM_REQUIRE(rows >= 0 && cols >= 0, "DistMatrix: negative shape");
   if (row_block <= 0 || col_block <= 0)
     throw UsageError("block size must be positive (grid.block); got " + std::to_string(row_block));
   rows_ = {rows, row_block, grid_->rows()};
@@ -61,7 +61,7 @@ void DistMatrix::set_zero() {
 }
 
 void DistMatrix::copy_from(const DistMatrix& other) {
-  if (!same_layout(other)) throw Error("DistMatrix::copy_from: layouts differ");
+  FASIM_REQUIRE(same_layout(other), "DistMatrix::copy_from: layouts differ");
   local_ = other.local_;
 }
 
@@ -110,8 +110,8 @@ void DistMatrix::scatter(const std::vector<double>& whole, int root) {
   const Communicator& gc = grid_->grid_comm();
   const int nprocs = gc.size();
   const bool am_root = gc.rank() == root;
-  if (am_root && whole.size() != static_cast<std::size_t>(rows()) * cols())
-    throw Error("DistMatrix::scatter: input has the wrong size");
+  FASIM_REQUIRE(!am_root || whole.size() == static_cast<std::size_t>(rows()) * cols(),
+                "DistMatrix::scatter: input has the wrong size");
   std::vector<int> counts(nprocs), displs(nprocs);
   for (int r = 0; r < nprocs; ++r) {
     counts[r] = rows_.local_count(r / grid_->cols()) * cols_.local_count(r % grid_->cols());

@@ -186,10 +186,26 @@ def test_disk_full_keeps_previous_checkpoint():
     assert r.returncode == 0, r.stderr
 
 
+def test_bad_agree_timeout_is_refused():
+    """FASIM_AGREE_TIMEOUT is read by the configuration's number parser (config/environment.hpp) before any verb
+    starts: a value that is not a number of seconds above 0 is one error line naming it, exit 2, nothing written."""
+    import subprocess
+    from e2e_support import ENV, FASIM, MPIEXEC
+    for bad in ["abc", "0", "-3", "10s"]:
+        out = f"{D}/timeout-{bad}.h5"
+        p = subprocess.run([MPIEXEC, "-n", "2", FASIM, "run", INI, f"--output.file={out}"],
+                           env=dict(ENV, FASIM_AGREE_TIMEOUT=bad), capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2, f"FASIM_AGREE_TIMEOUT={bad}: exit {p.returncode}\n{p.stderr}"
+        lines = [l for l in p.stderr.splitlines() if l.startswith("fasim: error")]
+        assert len(lines) == 1, f"FASIM_AGREE_TIMEOUT={bad}: expected one error line, got:\n{p.stderr}"
+        assert f"FASIM_AGREE_TIMEOUT='{bad}'" in lines[0] and "unset it" in lines[0], lines[0]
+        assert not os.path.exists(out), f"FASIM_AGREE_TIMEOUT={bad}: left an output file"
+
+
 if __name__ == "__main__":
     run_tests(make_tests() + [test_duplicate_key, test_existing_output_is_never_clobbered,
                               test_input_dataset_wrong_shape_and_nan, test_unwritable_output_directory,
                               test_truncated_and_contradicting_checkpoints,
                               test_memory_estimate_above_available_is_refused, test_disk_full_keeps_previous_checkpoint,
                               test_config_inputs_that_are_not_small_regular_files, test_malformed_ini_lines_name_the_line,
-                              test_unknown_options_and_missing_arguments])
+                              test_unknown_options_and_missing_arguments, test_bad_agree_timeout_is_refused])

@@ -167,8 +167,10 @@ def test_checkpoint_and_resume_are_bitwise():
     d = tmpdir()
     inputs(f"{d}/in.h5")
     ini = write(f"{d}/a.ini", NET + f"[input]\nfile = {d}/in.h5\n[output]\nsnapshot_every = 20\n")
-    # The default 2-rank grid is 1×2 (every plan pdgemm); on 2×1 gd, fa and dfa take the replicated plan.
-    for integrator, grid in (("euler", []), ("rk4", []), ("euler", ["--grid.rows=2", "--grid.cols=1"])):
+    # A network's default 2-rank grid is 2×1, where gd, fa and dfa take the replicated plan; on 1×2 every plan
+    # is pdgemm.
+    for integrator, grid in (("euler", []), ("rk4", []), ("euler", ["--grid.rows=1", "--grid.cols=2"]),
+                             ("rk4", ["--grid.rows=1", "--grid.cols=2"])):
         full, cut = f"{d}/full-{integrator}{len(grid)}.h5", f"{d}/cut-{integrator}{len(grid)}.h5"
         fasim(["run", ini, f"--output.file={full}", "--run.steps=90", f"--run.integrator={integrator}", *grid],
               ranks=2)
@@ -182,10 +184,12 @@ def test_checkpoint_and_resume_are_bitwise():
         # A crash after the checkpoint: the result left `running` (a complete one would be continued instead).
         with h5py.File(cut, "r+") as f:
             f.attrs["status"] = "running"
-        fasim(["resume", f"{cut}.ckpt", "--run.steps=90"], ranks=2)
+        fasim(["resume", f"{cut}.ckpt", "--run.steps=90", *grid], ranks=2)
         a, b = datasets(cut), datasets(full)
         with h5py.File(cut, "r") as f:
             assert f.attrs["status"] == "complete" and "resumed at step 40" in f.attrs["history"]
+            assert list(f.attrs["grid"]) == ([1, 2] if grid else [2, 1]), list(f.attrs["grid"])
+            assert f.attrs["plan"].startswith("gd:network=" + ("pdgemm" if grid else "replicated")), f.attrs["plan"]
         keys = [k for k in b if k.startswith("runs/") and "/trajectory/" not in k] + \
                [f"runs/{alg}/trajectory/{c}" for alg in ("gd", "fa", "dfa", "kp")
                 for c in ("loss", "align_1", "align_2")]

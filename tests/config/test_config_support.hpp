@@ -33,14 +33,19 @@ private:
   std::string path_;
 };
 
-/// The UsageError message of parsing ini + overrides, or "" when it was accepted.
-inline std::string refusal(const std::string& ini, const std::vector<std::string>& overrides = {}) {
+/// The UsageError message of calling `body`, or "" when it was accepted.
+template <class Body> std::string usage_error_of(Body&& body) {
   try {
-    io::parse_config_text(ini, overrides);
+    body();
   } catch (const UsageError& e) {
     return e.what();
   }
   return "";
+}
+
+/// The UsageError message of parsing ini + overrides, or "" when it was accepted.
+inline std::string refusal(const std::string& ini, const std::vector<std::string>& overrides = {}) {
+  return usage_error_of([&] { io::parse_config_text(ini, overrides); });
 }
 
 /// Checks that the configuration is refused with a one-line message containing every needle.

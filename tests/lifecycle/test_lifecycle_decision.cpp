@@ -1,8 +1,8 @@
 // The one decision (io::decide) against the table of docs/lifecycle.md, "What `fasim status` /
 // `slurm/run.sbatch` do from each state": for every combination of the facts assess() finds, the first row of
-// the table that fits names the action decide() takes, without and with output.overwrite. A row the test does
-// not know, a row no facts reach and a combination no row covers fail too, so the table and the code cannot
-// drift apart.
+// the table that fits names the action decide() takes, without and with output.overwrite, for `fasim
+// status`'s question (what next) and for `fasim run`'s (a fresh start). A row the test does not know, a row
+// no facts reach and a combination no row covers fail too, so the table and the code cannot drift apart.
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "source_dir.hpp"
 
@@ -105,6 +105,14 @@ const std::map<std::string, std::function<bool(const Facts&)>> kStateCells = {
        return f.named_checkpoint && f.state == ResultState::Complete && f.more_steps && !f.all_stopped_early;
      }},
     {"`fasim resume CHECKPOINT`: otherwise", [](const Facts& f) { return f.named_checkpoint; }},
+    {"`fasim run CONFIG` with `output.overwrite = true`: an existing result",
+     [](const Facts& f) { return f.fresh_start && f.overwrite && f.state != ResultState::Absent; }},
+    {"`fasim run CONFIG`: the result `complete`",
+     [](const Facts& f) { return f.fresh_start && f.state == ResultState::Complete; }},
+    {"`fasim run CONFIG`: the result `checkpointed`, `interrupted`, `failed` with a usable checkpoint",
+     [](const Facts& f) {
+       return f.fresh_start && one_of(f.state, {kCheckpointed, kInterrupted, kFailed}) && f.usable_checkpoint;
+     }},
     {"`absent`", [](const Facts& f) { return f.state == ResultState::Absent && !f.usable_checkpoint; }},
     {"`absent`, but a usable checkpoint exists",
      [](const Facts& f) { return f.state == ResultState::Absent && f.usable_checkpoint; }},
@@ -144,9 +152,9 @@ std::vector<Facts> all_facts() {
   std::vector<Facts> out;
   for (ResultState s : {ResultState::Absent, ResultState::Running, kCheckpointed, kInterrupted, kFailed,
                         ResultState::Complete, ResultState::Foreign})
-    for (int bits = 0; bits < 256; ++bits)
+    for (int bits = 0; bits < 512; ++bits)
       out.push_back({s, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
-                     (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0});
+                     (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (bits & 256) != 0});
   return out;
 }
 
@@ -155,7 +163,8 @@ std::string describe(const Facts& f) {
          (f.usable_checkpoint ? ", usable checkpoint" : "") + (f.more_steps ? ", more steps" : "") +
          (f.all_stopped_early ? ", all stopped early" : "") + (f.overwrite ? ", overwrite" : "") +
          (f.named_checkpoint ? ", named checkpoint" : "") + (f.named_other_run ? " of another run" : "") +
-         (f.named_beyond_steps ? " beyond run.steps" : "");
+         (f.named_beyond_steps ? " beyond run.steps" : "") +
+         (f.fresh_start ? ", fasim run (fresh start)" : "");
 }
 
 } // namespace
@@ -215,5 +224,28 @@ TEST_CASE("lifecycle: what decide() weighs") {
   CHECK(decide(f) == Action::Refuse);
   f.named_beyond_steps = false;
   f.state = ResultState::Foreign;
+  CHECK(decide(f) == Action::Refuse);
+  // `fasim run CONFIG` (a fresh start): never over a complete result or one its checkpoint resumes, unless
+  // output.overwrite = true; then over anything but a live writer.
+  f = Facts{};
+  f.fresh_start = true;
+  f.state = ResultState::Complete;
+  f.more_steps = true;
+  CHECK(decide(f) == Action::Refuse);
+  f.state = ResultState::Checkpointed;
+  f.usable_checkpoint = true;
+  CHECK(decide(f) == Action::Refuse);
+  f.usable_checkpoint = false;
+  CHECK(decide(f) == Action::Restart);
+  f.overwrite = true;
+  CHECK(decide(f) == Action::Run);
+  f.state = ResultState::Complete;
+  CHECK(decide(f) == Action::Run);
+  f.state = ResultState::Running;
+  CHECK(decide(f) == Action::Refuse);
+  f.state = ResultState::Absent;
+  f.usable_checkpoint = true;
+  CHECK(decide(f) == Action::Run);
+  f.overwrite = false;
   CHECK(decide(f) == Action::Refuse);
 }

@@ -1,11 +1,11 @@
 // Internal checks (FASIM_REQUIRE, require): the user's message stays what it was; the condition's text and
-// the check's file:line travel with the error and are shown to developers who set FASIM_DEBUG.
+// the check's file:line travel with the error and are shown to developers who set FASIM_DEBUG (handed down as
+// FailureSettings::internal_details).
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
 #include <doctest/doctest.h>
 
-#include <cstdlib>
 #include <string>
 
 namespace {
@@ -53,20 +53,18 @@ TEST_CASE("require records where it was called, and passes a true condition") {
 }
 
 TEST_CASE("users see the message alone; FASIM_DEBUG adds the condition and the location") {
+  // app reads FASIM_DEBUG (config/environment.hpp) and hands it down as FailureSettings::internal_details.
   int line = 0;
   const std::exception_ptr error = failed_check(line);
-  const char* before = std::getenv("FASIM_DEBUG");
-  const std::string saved = before ? before : "";
-  ::unsetenv("FASIM_DEBUG");
+  const fasim::parallel::FailureSettings before = fasim::parallel::failure_settings();
+  fasim::parallel::FailureSettings s = before;
+  s.internal_details = false;
+  fasim::parallel::set_failure_settings(s);
   CHECK(fasim::parallel::message_of(error) == "arithmetic: the sum is off");
-  ::setenv("FASIM_DEBUG", "0", 1);
-  CHECK(fasim::parallel::message_of(error) == "arithmetic: the sum is off");
-  ::setenv("FASIM_DEBUG", "1", 1);
+  s.internal_details = true;
+  fasim::parallel::set_failure_settings(s);
   const std::string debug = fasim::parallel::message_of(error);
   CHECK(debug.rfind("arithmetic: the sum is off [internal check '1 + 1 == 3' failed at ", 0) == 0);
   CHECK(ends_with(debug, "test_error.cpp:" + std::to_string(line) + "]"));
-  if (before)
-    ::setenv("FASIM_DEBUG", saved.c_str(), 1);
-  else
-    ::unsetenv("FASIM_DEBUG");
+  fasim::parallel::set_failure_settings(before);
 }

@@ -47,7 +47,9 @@ private:
   struct AlgorithmGroup {
     std::string name;
     Group group;
-    std::vector<Series> scalars; ///< step, time, loss, align_1 … align_{L−1}
+    std::vector<std::string>
+        columns;                 ///< model::network_metric_names: step, time, loss, align_1 … align_{L−1}
+    std::vector<Series> scalars; ///< one per column, in that order
     std::vector<Dataset> snapshots;
     std::optional<Series> snap_step;
   };
@@ -56,8 +58,5 @@ private:
   std::string staged_path_, final_path_; ///< a Staged file's temporary name and destination
   std::vector<AlgorithmGroup> algorithms_;
 };
-
-/// The trajectory columns of a network of depth L: step, time, loss, align_1 … align_{L−1}.
-std::vector<std::string> network_trajectory_names(int depth);
 
 } // namespace fasim::io

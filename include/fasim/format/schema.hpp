@@ -169,6 +169,12 @@ inline constexpr const char* kWrittenBy = "written_by";
 inline constexpr const char* kInputs = "inputs";      ///< the command line's inputs, ';'-joined
 inline constexpr const char* kPointsGroup = "points"; ///< one 1-D dataset per column
 inline constexpr const char* kSummaryKind = "fasim-collect-summary"; ///< only a file of this kind is replaced
+// A summary's columns under /points (docs/sweeps.md), besides one per configuration key that differs and
+// kOptimalError, kLemma1Error and kStatus.
+inline constexpr const char* kPointFile = "file";                   ///< the collected result's path
+inline constexpr const char* kPointOverlap = "overlap";             ///< representation_overlap's first cosine
+inline constexpr const char* kPointFinalLossSuffix = "_final_loss"; ///< <algorithm>_final_loss
+inline constexpr const char* kPointStopReasonPrefix = "stop_reason_"; ///< stop_reason_<algorithm>
 
 /// "a/b/c": `names` joined by '/'; path("", "a", "b") is the absolute "/a/b".
 template <class... Names> std::string path(const Names&... names) {

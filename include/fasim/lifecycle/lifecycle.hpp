@@ -1,7 +1,8 @@
 #pragma once
 // The lifecycle of a result file (docs/lifecycle.md): the state its files are in, and what to do from each
 // state. `fasim status`, `fasim run`, `fasim resume`, `fasim sweep run` and both sbatch scripts decide
-// through assess(), so they cannot disagree.
+// through assess(), so they cannot disagree: a verb carries out the action it is given and refuses with the
+// reason it is given, nothing of its own.
 #include "fasim/config/config.hpp"
 #include "fasim/config/words.hpp"
 
@@ -37,7 +38,14 @@ struct Facts {
   bool named_checkpoint = false;
   bool named_other_run = false;    ///< the named checkpoint's run id is not the (existing) result's
   bool named_beyond_steps = false; ///< the named checkpoint's step is beyond run.steps
+  /// `fasim run CONFIG`: the user asked for a run from step 0 (not what to do next, as `fasim status`, the
+  /// job scripts and `fasim sweep run` ask). Never together with named_checkpoint.
+  bool fresh_start = false;
 };
+
+/// What the verb asks assess() to decide: what to do next (`fasim status`, the job scripts, a sweep's point),
+/// or whether `fasim run CONFIG` may start from step 0 (Facts::fresh_start).
+enum class Asking { WhatNext, FreshStart };
 
 /// The one decision: what to do from `facts`. assess() takes its action from here.
 Action decide(const Facts& facts);
@@ -47,9 +55,10 @@ Action decide(const Facts& facts);
 /// that is complete and belongs to the result's run. `caller_holds_lock`: this process holds the result's
 /// lock (OutputLock), which then does not count as another writer.
 /// `named_checkpoint`: the checkpoint `fasim resume CHECKPOINT` was given (its step and run id are facts of
-/// the decision; a.checkpoint names it); empty for every other verb.
+/// the decision; a.checkpoint names it); empty for every other verb. `asking`: FreshStart for `fasim run`
+/// (its action is then run, restart or refuse; run over an existing result replaces it).
 Assessment assess(const RunConfig& config, bool caller_holds_lock = false,
-                  const std::string& named_checkpoint = {});
+                  const std::string& named_checkpoint = {}, Asking asking = Asking::WhatNext);
 
 /// Refuses (UsageError) paths that would mix files: a checkpoint_file that is the result file or the input
 /// file, a result file that is the input file, and a checkpoint_file that holds something other than a

@@ -11,6 +11,7 @@
 #include "fasim/model/network_dynamics.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fasim::model {
@@ -24,6 +25,14 @@ struct NetworkMetricRow {
 
 /// The alignment columns' names: align_1 … align_{L−1}.
 std::vector<std::string> network_alignment_names(int depth);
+
+/// A network trajectory's columns in the order they are stored: step, time, loss (named as the paper's
+/// model's kScalarMetrics), then align_1 … align_{L−1}. The file layer reads and writes them by these names.
+std::vector<std::string> network_metric_names(int depth);
+/// The value of column `name` (one of network_metric_names) in `row`.
+double network_metric(const NetworkMetricRow& row, std::string_view name);
+/// Sets column `name` of `row` (whose alignment holds depth − 1 values) to `value`.
+void set_network_metric(NetworkMetricRow& row, std::string_view name, double value);
 
 class NetworkMetrics {
 public:

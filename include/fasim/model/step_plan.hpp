@@ -52,6 +52,10 @@ StepPlan estimate_plan(const Problem& problem, AlgorithmKind algorithm);
 /// Collective over the grid's communicator; every rank returns the same plan.
 StepPlan measure_plan(const Problem& problem, const AlgorithmSpec& spec, long long steps);
 
+/// The two words system.plan takes besides fixed plans (their table: model/words.hpp): the cost model's
+/// estimate, or a measurement.
+enum class PlanMode { Auto, Measure };
+
 /// `system.plan`: "auto", "measure", or fixed plans (str() forms, separated by spaces; an algorithm not
 /// listed gets the estimate). Throws UsageError for a plan the problem cannot run. Collective for "measure".
 StepPlan choose_plan(const Problem& problem, const AlgorithmSpec& spec, const std::string& request,

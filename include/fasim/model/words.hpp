@@ -85,6 +85,11 @@ template <> struct Names<linalg::ProductPath> {
   static constexpr Named<linalg::ProductPath> list[] = {{"panel", linalg::ProductPath::Panel},
                                                         {"pdgemm", linalg::ProductPath::Pdgemm}};
 };
+/// system.plan's words besides fixed plans (model/step_plan.hpp).
+template <> struct Names<model::PlanMode> {
+  static constexpr Named<model::PlanMode> list[] = {{"auto", model::PlanMode::Auto},
+                                                    {"measure", model::PlanMode::Measure}};
+};
 /// A network's step plan (model/network_plan.hpp): distributed products or replicated weights.
 template <> struct Names<model::NetworkPlan> {
   static constexpr Named<model::NetworkPlan> list[] = {{"pdgemm", model::NetworkPlan::Distributed},

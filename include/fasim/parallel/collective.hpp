@@ -33,10 +33,24 @@ template <class Body> void agreed(const Communicator& comm, Body&& body) {
   agree(comm, failure);
 }
 
+/// How a failure is agreed on and told: the parallel layer's settings, handed down by the application at
+/// start-up (app reads FASIM_AGREE_TIMEOUT and FASIM_DEBUG from the environment through config's number
+/// parser, config/environment.hpp). The parallel layer reads no environment of its own.
+struct FailureSettings {
+  /// Seconds a failed rank waits at an agreement for peers that may be inside a collective, then MPI_Abort.
+  double agree_timeout = 20.0;
+  /// message_of() names a failed internal check's condition and file:line (for developers).
+  bool internal_details = false;
+};
+/// Sets the settings every later agree() and message_of() use (call once, before any verb runs).
+void set_failure_settings(const FailureSettings& settings);
+/// The settings in use (the defaults until set_failure_settings).
+FailureSettings failure_settings();
+
 /// The exit code an exception maps to (UsageError -> kExitUsage, CollectiveError -> its own, else failure).
 int exit_code_for(const std::exception_ptr& error);
-/// The one-line message of an exception. With FASIM_DEBUG set (not "0") in the environment, a failed internal
-/// check (InternalError) also names its condition and file:line, for developers.
+/// The one-line message of an exception. With FailureSettings::internal_details (FASIM_DEBUG set, not "0"), a
+/// failed internal check (InternalError) also names its condition and file:line, for developers.
 std::string message_of(const std::exception_ptr& error);
 
 } // namespace fasim::parallel

@@ -82,3 +82,7 @@ inline void require(bool ok, const std::string& what, const char* condition = nu
 
 /// FASIM_REQUIRE(condition, what): require(condition, what) that records `condition`'s text as well.
 #define FASIM_REQUIRE(condition, what) ::fasim::require(static_cast<bool>(condition), (what), #condition)
+/// FASIM_UNREACHABLE(what): a branch fasim's own code never takes (a switch's missing case); throws
+/// InternalError(what) recording "unreachable" as its condition and the file:line.
+#define FASIM_UNREACHABLE(what)                                                                              \
+  throw ::fasim::InternalError((what), "unreachable", std::source_location::current())

@@ -33,7 +33,8 @@ RULE = [
     "numbers over P ranks: pdgemm 8·(P−1)/P·W_l for each weight-shaped operand a product moves (W_l, B_l for "
     "l ≥ 2 — dfa: D_l, w_l·m numbers, for l < L — the sum of H_(l−1)ᵀ·δ_l), replicated 8·(P−1)/P·W_l for gathering W_l, for summing the gradient and "
     "(kp only) for gathering B_l. So gd, fa, dfa and the formed rules replicate on a P×1 grid; kp moves as many "
-    "bytes either way and stays on PDGEMM.",
+    "bytes either way and stays on PDGEMM. With `grid.rows` and `grid.cols` left at 0 a network runs on P×1 "
+    "(all ranks in one process column), where the rule's replicated plan applies.",
     "",
     "The plan each algorithm ran is stored in the result's and its checkpoints' `plan` attribute "
     "(`<alg>:network=pdgemm` or `<alg>:network=replicated`, schema 1.4); `fasim resume` and a continuation run "

@@ -1,0 +1,19 @@
+#pragma once
+// fasim's settings from the environment, read by the configuration's one number parser and handed down as
+// explicit settings (the layers below read no environment): FASIM_AGREE_TIMEOUT and FASIM_DEBUG, for the
+// parallel layer's agreement on failure (docs/bad-inputs.md, docs/architecture.md).
+#include "fasim/parallel/collective.hpp"
+
+#include <functional>
+
+namespace fasim::io {
+
+/// The environment's value of a variable, or nullptr when it is not set (std::getenv by default).
+using EnvironmentLookup = std::function<const char*(const char*)>;
+
+/// FASIM_AGREE_TIMEOUT: seconds a failed rank waits for its peers (a finite number > 0; unset or empty: 20).
+/// FASIM_DEBUG: set and neither empty nor "0": failed internal checks name their condition and file:line.
+/// A bad value is refused (UsageError: the variable, its value, what to set instead).
+parallel::FailureSettings failure_settings_from_environment(const EnvironmentLookup& lookup = nullptr);
+
+} // namespace fasim::io

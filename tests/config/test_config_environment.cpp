@@ -1,0 +1,47 @@
+// fasim's settings from the environment (fasim/config/environment.hpp): FASIM_AGREE_TIMEOUT and FASIM_DEBUG
+// are read by the configuration's number parser and handed to the parallel layer; a bad value is one line
+// naming the variable, its value and what to set.
+#include "fasim/config/environment.hpp"
+#include "test_config_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+using fasim::io::failure_settings_from_environment;
+
+namespace {
+fasim::parallel::FailureSettings from(const std::map<std::string, std::string>& env) {
+  return failure_settings_from_environment([&](const char* name) -> const char* {
+    const auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+std::string refusal(const std::map<std::string, std::string>& env) {
+  return fasim::testing::usage_error_of([&] { from(env); });
+}
+} // namespace
+
+TEST_CASE("environment: FASIM_AGREE_TIMEOUT and FASIM_DEBUG, and their defaults") {
+  CHECK(from({}).agree_timeout == 20.0);
+  CHECK_FALSE(from({}).internal_details);
+  CHECK(from({{"FASIM_AGREE_TIMEOUT", ""}}).agree_timeout == 20.0); // empty: as unset
+  CHECK(from({{"FASIM_AGREE_TIMEOUT", "10"}}).agree_timeout == 10.0);
+  CHECK(from({{"FASIM_AGREE_TIMEOUT", " 2.5 "}}).agree_timeout == 2.5);
+  CHECK(from({{"FASIM_AGREE_TIMEOUT", "1e2"}}).agree_timeout == 100.0);
+  CHECK(from({{"FASIM_DEBUG", "1"}}).internal_details);
+  CHECK_FALSE(from({{"FASIM_DEBUG", "0"}}).internal_details);
+  CHECK_FALSE(from({{"FASIM_DEBUG", ""}}).internal_details);
+}
+
+TEST_CASE("environment: a FASIM_AGREE_TIMEOUT that is not a number of seconds above 0 is refused") {
+  for (const std::string bad : {"abc", "10s", "1e", "0", "-5", "nan", "inf"}) {
+    const std::string why = refusal({{"FASIM_AGREE_TIMEOUT", bad}});
+    INFO("FASIM_AGREE_TIMEOUT=" << bad << ": " << why);
+    CHECK(why.find("FASIM_AGREE_TIMEOUT='" + bad + "'") != std::string::npos);
+    CHECK(why.find("unset it") != std::string::npos);
+    CHECK(why.find('\n') == std::string::npos);
+  }
+}
