@@ -80,14 +80,20 @@ double estimate_bytes_per_rank(const io::RunConfig& c, int p, int q) {
                     ? (c.run.integrator == model::IntegratorKind::RK4 ? 6.0 : 2.0) * rm
                 : model::constant_feedback(a.kind) || a.kind == model::AlgorithmKind::GD ? 0.0
                                                                                          : rm;
-  // Q > 1 (Euler): Z's rows kept on every rank of the process row (model/panel_replica.hpp), with dZ's rows
-  // and the pass's r columns, per algorithm; Y·Cᵀ's rows once. P > 1 (Euler): W's columns on every rank of
-  // the process column with dW's columns (a rule's B's columns too; kp's B's and dB's), per algorithm; C's
-  // once. Neither under sensing, whose field takes Z and W whole.
-  const bool euler =
-      c.run.integrator == model::IntegratorKind::Euler && c.completion.observe != model::Observe::Sensing;
-  const double replica = (q > 1 && euler ? local(n, p) * r * (3.0 * algs + 1.0) : 0.0) +
-                         (p > 1 && euler ? local(m, q) * r * (4.0 * algs + 1.0) : 0.0);
+  // Q > 1: Z's rows kept on every rank of the process row (model/panel_replica.hpp), with dZ's rows and the
+  // pass's r columns, per algorithm; Y·Cᵀ's rows once. P > 1: W's columns on every rank of the process column
+  // with dW's columns (a rule's B's columns too; kp's B's and dB's; FA*'s solved columns), per algorithm; C's
+  // once. RK4 keeps the panels of its stage state and three more increments as well (kp: of B too). Neither
+  // under sensing, whose field takes Z and W whole.
+  const bool replicas = c.completion.observe != model::Observe::Sensing;
+  const double stages = c.run.integrator == model::IntegratorKind::RK4 ? 4.0 : 0.0;
+  double z_panels = 1.0, w_panels = 1.0;
+  for (const auto& a : c.run.algorithms) {
+    z_panels += 3.0 + stages;
+    w_panels += 4.0 + stages * (model::learned_feedback(a.kind) ? 2.0 : 1.0);
+  }
+  const double replica = (q > 1 && replicas ? local(n, p) * r * z_panels : 0.0) +
+                         (p > 1 && replicas ? local(m, q) * r * w_panels : 0.0);
   return 8.0 * (y + thin * (3.0 + per_alg * algs) + feedback + record_rows + replica + sensing) + mask_bytes +
          64.0 * 1024 * 1024;
 }

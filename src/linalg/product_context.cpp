@@ -1,5 +1,7 @@
 #include "fasim/linalg/product_context.hpp"
 
+#include <algorithm>
+
 namespace fasim::linalg {
 
 using parallel::DistMatrix;
@@ -32,7 +34,7 @@ void ProductContext::forget() {
     if (!e.pinned) e.valid = false;
 }
 
-template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView view) {
+template <Coord C> ProductContext::Entry& ProductContext::held(const DistMatrix& a, PanelView view) {
   Entry* spare = nullptr;
   for (Entry& e : entries_) {
     if (e.valid && e.of == &a && e.coord == C) spare = &e;
@@ -44,6 +46,20 @@ template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView v
   spare->pinned = false;
   spare->view = view;
   spare->valid = true;
+  return *spare;
+}
+
+template <Coord C> void ProductContext::provide(const DistMatrix& a, PanelView view) {
+  held<C>(a, view);
+}
+
+template <Coord C> double* ProductContext::form(const DistMatrix& a) {
+  Entry& e = held<C>(a, {});
+  const int ld = std::max(1, C == Coord::Row ? a.local_rows() : a.rows());
+  const int cols = C == Coord::Row ? a.cols() : a.local_cols();
+  e.storage.resize(static_cast<std::size_t>(ld) * std::max(1, cols));
+  e.view = {e.storage.data(), ld};
+  return e.storage.data();
 }
 
 template <Coord C> bool ProductContext::holds(const DistMatrix& a) const {
@@ -68,6 +84,8 @@ template PanelView ProductContext::pin<Coord::Row>(const DistMatrix&);
 template PanelView ProductContext::pin<Coord::Col>(const DistMatrix&);
 template void ProductContext::provide<Coord::Row>(const DistMatrix&, PanelView);
 template void ProductContext::provide<Coord::Col>(const DistMatrix&, PanelView);
+template double* ProductContext::form<Coord::Row>(const DistMatrix&);
+template double* ProductContext::form<Coord::Col>(const DistMatrix&);
 template bool ProductContext::holds<Coord::Row>(const DistMatrix&) const;
 template bool ProductContext::holds<Coord::Col>(const DistMatrix&) const;
 

@@ -90,9 +90,9 @@ double VectorField::begin(const DistMatrix& z) {
   ctx_.products.forget();
   // Z's rows from the replica when it holds them (no gather); the Gram matrix, summed over the process column
   // (linalg::tall_gram), then needs no message on one process row.
-  const bool replica = euler_ && replicates_z() && replica_.holds(z);
-  if (replica) ctx_.products.provide<linalg::Coord::Row>(z, replica_.view());
-  tracking_ = euler_ && replicates_z();
+  const bool replica = mirrored_ && replicates_z() && replica_.holds(z);
+  if (replica) ctx_.products.provide<linalg::Coord::Row>(z, replica_.view(z));
+  tracking_ = mirrored_ && replicates_z();
   if (tracking_ && !replica) replica_.adopt(z, ctx_.products.panel_of<linalg::Coord::Row>(z)); // gathered
 
   if (ctx_.plan.formulation != Formulation::Products && spec_.kind != AlgorithmKind::FAStar) {
@@ -135,15 +135,15 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
   const DistMatrix &z = s.z, &w = s.w;
   DistMatrix* dw = spec_.kind == AlgorithmKind::FAStar ? nullptr : &d.w;
   // W's columns from their replica when it holds them (no gather along the process column).
-  tracking_w_ = euler_ && replicates_w();
+  tracking_w_ = mirrored_ && replicates_w();
   if (tracking_w_) {
     if (w_replica_.holds(w))
-      ctx.provide<linalg::Coord::Col>(w, w_replica_.view());
+      ctx.provide<linalg::Coord::Col>(w, w_replica_.view(w));
     else
       w_replica_.adopt(w, ctx.panel_of<linalg::Coord::Col>(w)); // gathered
     if (learned_feedback(spec_.kind)) {                         // kp's learned B: its own replica
       if (b_replica_.holds(b))
-        ctx.provide<linalg::Coord::Col>(b, b_replica_.view());
+        ctx.provide<linalg::Coord::Col>(b, b_replica_.view(b));
       else
         b_replica_.adopt(b, ctx.panel_of<linalg::Coord::Col>(b));
     }
@@ -166,10 +166,10 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
                           problem_.r, d.z, dw, w_ratio_, ctx.pass, problem_.mask.get());
     if (tracking_) // the pass summed all r columns of dZ's rows over the process row
       std::copy_n(ctx.pass.partial.data(), static_cast<std::size_t>(std::max(1, z.local_rows())) * z.cols(),
-                  replica_.increment());
+                  replica_.increment(d.z));
     if (tracking_w_) { // the pass summed all r rows of dW's columns over the process column; the owners' ρ·
       const double* sum = ctx.pass.spare.data();
-      double* dw_cols = w_replica_.increment();
+      double* dw_cols = w_replica_.increment(d.w);
       for (std::size_t i = 0, k = static_cast<std::size_t>(w.local_cols()) * w.rows(); i < k; ++i)
         dw_cols[i] = w_ratio_ * sum[i];
     }
@@ -195,18 +195,18 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
     // dW = ρ·(ZᵀY − (ZᵀZ)W)
     problem_.target->zt_y(z, *dw, ctx);
     if (tracking_w_)
-      linalg::pass_cols(*problem_.target->dense(), w.rows(), ctx.zt_y, ctx.pass, w_replica_.increment());
+      linalg::pass_cols(*problem_.target->dense(), w.rows(), ctx.zt_y, ctx.pass, w_replica_.increment(d.w));
     linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
     if (tracking_w_)
       linalg::owners_small_times(*dw, ctx_.gram, ctx.panel_of<linalg::Coord::Col>(w), -w_ratio_, w_ratio_,
-                                 w_replica_.increment(), std::max(1, w.rows()), ctx.thin);
+                                 w_replica_.increment(d.w), std::max(1, w.rows()), ctx.thin);
   }
   if (learned_feedback(spec_.kind)) {
     learned_feedback_terms(s, d);
     if (tracking_w_) { // the same terms on the replicas' columns, before dW's columns become dW's
       const double decay = w_ratio_ * spec_.decay;
-      double *g = w_replica_.increment(), *db = b_replica_.increment();
-      const double *bc = b_replica_.view().data, *wc = w_replica_.view().data;
+      double *g = w_replica_.increment(d.w), *db = b_replica_.increment(d.b);
+      const double *bc = b_replica_.view(s.b).data, *wc = w_replica_.view(s.w).data;
       for (std::size_t i = 0, k = static_cast<std::size_t>(w.local_cols()) * w.rows(); i < k; ++i) {
         db[i] = g[i] - decay * bc[i];
         g[i] = g[i] - decay * wc[i];
@@ -218,7 +218,7 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
 void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, const double* y_bt_rows) {
   linalg::ProductContext& ctx = ctx_.products;
   const int rows = std::max(1, s.z.local_rows()), r = s.z.cols();
-  double* dz = replica_.increment();
+  double* dz = replica_.increment(d.z);
   // dZ's rows = (Y·Cᵀ or Y·Bᵀ)'s rows − Z_rows·(W·Bᵀ), each column block as its owner computed it into d.z.
   if (y_bt_rows)
     std::copy_n(y_bt_rows, static_cast<std::size_t>(rows) * r, dz);
@@ -228,11 +228,24 @@ void VectorField::replica_dz_rows(const State& s, const DistMatrix&, State& d, c
                              ctx.thin);
 }
 
-void VectorField::advanced(const State& s, double h) {
-  euler_ = true;
-  if (tracking_) replica_.advance(s.z, h);
-  if (tracking_w_) w_replica_.advance(s.w, h);
-  if (tracking_w_ && s.has_feedback()) b_replica_.advance(s.b, h);
+void VectorField::added(double a, const State& x, const State& y) {
+  mirrored_ = true;
+  replica_.add_scaled(a, x.z, y.z);
+  w_replica_.add_scaled(a, x.w, y.w);
+  if (y.has_feedback()) b_replica_.add_scaled(a, x.b, y.b);
+}
+
+void VectorField::assigned(const State& out, const State& base) {
+  mirrored_ = true;
+  replica_.assign(out.z, base.z);
+  w_replica_.assign(out.w, base.w);
+  if (out.has_feedback()) b_replica_.assign(out.b, base.b);
+}
+
+void VectorField::forget_increments(const State& d) {
+  replica_.forget(d.z);
+  w_replica_.forget(d.w);
+  if (d.has_feedback()) b_replica_.forget(d.b);
 }
 
 void VectorField::learned_feedback_terms(const State& s, State& d) const {
@@ -251,6 +264,7 @@ void VectorField::refresh(State& s) {
 
 double VectorField::evaluate(State& s, State& d) {
   if (!problem_.grid->active()) return 0.0;
+  forget_increments(d);
   const double z_norm2 = begin(s.z);
   if (!std::isfinite(z_norm2))
     return z_norm2; // caller stops this trajectory; skip the solves that would throw
@@ -268,6 +282,7 @@ double VectorField::evaluate(State& s, State& d) {
 double VectorField::evaluate_fixed(const State& s, State& d) {
   FASIM_REQUIRE(spec_.kind != AlgorithmKind::FAStar, "evaluate_fixed: FA* changes W");
   if (!problem_.grid->active()) return 0.0;
+  forget_increments(d);
   const double z_norm2 = begin(s.z);
   derivatives(s, feedback(s), d);
   return z_norm2;

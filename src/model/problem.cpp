@@ -1,10 +1,12 @@
 #include "fasim/model/problem.hpp"
 
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/replicated_rows.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 #include "fasim/parallel/random.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -171,6 +173,23 @@ void solve_optimal_w(const Target& y, const DistMatrix& z, const linalg::SmallMa
     linalg::cholesky_into(gram, lower);
     y.zt_y(z, w, ctx);
     linalg::cholesky_solve_in_place(lower, w.data(), w.lld(), w.local_cols());
+    return;
+  }
+  if (ctx.path == linalg::ProductPath::Panel && y.dense() && y.isotropic()) {
+    // More process rows: the pass over Y summed all r rows of this rank's columns of ZᵀY over the process
+    // column (linalg::pass_cols), so each rank solves for all r rows of its columns of W alike — no message
+    // beyond the pass, the same W on every rank of the process column — keeps its own rows, and hands the
+    // columns to the step (W·Cᵀ then sums over the process row only; the residual pass gathers nothing).
+    linalg::SmallMatrix& lower = ctx.small[2];
+    linalg::cholesky_into(gram, lower);
+    y.zt_y(z, w, ctx);
+    const int r = w.rows();
+    double* cols = ctx.form<linalg::Coord::Col>(w);
+    linalg::pass_cols(*y.dense(), r, ctx.zt_y, ctx.pass, cols);
+    linalg::cholesky_solve_in_place(lower, cols, std::max(1, r), w.local_cols());
+    for (int lj = 0; lj < w.local_cols(); ++lj)
+      for (int li = 0; li < w.local_rows(); ++li)
+        w.local({li}, {lj}) = cols[static_cast<std::size_t>(lj) * r + w.global_row({li}).value];
     return;
   }
   linalg::distribute(gram, factor);

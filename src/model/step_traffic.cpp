@@ -30,24 +30,23 @@ struct Totals {
 
 /// One field evaluation of the plan as fasim runs it today (see the products and passes in src/linalg):
 /// Z's rows are gathered along the process row when Q > 1, W's (B's) columns along the process column when
-/// P > 1 — unless an Euler step keeps them replicated (model/panel_replica.hpp) — ZᵀZ is summed over the
+/// P > 1 — unless the steps keep them replicated (model/panel_replica.hpp) — ZᵀZ is summed over the
 /// process column and W·Bᵀ over the process row (over the grid for FA* on P > 1), passes over Y over the
 /// dimension they contract.
-void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator, Totals& t) {
+void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r, rr = r * r;
   const AlgorithmKind kind = plan.algorithm;
   const bool fastar = kind == AlgorithmKind::FAStar, gd = kind == AlgorithmKind::GD;
   const bool constant = constant_feedback(kind);
   const bool residual = plan.formulation == Formulation::Residual;
-  // Euler steps keep Z's rows on every rank of the process row (model/panel_replica.hpp; the conditions of
-  // VectorField::replicates_z): no gather, one int per step to check the replica, and on one process row
-  // the Gram matrix without a message.
-  const bool replica =
-      integrator == IntegratorKind::Euler && Q > 1 && p.isotropic && !(fastar && p.scale_free);
+  // Euler and RK4 steps keep Z's rows on every rank of the process row (model/panel_replica.hpp; the
+  // conditions of VectorField::replicates_z): no gather, one int per evaluation to check the replica, and on
+  // one process row the Gram matrix without a message.
+  const bool replica = Q > 1 && p.isotropic && !(fastar && p.scale_free);
   // And W's columns on every rank of the process column (VectorField::replicates_w): no gather of W, one int
-  // per step over each process column.
-  const bool w_replica = integrator == IntegratorKind::Euler && P > 1 && p.isotropic && !fastar;
+  // per evaluation over each process column.
+  const bool w_replica = P > 1 && p.isotropic && !fastar;
   bool z_rows = replica, w_cols = w_replica;
   if (replica) t.allreduce(Q, P, P, 4.0);   // ZReplica::holds: one int over each process row
   if (w_replica) t.allreduce(P, Q, Q, 4.0); // WReplica::holds: one int over each process column
@@ -69,7 +68,11 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
   }
   if (fastar) { // W = (ZᵀZ)⁻¹·ZᵀY: one pass summed over the process column, then the solve
     t.allreduce(P, r * m, Q);
-    if (P > 1) t.exact = false; // PDPOTRF + PDPOTRS of the r×r Gram matrix: ScaLAPACK's own messages
+    // On P > 1 each rank solves for all r rows of its columns of W itself (model/problem.cpp's
+    // solve_optimal_w): W's columns at hand without a message. Without isotropic inputs PDPOTRF + PDPOTRS of
+    // the r×r Gram matrix: ScaLAPACK's own messages.
+    if (P > 1 && p.isotropic) w_cols = true;
+    if (P > 1 && !p.isotropic) t.exact = false;
   }
   // The feedback's columns: C is gathered once (pinned), W is the step's own, a rule's B is formed anew.
   auto gather_b = [&] {
@@ -88,9 +91,10 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, IntegratorKind inte
     return;
   }
   gather_b();
-  // W·Bᵀ: with all r rows of W's columns (which dW needs anyway) summed over the process row (P groups of
-  // Q); FA*, which forms no dW, sums its own rows of W over the grid instead of gathering W's columns.
-  if (P > 1 && fastar) {
+  // W·Bᵀ: with all r rows of W's columns (which dW needs anyway, FA*'s solve forms) summed over the process
+  // row (P groups of Q); FA* without them sums its own rows of W over the grid instead of gathering W's
+  // columns.
+  if (P > 1 && fastar && !w_cols) {
     t.allreduce(P * Q, rr, 1);
   } else {
     gather_w();
@@ -137,7 +141,7 @@ StepTraffic step_traffic(const TrafficShape& p, const StepPlan& plan, Integrator
   }
   Totals t;
   t.ranks = p.rows * p.cols;
-  evaluation(p, plan, integrator, t);
+  evaluation(p, plan, t);
   const double k = evaluations(integrator);
   out.bytes = k * t.bytes / t.ranks;
   out.messages = k * t.messages / t.ranks;

@@ -118,6 +118,27 @@ def test_resume_to_more_steps_than_planned():
         assert not np.array_equal(a["runs/kp/B"][()], a["runs/kp/W"][()])
 
 
+def test_rk4_resume_is_bitwise_on_every_grid():
+    """Bitwise (same build, kernel and grid: docs/determinism.md) under RK4, whose steps keep Z's rows and W's
+    columns replicated (BENCHMARKS.md, "RK4 keeps the replicas"): a resume starts without them. (2×2: the
+    model tests' resume case, tests/model/test_step_traffic.cpp, on 4 ranks.)"""
+    d = tmpdir()
+    ini = write(f"{d}/a.ini", SMALL.replace("algorithms = gd,fa,fastar", "algorithms = gd,fa,fastar,kp")
+                .replace("[run]", "[run]\nintegrator = rk4") + "[kp]\nlr = 0.1\ndecay = 0.2\n")
+    for rows, cols in ((1, 2), (2, 1)):
+        grid = [f"--grid.rows={rows}", f"--grid.cols={cols}"]
+        tag = f"{rows}x{cols}"
+        fasim(["run", ini, f"--output.file={d}/long{tag}.h5", "--run.steps=600", "--run.record_every=20"] + grid,
+              ranks=rows * cols)
+        fasim(["run", ini, f"--output.file={d}/short{tag}.h5", "--run.steps=300", "--run.record_every=20",
+               "--output.checkpoint_every=300"] + grid, ranks=rows * cols)
+        fasim(["resume", f"{d}/short{tag}.h5.ckpt", "--run.steps=600"], ranks=rows * cols)
+        with h5py.File(f"{d}/short{tag}.h5", "r") as a, h5py.File(f"{d}/long{tag}.h5", "r") as b:
+            for alg in ("gd", "fa", "fastar", "kp"):
+                for m in ("Z", "W") + (("B",) if alg == "kp" else ()):
+                    assert np.array_equal(a[f"runs/{alg}/{m}"][()], b[f"runs/{alg}/{m}"][()]), (tag, alg, m)
+
+
 def test_sigkill_at_random_moments_then_resume_is_bitwise_identical():
     random.seed(7)
     for ranks in (1, 2):
@@ -209,5 +230,6 @@ if __name__ == "__main__":
                test_grid_shape_and_block_change_nothing_beyond_1e10,
                test_sigusr1_checkpoints_exits_75_and_resumes_to_the_same_result,
                test_resume_on_another_grid_agrees_to_1e12, test_resume_to_more_steps_than_planned,
+               test_rk4_resume_is_bitwise_on_every_grid,
                test_sigkill_at_random_moments_then_resume_is_bitwise_identical,
                test_divergent_algorithm_stops_others_continue, test_killing_one_rank_ends_the_job])

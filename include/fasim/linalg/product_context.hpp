@@ -36,6 +36,10 @@ public:
   /// Hands over a's panel kept elsewhere (a replica the caller keeps equal to a, model/panel_replica.hpp):
   /// panel_of<C>(a) returns `view` without gathering until the next forget(). Local.
   template <Coord C> void provide(const parallel::DistMatrix& a, PanelView view);
+  /// a's panel that the caller forms itself, without a message (FA*'s W solved column by column): storage
+  /// in panel<C>'s layout (local_rows × cols, ld local_rows; rows × local_cols, ld rows) for the caller to
+  /// fill, which panel_of<C>(a) returns until the next forget(). Local.
+  template <Coord C> double* form(const parallel::DistMatrix& a);
 
   /// Whether panel_of<C>(a) would answer without a message: the panel is held (gathered since the last
   /// forget(), pinned or provided), or the grid has one process along the gather. Local.
@@ -60,6 +64,8 @@ private:
     PanelView view;
   };
   template <Coord C> PanelView lookup(const parallel::DistMatrix& a, bool pinned);
+  /// a's entry (its own, or a spare one) made valid with `view`, not pinned.
+  template <Coord C> Entry& held(const parallel::DistMatrix& a, PanelView view);
   std::deque<Entry> entries_; ///< a deque: an entry's address (and its storage) never moves
   parallel::DistMatrix scratch_[3];
 };

@@ -56,9 +56,10 @@ public:
   const linalg::SmallMatrix& feedback_product() const { return ctx_.feedback; }
   /// Naive formulation (form E = Y − ZW explicitly, n×m temporary): kept only to benchmark against.
   void evaluate_naive(State& s, State& d, parallel::DistMatrix& residual);
-  /// Called by an Euler step after s += h·d: advances the replicas of Z's rows and W's columns
-  /// (panel_replica.hpp) with s.z and s.w.
-  void advanced(const State& s, double h);
+  /// Called by the integrator after each y += a·x and out = base it does on states (integrator.hpp): the same
+  /// on the replicas of Z's rows and W's columns (panel_replica.hpp), which are kept from then on.
+  void added(double a, const State& x, const State& y);
+  void assigned(const State& out, const State& base);
 
 private:
   /// The Gram matrix of z into ctx_.gram (after forgetting last evaluation's panels); returns ‖Z‖²_F.
@@ -68,9 +69,11 @@ private:
   /// kp: d.b = d.w − ρλ·B and d.w −= ρλ·W, given d.w = ρ·Zᵀ(Y − ZW). Local.
   void learned_feedback_terms(const State& s, State& d) const;
 
-  /// Whether Z's rows (W's columns) are kept replicated across Euler steps for this plan (panel_replica.hpp).
+  /// Whether Z's rows (W's columns) are kept replicated across steps for this plan (panel_replica.hpp).
   bool replicates_z() const;
   bool replicates_w() const;
+  /// d's panels are not current until this evaluation forms them.
+  void forget_increments(const State& d);
   /// This evaluation's dZ rows into the replica, given d.z's derivation just done (products formulation).
   void replica_dz_rows(const State& s, const parallel::DistMatrix& b, State& d, const double* y_bt_rows);
 
@@ -84,7 +87,7 @@ private:
   ZReplica replica_;
   WReplica w_replica_;
   WReplica b_replica_;      ///< kp's learned B's columns, beside W's
-  bool euler_ = false;      ///< an Euler integrator advances this field (advanced() was called)
+  bool mirrored_ = false;   ///< an integrator repeats its updates on the replicas (added() was called)
   bool tracking_ = false;   ///< this evaluation forms dZ's rows for the replica
   bool tracking_w_ = false; ///< this evaluation forms dW's columns for W's replica
   std::vector<double> y_bt_rows_;

@@ -5,8 +5,10 @@
 //   assign(out, base)     out = base (same layout)
 //   s.has_feedback()      whether it carries kp's learned B
 // and the field `double evaluate(S& s, S& d)` (d = F(s); returns a health value, non-finite: stop) and,
-// when it keeps state across Euler steps, `void advanced(const S& s, double h)` (called after s += h·d). The
-// operations are done in one fixed order, so a state integrated by it is bitwise what it always was.
+// when it keeps copies of parts of the states across evaluations, `void added(double a, const S& x, const
+// S& y)` and `void assigned(const S& out, const S& base)`, called after each y += a·x and out = base the
+// integrator does, so that it can repeat them. The operations are done in one fixed order, so a state
+// integrated by it is bitwise what it always was.
 #include "fasim/model/specs.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -32,27 +34,32 @@ public:
     const double health = field.evaluate(s, k1_);
     if (!std::isfinite(health)) return health;
     if (kind_ == IntegratorKind::Euler) { // simultaneous update: every increment from the same state
-      add_scaled(h, k1_, s);
-      if constexpr (requires { field.advanced(s, h); }) field.advanced(s, h);
+      add(field, h, k1_, s);
       return health;
     }
-    advance(tmp_, s, h / 2, k1_);
+    advance(field, tmp_, s, h / 2, k1_);
     field.evaluate(tmp_, k2_);
-    advance(tmp_, s, h / 2, k2_);
+    advance(field, tmp_, s, h / 2, k2_);
     field.evaluate(tmp_, k3_);
-    advance(tmp_, s, h, k3_);
+    advance(field, tmp_, s, h, k3_);
     field.evaluate(tmp_, k4_);
-    for (S* k : {&k1_, &k4_}) add_scaled(h / 6, *k, s);
-    for (S* k : {&k2_, &k3_}) add_scaled(h / 3, *k, s);
+    for (S* k : {&k1_, &k4_}) add(field, h / 6, *k, s);
+    for (S* k : {&k2_, &k3_}) add(field, h / 3, *k, s);
     return health;
   }
   IntegratorKind kind() const { return kind_; }
 
 private:
-  /// out = base + a·k
-  static void advance(S& out, const S& base, double a, const S& k) {
+  /// y += a·x, told to the field
+  template <class Field> static void add(Field& field, double a, const S& x, S& y) {
+    add_scaled(a, x, y);
+    if constexpr (requires { field.added(a, x, y); }) field.added(a, x, y);
+  }
+  /// out = base + a·k, told to the field
+  template <class Field> static void advance(Field& field, S& out, const S& base, double a, const S& k) {
     assign(out, base);
-    add_scaled(a, k, out);
+    if constexpr (requires { field.assigned(out, base); }) field.assigned(out, base);
+    add(field, a, k, out);
   }
 
   IntegratorKind kind_;

@@ -14,9 +14,9 @@ struct Problem;
 struct StepTraffic {
   double bytes = 0;
   double messages = 0;
-  /// False when part of the step's traffic is a ScaLAPACK call whose messages depend on the library (FA* on
-  /// grids with more than one process row: PDPOTRF/PDPOTRS of the r×r Gram matrix); `bytes` then leaves that
-  /// part out and is a lower bound.
+  /// False when part of the step's traffic is a ScaLAPACK call whose messages depend on the library (FA*
+  /// without isotropic inputs on grids with more than one process row: PDPOTRF/PDPOTRS of the r×r Gram
+  /// matrix); `bytes` then leaves that part out and is a lower bound.
   bool exact = true;
   /// False when the model does not cover the target (it covers dense targets).
   bool modelled = true;
@@ -32,8 +32,8 @@ struct TrafficShape {
   static TrafficShape of(const Problem& problem);
 };
 
-/// What the plan's step sends on a P×Q grid (dense targets; one step of `integrator`; for Euler the steady
-/// state from the third step on, when Z's rows are replicated where the plan allows it).
+/// What the plan's step sends on a P×Q grid (dense targets; one step of `integrator`; the steady state from
+/// the third step on, when Z's rows and W's columns are replicated where the plan allows it).
 StepTraffic step_traffic(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator);
 StepTraffic step_traffic(const Problem& problem, const StepPlan& plan, IntegratorKind integrator,
                          bool scale_free = false);
