@@ -19,6 +19,7 @@
 #include "fasim/parallel/traffic.hpp"
 #include "network_bench.hpp"
 #include "network_simulation.hpp"
+#include "timed_steps.hpp"
 #include "traffic_report.hpp"
 #include "verbs.hpp"
 
@@ -348,27 +349,14 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
         model::VectorField field(problem, spec, plan);
         model::Integrator integrator(problem, c.run.integrator, spec.kind);
         model::State s = model::initial_state(problem, spec.kind), d = model::make_state(problem, spec.kind);
-        std::vector<double> times;
-        parallel::Traffic sent; // the timed steps' own traffic (not the barrier and timing around them)
-        for (long long k = 0; k < c.bench.warmup + c.bench.steps; ++k) {
-          gc.barrier();
-          const parallel::Traffic before = parallel::traffic();
-          const double t0 = MPI_Wtime();
+        const TimedSteps timed = time_steps(gc, c.bench.warmup, c.bench.steps, [&] {
           if (naive)
             field.evaluate_naive(s, d, residual);
           else
             integrator.step(field, s, spec.lr);
-          const double t1 = MPI_Wtime();
-          const parallel::Traffic step = parallel::traffic() - before;
-          const double dt = gc.allreduce_max(t1 - t0);
-          if (k >= c.bench.warmup) {
-            times.push_back(dt);
-            sent.bytes += step.bytes;
-            sent.messages += step.messages;
-          }
-        }
-        std::sort(times.begin(), times.end());
-        const double med = times[times.size() / 2];
+        });
+        const parallel::Traffic& sent = timed.sent;
+        const double med = timed.median();
         const double nmr = 2.0 * c.problem.n * c.problem.m * c.run.r;
         // Passes over Y's size: the residual formulation forms E and multiplies by it twice, like the naive
         // one.

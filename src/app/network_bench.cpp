@@ -9,6 +9,7 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/traffic.hpp"
 #include "network_simulation.hpp"
+#include "timed_steps.hpp"
 #include "traffic_report.hpp"
 
 #include <mpi.h>
@@ -41,24 +42,10 @@ std::vector<std::string> network_bench(const io::RunConfig& c, const parallel::C
     model::NetworkField field(net, spec, plan);
     model::NetworkIntegrator integrator(net, c.run.integrator, spec.kind);
     model::NetworkState s = model::initial_network_state(net, spec.kind);
-    std::vector<double> times;
-    parallel::Traffic sent; // the timed steps' own traffic (not the barrier and timing around them)
-    for (long long step = 0; step < c.bench.warmup + c.bench.steps; ++step) {
-      gc.barrier();
-      const parallel::Traffic before = parallel::traffic();
-      const double t0 = MPI_Wtime();
-      integrator.step(field, s, spec.lr);
-      const double t1 = MPI_Wtime();
-      const parallel::Traffic one = parallel::traffic() - before;
-      const double dt = gc.allreduce_max(t1 - t0);
-      if (step >= c.bench.warmup) {
-        times.push_back(dt);
-        sent.bytes += one.bytes;
-        sent.messages += one.messages;
-      }
-    }
-    std::sort(times.begin(), times.end());
-    const double med = times[times.size() / 2];
+    const TimedSteps timed =
+        time_steps(gc, c.bench.warmup, c.bench.steps, [&] { integrator.step(field, s, spec.lr); });
+    const parallel::Traffic& sent = timed.sent;
+    const double med = timed.median();
     const double rss = gc.allreduce_max(peak_rss_mib());
     const double gflops = k * model::network_evaluation_flops(net, spec.kind) / med / 1e9;
     const model::StepTraffic predicted = model::network_step_traffic(net, plan, spec.kind, c.run.integrator),
