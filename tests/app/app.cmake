@@ -16,7 +16,7 @@ fasim_add_script_test(collect_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURC
 # The lifecycle contract (docs/lifecycle.md): 20 random sequences in the default suite (a fixed seed, so that a
 # failure in CI can be replayed; the timing of signals still varies), FASIM_LIFECYCLE_SEQUENCES
 # (200 by default here) with label lifecycle.
-fasim_add_script_test(lifecycle_e2e COMMAND env FASIM_LIFECYCLE_SEED=20261201 /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_lifecycle_e2e.py LABELS e2e TIMEOUT 600)
+fasim_add_script_test(lifecycle_e2e COMMAND env FASIM_LIFECYCLE_SEED=20261201 /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_lifecycle_e2e.py LABELS e2e TIMEOUT 900)
 fasim_add_script_test(lifecycle_long COMMAND env FASIM_LIFECYCLE_SEQUENCES=200 FASIM_LIFECYCLE_ITEMS=0 /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_lifecycle_e2e.py LABELS lifecycle TIMEOUT 7200)
 fasim_add_script_test(planted_links_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_planted_links_e2e.py -test_other_uid LABELS e2e TIMEOUT 600)
 # Links planted by another uid need root and useradd: without them this one is reported skipped.
