@@ -204,9 +204,11 @@ std::string report_line(const SweepPoint& p, const std::string& note) {
   return line + " [" + point_label(p.settings) + "]" + note;
 }
 
-// One write per line: every group's leader prints at once, and under MPICH a rank's stdout is unbuffered, so a
-// line and its newline written apart came out of Hydra mixed with another group's line (seen in sweep_e2e).
-void print_line(const std::string& line) { std::cout << line + '\n' << std::flush; }
+// One write per line: every group's leader prints at once, and under MPICH a rank's stdout is unbuffered, so
+// a line and its newline written apart came out of Hydra mixed with another group's line (seen in sweep_e2e).
+void print_line(const std::string& line) {
+  std::cout << line + '\n' << std::flush;
+}
 
 struct Tally {
   double ran = 0, skipped = 0, failed = 0, checkpointed = 0;
@@ -256,10 +258,11 @@ bool run_point(const SweepSpec& spec, long long index, const SweepSettings& over
       if (!leader) return;
       const io::File f = io::File::open(p.output, parallel::Communicator::borrow(MPI_COMM_SELF), false);
       f.write_attribute(io::schema::kSweepPoint, point_label(p.settings));
-      print_line(report_line(p, code == parallel::kExitCheckpointed ? " (checkpointed; rerun the sweep to resume)"
-                                : action == io::Action::Resume      ? " (resumed)"
-                                : action == io::Action::Continue    ? " (continued)"
-                                                                    : ""));
+      print_line(report_line(p, code == parallel::kExitCheckpointed
+                                    ? " (checkpointed; rerun the sweep to resume)"
+                                : action == io::Action::Resume   ? " (resumed)"
+                                : action == io::Action::Continue ? " (continued)"
+                                                                 : ""));
     });
   } catch (const CollectiveError& e) {
     // After a storage fault (format/hdf5.hpp) this group runs no further point: the next would fail alike.
