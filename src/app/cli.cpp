@@ -185,8 +185,6 @@ int resume_verb(const parallel::Communicator& world, const std::vector<std::stri
     if (!problem.empty())
       throw UsageError(problem + "; fasim resume takes a checkpoint or a fasim result file");
     world.broadcast(s.config_ini, 0);
-    int status = static_cast<int>(s.status);
-    world.broadcast(&status, sizeof status, 0);
     // The result's own path, as given: its configuration may name it relative to another directory.
     std::vector<std::string> result_overrides = overrides;
     const bool names_output = std::any_of(overrides.begin(), overrides.end(), [](const std::string& a) {
@@ -197,24 +195,20 @@ int resume_verb(const parallel::Communicator& world, const std::vector<std::stri
     if (!io::same_destination(req.config.output.file, from))
       throw UsageError("--output.file=" + req.config.output.file + " is not the result file '" + from +
                        "' being resumed: leave --output.file out, or give the same path");
-    if (status == static_cast<int>(io::schema::FileStatus::Complete)) {
+    // The lifecycle's decision for a named result (docs/lifecycle.md): continue a complete one in place,
+    // resume one that stopped short from the newest usable checkpoint of its ring, or refuse with its reason.
+    io::Assessment a;
+    if (world.rank() == 0) a = io::assess(req.config, false, {}, io::Asking::NamedResult);
+    world.broadcast(&a.action, sizeof a.action, 0);
+    world.broadcast(a.checkpoint, 0);
+    world.broadcast(a.reason, 0);
+    if (a.action == io::Action::Refuse) throw UsageError(a.reason);
+    FASIM_REQUIRE(a.action == io::Action::Continue || a.action == io::Action::Resume,
+                  "a named result decided neither continue, resume nor refuse");
+    if (a.action == io::Action::Continue)
       req.continue_from = from;
-      return;
-    }
-    // Interrupted, stopped or failed: resume from the newest usable checkpoint of its ring.
-    std::string checkpoint, why;
-    if (world.rank() == 0) {
-      const io::Assessment a = io::assess(req.config);
-      if (a.action == io::Action::Resume)
-        checkpoint = a.checkpoint;
-      else
-        why = a.reason;
-    }
-    world.broadcast(checkpoint, 0);
-    world.broadcast(why, 0);
-    if (checkpoint.empty())
-      throw UsageError("result file '" + from + "' is not complete and cannot be resumed: " + why);
-    req.resume_from = checkpoint;
+    else
+      req.resume_from = a.checkpoint;
   });
   setup_blas(world, req.config.blas_threads, false);
   return run_experiment(req, world);

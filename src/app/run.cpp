@@ -269,10 +269,9 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     std::cout << "fasim: removed " << left.size() << " temporary file(s) an earlier run left behind: " << list
               << std::endl;
   }
-  const io::Assessment a =
-      io::assess(c, true, {}, mode == StartMode::Fresh ? io::Asking::FreshStart : io::Asking::WhatNext);
   switch (mode) {
-  case StartMode::Fresh:
+  case StartMode::Fresh: {
+    const io::Assessment a = io::assess(c, true, {}, io::Asking::FreshStart);
     // The lifecycle's decision for a run from step 0 (docs/lifecycle.md): run (replacing an existing
     // result), restart, or refuse with its reason.
     if (a.action == io::Action::Refuse) throw UsageError(a.reason);
@@ -284,6 +283,7 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
       io::purge_checkpoint_ring(c); // it belongs to the result being replaced
     plan.run_id = io::new_run_id();
     break;
+  }
   case StartMode::Resume: {
     io::require_own_regular_file(req.resume_from, "checkpoint");
     // The named checkpoint's own decision (docs/lifecycle.md): never a shorter run over a complete result,
@@ -293,20 +293,13 @@ StartPlan prepare(const io::RunConfig& c, StartMode mode, const RunRequest& req,
     if (named.action == io::Action::Refuse) throw UsageError(named.reason);
     break;
   }
-  case StartMode::Continue:
+  case StartMode::Continue: {
     io::require_own_regular_file(c.output.file, "result file");
-    if (a.action != io::Action::Continue)
-      throw UsageError(a.state != io::ResultState::Complete
-                           ? "result file '" + c.output.file + "' is " + io::to_string(a.state) +
-                                 ", not complete: only a complete result is continued in place (" + a.reason +
-                                 ")"
-                           : a.reason +
-                                 (a.requested_steps <= a.result_step
-                                      ? "; give --run.steps larger than " + std::to_string(a.result_step) +
-                                            " to continue it"
-                                      : std::string()) +
-                                 "; the file is untouched");
+    // The named result's decision, again under the lock: only `continue` is carried out in place.
+    const io::Assessment named = io::assess(c, true, {}, io::Asking::NamedResult);
+    if (named.action != io::Action::Continue) throw UsageError(named.reason);
     break;
+  }
   }
   return plan;
 }

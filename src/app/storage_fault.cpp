@@ -1,22 +1,16 @@
 #include "storage_fault.hpp"
 
-#include "fasim/files/publish.hpp"
-#include "fasim/files/safe_files.hpp"
-#include "fasim/format/checkpoint.hpp"
 #include "fasim/format/hdf5.hpp"
+#include "fasim/lifecycle/lifecycle.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/storage_faults.hpp"
 
-#include <fcntl.h>
 #include <mpi.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 namespace fasim::app {
@@ -26,25 +20,8 @@ std::string UsableCheckpoint::command() const {
 }
 
 UsableCheckpoint usable_checkpoint(const io::RunConfig& config, const std::string& run_id) {
-  const std::string& base = config.output.checkpoint_file;
-  for (int k = 0; k < io::kRingSearch; ++k) {
-    const std::string member = io::ring_member(base, k);
-    std::error_code ec;
-    if (!std::filesystem::exists(std::filesystem::symlink_status(member, ec))) {
-      if (k > 0) break;
-      continue;
-    }
-    try {
-      io::require_own_regular_file(member, "checkpoint");
-      const io::CheckpointHeader h =
-          io::read_checkpoint_header(member, parallel::Communicator::borrow(MPI_COMM_SELF));
-      if (!h.complete || (!run_id.empty() && !h.run_id.empty() && h.run_id != run_id)) continue;
-      return {member, h.step};
-    } catch (const Error&) {
-      continue; // not a usable generation: look at the older ones
-    }
-  }
-  return {};
+  const io::RingCheckpoint found = io::newest_usable_checkpoint(config, run_id);
+  return {found.path, found.step};
 }
 
 std::string next_step_after_storage_fault(const io::RunConfig& config, const std::string& run_id) {

@@ -131,20 +131,6 @@ void check_run_paths(const RunConfig& c) {
                      "'); choose another output.checkpoint_file");
 }
 
-void purge_checkpoint_ring(const RunConfig& c) {
-  for (int k = 0; k < kRingSearch; ++k) {
-    const std::string member = ring_member(c.output.checkpoint_file, k);
-    struct stat st {};
-    if (::lstat(member.c_str(), &st) != 0) {
-      if (k > 0) break;
-      continue;
-    }
-    if (S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && looks_like_checkpoint(member))
-      ::unlink(member.c_str());
-  }
-  remove_stale_temporaries(c.output.checkpoint_file);
-}
-
 namespace {
 // Why `fasim resume CHECKPOINT` does what decide() says, in one line (and what to do when refused).
 std::string named_checkpoint_reason(const Assessment& a, const Facts& f, const CheckpointHeader& h,
@@ -171,10 +157,6 @@ std::string named_checkpoint_reason(const Assessment& a, const Facts& f, const C
 } // namespace
 
 namespace {
-bool resumable(ResultState s) {
-  return s == ResultState::Checkpointed || s == ResultState::Interrupted || s == ResultState::Failed;
-}
-
 // Why `fasim run` (a fresh start) does other than what `fasim status` would say, in one line: it refuses a
 // result that is complete or can be resumed, or replaces it with output.overwrite = true.
 std::string fresh_start_reason(const Assessment& a, Action next) {
@@ -192,39 +174,55 @@ std::string fresh_start_reason(const Assessment& a, Action next) {
 }
 } // namespace
 
-Action decide(const Facts& f) {
-  if (f.state == ResultState::Running) return Action::Refuse; // never replaced under a live writer
-  if (f.named_checkpoint) {
-    // output.overwrite plays no part: a resume never replaces what is not its own run's.
-    if (f.state == ResultState::Foreign) return Action::Refuse;
-    if (f.state == ResultState::Complete && !f.more_steps) return Action::Refuse; // never a shorter run
-    if (f.named_beyond_steps || f.named_other_run) return Action::Refuse;
-    // A complete result asked to go further is continued in place rather than rebuilt from an older
-    // checkpoint, so that an interruption never leaves fewer steps on disk than the complete result held.
-    if (f.state == ResultState::Complete && f.same_experiment && !f.all_stopped_early)
-      return Action::Continue;
-    return Action::Resume;
-  }
-  if (f.fresh_start) {
-    // `fasim run` starts from step 0: with output.overwrite = true over whatever is there (a live writer
-    // aside); otherwise never over a complete result, nor over one that a checkpoint of its run resumes.
-    if (f.overwrite && f.state != ResultState::Absent) return Action::Run;
-    if (!f.overwrite && (f.state == ResultState::Complete || (resumable(f.state) && f.usable_checkpoint)))
-      return Action::Refuse;
-  }
+namespace {
+// Why `fasim status` does `next`, in one line (and what to do when refused).
+std::string what_next_reason(const Assessment& a, const Facts& f, Action next, const RunSummary& s,
+                             const std::string& holder, const std::string& unreadable,
+                             const std::string& differences, const std::string& checkpoint_problem) {
+  const std::string result = "result file '" + a.result + "'";
   switch (f.state) {
   case ResultState::Absent:
-    return f.usable_checkpoint && !f.overwrite ? Action::Refuse : Action::Run;
+    return next == Action::Refuse
+               ? result + " is missing but its checkpoint '" + a.checkpoint + "' exists: resume it with " +
+                     "'fasim resume " + a.checkpoint + "', or delete the checkpoint to start afresh"
+               : "no result file yet: start the run";
+  case ResultState::Running:
+    return result + " is being written by another fasim process (" + holder +
+           "); wait for it to end, or choose another output.file";
   case ResultState::Foreign:
-    return f.overwrite ? Action::Run : Action::Refuse;
+    return unreadable + (next == Action::Run ? "; output.overwrite = true: replacing it"
+                                             : "; choose another output.file, or set "
+                                               "output.overwrite = true to replace it");
   default:
     break;
   }
-  if (!f.same_experiment) return f.overwrite ? Action::Run : Action::Refuse;
-  if (f.state == ResultState::Complete)
-    return f.more_steps && !f.all_stopped_early ? Action::Continue : Action::Nothing;
-  return f.usable_checkpoint ? Action::Resume : Action::Restart;
+  switch (next) {
+  case Action::Run:
+    return result + " was made with another configuration (" + differences +
+           "); output.overwrite = true: replacing it";
+  case Action::Refuse:
+    return result + " (" + to_string(f.state) + ") was made with another configuration (" + differences +
+           "); choose another output.file, or set output.overwrite = true to replace it";
+  case Action::Nothing:
+    return f.all_stopped_early
+               ? result + " is complete and every algorithm stopped early (" + s.stop_summary +
+                     "): there is nothing to continue"
+               : result + " is complete (" + std::to_string(s.last_step) + " steps): nothing to do";
+  case Action::Continue:
+    return result + " is complete at step " + std::to_string(s.last_step) +
+           "; run.steps = " + std::to_string(a.requested_steps) + ": continue it";
+  case Action::Resume:
+    return result + " is " + to_string(f.state) + "; resume from checkpoint '" + a.checkpoint + "' (step " +
+           std::to_string(a.checkpoint_step) + ")";
+  case Action::Restart:
+    // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it
+    // exactly.
+    return result + " is " + to_string(f.state) + " at step " + std::to_string(s.last_step) + " with " +
+           checkpoint_problem + ": start it again from step 0 (same configuration)";
+  }
+  return {};
 }
+} // namespace
 
 Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string& named, Asking asking) {
   Assessment a;
@@ -234,29 +232,15 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string&
   Facts f;
   f.overwrite = c.output.overwrite;
   f.fresh_start = named.empty() && asking == Asking::FreshStart;
-  // The newest generation of the checkpoint ring that is complete and belongs to `run_id`: its step (and
-  // a.checkpoint names it), else -1 and why not.
+  f.named_result = named.empty() && asking == Asking::NamedResult;
+  // The newest usable generation of the checkpoint ring (of the run `run_id`): its step (and a.checkpoint
+  // names it), else -1 and checkpoint_problem says why not.
   std::string checkpoint_problem = "no checkpoint";
   const auto usable_checkpoint = [&](const std::string& run_id) -> long long {
-    for (int k = 0; k < kRingSearch; ++k) {
-      const std::string member = ring_member(c.output.checkpoint_file, k);
-      if (!exists_as_link_or_file(member)) {
-        if (k > 0) break;
-        continue;
-      }
-      try {
-        require_own_regular_file(member, "checkpoint");
-        const CheckpointHeader h =
-            read_checkpoint_header(member, parallel::Communicator::borrow(MPI_COMM_SELF));
-        if (!h.run_id.empty() && !run_id.empty() && h.run_id != run_id)
-          throw UsageError("checkpoint '" + member + "' belongs to another run (run id " + h.run_id + ")");
-        a.checkpoint = member;
-        return h.step;
-      } catch (const Error& e) {
-        if (k == 0) checkpoint_problem = e.what();
-      }
-    }
-    return -1;
+    const RingCheckpoint found = newest_usable_checkpoint(c, run_id);
+    checkpoint_problem = found.problem;
+    if (!found.path.empty()) a.checkpoint = found.path;
+    return found.step;
   };
 
   // The facts, each looked at only when the decision depends on it.
@@ -308,66 +292,24 @@ Assessment assess(const RunConfig& c, bool caller_holds_lock, const std::string&
     return a;
   }
 
-  if (f.fresh_start) {
-    Facts asked_next = f;
-    asked_next.fresh_start = false;
-    if (const Action next = decide(asked_next); next != a.action) {
-      a.reason = fresh_start_reason(a, next);
-      return a;
-    }
-  }
-
-  // Why, in one line (and what to do when refused).
-  const std::string result = "result file '" + a.result + "'";
-  switch (f.state) {
-  case ResultState::Absent:
-    a.reason = a.action == Action::Refuse ? result + " is missing but its checkpoint '" + a.checkpoint +
-                                                "' exists: resume it with " + "'fasim resume " +
-                                                a.checkpoint + "', or delete the checkpoint to start afresh"
-                                          : "no result file yet: start the run";
+  // What `fasim status` would do: the reason of a fresh start or a named result begins from it.
+  Facts asked_next = f;
+  asked_next.fresh_start = asked_next.named_result = false;
+  const Action next = decide(asked_next);
+  if (f.fresh_start && next != a.action) {
+    a.reason = fresh_start_reason(a, next);
     return a;
-  case ResultState::Running:
-    a.reason = result + " is being written by another fasim process (" + holder +
-               "); wait for it to end, or choose another output.file";
-    return a;
-  case ResultState::Foreign:
-    a.reason = unreadable + (a.action == Action::Run ? "; output.overwrite = true: replacing it"
-                                                     : "; choose another output.file, or set "
-                                                       "output.overwrite = true to replace it");
-    return a;
-  default:
-    break;
   }
-  switch (a.action) {
-  case Action::Run:
-    a.reason = result + " was made with another configuration (" + differences +
-               "); output.overwrite = true: replacing it";
-    break;
-  case Action::Refuse:
-    a.reason = result + " (" + to_string(f.state) + ") was made with another configuration (" + differences +
-               "); choose another output.file, or set output.overwrite = true to replace it";
-    break;
-  case Action::Nothing:
-    a.reason = f.all_stopped_early
-                   ? result + " is complete and every algorithm stopped early (" + s.stop_summary +
-                         "): there is nothing to continue"
-                   : result + " is complete (" + std::to_string(s.last_step) + " steps): nothing to do";
-    break;
-  case Action::Continue:
-    a.reason = result + " is complete at step " + std::to_string(s.last_step) +
-               "; run.steps = " + std::to_string(c.run.steps) + ": continue it";
-    break;
-  case Action::Resume:
-    a.reason = result + " is " + to_string(f.state) + "; resume from checkpoint '" + a.checkpoint +
-               "' (step " + std::to_string(a.checkpoint_step) + ")";
-    break;
-  case Action::Restart:
-    // Without a usable checkpoint the attempt cannot be continued; the same configuration recomputes it
-    // exactly.
-    a.reason = result + " is " + to_string(f.state) + " at step " + std::to_string(s.last_step) + " with " +
-               checkpoint_problem + ": start it again from step 0 (same configuration)";
-    break;
-  }
+  a.reason = what_next_reason(a, f, next, s, holder, unreadable, differences, checkpoint_problem);
+  if (f.named_result && a.action == Action::Refuse)
+    a.reason =
+        f.state == ResultState::Complete
+            ? a.reason +
+                  (a.requested_steps <= a.result_step
+                       ? "; give --run.steps larger than " + std::to_string(a.result_step) + " to continue it"
+                       : std::string()) +
+                  "; the file is untouched"
+            : "result file '" + a.result + "' is not complete and cannot be resumed: " + a.reason;
   return a;
 }
 

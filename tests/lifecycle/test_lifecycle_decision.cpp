@@ -1,7 +1,8 @@
 // The one decision (io::decide) against the table of docs/lifecycle.md, "What `fasim status` /
 // `slurm/run.sbatch` do from each state": for every combination of the facts assess() finds, the first row of
 // the table that fits names the action decide() takes, without and with output.overwrite, for `fasim
-// status`'s question (what next) and for `fasim run`'s (a fresh start). A row the test does not know, a row
+// status`'s question (what next), for `fasim run`'s (a fresh start) and for `fasim resume`'s (a named
+// checkpoint or result). A row the test does not know, a row
 // no facts reach and a combination no row covers fail too, so the table and the code cannot drift apart.
 #include "fasim/lifecycle/lifecycle.hpp"
 #include "source_dir.hpp"
@@ -105,6 +106,17 @@ const std::map<std::string, std::function<bool(const Facts&)>> kStateCells = {
        return f.named_checkpoint && f.state == ResultState::Complete && f.more_steps && !f.all_stopped_early;
      }},
     {"`fasim resume CHECKPOINT`: otherwise", [](const Facts& f) { return f.named_checkpoint; }},
+    {"`fasim resume RESULT`: the result `complete`, `run.steps` > its last step, some algorithm ran to the "
+     "end",
+     [](const Facts& f) {
+       return f.named_result && f.state == ResultState::Complete && f.more_steps && !f.all_stopped_early;
+     }},
+    {"`fasim resume RESULT`: the result `checkpointed`, `interrupted`, `failed` with a usable checkpoint",
+     [](const Facts& f) {
+       return f.named_result && one_of(f.state, {kCheckpointed, kInterrupted, kFailed}) &&
+              f.usable_checkpoint;
+     }},
+    {"`fasim resume RESULT`: otherwise", [](const Facts& f) { return f.named_result; }},
     {"`fasim run CONFIG` with `output.overwrite = true`: an existing result",
      [](const Facts& f) { return f.fresh_start && f.overwrite && f.state != ResultState::Absent; }},
     {"`fasim run CONFIG`: the result `complete`",
@@ -152,9 +164,10 @@ std::vector<Facts> all_facts() {
   std::vector<Facts> out;
   for (ResultState s : {ResultState::Absent, ResultState::Running, kCheckpointed, kInterrupted, kFailed,
                         ResultState::Complete, ResultState::Foreign})
-    for (int bits = 0; bits < 512; ++bits)
+    for (int bits = 0; bits < 1024; ++bits)
       out.push_back({s, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0,
-                     (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (bits & 256) != 0});
+                     (bits & 32) != 0, (bits & 64) != 0, (bits & 128) != 0, (bits & 256) != 0,
+                     (bits & 512) != 0});
   return out;
 }
 
@@ -164,7 +177,7 @@ std::string describe(const Facts& f) {
          (f.all_stopped_early ? ", all stopped early" : "") + (f.overwrite ? ", overwrite" : "") +
          (f.named_checkpoint ? ", named checkpoint" : "") + (f.named_other_run ? " of another run" : "") +
          (f.named_beyond_steps ? " beyond run.steps" : "") +
-         (f.fresh_start ? ", fasim run (fresh start)" : "");
+         (f.fresh_start ? ", fasim run (fresh start)" : "") + (f.named_result ? ", named result" : "");
 }
 
 } // namespace
@@ -224,6 +237,26 @@ TEST_CASE("lifecycle: what decide() weighs") {
   CHECK(decide(f) == Action::Refuse);
   f.named_beyond_steps = false;
   f.state = ResultState::Foreign;
+  CHECK(decide(f) == Action::Refuse);
+  // `fasim resume RESULT` (a named result): continued when complete and asked for more, resumed from its ring
+  // when it stopped short, nothing else; output.overwrite plays no part.
+  f = Facts{};
+  f.named_result = true;
+  f.state = ResultState::Complete;
+  f.overwrite = true;
+  CHECK(decide(f) == Action::Refuse); // not more steps: never a shorter run, never nothing-to-do
+  f.more_steps = true;
+  CHECK(decide(f) == Action::Continue);
+  f.all_stopped_early = true;
+  CHECK(decide(f) == Action::Refuse);
+  f.state = ResultState::Failed;
+  CHECK(decide(f) == Action::Refuse); // no usable checkpoint: never a restart from step 0
+  f.usable_checkpoint = true;
+  CHECK(decide(f) == Action::Resume);
+  f.same_experiment = false;
+  CHECK(decide(f) == Action::Refuse);
+  f.same_experiment = true;
+  f.state = ResultState::Running;
   CHECK(decide(f) == Action::Refuse);
   // `fasim run CONFIG` (a fresh start): never over a complete result or one its checkpoint resumes, unless
   // output.overwrite = true; then over anything but a live writer.

@@ -41,11 +41,15 @@ struct Facts {
   /// `fasim run CONFIG`: the user asked for a run from step 0 (not what to do next, as `fasim status`, the
   /// job scripts and `fasim sweep run` ask). Never together with named_checkpoint.
   bool fresh_start = false;
+  /// `fasim resume RESULT`: the result file is named; it is continued (complete) or resumed from its ring
+  /// (stopped short), nothing else. Never together with named_checkpoint or fresh_start.
+  bool named_result = false;
 };
 
 /// What the verb asks assess() to decide: what to do next (`fasim status`, the job scripts, a sweep's point),
-/// or whether `fasim run CONFIG` may start from step 0 (Facts::fresh_start).
-enum class Asking { WhatNext, FreshStart };
+/// whether `fasim run CONFIG` may start from step 0 (Facts::fresh_start), or how `fasim resume RESULT` (and a
+/// continuation in place) carries on the result it names (Facts::named_result).
+enum class Asking { WhatNext, FreshStart, NamedResult };
 
 /// The one decision: what to do from `facts`. assess() takes its action from here.
 Action decide(const Facts& facts);
@@ -59,6 +63,21 @@ Action decide(const Facts& facts);
 /// (its action is then run, restart or refuse; run over an existing result replaces it).
 Assessment assess(const RunConfig& config, bool caller_holds_lock = false,
                   const std::string& named_checkpoint = {}, Asking asking = Asking::WhatNext);
+
+/// The newest usable checkpoint of a ring (docs/lifecycle.md, "States"): its path and step; path "" and step
+/// -1 when there is none, and `problem` says why the newest generation (output.checkpoint_file itself) is not
+/// usable ("no checkpoint" when nothing is there).
+struct RingCheckpoint {
+  std::string path;
+  long long step = -1;
+  std::string problem = "no checkpoint";
+};
+
+/// Rank-local: searches the ring of `config` (checkpoint_file, then .1, .2, ...; files/publish.hpp's
+/// ring_member and kRingSearch) newest first for a complete checkpoint that is a regular file of yours and
+/// belongs to the run `run_id` ("" or a checkpoint without a run id: any run). assess() and the advice after
+/// a storage fault both take the checkpoint to resume from here.
+RingCheckpoint newest_usable_checkpoint(const RunConfig& config, const std::string& run_id);
 
 /// Refuses (UsageError) paths that would mix files: a checkpoint_file that is the result file or the input
 /// file, a result file that is the input file, and a checkpoint_file that holds something other than a
