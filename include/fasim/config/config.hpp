@@ -5,6 +5,7 @@
 #include "fasim/linalg/product_context.hpp"
 #include "fasim/model/network.hpp"
 #include "fasim/model/specs.hpp"
+#include "fasim/model/words.hpp"
 
 #include <string>
 #include <vector>
@@ -71,8 +72,10 @@ struct RunConfig {
   BenchSpec bench;
   int blas_threads = 1;
   linalg::ProductPath products = linalg::ProductPath::Panel; ///< system.products (pdgemm: the reference)
-  std::string plan = "auto"; ///< system.plan: auto | measure | fixed plans (model/step_plan.hpp)
-  std::string config_path;   ///< the INI path as given on the command line; empty when none
+  /// system.plan: a word of model::PlanMode (auto, the cost model's estimate, by default; measure) or fixed
+  /// plans (model/step_plan.hpp).
+  std::string plan = schema::to_string(model::PlanMode::Auto);
+  std::string config_path; ///< the INI path as given on the command line; empty when none
   /// The full resolved configuration as INI text, every key with its value; parse_config_text(resolved_ini,
   /// {}) reproduces this configuration (stored in result files and checkpoints).
   std::string resolved_ini;
