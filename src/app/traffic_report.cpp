@@ -4,14 +4,13 @@
 // here and a stated link rate.
 #include "traffic_report.hpp"
 
-#include "fasim/config/config_values.hpp"
+#include "fasim/config/environment.hpp"
 #include "fasim/model/step_traffic.hpp"
 
 #include <mpi.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -35,13 +34,6 @@ double measured_gflops() {
     best = std::min(best, MPI_Wtime() - t0);
   }
   return 2.0 * n * n * r / std::max(best, 1e-9) / 1e9;
-}
-
-/// A positive number from the environment, or `fallback`.
-double from_env(const char* name, double fallback) {
-  const char* text = std::getenv(name);
-  const double v = text ? io::detail::parse_number(io::trim(text)).value_or(0.0) : 0.0;
-  return v > 0 ? v : fallback;
 }
 
 /// Ranks of `comm` on this node (sharing its memory): the ranks that share the node's link.
@@ -102,11 +94,15 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
   shape.cols = q;
   shape.dense = c.problem.representation == model::Representation::Dense &&
                 c.problem.source != model::Source::LinearNetwork;
-  // FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS describe another machine (docs/cluster.md).
-  const int per_node = static_cast<int>(from_env("FASIM_PROJECT_RANKS_PER_NODE", ranks_per_node(comm)));
+  // FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS describe another machine (docs/cluster.md); a bad
+  // value is one agreed error line. What is measured here is measured on every rank alike (collectives).
+  io::ProjectionSettings machine;
+  parallel::agreed(comm, [&] { machine = io::projection_settings_from_environment(); });
+  const int here = ranks_per_node(comm);
   const double measured = comm.allreduce_min(measured_gflops());
-  const double gflops = from_env("FASIM_PROJECT_GFLOPS", measured);
-  const bool given = std::getenv("FASIM_PROJECT_GFLOPS") != nullptr && gflops != measured;
+  const int per_node = machine.ranks_per_node > 0 ? machine.ranks_per_node : here;
+  const bool given = machine.gflops > 0;
+  const double gflops = given ? machine.gflops : measured;
   std::string out;
   char line[400];
   std::snprintf(

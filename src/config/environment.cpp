@@ -9,11 +9,15 @@
 
 namespace fasim::io {
 
+namespace {
+std::string value_of(const EnvironmentLookup& lookup, const char* name) {
+  const char* value = lookup ? lookup(name) : std::getenv(name);
+  return value ? value : "";
+}
+} // namespace
+
 parallel::FailureSettings failure_settings_from_environment(const EnvironmentLookup& lookup) {
-  const auto get = [&](const char* name) -> std::string {
-    const char* value = lookup ? lookup(name) : std::getenv(name);
-    return value ? value : "";
-  };
+  const auto get = [&](const char* name) { return value_of(lookup, name); };
   parallel::FailureSettings s;
   if (const std::string text = get("FASIM_AGREE_TIMEOUT"); !trim(text).empty()) {
     const auto seconds = detail::parse_number(trim(text));
@@ -25,6 +29,29 @@ parallel::FailureSettings failure_settings_from_environment(const EnvironmentLoo
   }
   const std::string debug = get("FASIM_DEBUG");
   s.internal_details = !debug.empty() && debug != "0";
+  return s;
+}
+
+ProjectionSettings projection_settings_from_environment(const EnvironmentLookup& lookup) {
+  ProjectionSettings s;
+  const char* ranks = "FASIM_PROJECT_RANKS_PER_NODE";
+  if (const std::string text = value_of(lookup, ranks); !trim(text).empty()) {
+    const auto n = detail::parse_integer(trim(text));
+    if (!n || *n <= 0 || *n > 1000000)
+      throw UsageError(std::string("environment variable ") + ranks + "='" + text +
+                       "' is not a whole number of ranks per node above 0: set it to one (unset, the ranks "
+                       "per node of this run are used), or unset it");
+    s.ranks_per_node = static_cast<int>(*n);
+  }
+  const char* gflops = "FASIM_PROJECT_GFLOPS";
+  if (const std::string text = value_of(lookup, gflops); !trim(text).empty()) {
+    const auto rate = detail::parse_number(trim(text));
+    if (!rate || !std::isfinite(*rate) || *rate <= 0)
+      throw UsageError(std::string("environment variable ") + gflops + "='" + text +
+                       "' is not a DGEMM rate in GFLOP/s above 0: set it to one (unset, the rate measured "
+                       "here is used), or unset it");
+    s.gflops = *rate;
+  }
   return s;
 }
 

@@ -202,10 +202,31 @@ def test_bad_agree_timeout_is_refused():
         assert not os.path.exists(out), f"FASIM_AGREE_TIMEOUT={bad}: left an output file"
 
 
+def test_bad_projection_machine_is_refused():
+    """FASIM_PROJECT_GFLOPS and FASIM_PROJECT_RANKS_PER_NODE (the machine a dry run projects for, docs/cluster.md)
+    are read by the same parser: a bad value is one error line naming it, exit 2, never this machine's rate."""
+    import subprocess
+    from e2e_support import ENV, FASIM, MPIEXEC
+    for name, bad in [("FASIM_PROJECT_GFLOPS", "fast"), ("FASIM_PROJECT_GFLOPS", "0"),
+                      ("FASIM_PROJECT_RANKS_PER_NODE", "2.5")]:
+        p = subprocess.run([MPIEXEC, "-n", "2", FASIM, "run", INI, "--dry-run"],
+                           env=dict(ENV, **{name: bad}), capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2, f"{name}={bad}: exit {p.returncode}\n{p.stderr}"
+        lines = [l for l in p.stderr.splitlines() if l.startswith("fasim: error")]
+        assert len(lines) == 1, f"{name}={bad}: expected one error line, got:\n{p.stderr}"
+        assert f"{name}='{bad}'" in lines[0] and "unset it" in lines[0], lines[0]
+    p = subprocess.run([MPIEXEC, "-n", "2", FASIM, "run", INI, "--dry-run"],
+                       env=dict(ENV, FASIM_PROJECT_GFLOPS="40", FASIM_PROJECT_RANKS_PER_NODE="64"),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "64 rank(s) per node, DGEMM 40.0 GFLOP/s per rank (FASIM_PROJECT_GFLOPS)" in p.stdout, p.stdout
+
+
 if __name__ == "__main__":
     run_tests(make_tests() + [test_duplicate_key, test_existing_output_is_never_clobbered,
                               test_input_dataset_wrong_shape_and_nan, test_unwritable_output_directory,
                               test_truncated_and_contradicting_checkpoints,
                               test_memory_estimate_above_available_is_refused, test_disk_full_keeps_previous_checkpoint,
                               test_config_inputs_that_are_not_small_regular_files, test_malformed_ini_lines_name_the_line,
-                              test_unknown_options_and_missing_arguments, test_bad_agree_timeout_is_refused])
+                              test_unknown_options_and_missing_arguments, test_bad_agree_timeout_is_refused,
+                              test_bad_projection_machine_is_refused])

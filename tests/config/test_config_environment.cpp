@@ -1,6 +1,6 @@
 // fasim's settings from the environment (fasim/config/environment.hpp): FASIM_AGREE_TIMEOUT and FASIM_DEBUG
-// are read by the configuration's number parser and handed to the parallel layer; a bad value is one line
-// naming the variable, its value and what to set.
+// (handed to the parallel layer) and FASIM_PROJECT_* (a dry run's projection) are read by the configuration's
+// number parser; a bad value is one line naming the variable, its value and what to set.
 #include "fasim/config/environment.hpp"
 #include "test_config_support.hpp"
 
@@ -41,6 +41,44 @@ TEST_CASE("environment: a FASIM_AGREE_TIMEOUT that is not a number of seconds ab
     const std::string why = refusal({{"FASIM_AGREE_TIMEOUT", bad}});
     INFO("FASIM_AGREE_TIMEOUT=" << bad << ": " << why);
     CHECK(why.find("FASIM_AGREE_TIMEOUT='" + bad + "'") != std::string::npos);
+    CHECK(why.find("unset it") != std::string::npos);
+    CHECK(why.find('\n') == std::string::npos);
+  }
+}
+
+namespace {
+fasim::io::ProjectionSettings machine(const std::map<std::string, std::string>& env) {
+  return fasim::io::projection_settings_from_environment([&](const char* name) -> const char* {
+    const auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+} // namespace
+
+TEST_CASE("environment: FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS, and what unset means") {
+  CHECK(machine({}).ranks_per_node == 0); // 0: this machine's, measured
+  CHECK(machine({}).gflops == 0.0);
+  CHECK(machine({{"FASIM_PROJECT_RANKS_PER_NODE", ""}, {"FASIM_PROJECT_GFLOPS", " "}}).gflops == 0.0);
+  CHECK(machine({{"FASIM_PROJECT_RANKS_PER_NODE", "64"}}).ranks_per_node == 64);
+  CHECK(machine({{"FASIM_PROJECT_GFLOPS", " 40 "}}).gflops == 40.0);
+  CHECK(machine({{"FASIM_PROJECT_GFLOPS", "2.5e1"}}).gflops == 25.0);
+}
+
+TEST_CASE("environment: a bad FASIM_PROJECT_* value is refused, not replaced by this machine's") {
+  const auto refused = [](const std::map<std::string, std::string>& env) {
+    return fasim::testing::usage_error_of([&] { machine(env); });
+  };
+  for (const std::string bad : {"abc", "0", "-4", "2.5", "64x", "1e12"}) {
+    const std::string why = refused({{"FASIM_PROJECT_RANKS_PER_NODE", bad}});
+    INFO("FASIM_PROJECT_RANKS_PER_NODE=" << bad << ": " << why);
+    CHECK(why.find("FASIM_PROJECT_RANKS_PER_NODE='" + bad + "'") != std::string::npos);
+    CHECK(why.find("unset it") != std::string::npos);
+    CHECK(why.find('\n') == std::string::npos);
+  }
+  for (const std::string bad : {"fast", "0", "-40", "nan", "inf", "40GF"}) {
+    const std::string why = refused({{"FASIM_PROJECT_GFLOPS", bad}});
+    INFO("FASIM_PROJECT_GFLOPS=" << bad << ": " << why);
+    CHECK(why.find("FASIM_PROJECT_GFLOPS='" + bad + "'") != std::string::npos);
     CHECK(why.find("unset it") != std::string::npos);
     CHECK(why.find('\n') == std::string::npos);
   }

@@ -1,7 +1,9 @@
 #pragma once
 // fasim's settings from the environment, read by the configuration's one number parser and handed down as
 // explicit settings (the layers below read no environment): FASIM_AGREE_TIMEOUT and FASIM_DEBUG, for the
-// parallel layer's agreement on failure (docs/bad-inputs.md, docs/architecture.md).
+// parallel layer's agreement on failure (docs/bad-inputs.md, docs/architecture.md), and FASIM_PROJECT_*, the
+// machine `fasim run --dry-run` projects step times for (docs/cluster.md). A bad value is refused, never
+// replaced by a default.
 #include "fasim/parallel/collective.hpp"
 
 #include <functional>
@@ -15,5 +17,15 @@ using EnvironmentLookup = std::function<const char*(const char*)>;
 /// FASIM_DEBUG: set and neither empty nor "0": failed internal checks name their condition and file:line.
 /// A bad value is refused (UsageError: the variable, its value, what to set instead).
 parallel::FailureSettings failure_settings_from_environment(const EnvironmentLookup& lookup = nullptr);
+
+/// The machine a dry run projects for; 0 for what is measured here.
+struct ProjectionSettings {
+  int ranks_per_node = 0; ///< FASIM_PROJECT_RANKS_PER_NODE: ranks sharing a node's link (a whole number > 0)
+  double gflops = 0;      ///< FASIM_PROJECT_GFLOPS: one rank's DGEMM rate in GFLOP/s (a finite number > 0)
+};
+
+/// FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS (unset or empty: 0, measured here). A bad value is
+/// refused (UsageError: the variable, its value, what to set instead).
+ProjectionSettings projection_settings_from_environment(const EnvironmentLookup& lookup = nullptr);
 
 } // namespace fasim::io
