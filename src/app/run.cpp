@@ -214,13 +214,17 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     take(schema::kNetworkOutputs, samples, m, in.o);
   }
   if (taken.empty()) {
-    std::string found;
+    std::string found, at_root, in_results;
     for (const auto& p : f.dataset_paths()) found += (found.empty() ? "" : ", ") + p;
-    throw UsageError(
-        "input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
-        (found.empty() ? std::string("no datasets") : "the datasets " + found) +
-        "; fasim reads Y, C, Z0, W0, M, A, B (and X, O for a linear network) at the root, or /problem/Y, "
-        "/problem/C, /init/Z0, /init/W0 of a fasim result file");
+    for (const auto& in : kInputNames) {
+      at_root += (at_root.empty() ? "" : ", ") + std::string(in.name);
+      if (in.results_group)
+        in_results += (in_results.empty() ? "" : ", ") + schema::path("", in.results_group, in.name);
+    }
+    throw UsageError("input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
+                     (found.empty() ? std::string("no datasets") : "the datasets " + found) +
+                     "; fasim reads " + at_root + " at the root, or " + in_results +
+                     " of a fasim result file");
   }
   if (!quiet && grid->grid_comm().rank() == 0) {
     std::string list;
