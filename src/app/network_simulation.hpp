@@ -24,7 +24,7 @@ struct NetworkTrajectory {
   io::TrajectoryStatus status;
   std::vector<model::NetworkMetricRow> rows;
   std::size_t flushed = 0;
-  parallel::Traffic sent;    ///< what this rank sent inside the steps this process ran (parallel/traffic.hpp)
+  parallel::Traffic sent; ///< what this rank sent inside the steps this process ran (parallel/traffic.hpp)
   long long steps_sent = 0;
 };
 
