@@ -38,6 +38,8 @@ std::unique_ptr<NetworkTrajectory> NetworkSimulation::trajectory(const model::Al
                             model::initial_network_state(net_, spec.kind),
                             {},
                             {},
+                            0,
+                            {},
                             0});
 }
 
