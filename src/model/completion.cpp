@@ -1,4 +1,5 @@
 #include "fasim/model/completion.hpp"
+#include "fasim/model/words.hpp"
 
 #include "fasim/parallel/error.hpp"
 
@@ -10,8 +11,8 @@ void observe_entries(Problem& p, const CompletionSpec& spec, std::optional<paral
   if (spec.observe != Observe::Completion) {
     if (given)
       throw UsageError(std::string("the input file gives a mask M but problem.observe = ") +
-                       (spec.observe == Observe::Full ? "full" : "sensing") +
-                       "; set problem.observe = completion to use it, or remove M from the file");
+                       io::schema::to_string(spec.observe) + "; set problem.observe = " +
+                       io::schema::to_string(Observe::Completion) + " to use it, or remove M from the file");
     p.mask.reset();
     p.mask_from_input = false;
     return;

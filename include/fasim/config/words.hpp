@@ -85,11 +85,6 @@ template <> struct Names<MaskSource> {
   static constexpr Named<MaskSource> list[] = {{"bernoulli", MaskSource::Bernoulli},
                                                {"input-file", MaskSource::InputFile}};
 };
-template <> struct Names<model::Observe> {
-  static constexpr Named<model::Observe> list[] = {{"full", model::Observe::Full},
-                                                   {"completion", model::Observe::Completion},
-                                                   {"sensing", model::Observe::Sensing}};
-};
 template <> struct Names<model::SensingKind> {
   static constexpr Named<model::SensingKind> list[] = {{"rank-one", model::SensingKind::RankOne},
                                                        {"gaussian", model::SensingKind::Gaussian}};

@@ -1,10 +1,11 @@
 #pragma once
 // The one word-table mechanism (enum <-> word) and the tables of the enums the model itself prints and reads:
-// algorithms, step plans (formulation, the two passes' layouts, the product path) and activations. Every
-// other enum stored or configured as a word has its table in fasim/config/words.hpp, a layer up, in the same
-// template and namespace: schema::to_string and schema::parse find every table. The tables sit here because a
-// step plan is model data printed, stored with results and checkpoints, and parsed back by the model
-// (model::StepPlan::str/parse), and the model is below the config layer (docs/architecture.md).
+// algorithms, step plans (formulation, the two passes' layouts, the product path), activations and what is
+// observed (problem.observe). Every other enum stored or configured as a word has its table in
+// fasim/config/words.hpp, a layer up, in the same template and namespace: schema::to_string and
+// schema::parse find every table. The tables sit here because a step plan is model data printed, stored with
+// results and checkpoints, and parsed back by the model (model::StepPlan::str/parse), and the model is below
+// the config layer (docs/architecture.md).
 #include "fasim/linalg/panel_products.hpp"
 #include "fasim/linalg/product_context.hpp"
 #include "fasim/model/network.hpp"
@@ -84,6 +85,12 @@ template <> struct Names<model::Activation> {
 template <> struct Names<linalg::ProductPath> {
   static constexpr Named<linalg::ProductPath> list[] = {{"panel", linalg::ProductPath::Panel},
                                                         {"pdgemm", linalg::ProductPath::Pdgemm}};
+};
+/// problem.observe: the model names it in its own refusals (model/completion.cpp).
+template <> struct Names<model::Observe> {
+  static constexpr Named<model::Observe> list[] = {{"full", model::Observe::Full},
+                                                   {"completion", model::Observe::Completion},
+                                                   {"sensing", model::Observe::Sensing}};
 };
 /// system.plan's words besides fixed plans (model/step_plan.hpp).
 template <> struct Names<model::PlanMode> {
