@@ -8,6 +8,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 using fasim::io::failure_settings_from_environment;
 
@@ -68,18 +70,15 @@ TEST_CASE("environment: a bad FASIM_PROJECT_* value is refused, not replaced by 
   const auto refused = [](const std::map<std::string, std::string>& env) {
     return fasim::testing::usage_error_of([&] { machine(env); });
   };
-  for (const std::string bad : {"abc", "0", "-4", "2.5", "64x", "1e12"}) {
-    const std::string why = refused({{"FASIM_PROJECT_RANKS_PER_NODE", bad}});
-    INFO("FASIM_PROJECT_RANKS_PER_NODE=" << bad << ": " << why);
-    CHECK(why.find("FASIM_PROJECT_RANKS_PER_NODE='" + bad + "'") != std::string::npos);
-    CHECK(why.find("unset it") != std::string::npos);
-    CHECK(why.find('\n') == std::string::npos);
-  }
-  for (const std::string bad : {"fast", "0", "-40", "nan", "inf", "40GF"}) {
-    const std::string why = refused({{"FASIM_PROJECT_GFLOPS", bad}});
-    INFO("FASIM_PROJECT_GFLOPS=" << bad << ": " << why);
-    CHECK(why.find("FASIM_PROJECT_GFLOPS='" + bad + "'") != std::string::npos);
-    CHECK(why.find("unset it") != std::string::npos);
-    CHECK(why.find('\n') == std::string::npos);
-  }
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {"FASIM_PROJECT_RANKS_PER_NODE", {"abc", "0", "-4", "2.5", "64x", "1e12"}},
+      {"FASIM_PROJECT_GFLOPS", {"fast", "0", "-40", "nan", "inf", "40GF"}}};
+  for (const auto& [name, values] : cases)
+    for (const std::string& bad : values) {
+      const std::string why = refused({{name, bad}});
+      INFO(name << "=" << bad << ": " << why);
+      CHECK(why.find(name + "='" + bad + "'") != std::string::npos);
+      CHECK(why.find("unset it") != std::string::npos);
+      CHECK(why.find('\n') == std::string::npos);
+    }
 }
