@@ -26,7 +26,13 @@ NetworkSimulation::NetworkSimulation(const io::RunConfig& config, const model::N
     : config_(config), net_(net), comm_(comm), metrics_(net),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points), quiet_(quiet) {
   for (const auto& spec : config.run.algorithms)
-    trajectories_.push_back(trajectory(spec, model::network_plan_cost(net, spec.kind).chosen));
+    trajectories_.push_back(trajectory(spec, rule_plan(spec.kind)));
+}
+
+model::NetworkPlan NetworkSimulation::rule_plan(model::AlgorithmKind kind) const {
+  // system.products = pdgemm (the reference products) runs the PDGEMM plan, as in `fasim bench`.
+  return config_.products == linalg::ProductPath::Pdgemm ? model::NetworkPlan::Distributed
+                                                         : model::network_plan_cost(net_, kind).chosen;
 }
 
 std::unique_ptr<NetworkTrajectory> NetworkSimulation::trajectory(const model::AlgorithmSpec& spec,
@@ -82,7 +88,10 @@ void NetworkSimulation::start_fresh(const io::RunProvenance& prov, io::CreateMod
   if (!quiet_ && comm_.rank() == 0)
     for (const auto& t : trajectories_)
       std::cout << "plan: " << model::to_string(t->spec.kind) << ": "
-                << model::network_plan_text(model::network_plan_cost(net_, t->spec.kind)) << "\n";
+                << (t->field.plan() == model::network_plan_cost(net_, t->spec.kind).chosen
+                        ? model::network_plan_text(model::network_plan_cost(net_, t->spec.kind))
+                        : std::string("network:pdgemm (system.products = pdgemm)"))
+                << "\n";
   if (!quiet_ && comm_.rank() == 0)
     std::cout << "network: (depth " << net_.depth << ", " << model::to_string(net_.activation)
               << ", N = " << net_.samples << ")" << std::endl;
