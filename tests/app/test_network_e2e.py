@@ -135,6 +135,22 @@ def test_paper_model_as_network_is_todays_model_bitwise():
     assert np.array_equal(a["runs/dfa/Z"], a["runs/fa/Z"]) and np.array_equal(a["runs/dfa/W"], a["runs/fa/W"])
 
 
+def test_shipped_paper_jobs_as_networks_are_bitwise():
+    """The shipped jobs of the paper's synthetic targets, given as networks (problem.source = network: depth 2,
+    identity, no X), write today's results bit for bit (30 steps each, on 2 ranks)."""
+    d = tmpdir()
+    jobs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "jobs")
+    for job in ("demo", "fig2a", "fig2b", "rules"):
+        ini = os.path.join(jobs, f"{job}.ini")
+        common = ["--run.steps=30", "--output.checkpoint_every=0", "--output.snapshot_every=0"]
+        fasim(["run", ini, f"--output.file={d}/{job}-paper.h5", *common], ranks=2)
+        fasim(["run", ini, f"--output.file={d}/{job}-net.h5", "--problem.source=network", *common], ranks=2)
+        a, b = datasets(f"{d}/{job}-net.h5"), datasets(f"{d}/{job}-paper.h5")
+        assert set(a) == set(b), (job, set(a) ^ set(b))
+        for k in a:
+            assert np.array_equal(a[k], b[k], equal_nan=True), f"{job}: {k} differs"
+
+
 def test_fastar_refused_and_continue_in_place_is_bitwise():
     d = tmpdir()
     inputs(f"{d}/in.h5")
@@ -373,5 +389,5 @@ if __name__ == "__main__":
     run_tests([test_deep_tanh_network_matches_numpy_on_two_grids, test_paper_model_as_network_is_todays_model_bitwise,
                test_fastar_refused_and_continue_in_place_is_bitwise, test_checkpoint_and_resume_are_bitwise,
                test_stored_plan_is_what_resume_runs, test_summary_holds_each_steps_traffic,
-               test_linear_network_runs_the_gram_plan,
+               test_linear_network_runs_the_gram_plan, test_shipped_paper_jobs_as_networks_are_bitwise,
                test_sigusr1_checkpoints_exits_75_and_resumes_bitwise, test_bad_network_configurations_are_one_line_usage_errors])
