@@ -201,8 +201,10 @@ def bench_table(root, out):
 
 
 def _fasim(root, out):
-    private = os.path.join(out, "bin", "fasim")
-    return private if os.path.exists(private) else os.path.join(root, "build", "bin", "fasim")
+    """The checkout's build (these sections describe the current code, as measured_bytes runs its test binary);
+    the runs' private copy when there is no build."""
+    built = os.path.join(root, "build", "bin", "fasim")
+    return built if os.path.exists(built) else os.path.join(out, "bin", "fasim")
 
 
 def dry_run(root, out, rows, cols):
