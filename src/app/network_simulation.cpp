@@ -148,15 +148,21 @@ void NetworkSimulation::start_continued(const io::RunProvenance& prov,
 }
 
 void NetworkSimulation::adopt(const io::NetworkCheckpoint& ck) {
-  // The plans the run was computed with (schema 1.4; both run on every grid): a resume or continuation on
-  // the same grid stays bitwise. Words written before 1.4 name no plan: the rule chooses
-  // (docs/determinism.md).
+  // The plans the run was computed with (schema 1.4; every plan runs on every grid): a resume or
+  // continuation on the same grid stays bitwise. Words written before 1.4 name no plan: the rule of then
+  // chooses, which had no gram plan (docs/determinism.md).
   std::istringstream words(ck.plans);
   std::string word;
   for (auto& t : trajectories_) {
     if (!(words >> word)) break;
-    const auto stored = model::parse_network_plan_word(word, t->spec.kind, "attribute plan");
-    if (stored && *stored != t->field.plan()) {
+    auto stored = model::parse_network_plan_word(word, t->spec.kind, "attribute plan");
+    if (!stored)
+      stored = config_.products == linalg::ProductPath::Pdgemm
+                   ? model::NetworkPlan::Distributed
+                   : model::network_plan_cost(net_.sizes, net_.samples, net_.identity_input,
+                                              net_.grid->rows(), net_.grid->cols(), t->spec.kind, false)
+                         .chosen;
+    if (*stored != t->field.plan()) {
       const model::AlgorithmSpec spec = t->spec;
       t.reset(); // its activations go before the new field's come
       t = trajectory(spec, *stored);

@@ -56,7 +56,7 @@ RULE = [
     "(`<alg>:network=pdgemm` or `<alg>:network=replicated`, schema 1.4; `<alg>:network=gram`, schema 1.6); "
     "`fasim resume` and a continuation run the stored plan, on any grid (every plan runs on every grid), so a "
     "resume on the same grid stays bitwise. Files of schema 1.3 and before stored `<alg>:network`, no plan: "
-    "they resume with the rule's.",
+    "they resume with the rule of then (pdgemm or replicated; it had no gram plan).",
     "",
     "Every plan gives the serial reference's numbers (tests/model/test_network.cpp: every algorithm × activation "
     "× depth 2–4 × Euler/RK4 on the 1×1, 1×2, 2×1 and 2×2 grids to 1e-10; the replicated and pdgemm plans within "
