@@ -13,6 +13,29 @@ using namespace fasim;
 using namespace fasim::model;
 using fasim::testing::dense;
 
+namespace {
+/// N samples of n = 9 inputs, widths 6 and 5, m = 4 outputs, blocks of 8.
+Network small_net(const parallel::GridPtr& grid, Activation activation, int samples) {
+  NetworkSpec ns;
+  ns.depth = 3;
+  ns.activation = activation;
+  ns.widths = {6, 5};
+  ProblemSpec ps;
+  ps.n = 9;
+  ps.m = 4;
+  ps.k = 3;
+  ps.seed = 5;
+  InitSpec init;
+  init.z_std = init.w_std = 0.3;
+  FeedbackSpec fb;
+  fb.std = 0.3;
+  NetworkInputs in;
+  in.x = fasim::testing::random_matrix(grid, samples, ps.n, 8, 31);
+  in.o = fasim::testing::random_matrix(grid, samples, ps.m, 8, 32);
+  return build_network(ns, ps, fb, init, 6, grid, 8, std::move(in));
+}
+} // namespace
+
 TEST_CASE("network plans: the rule replicates small weights against many samples, never large ones") {
   // N = 10⁶ samples, n = m = 1000, width 500: the weights (10⁶ numbers) are small against N·w.
   const std::vector<int> big{1000, 500, 1000};
@@ -48,24 +71,7 @@ TEST_CASE("network plans: the replicated plan sends fewer bytes than pdgemm, cou
   for (auto [p, q] : fasim::testing::grid_shapes()) {
     if (p * q < 2) continue;
     auto grid = parallel::ProcessGrid::create(world, p, q);
-    // N = 600 samples of n = 9 inputs, widths 6 and 5, m = 4 outputs, blocks of 8.
-    NetworkSpec ns;
-    ns.depth = 3;
-    ns.activation = Activation::Tanh;
-    ns.widths = {6, 5};
-    ProblemSpec ps;
-    ps.n = 9;
-    ps.m = 4;
-    ps.k = 3;
-    ps.seed = 5;
-    InitSpec init;
-    init.z_std = init.w_std = 0.3;
-    FeedbackSpec fb;
-    fb.std = 0.3;
-    NetworkInputs in;
-    in.x = fasim::testing::random_matrix(grid, 600, ps.n, 8, 31);
-    in.o = fasim::testing::random_matrix(grid, 600, ps.m, 8, 32);
-    const Network net = build_network(ns, ps, fb, init, 6, grid, 8, std::move(in));
+    const Network net = small_net(grid, Activation::Tanh, 600);
     const NetworkPlanCost cost = network_plan_cost(net, AlgorithmKind::GD);
     INFO("grid " << p << "x" << q << ": estimates pdgemm " << cost.distributed << ", replicated "
                  << cost.replicated);
@@ -137,23 +143,7 @@ TEST_CASE("network plans: the gram plan's bytes equal its model at the MPI inter
   const parallel::Communicator world = parallel::Communicator::world();
   for (auto [p, q] : fasim::testing::grid_shapes()) {
     auto grid = parallel::ProcessGrid::create(world, p, q);
-    NetworkSpec ns;
-    ns.depth = 3;
-    ns.activation = Activation::Identity;
-    ns.widths = {6, 5};
-    ProblemSpec ps;
-    ps.n = 9;
-    ps.m = 4;
-    ps.k = 3;
-    ps.seed = 5;
-    InitSpec init;
-    init.z_std = init.w_std = 0.3;
-    FeedbackSpec fb;
-    fb.std = 0.3;
-    NetworkInputs in;
-    in.x = fasim::testing::random_matrix(grid, 600, ps.n, 8, 31);
-    in.o = fasim::testing::random_matrix(grid, 600, ps.m, 8, 32);
-    const Network net = build_network(ns, ps, fb, init, 6, grid, 8, std::move(in));
+    const Network net = small_net(grid, Activation::Identity, 600);
     for (AlgorithmKind kind : {AlgorithmKind::GD, AlgorithmKind::FA, AlgorithmKind::DFA, AlgorithmKind::KP,
                                AlgorithmKind::USF, AlgorithmKind::FRSF, AlgorithmKind::Mixed}) {
       CHECK(network_plan_cost(net, kind).chosen == NetworkPlan::Gram); // N/P = 600/P against n = 9
@@ -192,18 +182,7 @@ TEST_CASE("network plans: the gram plan's bytes equal its model at the MPI inter
   }
   // A network the Gram plan cannot run is refused in one line.
   auto grid = parallel::ProcessGrid::create(world, 1, 1);
-  NetworkSpec ns;
-  ns.depth = 3;
-  ns.activation = Activation::ReLU;
-  ns.widths = {6, 5};
-  ProblemSpec ps;
-  ps.n = 9;
-  ps.m = 4;
-  ps.k = 3;
-  NetworkInputs in;
-  in.x = fasim::testing::random_matrix(grid, 60, ps.n, 8, 31);
-  in.o = fasim::testing::random_matrix(grid, 60, ps.m, 8, 32);
-  const Network relu = build_network(ns, ps, FeedbackSpec{}, InitSpec{}, 6, grid, 8, std::move(in));
+  const Network relu = small_net(grid, Activation::ReLU, 60);
   try {
     NetworkField field(relu, AlgorithmSpec{AlgorithmKind::GD, 0.01, 0.0, false}, NetworkPlan::Gram);
     FAIL("the gram plan ran a ReLU network");
