@@ -295,7 +295,8 @@ def test_summary_holds_each_steps_traffic():
 def test_linear_network_runs_the_gram_plan():
     """σ = identity with an X (N = 13 against n = 7 on one rank): the rule takes the gram plan (XᵀX and XᵀO
     formed once), stores it, and a resume from its checkpoint runs it again, bitwise on the same grid; its
-    weights agree with the pdgemm plan's (system.products = pdgemm) to 1e-10 and its loss to 1e-10·‖O‖²."""
+    weights agree with the pdgemm plan's (system.products = pdgemm) to 1e-10 and its loss to 1e-10·‖O‖². A
+    schema 1.3 checkpoint (no plan in its words) resumes with the rule of then, which had no gram plan."""
     d = tmpdir()
     inputs(f"{d}/in.h5")
     ini = write(f"{d}/a.ini", NET.replace("activation = tanh", "activation = identity") + f"[input]\nfile = {d}/in.h5\n")
@@ -324,6 +325,18 @@ def test_linear_network_runs_the_gram_plan():
         k = f"runs/{alg}/trajectory/loss"
         assert np.array_equal(cut[k], full[k]), k
         assert np.max(np.abs(full[k] - ref[k])) <= 1e-10 * o2, (k, full[k], ref[k])
+    # A checkpoint of schema 1.3 names no plan: it resumes with the rule of then (one rank: pdgemm), never gram.
+    fasim(["run", ini, f"--output.file={d}/old.h5", "--run.steps=30", "--output.checkpoint_every=30"])
+    with h5py.File(f"{d}/old.h5.ckpt", "r+") as ck:
+        ck.attrs["plan"], ck.attrs["schema_version"] = "gd:network fa:network dfa:network kp:network", "1.3"
+    with h5py.File(f"{d}/old.h5", "r+") as f:
+        f.attrs["status"] = "running"
+    fasim(["resume", f"{d}/old.h5.ckpt", "--run.steps=60"])
+    old = datasets(f"{d}/old.h5")
+    with h5py.File(f"{d}/old.h5", "r") as f:
+        assert f.attrs["plan"] == gram.replace("gram", "pdgemm"), dict(f.attrs)
+    for alg in ("gd", "fa", "dfa", "kp"):
+        assert max_rel_diff(old, full, [f"runs/{alg}/W1"]) <= 1e-10, alg
 
 
 def test_sigusr1_checkpoints_exits_75_and_resumes_bitwise():
