@@ -4,6 +4,7 @@
 #include "fasim/app/signals.hpp"
 #include "fasim/format/matrix_io.hpp"
 #include "fasim/lifecycle/lifecycle.hpp"
+#include "fasim/model/network_traffic.hpp"
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 
@@ -36,6 +37,8 @@ std::unique_ptr<NetworkTrajectory> NetworkSimulation::trajectory(const model::Al
                             model::NetworkIntegrator(net_, config_.run.integrator, spec.kind),
                             model::initial_network_state(net_, spec.kind),
                             {},
+                            {},
+                            0,
                             {},
                             0});
 }
@@ -209,6 +212,24 @@ bool NetworkSimulation::all_stopped() const {
   return true;
 }
 
+void NetworkSimulation::write_traffic() {
+  // Per algorithm, as Simulation::write_traffic for the paper's model: the mean over the ranks and over the
+  // steps this process ran, beside the plan's model and the floor (model/network_traffic.hpp).
+  io::StepTrafficSummary s;
+  const double ranks = comm_.size();
+  for (const auto& t : trajectories_) {
+    const double per = 1.0 / static_cast<double>(std::max(1LL, t->steps_sent));
+    s.bytes.push_back(comm_.allreduce_sum(t->sent.bytes * per) / ranks);
+    s.messages.push_back(comm_.allreduce_sum(static_cast<double>(t->sent.messages) * per) / ranks);
+    const model::StepTraffic predicted =
+        model::network_step_traffic(net_, t->field.plan(), t->spec.kind, config_.run.integrator);
+    s.model_bytes.push_back(predicted.bytes);
+    s.model_exact.push_back(predicted.exact ? 1 : 0);
+    s.floor_bytes.push_back(model::network_traffic_floor(net_, config_.run.integrator).bytes);
+  }
+  results_->write_traffic(s);
+}
+
 bool NetworkSimulation::run() {
   const auto& out = config_.output;
   const long long flush_every = out.flush_every > 0 ? out.flush_every : 64;
@@ -221,8 +242,13 @@ bool NetworkSimulation::run() {
       NetworkTrajectory& t = *trajectories_[a];
       if (t.status.stopped) continue;
       const double t0 = MPI_Wtime();
+      const parallel::Traffic before = parallel::traffic();
       t.integrator.step(t.field, t.state, t.spec.lr);
+      const parallel::Traffic sent = parallel::traffic() - before;
       t.status.wall_seconds += MPI_Wtime() - t0;
+      t.sent.bytes += sent.bytes;
+      t.sent.messages += sent.messages;
+      ++t.steps_sent;
       if (schedule_.records(next) || next == config_.run.steps) {
         record(t, next);
         ++since_flush;
@@ -255,6 +281,7 @@ void NetworkSimulation::finish() {
   }
   const double elapsed = elapsed_before_ + MPI_Wtime() - start_time_;
   results_->write_summary(elapsed);
+  write_traffic();
   results_->append_history("complete at step " + std::to_string(step_));
   results_->set_status(io::schema::FileStatus::Complete);
   results_->flush();

@@ -7,6 +7,7 @@
 #include "fasim/format/network_results.hpp"
 #include "fasim/model/network_metrics.hpp"
 #include "fasim/model/schedule.hpp"
+#include "fasim/parallel/traffic.hpp"
 
 #include <memory>
 #include <optional>
@@ -23,6 +24,8 @@ struct NetworkTrajectory {
   io::TrajectoryStatus status;
   std::vector<model::NetworkMetricRow> rows;
   std::size_t flushed = 0;
+  parallel::Traffic sent; ///< what this rank sent inside the steps this process ran (parallel/traffic.hpp)
+  long long steps_sent = 0;
 };
 
 class NetworkSimulation {
@@ -52,6 +55,8 @@ private:
   /// stop signal checkpointed the run. Collective.
   bool checkpoint_point(bool due);
   bool all_stopped() const;
+  /// /summary's bytes and messages per step per rank (measured, the plan's model, the floor). Collective.
+  void write_traffic();
   std::string plans() const;
   /// A trajectory of `spec` at W(0) whose field runs `plan`. Collective (the replicated plan gathers).
   std::unique_ptr<NetworkTrajectory> trajectory(const model::AlgorithmSpec& spec,

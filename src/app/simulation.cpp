@@ -353,6 +353,7 @@ void Simulation::write_traffic() {
     const auto model =
         model::step_traffic(problem_, t->field.plan(), config_.run.integrator, t->spec.scale_free);
     s.model_bytes.push_back(model.modelled ? model.bytes : std::nan(""));
+    s.model_exact.push_back(model.modelled && model.exact ? 1 : 0);
     s.floor_bytes.push_back(model::traffic_floor(problem_, t->spec.kind, config_.run.integrator).bytes);
   }
   results_->write_traffic(s);

@@ -298,11 +298,16 @@ void ResultsFile::write_summary(const std::vector<double>& overlap, double elaps
 }
 
 void ResultsFile::write_traffic(const StepTrafficSummary& traffic) {
-  const Group s = file_.require_group(schema::kSummaryGroup);
+  write_step_traffic(file_, traffic);
+}
+
+void write_step_traffic(const File& file, const StepTrafficSummary& traffic) {
+  const Group s = file.require_group(schema::kSummaryGroup);
   s.write_attribute(schema::kStepBytesPerRank, traffic.bytes);
   s.write_attribute(schema::kStepMessagesPerRank, traffic.messages);
   s.write_attribute(schema::kModelStepBytesPerRank, traffic.model_bytes);
   s.write_attribute(schema::kFloorStepBytesPerRank, traffic.floor_bytes);
+  s.write_attribute(schema::kModelStepExact, traffic.model_exact);
 }
 
 void ResultsFile::set_status(schema::FileStatus status) {

@@ -38,6 +38,8 @@ public:
                    long long steps_done);
   void write_status(std::size_t algorithm, const TrajectoryStatus& status, long long steps_done);
   void write_summary(double elapsed_seconds);
+  /// /summary's communication per algorithm, as for the paper's model (write_step_traffic).
+  void write_traffic(const StepTrafficSummary& traffic) { write_step_traffic(file_, traffic); }
   void set_status(schema::FileStatus status);
   void set_plans(const std::string& plans);
   void append_history(const std::string& what);

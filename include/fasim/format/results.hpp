@@ -41,10 +41,14 @@ enum class CreateMode {
 };
 
 /// Bytes and messages one step sent per rank (measured: mean over ranks and steps), and the model's bytes and
-/// floor for the plan and grid (model/step_traffic.hpp; NaN where the model does not cover the target).
+/// floor for the plan and grid (model/step_traffic.hpp, model/network_traffic.hpp; NaN where the model does
+/// not cover the target), and whether the model is exact (1) or an estimate (0).
 struct StepTrafficSummary {
   std::vector<double> bytes, messages, model_bytes, floor_bytes;
+  std::vector<long long> model_exact;
 };
+/// /summary's communication attributes (schema 1.2; model_step_exact since 1.5). Collective.
+void write_step_traffic(const File& file, const StepTrafficSummary& traffic);
 
 class ResultsFile {
 public:

@@ -24,8 +24,10 @@ namespace fasim::io::schema {
 /// 1.4: a network run's `plan` (results and checkpoints) names the plan each algorithm ran,
 /// "<alg>:network=pdgemm|replicated" (model::network_plan_word), where 1.3 wrote "<alg>:network"; a resume or
 /// continuation runs the stored plan (1.3 files: the rule's).
+/// 1.5: /summary's communication per algorithm in network results too, and model_step_exact (1 where the
+/// model's bytes are exact, 0 where they are an estimate or a lower bound) in both kinds of result.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.4";
+inline constexpr const char* kSchemaVersion = "1.5";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
@@ -148,6 +150,7 @@ inline constexpr const char* kStepBytesPerRank = "step_bytes_per_rank";
 inline constexpr const char* kStepMessagesPerRank = "step_messages_per_rank";
 inline constexpr const char* kModelStepBytesPerRank = "model_step_bytes_per_rank";
 inline constexpr const char* kFloorStepBytesPerRank = "floor_step_bytes_per_rank";
+inline constexpr const char* kModelStepExact = "model_step_exact"; // since 1.5
 
 // Checkpoints (besides config, run_id, plan, elapsed_seconds, stop_reason, stop_step, wall_seconds above).
 inline constexpr const char* kFormatVersion = "format_version";
