@@ -344,7 +344,11 @@ int main(int argc, char** argv) {
   const std::string verb = argc >= 2 ? argv[1] : "";
   const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
   const StartScan scan = scan_before_start(verb, args);
+  HeldSignals
+      held; // during MPI's start-up (signals.hpp says why); what arrives meanwhile is acted on after it
   parallel::MpiEnvironment mpi(&argc, &argv);
+  install_signal_handlers();
+  held.release();
   const auto world = parallel::Communicator::world();
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     if (world.rank() == 0) (argc < 2 ? std::cerr : std::cout) << overall_usage();

@@ -32,13 +32,14 @@ std::vector<std::string> network_bench(const io::RunConfig& c, const parallel::C
     widths += std::to_string(net.width(l));
   }
   const double k = model::network_evaluations(c.run.integrator);
-  const model::NetworkPasses passes = model::network_passes(net), floor = model::network_passes_floor(net);
+  const model::NetworkPasses floor = model::network_passes_floor(net);
   std::vector<std::string> lines;
   for (const auto& spec : c.run.algorithms) {
     // As `fasim run` chooses it; system.products = pdgemm (the reference products) forces the PDGEMM plan.
     const model::NetworkPlan plan = c.products == linalg::ProductPath::Pdgemm
                                         ? model::NetworkPlan::Distributed
                                         : model::network_plan_cost(net, spec.kind).chosen;
+    const model::NetworkPasses passes = model::network_passes(net, plan);
     model::NetworkField field(net, spec, plan);
     model::NetworkIntegrator integrator(net, c.run.integrator, spec.kind);
     model::NetworkState s = model::initial_network_state(net, spec.kind);
@@ -47,7 +48,10 @@ std::vector<std::string> network_bench(const io::RunConfig& c, const parallel::C
     const parallel::Traffic& sent = timed.sent;
     const double med = timed.median();
     const double rss = gc.allreduce_max(peak_rss_mib());
-    const double gflops = k * model::network_evaluation_flops(net, spec.kind) / med / 1e9;
+    const double flops = plan == model::NetworkPlan::Gram
+                             ? model::network_plan_cost(net, spec.kind).gram_flops
+                             : model::network_evaluation_flops(net, spec.kind);
+    const double gflops = k * flops / med / 1e9;
     const model::StepTraffic predicted = model::network_step_traffic(net, plan, spec.kind, c.run.integrator),
                              least = model::network_traffic_floor(net, c.run.integrator);
     const std::string traffic = traffic_fields(gc, sent, c.bench.steps, &predicted, least);

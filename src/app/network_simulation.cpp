@@ -26,7 +26,13 @@ NetworkSimulation::NetworkSimulation(const io::RunConfig& config, const model::N
     : config_(config), net_(net), comm_(comm), metrics_(net),
       schedule_(config.run.steps, config.run.record_every, config.run.record_points), quiet_(quiet) {
   for (const auto& spec : config.run.algorithms)
-    trajectories_.push_back(trajectory(spec, model::network_plan_cost(net, spec.kind).chosen));
+    trajectories_.push_back(trajectory(spec, rule_plan(spec.kind)));
+}
+
+model::NetworkPlan NetworkSimulation::rule_plan(model::AlgorithmKind kind) const {
+  // system.products = pdgemm (the reference products) runs the PDGEMM plan, as in `fasim bench`.
+  return config_.products == linalg::ProductPath::Pdgemm ? model::NetworkPlan::Distributed
+                                                         : model::network_plan_cost(net_, kind).chosen;
 }
 
 std::unique_ptr<NetworkTrajectory> NetworkSimulation::trajectory(const model::AlgorithmSpec& spec,
@@ -82,7 +88,10 @@ void NetworkSimulation::start_fresh(const io::RunProvenance& prov, io::CreateMod
   if (!quiet_ && comm_.rank() == 0)
     for (const auto& t : trajectories_)
       std::cout << "plan: " << model::to_string(t->spec.kind) << ": "
-                << model::network_plan_text(model::network_plan_cost(net_, t->spec.kind)) << "\n";
+                << (t->field.plan() == model::network_plan_cost(net_, t->spec.kind).chosen
+                        ? model::network_plan_text(model::network_plan_cost(net_, t->spec.kind))
+                        : std::string("network:pdgemm (system.products = pdgemm)"))
+                << "\n";
   if (!quiet_ && comm_.rank() == 0)
     std::cout << "network: (depth " << net_.depth << ", " << model::to_string(net_.activation)
               << ", N = " << net_.samples << ")" << std::endl;
@@ -139,15 +148,21 @@ void NetworkSimulation::start_continued(const io::RunProvenance& prov,
 }
 
 void NetworkSimulation::adopt(const io::NetworkCheckpoint& ck) {
-  // The plans the run was computed with (schema 1.4; both run on every grid): a resume or continuation on
-  // the same grid stays bitwise. Words written before 1.4 name no plan: the rule chooses
-  // (docs/determinism.md).
+  // The plans the run was computed with (schema 1.4; every plan runs on every grid): a resume or
+  // continuation on the same grid stays bitwise. Words written before 1.4 name no plan: the rule of then
+  // chooses, which had no gram plan (docs/determinism.md).
   std::istringstream words(ck.plans);
   std::string word;
   for (auto& t : trajectories_) {
     if (!(words >> word)) break;
-    const auto stored = model::parse_network_plan_word(word, t->spec.kind, "attribute plan");
-    if (stored && *stored != t->field.plan()) {
+    auto stored = model::parse_network_plan_word(word, t->spec.kind, "attribute plan");
+    if (!stored)
+      stored = config_.products == linalg::ProductPath::Pdgemm
+                   ? model::NetworkPlan::Distributed
+                   : model::network_plan_cost(net_.sizes, net_.samples, net_.identity_input,
+                                              net_.grid->rows(), net_.grid->cols(), t->spec.kind, false)
+                         .chosen;
+    if (*stored != t->field.plan()) {
       const model::AlgorithmSpec spec = t->spec;
       t.reset(); // its activations go before the new field's come
       t = trajectory(spec, *stored);

@@ -58,6 +58,9 @@ private:
   /// /summary's bytes and messages per step per rank (measured, the plan's model, the floor). Collective.
   void write_traffic();
   std::string plans() const;
+  /// The plan a fresh trajectory of `kind` runs: the rule's (network_plan_cost), or pdgemm under
+  /// system.products = pdgemm.
+  model::NetworkPlan rule_plan(model::AlgorithmKind kind) const;
   /// A trajectory of `spec` at W(0) whose field runs `plan`. Collective (the replicated plan gathers).
   std::unique_ptr<NetworkTrajectory> trajectory(const model::AlgorithmSpec& spec,
                                                 model::NetworkPlan plan) const;

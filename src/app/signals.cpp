@@ -3,6 +3,8 @@
 #include <csignal>
 #include <initializer_list>
 
+#include <pthread.h>
+
 namespace fasim::app {
 
 namespace {
@@ -51,6 +53,23 @@ void release_interactive_signals() {
     if (sigaction(sig, nullptr, &now) == 0 && now.sa_handler == on_signal) signal(sig, SIG_DFL);
   }
   if (const int sig = g_interactive; sig != 0) raise(sig);
+}
+
+HeldSignals::HeldSignals() {
+  sigset_t hold;
+  sigemptyset(&hold);
+  for (const int sig : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) sigaddset(&hold, sig);
+  held_ = pthread_sigmask(SIG_BLOCK, &hold, &saved_) == 0;
+}
+
+HeldSignals::~HeldSignals() {
+  release();
+}
+
+void HeldSignals::release() {
+  if (!held_) return;
+  held_ = false;
+  pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
 }
 
 int take_signal_flags() {

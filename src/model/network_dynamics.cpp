@@ -31,7 +31,7 @@ NetworkState initial_network_state(const Network& net, AlgorithmKind algorithm) 
 
 NetworkPlanCost network_plan_cost(const Network& net, AlgorithmKind algorithm) {
   return network_plan_cost(net.sizes, net.samples, net.identity_input, net.grid->rows(), net.grid->cols(),
-                           algorithm);
+                           algorithm, net.activation == Activation::Identity);
 }
 
 namespace {
@@ -51,6 +51,10 @@ double activate(Activation f, double a) {
 NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec, NetworkPlan plan)
     : net_(net), spec_(spec) {
   if (const std::string why = network_algorithm_unsupported(spec.kind); !why.empty()) throw UsageError(why);
+  if (plan == NetworkPlan::Gram) {
+    if (const std::string why = network_gram_unsupported(net); !why.empty()) throw UsageError(why);
+    gram_ = std::make_unique<GramProducts>(net, spec.kind);
+  }
   if (plan == NetworkPlan::Replicated) replicated_ = std::make_unique<ReplicatedProducts>(net, spec.kind);
   if (spec.lr_w > 0) w_ratio_ = spec.lr_w / spec.lr;
   const int L = net.depth;
@@ -59,7 +63,8 @@ NetworkField::NetworkField(const Network& net, const AlgorithmSpec& spec, Networ
   // Two N×w_l matrices per hidden layer (A_l, overwritten by H_l = σ(A_l), and δ_l) and one for the output
   // (Ŷ, overwritten by E = O − Ŷ): σ'(A_l) is read from H_l (ReLU: A_l > 0 exactly when H_l > 0; tanh:
   // 1 − H_l²), and nothing reads A_l or Ŷ after.
-  for (int l = 1; l <= L; ++l) {
+  // The Gram plan has no sample-sized matrix: every product is n-sized.
+  for (int l = 1; l <= L && !gram_; ++l) {
     delta_[l] = DistMatrix(net.grid, net.samples, net.sizes[l], net.block, net.block);
     if (l < L) a_[l] = DistMatrix::like(delta_[l]);
   }
@@ -128,8 +133,13 @@ void NetworkField::backward_product(const NetworkState& s, int l) {
   replicated_->times_transpose(next, b, delta);
 }
 
+NetworkPlan NetworkField::plan() const {
+  return gram_ ? NetworkPlan::Gram : replicated_ ? NetworkPlan::Replicated : NetworkPlan::Distributed;
+}
+
 double NetworkField::forward(const NetworkState& s) {
   if (!net_.grid->active()) return 0.0;
+  if (gram_) return gram_->forward(s.w);
   const int L = net_.depth;
   if (replicated_) replicated_->gather_weights(s.w);
   for (int l = 1; l <= L; ++l) {
@@ -164,7 +174,8 @@ double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
   const double loss = forward(s);
   if (!std::isfinite(loss)) return loss;
   const int L = net_.depth;
-  for (int l = L - 1; l >= 1; --l) {
+  if (gram_) gram_->backward(spec_.kind, spec_.alpha, s.b);
+  for (int l = L - 1; l >= 1 && !gram_; --l) {
     DistMatrix& delta = delta_[l];
     backward_product(s, l);
     switch (net_.activation) {
@@ -181,7 +192,10 @@ double NetworkField::evaluate(const NetworkState& s, NetworkState& d) {
   for (int l = 1; l <= L; ++l) {
     const double rho = l == L ? w_ratio_ : 1.0;
     DistMatrix& dw = d.w[static_cast<std::size_t>(l - 1)];
-    weight_increment(l, delta_[l], rho, dw);
+    if (gram_)
+      gram_->gradient(l, rho, dw);
+    else
+      weight_increment(l, delta_[l], rho, dw);
     if (learned_feedback(spec_.kind) && l >= 2) {
       // kp, as for the paper's W: dB_l = dW_l − ρλB_l and dW_l −= ρλW_l, both from the same ρ·H_{l−1}ᵀδ_l.
       FASIM_REQUIRE(d.has_feedback(),

@@ -34,8 +34,38 @@ std::optional<NetworkPlan> parse_network_plan_word(std::string_view word, Algori
   return plan;
 }
 
+namespace {
+/// The Gram plan's share of network_plan_cost (network_plan.hpp states the rule).
+void gram_cost(const std::vector<int>& sizes, double N, double p, bool identity_input, bool linear,
+               AlgorithmKind algorithm, NetworkPlanCost& c) {
+  c.gram_possible = linear && !identity_input;
+  if (!c.gram_possible) return;
+  const int L = static_cast<int>(sizes.size()) - 1;
+  const auto size = [&](int l) { return static_cast<double>(sizes[static_cast<std::size_t>(l)]); };
+  const double n = size(0), m = size(L), spread = 8.0 * (p - 1) / p;
+  const bool dfa = algorithm == AlgorithmKind::DFA;
+  c.gram_whole = n * n + n * m + c.weights;
+  c.gram_flops = 2 * n * n * m;
+  c.sample_flops = 0;
+  for (int l = 1; l <= L; ++l) {
+    const double w = size(l - 1) * size(l);
+    c.gram_whole += 2 * n * size(l); // P_l and Xᵀδ_l
+    c.gram += spread * w * (l >= 2 && algorithm == AlgorithmKind::KP ? 2.0 : 1.0);
+    if (l >= 2) c.gram_flops += 4 * n * w; // P_l = P_{l−1}·W_l, P_{l−1}ᵀ·Xᵀδ_l
+    c.sample_flops += 4 * N * w;           // H_{l−1}·W_l, H_{l−1}ᵀ·δ_l
+    if (l < L) {
+      const double back = size(l) * (dfa ? m : size(l + 1));
+      c.gram_flops += 2 * n * back;
+      c.sample_flops += 2 * N * back;
+    }
+  }
+  c.sample_flops /= p;
+  if (c.gram_whole <= kReplicatedWeightsLimit && c.gram_flops <= c.sample_flops) c.chosen = NetworkPlan::Gram;
+}
+} // namespace
+
 NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,
-                                  int grid_rows, int grid_cols, AlgorithmKind algorithm) {
+                                  int grid_rows, int grid_cols, AlgorithmKind algorithm, bool linear) {
   const bool gathers_b = algorithm == AlgorithmKind::KP; // the rules form B_l from the whole W_l and C_l
   NetworkPlanCost c;
   const int L = static_cast<int>(sizes.size()) - 1;
@@ -70,12 +100,19 @@ NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long sampl
                      c.replicated < c.distributed
                  ? NetworkPlan::Replicated
                  : NetworkPlan::Distributed;
+  gram_cost(sizes, N, p, identity_input, linear, algorithm, c);
   return c;
 }
 
 std::string network_plan_text(const NetworkPlanCost& cost) {
   char buf[320];
-  if (cost.chosen == NetworkPlan::Replicated)
+  if (cost.chosen == NetworkPlan::Gram)
+    std::snprintf(buf, sizeof buf,
+                  "network:gram (X^T*X and X^T*O formed once, then n-sized products on every rank, no pass "
+                  "over X or O; est. %.3g bytes/rank/evaluation, %.3g flops/rank/evaluation against %.3g "
+                  "for the sample-pass plans)",
+                  cost.gram, cost.gram_flops, cost.sample_flops);
+  else if (cost.chosen == NetworkPlan::Replicated)
     std::snprintf(
         buf, sizeof buf,
         "network:replicated (weights whole on every rank, local GEMMs over each rank's samples, one "

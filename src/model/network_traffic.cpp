@@ -8,13 +8,14 @@ int network_evaluations(IntegratorKind integrator) {
   return integrator == IntegratorKind::RK4 ? 4 : 1;
 }
 
-NetworkPasses network_passes(const Network& net) {
+NetworkPasses network_passes(const Network& net, NetworkPlan plan) {
+  if (plan == NetworkPlan::Gram) return {0.0, 0.0}; // XᵀX and XᵀO were formed once
   return {net.identity_input ? 0.0 : 2.0, 1.0};
 }
 
 NetworkPasses network_passes_floor(const Network& net) {
   if (net.activation == Activation::Identity && !net.identity_input) return {0.0, 0.0};
-  return network_passes(net);
+  return network_passes(net, NetworkPlan::Distributed);
 }
 
 double network_evaluation_flops(const Network& net, AlgorithmKind algorithm) {
@@ -36,6 +37,11 @@ StepTraffic network_step_traffic(const Network& net, NetworkPlan plan, Algorithm
   StepTraffic out;
   if (p < 2) return out; // one rank sends nothing
   const NetworkPlanCost cost = network_plan_cost(net, algorithm);
+  if (plan == NetworkPlan::Gram) { // one allgatherv per W_l (and kp's B_l, l >= 2), on any grid
+    out.bytes = k * cost.gram;
+    out.messages = k * (L + (learned_feedback(algorithm) ? L - 1 : 0));
+    return out;
+  }
   if (plan == NetworkPlan::Replicated) {
     out.bytes = k * cost.replicated;
     // One allgatherv per W_l (and per kp's B_l, l >= 2), one alltoallv per gradient with a product, one
@@ -56,6 +62,9 @@ StepTraffic network_traffic_floor(const Network& net, IntegratorKind integrator)
   const int p = net.grid->rows() * net.grid->cols();
   StepTraffic out;
   if (p < 2) return out;
+  // σ = identity with an X: the n-sized products of XᵀX and XᵀO, formed once, on every rank from weights
+  // every rank holds whole: nothing needs to move.
+  if (net.activation == Activation::Identity && !net.identity_input) return out;
   const double spread = 8.0 * (p - 1) / p;
   double summed = 1; // the loss
   for (int l = 1; l <= net.depth; ++l)

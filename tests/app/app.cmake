@@ -29,5 +29,5 @@ set_property(TEST run_e2e continue_e2e completion_e2e sensing_e2e rules_e2e upgr
 fasim_add_script_test(network_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_network_e2e.py LABELS e2e TIMEOUT 600)
 # fasim across simulated nodes (scripts/cluster-sim, docs/cluster.md): needs root and network namespaces,
 # reported skipped (exit 77) where they cannot be made.
-fasim_add_script_test(cluster_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_cluster_e2e.py LABELS cluster TIMEOUT 600)
+fasim_add_script_test(cluster_e2e COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/app/test_cluster_e2e.py LABELS cluster TIMEOUT 1200)
 set_tests_properties(cluster_e2e PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)

@@ -2,8 +2,9 @@
 # `fasim bench` on a network (problem.source = network, issue 26): one JSON line per algorithm in the paper
 # model's grammar, on the 1×1, 2×1 and 1×2 grids, Euler and RK4. The bytes and messages the PMPI counters
 # measure per rank per step equal the model (model/network_traffic.hpp) wherever it says it is exact (one rank;
-# the replicated plan on one process column), never fall below the floor, and the passes over X and O are at
-# the algebra's floor for a nonlinear network (and reported above it, 2 and 1 against 0, for a linear one).
+# the replicated plan on one process column; the gram plan on any grid), never fall below the floor, and the
+# passes over X and O are at the algebra's floor: 2 and 1 per evaluation for a nonlinear network, 0 and 0 for
+# a linear one with an X (the gram plan: XᵀX and XᵀO formed once; N/P = 150 against n = 40 here).
 set -euo pipefail
 run() { # ranks rows cols integrator activation
   "${FASIM_MPIEXEC:-mpirun}" -n "$1" "$FASIM_BINARY" bench --problem.source=network --problem.n=40 \
@@ -19,7 +20,7 @@ for integrator in euler rk4; do
     all+="$out"$'\n'
   done
 done
-linear=$(run 2 2 1 euler identity)
+linear=$(run 2 2 1 euler identity)$'\n'$(run 2 1 2 rk4 identity)
 echo "$linear"
 # The paper model's naive formulation and bench.io_dir are refused for a network: exit 2, one error line.
 set +e
@@ -70,10 +71,16 @@ for r in rows:
     assert r["bytes_per_step_max"] >= r["bytes_per_step"], r
 assert checked == 2 * 4, checked
 linear = [json.loads(l) for l in sys.argv[2].splitlines() if l.startswith("{")]
-assert len(linear) == 5, linear
-for r in linear:  # σ = identity: XᵀX and XᵀO formed once would carry every product; fasim still reads X and O
-    assert r["activation"] == "identity", r
-    assert (r["x_passes_per_step"], r["o_passes_per_step"]) == (2, 1), r
+assert len(linear) == 10, linear
+for r in linear:  # σ = identity: XᵀX and XᵀO formed once carry every product (the gram plan)
+    assert r["activation"] == "identity" and r["plan"] == r["algorithm"] + ":network=gram", r
+    assert (r["x_passes_per_step"], r["o_passes_per_step"]) == (0, 0), r
     assert (r["floor_x_passes_per_step"], r["floor_o_passes_per_step"]) == (0, 0), r
+    # exact on any grid: one allgatherv per W_l (kp: and per B_l), nothing summed
+    k = 4 if r["integrator"] == "rk4" else 1
+    weights = 40 * 12 + 12 * 10 + 10 * 30 + (12 * 10 + 10 * 30 if r["algorithm"] == "kp" else 0)
+    assert r["model_exact"] and r["bytes_per_step"] == r["model_bytes_per_step"] == k * weights * 8 * 0.5, r
+    assert r["messages_per_step"] == r["model_messages_per_step"] == k * (3 + (2 if r["algorithm"] == "kp" else 0)), r
+    assert r["floor_bytes_per_step"] == 0, r
 print("network bench: %d lines checked, %d exact on 2x1" % (len(rows) + len(linear), checked))
 PY

@@ -39,6 +39,8 @@ for r in rows:
                 "peak_rss_mib", "dgemm_gflops"):
         assert key in r, key
     assert r["ms_per_step"] > 0 and r["gflops"] > 0 and r["peak_rss_mib"] > 0 and r["dgemm_gflops"] > 0
+    # The fastest timed step (the median's lower envelope: what other work on the machine disturbed least).
+    assert 0 < r["ms_fastest_step"] <= r["ms_per_step"], r
     # The step's plan (parseable text) and its distance to the best one-pass GEMM layout over the local Y.
     assert r["plan"] == "naive" or r["plan"].startswith(r["algorithm"] + ":"), r
     assert r["floor_ms"] > 0 and r["vs_floor"] > 0, r

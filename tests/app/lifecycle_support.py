@@ -26,6 +26,12 @@ LAUNCHER_SIGNAL_EXITS = {int(signal.SIGUSR1), int(signal.SIGUSR2), int(signal.SI
 # proxy waits for the ranks, which wait for it in MPI_Init; measured about 1 try in 10 in the first 30 ms):
 # inside the launch window a hang is Hydra's documented outcome, ended by killing the launcher.
 LAUNCHER_START_MAY_HANG = HYDRA
+# What the launcher reports when every rank exits 75 (checkpointed): Hydra (MPICH 4.0.2) loses the exit code of
+# ranks that end at the same moment after a run and then reports 0 (measured: every rank's own exit code was 75,
+# seen through a wrapper, while `mpiexec -print-all-exitcodes` listed 0 for one or both ranks; mpiexec exited 0 in
+# about half of the tries). docs/lifecycle.md, "What the launcher reports": the result's status decides, and the
+# tests assert the status and fasim's own stop line besides this code.
+CHECKPOINTED_EXITS = (0, 75) if HYDRA else (75,)
 STATUSES = ("running", "checkpointed", "failed", "complete")
 
 

@@ -41,7 +41,7 @@ def sim(*args, check=True):
 HYDRA = any(w in os.path.basename(os.path.realpath(MPIEXEC)) for w in ("hydra", "mpich"))
 
 
-def on_cluster(hosts, args, check=True, timeout=150, background=False):
+def on_cluster(hosts, args, check=True, timeout=300, background=False):
     """fasim ARGS launched from node0 by the build's MPI with `hosts` (e.g. node0:2,node1:2), TCP between nodes
     only."""
     ranks = sum(int(h.split(":")[1]) for h in hosts.split(","))

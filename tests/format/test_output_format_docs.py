@@ -119,7 +119,7 @@ def test_result_file_matches_docs_both_ways():
     with h5py.File(out, "r") as f:
         assert f["runs/fa/trajectory/step"].dtype == np.float64
         assert f["runs/fa/snapshots/step"].dtype == np.int64
-        assert f.attrs["schema_version"] == "1.5"
+        assert f.attrs["schema_version"] == "1.6"
         assert f.attrs["status"] in ("running", "checkpointed", "failed", "complete")
         assert f["problem"].attrs["spectrum"] == "two-level"
     # Completion writes its documented columns (and nothing undocumented).

@@ -95,7 +95,7 @@ def test_collect_summary_is_tidy(tmp):
     np.testing.assert_allclose(h5["fa_final_loss"].values, csv["fa_final_loss"].values, rtol=1e-15)
     # The summary carries the schema version, and fasim_post refuses a summary of a newer major.
     with h5py.File(os.path.join(tmp, "s.h5"), "r+") as f:
-        assert f.attrs["schema_version"] == "1.5"
+        assert f.attrs["schema_version"] == "1.6"
         f.attrs["schema_version"] = "2.0"
     try:
         fasim_post.load_summary(os.path.join(tmp, "s.h5"))

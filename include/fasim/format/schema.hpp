@@ -26,8 +26,10 @@ namespace fasim::io::schema {
 /// continuation runs the stored plan (1.3 files: the rule's).
 /// 1.5: /summary's communication per algorithm in network results too, and model_step_exact (1 where the
 /// model's bytes are exact, 0 where they are an estimate or a lower bound) in both kinds of result.
+/// 1.6: a network's `plan` word may be "<alg>:network=gram" (σ = identity with an X: n-sized products of XᵀX
+/// and XᵀO, model/network_gram.hpp); the layout is 1.5's. A fasim before 1.6 refuses to resume such a file.
 inline constexpr const char* kSchemaVersionAttribute = "schema_version";
-inline constexpr const char* kSchemaVersion = "1.5";
+inline constexpr const char* kSchemaVersion = "1.6";
 
 /// The root attribute `format_version` of checkpoints (kFormatVersion) holds this. A reader accepts 1 to
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13

@@ -11,9 +11,11 @@
 //   dfa:                      δ_l = (E·D_lᵀ) ∘ σ'(A_l)
 // FA* is refused (network.hpp). Distribution: X, O, A_l, H_l and δ_l are N×(width) block-cyclic over the
 // whole grid, and so are the weights. The products follow the field's plan (network_plan.hpp): one PDGEMM
-// each, or local GEMMs over each rank's samples with the weights gathered whole (network_replicated.hpp).
+// each, or local GEMMs over each rank's samples with the weights gathered whole (network_replicated.hpp), or
+// (σ = identity with an X) n-sized products of XᵀX and XᵀO formed once (network_gram.hpp).
 #include "fasim/model/integrator.hpp"
 #include "fasim/model/network.hpp"
+#include "fasim/model/network_gram.hpp"
 #include "fasim/model/network_plan.hpp"
 #include "fasim/model/network_replicated.hpp"
 
@@ -57,11 +59,9 @@ public:
   /// The feedback matrix B_l (l >= 2) that carries δ_l to layer l − 1: W_l (gd), C_l (fa), kp's B_l, or
   /// formed from W_l into the field's buffer (usf, frsf, mixed). Not defined for dfa. Local.
   const parallel::DistMatrix& feedback(const NetworkState& s, int l);
-  /// E of the last forward pass (N×m).
-  const parallel::DistMatrix& residual() const { return delta_.back(); }
   const AlgorithmSpec& spec() const { return spec_; }
   const Network& network() const { return net_; }
-  NetworkPlan plan() const { return replicated_ ? NetworkPlan::Replicated : NetworkPlan::Distributed; }
+  NetworkPlan plan() const;
 
 private:
   /// H_l (l < L): X for l = 0 (not for identity inputs), else a_[l] (σ(A_l) in place after the forward pass).
@@ -80,6 +80,7 @@ private:
   std::vector<parallel::DistMatrix> delta_; ///< δ_l, l = 1 … L (index l; δ_L = Ŷ, then E in place)
   std::vector<parallel::DistMatrix> formed_;       ///< usf, frsf, mixed: B_l (index l − 1)
   std::unique_ptr<ReplicatedProducts> replicated_; ///< the replicated plan's whole weights and scratch
+  std::unique_ptr<GramProducts> gram_;             ///< the Gram plan's XᵀX, XᵀO and n-sized products
 };
 
 /// y += a·x for every W_l (and kp's B_l).

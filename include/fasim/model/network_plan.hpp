@@ -25,7 +25,7 @@
 
 namespace fasim::model {
 
-enum class NetworkPlan { Distributed, Replicated };
+enum class NetworkPlan { Distributed, Replicated, Gram };
 const char* to_string(NetworkPlan plan);
 
 /// Whole weights of every layer on every rank above this many numbers (128 MiB): never replicated.
@@ -35,6 +35,11 @@ struct NetworkPlanCost {
   double distributed = 0; ///< estimated bytes a rank sends per field evaluation, PDGEMM plan
   double replicated = 0;  ///< the same for the replicated plan (an upper bound)
   double weights = 0; ///< Σ_l w_{l−1}·w_l: the numbers each rank holds whole under the replicated plan
+  /// The Gram plan (σ = identity with an X only; else 0): bytes per evaluation, the numbers each rank holds
+  /// whole (XᵀX, XᵀO, the weights, P_l and Xᵀδ_l), and the flops per evaluation of every rank under it
+  /// beside those of the sample-pass plans (network_evaluation_flops over the P ranks).
+  double gram = 0, gram_whole = 0, gram_flops = 0, sample_flops = 0;
+  bool gram_possible = false;
   NetworkPlan chosen = NetworkPlan::Distributed;
 };
 
@@ -52,11 +57,19 @@ struct NetworkPlanCost {
 /// and gradient are copies: not counted.
 /// Fixed feedback (fa's C_l, the rules' C_l, dfa's D_l) is gathered once, before the first evaluation: not
 /// counted. The replicated plan is chosen when, besides the rule above, its bytes are fewer (kp: equal).
+///   gram        (`linear`: σ = identity, and an X) 8·(P−1)/P·W_l for gathering every W_l (and kp's B_l);
+///               nothing is summed, X and O are not read (XᵀX and XᵀO are formed once, at the start: not
+///               counted). It sends fewer bytes than either plan above, and is chosen first when its whole
+///               matrices fit kReplicatedWeightsLimit and its flops per evaluation on every rank,
+///               2·n²·m + Σ_{l≥2} 4·n·w_{l−1}·w_l + Σ_{l<L} 2·n·w_l·w_{l+1} (dfa: w_l·m), are no more than
+///               the sample-pass plans' per rank, network_evaluation_flops / P — i.e. only when N/P is large
+///               against n.
 NetworkPlanCost network_plan_cost(const std::vector<int>& sizes, long long samples, bool identity_input,
-                                  int grid_rows, int grid_cols, AlgorithmKind algorithm);
+                                  int grid_rows, int grid_cols, AlgorithmKind algorithm, bool linear = false);
 
 /// The plan as stored (root attribute `plan` of results and checkpoints, one word per algorithm, schema 1.4)
-/// and printed by `fasim bench`: "<alg>:network=pdgemm" or "<alg>:network=replicated" (model/words.hpp).
+/// and printed by `fasim bench`: "<alg>:network=pdgemm", "<alg>:network=replicated" or (schema 1.6)
+/// "<alg>:network=gram" (model/words.hpp).
 std::string network_plan_word(AlgorithmKind algorithm, NetworkPlan plan);
 
 /// The plan of a stored word for `algorithm`; nullopt for a word written before schema 1.4 ("<alg>:network",
@@ -65,8 +78,8 @@ std::string network_plan_word(AlgorithmKind algorithm, NetworkPlan plan);
 std::optional<NetworkPlan> parse_network_plan_word(std::string_view word, AlgorithmKind algorithm,
                                                    const std::string& where);
 
-/// "network:replicated (…)" or "network:pdgemm (…)", with the estimates: the text of the start-up line and
-/// of the dry run.
+/// "network:gram (…)", "network:replicated (…)" or "network:pdgemm (…)", with the estimates: the text of
+/// the start-up line and of the dry run.
 std::string network_plan_text(const NetworkPlanCost& cost);
 
 } // namespace fasim::model

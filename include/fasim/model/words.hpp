@@ -97,10 +97,12 @@ template <> struct Names<model::PlanMode> {
   static constexpr Named<model::PlanMode> list[] = {{"auto", model::PlanMode::Auto},
                                                     {"measure", model::PlanMode::Measure}};
 };
-/// A network's step plan (model/network_plan.hpp): distributed products or replicated weights.
+/// A network's step plan (model/network_plan.hpp): distributed products, replicated weights, or (σ = identity
+/// with an X; schema 1.6) n-sized products of XᵀX and XᵀO.
 template <> struct Names<model::NetworkPlan> {
   static constexpr Named<model::NetworkPlan> list[] = {{"pdgemm", model::NetworkPlan::Distributed},
-                                                       {"replicated", model::NetworkPlan::Replicated}};
+                                                       {"replicated", model::NetworkPlan::Replicated},
+                                                       {"gram", model::NetworkPlan::Gram}};
 };
 /// The stored word of a network trajectory's plan (root attribute `plan`, schema 1.4): "<alg>:network=<plan>"
 /// with <plan> a word of Names<NetworkPlan>; before 1.4 "<alg>:network" (model::parse_network_plan_word).

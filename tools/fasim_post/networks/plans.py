@@ -9,7 +9,7 @@ JOB = "jobs/network-large.ini"
 GRIDS = ((2, 1), (1, 2))
 
 RULE = [
-    "## Step plans: PDGEMM or replicated weights",
+    "## Step plans: PDGEMM, replicated weights, or the Gram plan",
     "",
     "X, O and the activations are always block-cyclic over the grid (rows are samples): per hidden layer A_l, "
     "overwritten by H_l = σ(A_l) (σ' is read from H_l: ReLU's A_l > 0 exactly where H_l > 0, tanh's 1 − H_l²), "
@@ -24,6 +24,13 @@ RULE = [
     "kp gathers its learned B_l), the forward and backward products are local GEMMs over each rank's rows (its "
     "samples), and only the weight gradient H_(l−1)ᵀ·δ_l is summed: each rank's w_(l−1)×w_l share goes to the "
     "owners of its entries (one MPI_Alltoallv), which add the shares in rank order.",
+    "- **gram** (σ = identity with an X only; src/model/network_gram.cpp): X and O are read once, at the start, "
+    "into S = XᵀX (n×n) and R = XᵀO (n×m), held whole on every rank. Then H_l = X·P_l with P_l = W_1⋯W_l and "
+    "δ_l = E·G_l for a G_l made of weights or feedback only, so every evaluation works on n-sized products: "
+    "M = XᵀE = R − S·P_L, loss = ‖O‖²_F − ⟨P_L, R + M⟩, Xᵀδ_L = M, Xᵀδ_l = Xᵀδ_(l+1)·B_(l+1)ᵀ (dfa: M·D_lᵀ) "
+    "and the gradient H_(l−1)ᵀ·δ_l = P_(l−1)ᵀ·Xᵀδ_l (P_0 = I). The weights are gathered whole each evaluation "
+    "(as the replicated plan gathers them; the state stays distributed for checkpoints), every rank makes the "
+    "same products and keeps the gradient entries it owns: no pass over X or O, nothing summed.",
     "",
     "**The rule** (`network_plan_cost`): replicated when (1) the grid has one process column and more than one "
     "rank — with more than one process column a rank holds only some columns of its samples' activations and "
@@ -36,13 +43,25 @@ RULE = [
     "bytes either way and stays on PDGEMM. With `grid.rows` and `grid.cols` left at 0 a network runs on P×1 "
     "(all ranks in one process column), where the rule's replicated plan applies.",
     "",
-    "The plan each algorithm ran is stored in the result's and its checkpoints' `plan` attribute "
-    "(`<alg>:network=pdgemm` or `<alg>:network=replicated`, schema 1.4); `fasim resume` and a continuation run "
-    "the stored plan, on any grid (both plans run on every grid), so a resume on the same grid stays bitwise. "
-    "Files of schema 1.3 and before stored `<alg>:network`, no plan: they resume with the rule's.",
+    "**The Gram plan is chosen first** where it is possible (σ = identity and an X), its whole matrices (XᵀX, "
+    "XᵀO, the weights, P_l and Xᵀδ_l) are at most 16·2²⁰ numbers, and its flops per evaluation on every rank, "
+    "2·n²·m + Σ_(l≥2) 4·n·w_(l−1)·w_l + Σ_(l<L) 2·n·w_l·w_(l+1) (dfa: w_l·m), are no more than the sample-pass "
+    "plans' per rank, (Σ_l 4·N·w_(l−1)·w_l + Σ_(l<L) 2·N·w_l·w_(l+1))/P. It is cheaper only when N/P is large "
+    "against n (roughly N/P > n·(1 + n·m/Σ_l w_(l−1)·w_l)): the n-sized products are made on every rank, not "
+    "split over them. Its bytes, 8·(P−1)/P·Σ_l w_(l−1)·w_l per evaluation (kp: and its B_l), are fewer than "
+    "either other plan's on any grid. The one-time XᵀX and XᵀO (two PDGEMMs over X and O at the start of a run "
+    "or resume) are not counted.",
     "",
-    "Both plans give the serial reference's numbers (tests/model/test_network.cpp: every algorithm × activation "
-    "× depth 2–4 × Euler/RK4 on the 1×1, 1×2, 2×1 and 2×2 grids, the two plans within 1e-12 of each other).",
+    "The plan each algorithm ran is stored in the result's and its checkpoints' `plan` attribute "
+    "(`<alg>:network=pdgemm` or `<alg>:network=replicated`, schema 1.4; `<alg>:network=gram`, schema 1.6); "
+    "`fasim resume` and a continuation run the stored plan, on any grid (every plan runs on every grid), so a "
+    "resume on the same grid stays bitwise. Files of schema 1.3 and before stored `<alg>:network`, no plan: "
+    "they resume with the rule of then (pdgemm or replicated; it had no gram plan).",
+    "",
+    "Every plan gives the serial reference's numbers (tests/model/test_network.cpp: every algorithm × activation "
+    "× depth 2–4 × Euler/RK4 on the 1×1, 1×2, 2×1 and 2×2 grids to 1e-10; the replicated and pdgemm plans within "
+    "1e-12 of each other; the Gram plan, which rounds otherwise, for σ = identity with an X, to 1e-10 — "
+    "docs/determinism.md).",
     "",
 ]
 
@@ -102,7 +121,8 @@ PASSES = [
     "gradient Xᵀ·δ_1 (none without X: A_1 = W_1) — and O once (E = O − Ŷ), for every algorithm and plan. The "
     "floor is the same for a nonlinear σ: δ_1 depends on X·W_1 through σ, so neither product is constant, and O "
     "enters through E. For σ = identity with an X the floor is 0 and 0: XᵀX (n×n) and XᵀO (n×m) formed once "
-    "carry every product (Xᵀ·δ_1 = (XᵀO − XᵀX·W_1⋯W_L)·(B…)ᵀ), which fasim does not do: it makes 2 and 1. "
+    "carry every product (Xᵀ·δ_1 = (XᵀO − XᵀX·W_1⋯W_L)·(B…)ᵀ) — the Gram plan, which makes 0 and 0 (after "
+    "forming them once); the sample-pass plans, where the rule keeps them (N/P small against n), make 2 and 1. "
     "Without X, O once (H_(L−1)ᵀ·O changes with H_(L−1)). A step makes 1 (Euler) or 4 (RK4) evaluations.",
     "- **Bytes** (per rank, mean over the P·Q ranks, parallel/traffic.hpp's conventions). The floor keeps the "
     "samples where they are (X and O never move) and the weights whole on every rank: each gradient "
@@ -113,7 +133,19 @@ PASSES = [
     "gathers its B_l); its messages are one allgatherv per gathered matrix, one alltoallv per gradient, one "
     "allreduce. On one process column that is exact; PDGEMM chooses its own algorithm (and the replicated "
     "plan's row gathers on more process columns depend on the layout), so the pdgemm plan's bytes are the "
-    "estimate of the rule above (`model_exact` false, no message count).",
+    "estimate of the rule above (`model_exact` false, no message count). For σ = identity with an X the floor "
+    "is 0 bytes (every rank can make the n-sized products from weights it holds whole); the Gram plan sends "
+    "8·(p−1)/p·w_(l−1)·w_l per W_l (kp: and per B_l) to gather the weights, one allgatherv each, exact on any "
+    "grid.",
+    "- **Why PDGEMM's bytes are an estimate.** PBLAS's PDGEMM (netlib PBLAS, pdgemm_.c) picks one of three "
+    "algorithms per call — keep A and B in place (PB_CpgemmAB), or A and C, or B and C — from its own cost "
+    "estimates of the operand shapes, blocks and grid (with a 1.3 margin between them), and moves the other "
+    "operands' panels by BLACS broadcasts and combines in topologies it sets when M, N and K exceed the PBLAS "
+    "block size (rings for broadcasts, BLACS's default for combines). The bytes each rank sends follow from "
+    "that choice, the panels' alignment and the topology, and another ScaLAPACK build (MKL's, say) may choose "
+    "otherwise. An exact model would re-implement that selection for each product and still hold for one "
+    "PBLAS/BLACS only, so fasim's model is the estimate above, and `fasim bench` and "
+    "`/summary` report it as `model_exact` false beside the counted bytes.",
     "",
 ]
 
@@ -128,38 +160,51 @@ def bench_table(root, out):
               "--model.r=50", "--run.algorithms=gd,fa,dfa,kp,usf", "--grid.block=32", "--bench.steps=3",
               "--bench.warmup=1"]
     rows = []
-    for grid in ((2, 1), (1, 2)):
-        cmd = [launcher, "-n", "2", _fasim(root, out), "bench"] + config + [f"--grid.rows={grid[0]}",
-                                                                            f"--grid.cols={grid[1]}"]
+    linear = [c if not c.startswith("--network.activation=") else "--network.activation=identity" for c in config]
+    for grid, setting in (((2, 1), config), ((1, 2), config), ((2, 1), linear), ((1, 2), linear)):
+        cmd = [launcher, "-n", "2", _fasim(root, out), "bench"] + setting + [f"--grid.rows={grid[0]}",
+                                                                             f"--grid.cols={grid[1]}"]
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
         if p.returncode != 0:
             return [f"(`fasim bench` failed here: {(p.stderr or p.stdout).strip()[:200]})", ""]
         rows += [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
-    out_lines = ["Measured by this script: `fasim bench` on 2 ranks, a ReLU network of depth 3 (N = 20,000, n = 200, "
-                 "widths 50 and 40, m = 100, blocks of 32), Euler, 3 timed steps after 1 warm-up; bytes and "
-                 "messages per rank per step.", "",
-                 "| grid | algorithm | plan | X, O passes (floor) | bytes measured | bytes model | exact | "
+    out_lines = ["Measured by this script: `fasim bench` on 2 ranks, a network of depth 3 (N = 20,000, n = 200, "
+                 "widths 50 and 40, m = 100, blocks of 32), ReLU and then identity (σ), Euler, 3 timed steps after "
+                 "1 warm-up; bytes and messages per rank per step.", "",
+                 "| grid | σ | algorithm | plan | X, O passes (floor) | bytes measured | bytes model | exact | "
                  "bytes floor | messages measured | messages model |",
-                 "|---|---|---|---|---|---|---|---|---|---|"]
+                 "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         model_messages = "—" if r["model_messages_per_step"] is None else f"{r['model_messages_per_step']:g}"
         out_lines.append(
-            f"| {r['grid'].replace('x', '×')} | {r['algorithm']} | {r['plan']} | {r['x_passes_per_step']:g}, "
+            f"| {r['grid'].replace('x', '×')} | {r['activation']} | {r['algorithm']} | {r['plan']} | {r['x_passes_per_step']:g}, "
             f"{r['o_passes_per_step']:g} ({r['floor_x_passes_per_step']:g}, {r['floor_o_passes_per_step']:g}) | "
             f"{r['bytes_per_step']:.0f} | {r['model_bytes_per_step']:.0f} | {'yes' if r['model_exact'] else 'no'} | "
             f"{r['floor_bytes_per_step']:.0f} | {r['messages_per_step']:g} | {model_messages} |")
     exact = [r for r in rows if r["model_exact"]]
     equal = sum(1 for r in exact if r["bytes_per_step"] == r["model_bytes_per_step"])
     ratios = [r["bytes_per_step"] / r["model_bytes_per_step"] for r in rows if not r["model_exact"]]
+    gram = [r for r in rows if r["plan"].endswith("=gram")]
+    sample = {(r["grid"], r["algorithm"]): r for r in rows if r["activation"] == "relu"}
+    less = [r["bytes_per_step"] / sample[(r["grid"], r["algorithm"])]["bytes_per_step"] for r in gram
+            if (r["grid"], r["algorithm"]) in sample and sample[(r["grid"], r["algorithm"])]["bytes_per_step"] > 0]
     out_lines += ["", f"Where the model is exact, the measured bytes equal it in {equal} of {len(exact)} rows"
                   + (f"; PDGEMM's measured bytes are {min(ratios):.2f}–{max(ratios):.2f} times the rule's "
                      "estimate" if ratios else "") + ".", ""]
+    if gram:
+        out_lines += [f"The identity rows ran the Gram plan in {len(gram)} of {sum(1 for r in rows if r['activation'] == 'identity')} "
+                      f"rows: {min(r['x_passes_per_step'] for r in gram):g}–{max(r['x_passes_per_step'] for r in gram):g} "
+                      "passes over X and O per step (the floor), and "
+                      + (f"{min(less):.3f}–{max(less):.3f} of the bytes the ReLU network's plan sends on the same grid"
+                         if less else "no ReLU row to compare with") + ".", ""]
     return out_lines
 
 
 def _fasim(root, out):
-    private = os.path.join(out, "bin", "fasim")
-    return private if os.path.exists(private) else os.path.join(root, "build", "bin", "fasim")
+    """The checkout's build (these sections describe the current code, as measured_bytes runs its test binary);
+    the runs' private copy when there is no build."""
+    built = os.path.join(root, "build", "bin", "fasim")
+    return built if os.path.exists(built) else os.path.join(out, "bin", "fasim")
 
 
 def dry_run(root, out, rows, cols):
