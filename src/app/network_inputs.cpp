@@ -122,16 +122,20 @@ double estimate_network_bytes_per_rank(const io::RunConfig& c, int p, int q) {
       2.0 + c.run.record_points +
       (c.run.record_every > 0 ? static_cast<double>(c.run.steps / c.run.record_every) : 0.0);
   // The replicated plan: per algorithm choosing it, every W_l whole, one more gathered or formed matrix and
-  // the gradient's share and the gather buffers (4 whole-weight copies).
-  double replicated = 0;
+  // the gradient's share and the gather buffers (4 whole-weight copies). The gram plan: its whole matrices
+  // and the gather buffers, and no N×w_l activations.
+  double replicated = 0, sample_algs = algs;
   for (const auto& a : c.run.algorithms) {
     const model::NetworkPlanCost plan =
         model::network_plan_cost(sizes, static_cast<long long>(samples), c.problem.samples <= 0, p, q, a.kind,
                                  c.network.activation == model::Activation::Identity);
     if (plan.chosen == model::NetworkPlan::Replicated) replicated += 4 * plan.weights;
-    if (plan.chosen == model::NetworkPlan::Gram) replicated += plan.gram_whole + 2 * plan.weights;
+    if (plan.chosen == model::NetworkPlan::Gram && c.products != linalg::ProductPath::Pdgemm) {
+      replicated += plan.gram_whole + 2 * plan.weights;
+      sample_algs -= 1;
+    }
   }
-  return 8.0 * (data + algs * activations + weights + 2 * feedback + state + algs * records * (L + 3) +
+  return 8.0 * (data + sample_algs * activations + weights + 2 * feedback + state + algs * records * (L + 3) +
                 replicated) +
          64.0 * 1024 * 1024;
 }

@@ -390,6 +390,17 @@ def test_bad_network_configurations_are_one_line_usage_errors():
     assert " products " not in p.stdout, p.stdout
     p = fasim(["run", ini, f"--output.file={d}/z.h5", "--dry-run", "--grid.rows=2", "--grid.cols=1"])
     assert "# plan gd on 2x1: network:replicated (" in p.stdout and "# plan kp on 2x1: network:pdgemm (" in p.stdout, p.stdout
+    # A linear network with N/P large against n runs the gram plan, which holds no N×w_l activations: its
+    # memory per rank is X's and O's share, below the tanh network's of the same sizes.
+    memory = {}
+    for act in ("tanh", "identity"):
+        p = fasim(["run", ini, f"--output.file={d}/z.h5", "--dry-run", "--problem.samples=2000000",
+                   f"--network.activation={act}"])
+        value, unit = p.stdout.split("# memory per rank: ")[1].split()[:2]
+        memory[act] = float(value) * {"KiB": 2 ** -20, "MiB": 2 ** -10, "GiB": 1.0, "TiB": 2 ** 10}[unit]
+        assert ("# plan gd on 1x1: network:gram (" in p.stdout) == (act == "identity"), p.stdout
+    # X and O: 2·10⁶ × (7 + 3) numbers, 0.15 GiB; tanh adds 4 algorithms' A_l, δ_l and E, 2·10⁶ × 25 numbers each
+    assert memory["identity"] < 0.3 < 1.5 < memory["tanh"], memory
     # `fasim bench` times a network (tests/app/bench_network.sh checks its numbers): one line per algorithm.
     p = fasim(["bench", ini, "--bench.steps=2", "--bench.warmup=1"])
     assert [line.split('"plan":"')[1].split('"')[0] for line in p.stdout.splitlines() if line.startswith("{")] == \
