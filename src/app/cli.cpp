@@ -293,9 +293,12 @@ int dispatch(const parallel::Communicator& world, const std::string& verb,
     return parallel::kExitUsage;
   }
   try {
-    // The parallel layer's settings from the environment (FASIM_AGREE_TIMEOUT, FASIM_DEBUG), read by the
-    // configuration's number parser: a bad value is one agreed error line before the verb starts.
-    parallel::agreed(world, [] { parallel::set_failure_settings(io::failure_settings_from_environment()); });
+    // Settings from the environment (FASIM_AGREE_TIMEOUT, FASIM_DEBUG, FASIM_PROGRESS), read by the
+    // configuration: a bad value is one agreed error line before the verb starts.
+    parallel::agreed(world, [] {
+      parallel::set_failure_settings(io::failure_settings_from_environment());
+      set_progress_style(io::progress_style_from_environment());
+    });
     const int code = run_verb_named(world, verb, args);
     end_if_files_abandoned(world, code != 0 ? code : parallel::kExitFailure);
     return code;

@@ -106,11 +106,18 @@ void watch_launcher() {
   }).detach();
 }
 
+namespace {
+io::ProgressStyle asked_progress = io::ProgressStyle::Auto; // set once at start-up, before any verb runs
+} // namespace
+
+void set_progress_style(io::ProgressStyle style) {
+  asked_progress = style;
+}
+
 bool progress_rewrites_line() {
   static const bool rewrite = [] {
-    const char* asked = std::getenv("FASIM_PROGRESS");
-    if (asked && std::strcmp(asked, "bar") == 0) return true;
-    if (asked && std::strcmp(asked, "lines") == 0) return false;
+    if (asked_progress == io::ProgressStyle::Bar) return true;
+    if (asked_progress == io::ProgressStyle::Lines) return false;
     for (const char* batch : {"SLURM_JOB_ID", "PBS_JOBID", "LSB_JOBID", "FLUX_JOB_ID"})
       if (std::getenv(batch)) return false;
     const char* term = std::getenv("TERM");

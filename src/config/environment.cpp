@@ -55,4 +55,16 @@ ProjectionSettings projection_settings_from_environment(const EnvironmentLookup&
   return s;
 }
 
+ProgressStyle progress_style_from_environment(const EnvironmentLookup& lookup) {
+  const std::string text = value_of(lookup, "FASIM_PROGRESS");
+  const std::string word = trim(text);
+  if (word.empty()) return ProgressStyle::Auto;
+  if (word == "bar") return ProgressStyle::Bar;
+  if (word == "lines") return ProgressStyle::Lines;
+  throw UsageError(
+      "environment variable FASIM_PROGRESS='" + text +
+      "' is neither 'bar' (progress rewritten in place) nor 'lines' (plain lines): set one of them, "
+      "or unset it to let fasim choose");
+}
+
 } // namespace fasim::io

@@ -202,6 +202,20 @@ def test_bad_agree_timeout_is_refused():
         assert not os.path.exists(out), f"FASIM_AGREE_TIMEOUT={bad}: left an output file"
 
 
+def test_bad_progress_style_is_refused():
+    """FASIM_PROGRESS is bar, lines or unset (docs/config.md): another word is one error line naming it, exit 2,
+    nothing written, not a silent choice of fasim's own."""
+    import subprocess
+    from e2e_support import ENV, FASIM, MPIEXEC
+    out = f"{D}/progress.h5"
+    p = subprocess.run([MPIEXEC, "-n", "2", FASIM, "run", INI, f"--output.file={out}"],
+                       env=dict(ENV, FASIM_PROGRESS="Lines"), capture_output=True, text=True, timeout=60)
+    lines = [l for l in p.stderr.splitlines() if l.startswith("fasim: error")]
+    assert p.returncode == 2 and len(lines) == 1, f"exit {p.returncode}\n{p.stderr}"
+    assert "FASIM_PROGRESS='Lines'" in lines[0] and "unset it" in lines[0], lines[0]
+    assert not os.path.exists(out), "FASIM_PROGRESS=Lines: left an output file"
+
+
 def test_bad_projection_machine_is_refused():
     """FASIM_PROJECT_GFLOPS and FASIM_PROJECT_RANKS_PER_NODE (the machine a dry run projects for, docs/cluster.md)
     are read by the same parser: a bad value is one error line naming it, exit 2, never this machine's rate."""
@@ -229,4 +243,5 @@ if __name__ == "__main__":
                               test_memory_estimate_above_available_is_refused, test_disk_full_keeps_previous_checkpoint,
                               test_config_inputs_that_are_not_small_regular_files, test_malformed_ini_lines_name_the_line,
                               test_unknown_options_and_missing_arguments, test_bad_agree_timeout_is_refused,
+                              test_bad_progress_style_is_refused,
                               test_bad_projection_machine_is_refused])

@@ -82,3 +82,22 @@ TEST_CASE("environment: a bad FASIM_PROJECT_* value is refused, not replaced by 
       CHECK(why.find('\n') == std::string::npos);
     }
 }
+
+TEST_CASE("environment: FASIM_PROGRESS is bar, lines or unset; any other word is refused") {
+  using fasim::io::ProgressStyle;
+  const auto style = [](const char* value) {
+    return fasim::io::progress_style_from_environment([&](const char* name) -> const char* {
+      return std::string(name) == "FASIM_PROGRESS" ? value : nullptr;
+    });
+  };
+  CHECK(style(nullptr) == ProgressStyle::Auto);
+  CHECK(style("") == ProgressStyle::Auto);
+  CHECK(style("bar") == ProgressStyle::Bar);
+  CHECK(style(" lines ") == ProgressStyle::Lines);
+  for (const char* bad : {"Bar", "line", "yes", "1"}) {
+    const std::string message = fasim::testing::usage_error_of([&] { style(bad); });
+    CAPTURE(bad);
+    CHECK(message.find("FASIM_PROGRESS='" + std::string(bad) + "'") != std::string::npos);
+    CHECK(message.find("unset it") != std::string::npos);
+  }
+}

@@ -1,5 +1,7 @@
 #pragma once
 // How fasim relates to the MPI launcher that started it (Open MPI's mpirun, MPICH's Hydra, srun), if any.
+#include "fasim/config/environment.hpp"
+
 namespace fasim::app {
 
 /// True when an MPI launcher started this process (its rank environment is set).
@@ -27,5 +29,7 @@ void watch_launcher();
 /// own output is), or when FASIM_PROGRESS=bar asks for it; FASIM_PROGRESS=lines, a batch job or TERM=dumb:
 /// plain lines.
 bool progress_rewrites_line();
+/// The style FASIM_PROGRESS asked for (read once by the configuration, before any verb runs).
+void set_progress_style(io::ProgressStyle style);
 
 } // namespace fasim::app

@@ -2,8 +2,8 @@
 // fasim's settings from the environment, read by the configuration's one number parser and handed down as
 // explicit settings (the layers below read no environment): FASIM_AGREE_TIMEOUT and FASIM_DEBUG, for the
 // parallel layer's agreement on failure (docs/bad-inputs.md, docs/architecture.md), and FASIM_PROJECT_*, the
-// machine `fasim run --dry-run` projects step times for (docs/cluster.md). A bad value is refused, never
-// replaced by a default.
+// machine `fasim run --dry-run` projects step times for (docs/cluster.md), and FASIM_PROGRESS, the progress
+// lines' style (docs/config.md). A bad value is refused, never replaced by a default.
 #include "fasim/parallel/collective.hpp"
 
 #include <functional>
@@ -27,5 +27,12 @@ struct ProjectionSettings {
 /// FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS (unset or empty: 0, measured here). A bad value is
 /// refused (UsageError: the variable, its value, what to set instead).
 ProjectionSettings projection_settings_from_environment(const EnvironmentLookup& lookup = nullptr);
+
+/// How progress lines are written: chosen by fasim (Auto: in place only on the terminal of a process started
+/// without a launcher), or as asked by FASIM_PROGRESS=bar (in place) or FASIM_PROGRESS=lines (plain lines).
+enum class ProgressStyle { Auto, Bar, Lines };
+
+/// FASIM_PROGRESS (unset or empty: Auto). Any other value than bar or lines is refused (UsageError).
+ProgressStyle progress_style_from_environment(const EnvironmentLookup& lookup = nullptr);
 
 } // namespace fasim::io
