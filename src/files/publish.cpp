@@ -60,7 +60,10 @@ void publish_into_ring(const parallel::Communicator& comm, const std::string& st
       const std::string older = ring_member(destination, k), newer = ring_member(destination, k - 1);
       std::error_code ec;
       if (!fs::exists(fs::symlink_status(newer, ec))) continue;
-      if (fs::exists(fs::symlink_status(older, ec)) && !is_generation(older))
+      // (Asked again after a "no": a file deleted meanwhile, as by a user's rm -rf of the directory, cannot
+      // be read either, and is not a foreign file; the deletion is then reported as what it is.)
+      if (fs::exists(fs::symlink_status(older, ec)) && !is_generation(older) &&
+          fs::exists(fs::symlink_status(older, ec)))
         throw UsageError(what + " ring path '" + older + "' holds a file that is not a " + what +
                          " of yours; fasim will not replace it: move it away, or choose another " + setting);
       fs::rename(newer, older, ec);

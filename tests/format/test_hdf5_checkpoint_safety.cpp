@@ -3,6 +3,7 @@
 #include "test_support.hpp"
 
 #include "fasim/files/output_lock.hpp"
+#include "fasim/files/publish.hpp"
 #include "fasim/files/safe_files.hpp"
 #include "fasim/format/checkpoint.hpp"
 #include "fasim/parallel/error.hpp"
@@ -205,4 +206,37 @@ TEST_CASE("a checkpoint is created exclusively: a link planted at its old tempor
     REQUIRE(::stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & S_IWOTH) == 0);
   }
+}
+
+TEST_CASE("a ring generation deleted while the ring rotates is not taken for a foreign file") {
+  // A user's rm -rf of the output directory can remove a generation between the rotation's "is something
+  // there?" and its reading: that is a deletion (reported as such by the publication), not a planted file.
+  ScratchDir dir;
+  const auto world = parallel::Communicator::world();
+  if (world.rank() != 0) return;
+  const auto self = parallel::Communicator::borrow(MPI_COMM_SELF);
+  const std::string ck = dir.file("r.h5.ckpt");
+  for (const std::string& name : {ck, ck + ".1", ck + ".2"}) std::ofstream(name) << name;
+  const std::string staged = io::stage_locally(ck);
+  std::ofstream(staged) << "new";
+  const auto deleted_while_read = [](const std::string& path) {
+    std::filesystem::remove(path);
+    return false; // what reading a file that vanished says
+  };
+  io::publish_into_ring(self, staged, ck, 3, deleted_while_read, "checkpoint", "output.checkpoint_file");
+  CHECK(read_all(ck) == "new");
+  CHECK(read_all(ck + ".1") == ck);
+  CHECK(read_all(ck + ".2") == ck + ".1");
+  // A file that is there and is not a generation is still refused, and kept.
+  const std::string again = io::stage_locally(ck);
+  std::ofstream(again) << "newer";
+  try {
+    io::publish_into_ring(
+        self, again, ck, 3, [](const std::string&) { return false; }, "checkpoint", "output.checkpoint_file");
+    FAIL("a foreign file at a ring path was replaced");
+  } catch (const std::exception& e) {
+    CHECK(std::string(e.what()).find("holds a file that is not a checkpoint of yours") != std::string::npos);
+  }
+  CHECK(read_all(ck + ".2") == ck + ".1");
+  std::filesystem::remove(again);
 }
