@@ -1,5 +1,6 @@
 #include "network_simulation.hpp"
 #include "resumed_run.hpp"
+#include "traffic_report.hpp"
 
 #include "fasim/app/signals.hpp"
 #include "fasim/format/matrix_io.hpp"
@@ -228,20 +229,13 @@ bool NetworkSimulation::all_stopped() const {
 }
 
 void NetworkSimulation::write_traffic() {
-  // Per algorithm, as Simulation::write_traffic for the paper's model: the mean over the ranks and over the
-  // steps this process ran, beside the plan's model and the floor (model/network_traffic.hpp).
+  // Per algorithm, as for the paper's model: the plan's model and the floor (model/network_traffic.hpp).
   io::StepTrafficSummary s;
-  const double ranks = comm_.size();
-  for (const auto& t : trajectories_) {
-    const double per = 1.0 / static_cast<double>(std::max(1LL, t->steps_sent));
-    s.bytes.push_back(comm_.allreduce_sum(t->sent.bytes * per) / ranks);
-    s.messages.push_back(comm_.allreduce_sum(static_cast<double>(t->sent.messages) * per) / ranks);
-    const model::StepTraffic predicted =
-        model::network_step_traffic(net_, t->field.plan(), t->spec.kind, config_.run.integrator);
-    s.model_bytes.push_back(predicted.bytes);
-    s.model_exact.push_back(predicted.exact ? 1 : 0);
-    s.floor_bytes.push_back(model::network_traffic_floor(net_, config_.run.integrator).bytes);
-  }
+  for (const auto& t : trajectories_)
+    add_summary_traffic(
+        s, comm_, t->sent, t->steps_sent,
+        model::network_step_traffic(net_, t->field.plan(), t->spec.kind, config_.run.integrator),
+        model::network_traffic_floor(net_, config_.run.integrator));
   results_->write_traffic(s);
 }
 

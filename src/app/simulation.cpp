@@ -1,7 +1,7 @@
 #include "simulation.hpp"
 #include "resumed_run.hpp"
-
 #include "storage_fault.hpp"
+#include "traffic_report.hpp"
 
 #include "fasim/app/launcher.hpp"
 #include "fasim/app/signals.hpp"
@@ -342,20 +342,14 @@ bool Simulation::run() {
 }
 
 void Simulation::write_traffic() {
-  // Per algorithm: bytes and messages one step sent per rank (mean over the ranks and over the steps this
-  // process ran), and the model's prediction and floor for its plan and grid (BENCHMARKS.md "Communication").
+  // Per algorithm: bytes and messages one step sent per rank, and the model's prediction and floor for its
+  // plan and grid (BENCHMARKS.md "Communication").
   io::StepTrafficSummary s;
-  const double ranks = comm_.size();
-  for (const auto& t : trajectories_) {
-    const double per = 1.0 / static_cast<double>(std::max(1LL, t->steps_sent));
-    s.bytes.push_back(comm_.allreduce_sum(t->sent.bytes * per) / ranks);
-    s.messages.push_back(comm_.allreduce_sum(static_cast<double>(t->sent.messages) * per) / ranks);
-    const auto model =
-        model::step_traffic(problem_, t->field.plan(), config_.run.integrator, t->spec.scale_free);
-    s.model_bytes.push_back(model.modelled ? model.bytes : std::nan(""));
-    s.model_exact.push_back(model.modelled && model.exact ? 1 : 0);
-    s.floor_bytes.push_back(model::traffic_floor(problem_, t->spec.kind, config_.run.integrator).bytes);
-  }
+  for (const auto& t : trajectories_)
+    add_summary_traffic(
+        s, comm_, t->sent, t->steps_sent,
+        model::step_traffic(problem_, t->field.plan(), config_.run.integrator, t->spec.scale_free),
+        model::traffic_floor(problem_, t->spec.kind, config_.run.integrator));
   results_->write_traffic(s);
 }
 

@@ -10,6 +10,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -47,6 +48,17 @@ int ranks_per_node(const parallel::Communicator& comm) {
   return comm.allreduce_max(size);
 }
 } // namespace
+
+void add_summary_traffic(io::StepTrafficSummary& into, const parallel::Communicator& comm,
+                         const parallel::Traffic& sent, long long steps, const model::StepTraffic& predicted,
+                         const model::StepTraffic& floor) {
+  const double ranks = comm.size(), per = 1.0 / static_cast<double>(std::max(1LL, steps));
+  into.bytes.push_back(comm.allreduce_sum(sent.bytes * per) / ranks);
+  into.messages.push_back(comm.allreduce_sum(static_cast<double>(sent.messages) * per) / ranks);
+  into.model_bytes.push_back(predicted.modelled ? predicted.bytes : std::nan(""));
+  into.model_exact.push_back(predicted.modelled && predicted.exact ? 1 : 0);
+  into.floor_bytes.push_back(floor.bytes);
+}
 
 std::string traffic_fields(const parallel::Communicator& gc, const parallel::Traffic& sent, long long steps,
                            const model::StepTraffic* predicted, const model::StepTraffic& floor) {

@@ -1,6 +1,7 @@
 #pragma once
 // Communication as `fasim bench` and `fasim run --dry-run` report it (BENCHMARKS.md "Communication").
 #include "fasim/config/config.hpp"
+#include "fasim/format/results.hpp"
 #include "fasim/model/problem.hpp"
 #include "fasim/model/step_plan.hpp"
 #include "fasim/model/step_traffic.hpp"
@@ -22,6 +23,13 @@ std::string traffic_fields(const parallel::Communicator& gc, const model::Proble
 /// networks' too: network_bench.cpp). Collective over gc.
 std::string traffic_fields(const parallel::Communicator& gc, const parallel::Traffic& sent, long long steps,
                            const model::StepTraffic* predicted, const model::StepTraffic& floor);
+
+/// One algorithm's row of a result's /summary traffic (the paper's model and the networks alike): what one
+/// step sent per rank (PMPI: the mean over the ranks and over the `steps` this process ran), the prediction
+/// (NaN where the model does not cover the target) and the floor. Collective over comm.
+void add_summary_traffic(io::StepTrafficSummary& into, const parallel::Communicator& comm,
+                         const parallel::Traffic& sent, long long steps, const model::StepTraffic& predicted,
+                         const model::StepTraffic& floor);
 
 /// Comment lines (# …) for --dry-run. Collective over comm (it measures a DGEMM rate and counts the ranks
 /// per node).
