@@ -1,0 +1,149 @@
+// The automatic grid (model/grid_choice.hpp): the factorisation of the rank count whose modelled step costs
+// least, among those that fit in memory; ties and runs the model does not price keep the near-square shape.
+#include "fasim/model/grid_choice.hpp"
+#include "fasim/parallel/process_grid.hpp"
+
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <string>
+
+using namespace fasim::model;
+
+namespace {
+GridCostInputs run(AlgorithmKind kind, double n, double m, double r, Formulation f = Formulation::Products,
+                   IntegratorKind integrator = IntegratorKind::Euler) {
+  GridCostInputs in;
+  in.shape.n = n;
+  in.shape.m = m;
+  in.shape.r = r;
+  in.integrator = integrator;
+  GridAlgorithm a;
+  a.plan.algorithm = kind;
+  a.plan.formulation = f;
+  in.algorithms.push_back(a);
+  return in;
+}
+
+const auto all_fit = [](int, int) { return true; };
+
+/// The least cost among the candidates that fit, by brute force over grid_cost.
+double least_cost(int ranks, const GridCostInputs& in, const std::function<bool(int, int)>& fits) {
+  double best = std::numeric_limits<double>::infinity();
+  for (int p = 1; p <= ranks; ++p)
+    if (ranks % p == 0 && fits(p, ranks / p)) best = std::min(best, grid_cost(p, ranks / p, in).seconds);
+  return best;
+}
+} // namespace
+
+TEST_CASE("grid choice: FA needs only r×r sums on one process row, so 1×Q wins over the square grid") {
+  const GridCostInputs in = run(AlgorithmKind::FA, 2000, 2000, 16);
+  for (int ranks : {4, 16, 64}) {
+    const GridChoice c = choose_grid(ranks, in, all_fit);
+    INFO(ranks << " ranks: " << c.rows << "x" << c.cols << " " << c.reason);
+    CHECK(c.modelled);
+    CHECK(c.rows == 1);
+    CHECK(c.cols == ranks);
+    CHECK(c.chosen.bytes < c.square.bytes / 10); // r×r sums against ZᵀY's r×m/Q over the process column
+    CHECK(c.chosen.seconds == doctest::Approx(least_cost(ranks, in, all_fit)));
+    const auto [sp, sq] = fasim::parallel::ProcessGrid::choose_shape(ranks);
+    CHECK(c.reason.find("on " + std::to_string(sp) + "x" + std::to_string(sq)) != std::string::npos);
+    CHECK(c.reason.rfind("automatic: ", 0) == 0);
+  }
+  // Every algorithm's cost is summed: FA beside GD no longer prefers one process row.
+  GridCostInputs both = in;
+  GridAlgorithm gd;
+  gd.plan.algorithm = AlgorithmKind::GD;
+  both.algorithms.push_back(gd);
+  const GridChoice c = choose_grid(16, both, all_fit);
+  INFO(c.rows << "x" << c.cols << " " << c.reason);
+  CHECK(c.rows > 1);
+  CHECK(c.chosen.seconds == doctest::Approx(least_cost(16, both, all_fit)));
+  CHECK(c.chosen.bytes ==
+        doctest::Approx(grid_cost(c.rows, c.cols, in).bytes +
+                        grid_cost(c.rows, c.cols, run(AlgorithmKind::GD, 2000, 2000, 16)).bytes));
+}
+
+TEST_CASE("grid choice: GD sums Y·Bᵀ's n×r over the process row, so the square grid wins") {
+  const GridCostInputs in = run(AlgorithmKind::GD, 2000, 2000, 16);
+  for (int ranks : {4, 16, 64}) {
+    const GridChoice c = choose_grid(ranks, in, all_fit);
+    const auto [sp, sq] = fasim::parallel::ProcessGrid::choose_shape(ranks);
+    INFO(ranks << " ranks: " << c.rows << "x" << c.cols << " " << c.reason);
+    CHECK(c.rows == sp);
+    CHECK(c.cols == sq);
+    CHECK(grid_cost(1, ranks, in).bytes > 1.4 * c.chosen.bytes); // 387 KB against 260 KB on 4 ranks
+    CHECK(grid_cost(1, ranks, in).seconds > c.chosen.seconds);
+    CHECK(c.reason.find("near-square") != std::string::npos);
+  }
+}
+
+TEST_CASE("grid choice: a shape that does not fit in memory is not taken") {
+  const GridCostInputs in = run(AlgorithmKind::FA, 2000, 2000, 16);
+  const auto no_single_row = [](int rows, int) { return rows > 1; };
+  const GridChoice c = choose_grid(16, in, no_single_row);
+  CHECK(c.rows > 1);
+  CHECK(c.chosen.fits);
+  CHECK(c.chosen.seconds == doctest::Approx(least_cost(16, in, no_single_row)));
+  CHECK_FALSE(c.candidates.front().fits); // 1×16, the cheapest, is listed as refused
+  CHECK(c.candidates.front().seconds < c.chosen.seconds);
+  // Nothing fits: the near-square shape, which the run's own memory check then refuses.
+  const GridChoice none = choose_grid(16, in, [](int, int) { return false; });
+  CHECK(none.rows == 4);
+  CHECK(none.cols == 4);
+  CHECK(none.reason.find("memory") != std::string::npos);
+}
+
+TEST_CASE("grid choice: ties keep the near-square shape, then the shape nearest to square") {
+  // Free bytes and messages: every shape costs 0.
+  const GridCostWeights free{std::numeric_limits<double>::infinity(), 0.0};
+  const GridCostInputs in = run(AlgorithmKind::FA, 2000, 2000, 16);
+  const GridChoice c = choose_grid(8, in, all_fit, free);
+  CHECK(c.rows == 2);
+  CHECK(c.cols == 4);
+  // Without 2×4, 4×2 (as near to square) rather than 1×8 or 8×1.
+  const GridChoice d = choose_grid(
+      8, in, [](int rows, int) { return rows != 2; }, free);
+  CHECK(d.rows == 4);
+  CHECK(d.cols == 2);
+  // One rank, one shape.
+  const GridChoice one = choose_grid(1, in, all_fit);
+  CHECK(one.rows == 1);
+  CHECK(one.cols == 1);
+  CHECK(one.chosen.bytes == 0);
+}
+
+TEST_CASE("grid choice: a run the model does not price keeps the near-square shape") {
+  GridCostInputs factored = run(AlgorithmKind::FA, 2000, 2000, 16);
+  factored.shape.dense = false;
+  GridCostInputs pdgemm = run(AlgorithmKind::FA, 2000, 2000, 16);
+  pdgemm.algorithms[0].plan.path = fasim::linalg::ProductPath::Pdgemm;
+  GridCostInputs sensing = run(AlgorithmKind::FA, 2000, 2000, 16, Formulation::Sensing);
+  for (const GridCostInputs& in : {factored, pdgemm, sensing}) {
+    const GridChoice c = choose_grid(16, in, all_fit);
+    CHECK_FALSE(c.modelled);
+    CHECK(c.rows == 4);
+    CHECK(c.cols == 4);
+    CHECK(c.reason.find("does not cover") != std::string::npos);
+  }
+}
+
+TEST_CASE("grid choice: the weighting is bytes at 10 Gbit/s plus 20 us per message") {
+  const GridCostInputs in = run(AlgorithmKind::GD, 300, 200, 8, Formulation::Residual, IntegratorKind::RK4);
+  const GridCandidate c = grid_cost(2, 3, in);
+  TrafficShape shape = in.shape;
+  shape.rows = 2;
+  shape.cols = 3;
+  const StepTraffic t = step_traffic(shape, in.algorithms[0].plan, IntegratorKind::RK4);
+  CHECK(c.bytes == t.bytes);
+  CHECK(c.messages == t.messages);
+  CHECK(c.seconds == doctest::Approx(t.bytes / 1.25e9 + t.messages * 20e-6));
+}
+
+TEST_CASE("grid choice: short_bytes") {
+  CHECK(short_bytes(0) == "0 B");
+  CHECK(short_bytes(999) == "999 B");
+  CHECK(short_bytes(20480) == "20 KB");
+  CHECK(short_bytes(1.7e6) == "1.7 MB");
+  CHECK(short_bytes(8e8) == "800 MB");
+}
