@@ -104,9 +104,12 @@ GridChoice choose_grid(int ranks, const GridCostInputs& inputs, const std::funct
   if (!best)
     return take(out.square, "near-square (no factorisation of " + std::to_string(ranks) +
                                 " ranks fits in the memory available per rank)");
+  // The near-square shape unless the cheapest saves at least the margin.
+  if (out.square.fits && best->seconds >= (1.0 - weights.margin) * out.square.seconds) best = &out.square;
   if (best->rows == sp) {
     std::string why = "near-square; " + cost_text(*best) + " messages per rank and step";
-    if (out.candidates.size() > 1) why += ", no other shape less";
+    if (out.candidates.size() > 1)
+      why += ", no other shape " + std::to_string(std::lround(100 * weights.margin)) + "% less";
     return take(*best, why);
   }
   std::string why = cost_text(*best) + " messages per rank and step vs " + cost_text(out.square) + " on " +
