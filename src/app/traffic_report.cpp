@@ -104,8 +104,14 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
   shape.r = c.run.r;
   shape.rows = p;
   shape.cols = q;
-  shape.dense = c.problem.representation == model::Representation::Dense &&
-                c.problem.source != model::Source::LinearNetwork;
+  const bool network = c.problem.source == model::Source::LinearNetwork;
+  shape.dense = c.problem.representation == model::Representation::Dense && !network;
+  // A Y read from input.file is dense whatever problem.representation says (docs/config.md).
+  shape.factored =
+      c.problem.representation == model::Representation::Factored && !network && c.input.file.empty();
+  shape.k = c.problem.k;
+  shape.block = c.grid.block;
+  const bool covered = shape.dense || shape.factored;
   // FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS describe another machine (docs/cluster.md); a bad
   // value is one agreed error line. What is measured here is measured on every rank alike (collectives).
   io::ProjectionSettings machine;
@@ -124,17 +130,18 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
       "20 us per message:\n",
       p, q, per_node, gflops, given ? "FASIM_PROJECT_GFLOPS" : "measured here");
   out += line;
-  if (!shape.dense) out += "#   (the model covers dense targets; this problem is not one)\n";
+  if (!covered) out += "#   (the model covers dense and factored targets; this problem is neither)\n";
   for (const auto& spec : c.run.algorithms) {
-    if (!shape.dense) break;
+    if (!covered) break;
     model::StepPlan plan;
     plan.algorithm = spec.kind;
     // The formulation `auto` picks (model::estimate_plan): the residual one for completion, or when it does
-    // fewer flops.
+    // fewer flops (a dense Y only).
     const bool masked = c.completion.observe != model::Observe::Full;
-    if (masked ||
-        model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Residual) <
-            model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Products))
+    if (shape.dense &&
+        (masked ||
+         model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Residual) <
+             model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Products)))
       plan.formulation = model::Formulation::Residual;
     const auto traffic = model::step_traffic(shape, plan, c.run.integrator);
     const auto floor = model::traffic_floor(shape, spec.kind, c.run.integrator);

@@ -11,7 +11,7 @@ using detail::local_gemm;
 using parallel::DistMatrix;
 
 void owners_times_small(const DistMatrix& like, PanelView z_rows, const SmallMatrix& m, double alpha,
-                        double* rows, int ld, ThinWorkspace& ws) {
+                        double* rows, int ld, ThinWorkspace& ws, double beta) {
   const auto& g = *like.grid();
   const parallel::BlockCyclic1D& cols = like.col_layout();
   const int nloc = like.local_rows(), k = m.rows, ldc = std::max(1, nloc);
@@ -27,7 +27,7 @@ void owners_times_small(const DistMatrix& like, PanelView z_rows, const SmallMat
       std::copy_n(m.v.data() + gj * k, k, ws.packed.data() + static_cast<std::size_t>(lj) * k);
       std::copy_n(rows + gj * ld, nloc, ws.part.data() + static_cast<std::size_t>(lj) * ldc);
     }
-    local_gemm('N', 'N', nloc, cq, k, alpha, z_rows.data, z_rows.ld, ws.packed.data(), std::max(1, k), 1.0,
+    local_gemm('N', 'N', nloc, cq, k, alpha, z_rows.data, z_rows.ld, ws.packed.data(), std::max(1, k), beta,
                ws.part.data(), ldc);
     for (int lj = 0; lj < cq; ++lj)
       std::copy_n(ws.part.data() + static_cast<std::size_t>(lj) * ldc, nloc,

@@ -41,6 +41,18 @@ void tall_cross(const DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, 
   sum_over_grid(z, out);
 }
 
+void panel_cross(const DistMatrix& z, PanelView z_rows, PanelView u_rows, int k, SmallMatrix& out) {
+  const int r = z.cols(), nloc = z.local_rows();
+  if (out.rows != r || out.cols != k) out = SmallMatrix(r, k);
+  const auto& g = *z.grid();
+  if (!g.active()) return;
+  // (r × k) = (all r columns of my rows of Z)ᵀ · (all k columns of my rows of U): my process row's share,
+  // summed over the process column only (every rank of my process row computes the same share).
+  local_gemm('T', 'N', r, k, nloc, 1.0, z_rows.data, z_rows.ld, u_rows.data, u_rows.ld, 0.0, out.v.data(),
+             std::max(1, r));
+  if (g.rows() > 1) g.col_comm().allreduce_sum(out.v.data(), static_cast<int>(out.v.size()));
+}
+
 void tall_gram(const DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace&) {
   const int r = z.cols(), nloc = z.local_rows();
   const auto& g = *z.grid();

@@ -2,6 +2,8 @@
 
 #include "fasim/linalg/panels.hpp"
 #include "fasim/linalg/products.hpp"
+#include "fasim/linalg/replicated_rows.hpp"
+#include "fasim/parallel/error.hpp"
 #include "fasim/parallel/pblas.hpp"
 
 namespace fasim::model {
@@ -23,6 +25,16 @@ void Target::zt_y(const DistMatrix& z, DistMatrix& out) const {
 void Target::y_bt(const DistMatrix& b, DistMatrix& out) const {
   linalg::ProductContext ctx;
   y_bt(b, out, ctx);
+}
+
+void Target::y_bt_rows(const DistMatrix& out, linalg::ProductContext& ctx, double* rows) const {
+  FASIM_REQUIRE(dense() != nullptr, "y_bt_rows: the target holds no dense Y and has no rows of its own");
+  linalg::pass_rows(*dense(), out.cols(), ctx.y_bt, ctx.pass, rows);
+}
+
+void Target::zt_y_cols(const DistMatrix& out, linalg::ProductContext& ctx, double* cols) const {
+  FASIM_REQUIRE(dense() != nullptr, "zt_y_cols: the target holds no dense Y and has no columns of its own");
+  linalg::pass_cols(*dense(), out.rows(), ctx.zt_y, ctx.pass, cols);
 }
 
 void DenseTarget::zt_y(const DistMatrix& z, DistMatrix& out, linalg::ProductContext& ctx) const {

@@ -73,17 +73,18 @@ bool VectorField::replicates_z() const {
       plan.formulation == Formulation::Sensing) // sensing's field takes Z whole (PBLAS), never its row panel
     return false;
   if (spec_.kind == AlgorithmKind::FAStar && spec_.scale_free) return false;
-  // dZ's rows need Y·Cᵀ's (a constant), or the rows of the pass Y·Bᵀ (dense Y), or the residual pass's.
-  return constant_feedback(spec_.kind) || problem_.target->dense() != nullptr;
+  // dZ's rows need Y·Cᵀ's (a constant), or all r columns of Y·Bᵀ's rows (the pass over a dense Y, the
+  // factored target's U·Σ(B·V)ᵀ: Target::y_bt_rows), or the residual pass's.
+  return constant_feedback(spec_.kind) || problem_.target->full_panels();
 }
 
 bool VectorField::replicates_w() const {
-  // dW's columns need all r rows of ZᵀY's columns (the pass over a dense Y, summed over the process column)
-  // and W's own (kp: and its B's, kept by a second replica); FA* solves for W. Sensing's field takes W whole
-  // (PBLAS), never its column panel.
+  // dW's columns need all r rows of ZᵀY's columns (the pass over a dense Y, summed over the process column;
+  // the factored target's (ZᵀU)Σ·Vᵀ: Target::zt_y_cols) and W's own (kp: and its B's, kept by a second
+  // replica); FA* solves for W. Sensing's field takes W whole (PBLAS), never its column panel.
   return ctx_.plan.path == linalg::ProductPath::Panel && problem_.grid->rows() > 1 &&
          ctx_.plan.formulation != Formulation::Sensing && problem_.target->isotropic() &&
-         problem_.target->dense() != nullptr && spec_.kind != AlgorithmKind::FAStar;
+         problem_.target->full_panels() && spec_.kind != AlgorithmKind::FAStar;
 }
 
 double VectorField::begin(const DistMatrix& z) {
@@ -180,9 +181,9 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
       d.z.copy_from(problem_.y_ct);
     } else {
       problem_.target->y_bt(b, d.z, ctx);
-      if (tracking_) { // the pass summed all r columns of Y·Bᵀ's rows over the process row
+      if (tracking_) { // all r columns of Y·Bᵀ's rows, without a message
         y_bt_rows_.resize(static_cast<std::size_t>(std::max(1, z.local_rows())) * z.cols());
-        linalg::pass_rows(*problem_.target->dense(), z.cols(), ctx.y_bt, ctx.pass, y_bt_rows_.data());
+        problem_.target->y_bt_rows(d.z, ctx, y_bt_rows_.data());
         y_bt_rows = y_bt_rows_.data();
       }
     }
@@ -194,8 +195,7 @@ void VectorField::derivatives(const State& s, const DistMatrix& b, State& d) {
     if (!dw) return;
     // dW = ρ·(ZᵀY − (ZᵀZ)W)
     problem_.target->zt_y(z, *dw, ctx);
-    if (tracking_w_)
-      linalg::pass_cols(*problem_.target->dense(), w.rows(), ctx.zt_y, ctx.pass, w_replica_.increment(d.w));
+    if (tracking_w_) problem_.target->zt_y_cols(*dw, ctx, w_replica_.increment(d.w));
     linalg::small_times(ctx_.gram, w, -w_ratio_, w_ratio_, *dw, ctx);
     if (tracking_w_)
       linalg::owners_small_times(*dw, ctx_.gram, ctx.panel_of<linalg::Coord::Col>(w), -w_ratio_, w_ratio_,

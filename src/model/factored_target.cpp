@@ -1,5 +1,7 @@
 #include "fasim/linalg/low_rank_residual.hpp"
 #include "fasim/linalg/panels.hpp"
+#include "fasim/linalg/replicated_rows.hpp"
+#include "fasim/linalg/thin_products.hpp"
 #include "fasim/linalg/transpose_leading.hpp"
 #include "fasim/model/target.hpp"
 #include "fasim/parallel/error.hpp"
@@ -106,7 +108,12 @@ void FactoredTarget::zt_y(const DistMatrix& z, DistMatrix& out, linalg::ProductC
   // ZᵀY = ((ZᵀU)Σ)Vᵀ: two thin products, r×k in between.
   if (ctx.path == linalg::ProductPath::Panel) {
     linalg::SmallMatrix& cross = ctx.small[0];
-    linalg::tall_cross(z, u_view_, u_.cols(), cross, ctx.thin); // ZᵀU, replicated
+    // ZᵀU, replicated: from all r columns of my rows of Z when the step holds them (always: its Gram matrix
+    // took them), summed over the process column; else from my own piece, summed over the grid.
+    if (ctx.holds<linalg::Coord::Row>(z))
+      linalg::panel_cross(z, ctx.panel_of<linalg::Coord::Row>(z), u_view_, u_.cols(), cross);
+    else
+      linalg::tall_cross(z, u_view_, u_.cols(), cross, ctx.thin);
     for (int j = 0; j < cross.cols; ++j)
       for (int i = 0; i < cross.rows; ++i) cross(i, j) *= sigma_[j];
     linalg::small_times_wide(cross, vt_view_, 1.0, 0.0, out, ctx.thin);
@@ -122,7 +129,12 @@ void FactoredTarget::y_bt(const DistMatrix& b, DistMatrix& out, linalg::ProductC
   // Y·Bᵀ = U(Σ(VᵀBᵀ)): k×r in between.
   if (ctx.path == linalg::ProductPath::Panel) {
     linalg::SmallMatrix &cross = ctx.small[0], &core = ctx.small[1];
-    linalg::wide_outer(b, vt_view_, u_.cols(), cross, ctx.thin); // B·V (r×k), replicated
+    // B·V (r×k), replicated: from all r rows of my columns of B when the step holds them (one process row,
+    // W's replicated columns, C's pinned ones), summed over the process row; else over the grid.
+    if (ctx.holds<linalg::Coord::Col>(b))
+      linalg::panel_outer(b, ctx.panel_of<linalg::Coord::Col>(b), vt_view_, u_.cols(), cross);
+    else
+      linalg::wide_outer(b, vt_view_, u_.cols(), cross, ctx.thin);
     const int k = u_.cols(), r = b.rows();
     if (core.rows != k || core.cols != r) core = SmallMatrix(k, r);
     for (int j = 0; j < r; ++j)
@@ -134,6 +146,18 @@ void FactoredTarget::y_bt(const DistMatrix& b, DistMatrix& out, linalg::ProductC
   parallel::gemm(Op::Trans, Op::Trans, 1.0, v_, b, 0.0, t);
   scale_rows(t, sigma_);
   parallel::gemm(Op::None, Op::None, 1.0, u_, t, 0.0, out);
+}
+
+void FactoredTarget::y_bt_rows(const DistMatrix& out, linalg::ProductContext& ctx, double* rows) const {
+  // y_bt left Σ·(B·V)ᵀ (k×r) in small[1]; every rank of the process row holds all k columns of its rows of U.
+  linalg::owners_times_small(out, u_view_, ctx.small[1], 1.0, rows, std::max(1, out.local_rows()), ctx.thin,
+                             0.0);
+}
+
+void FactoredTarget::zt_y_cols(const DistMatrix& out, linalg::ProductContext& ctx, double* cols) const {
+  // zt_y left (ZᵀU)·Σ (r×k) in small[0]; every rank of the process column holds all k rows of its columns of
+  // Vᵀ.
+  linalg::owners_small_times(out, ctx.small[0], vt_view_, 1.0, 0.0, cols, std::max(1, out.rows()), ctx.thin);
 }
 
 double FactoredTarget::residual_norm2(const DistMatrix& z, const DistMatrix& w) const {

@@ -175,17 +175,18 @@ void solve_optimal_w(const Target& y, const DistMatrix& z, const linalg::SmallMa
     linalg::cholesky_solve_in_place(lower, w.data(), w.lld(), w.local_cols());
     return;
   }
-  if (ctx.path == linalg::ProductPath::Panel && y.dense() && y.isotropic()) {
-    // More process rows: the pass over Y summed all r rows of this rank's columns of ZᵀY over the process
-    // column (linalg::pass_cols), so each rank solves for all r rows of its columns of W alike — no message
-    // beyond the pass, the same W on every rank of the process column — keeps its own rows, and hands the
-    // columns to the step (W·Cᵀ then sums over the process row only; the residual pass gathers nothing).
+  if (ctx.path == linalg::ProductPath::Panel && y.full_panels() && y.isotropic()) {
+    // More process rows: the pass over a dense Y summed all r rows of this rank's columns of ZᵀY over the
+    // process column (linalg::pass_cols), a factored Y's replicated (ZᵀU)Σ gives them (Target::zt_y_cols), so
+    // each rank solves for all r rows of its columns of W alike — no message beyond the product, the same W
+    // on every rank of the process column — keeps its own rows, and hands the columns to the step (W·Cᵀ then
+    // sums over the process row only; the residual pass gathers nothing).
     linalg::SmallMatrix& lower = ctx.small[2];
     linalg::cholesky_into(gram, lower);
     y.zt_y(z, w, ctx);
     const int r = w.rows();
     double* cols = ctx.form<linalg::Coord::Col>(w);
-    linalg::pass_cols(*y.dense(), r, ctx.zt_y, ctx.pass, cols);
+    y.zt_y_cols(w, ctx, cols);
     linalg::cholesky_solve_in_place(lower, cols, std::max(1, r), w.local_cols());
     for (int lj = 0; lj < w.local_cols(); ++lj)
       for (int li = 0; li < w.local_rows(); ++li)

@@ -2,6 +2,9 @@
 
 #include "fasim/model/problem.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace fasim::model {
 
 namespace {
@@ -32,10 +35,15 @@ struct Totals {
 /// Z's rows are gathered along the process row when Q > 1, W's (B's) columns along the process column when
 /// P > 1 — unless the steps keep them replicated (model/panel_replica.hpp) — ZᵀZ is summed over the
 /// process column and W·Bᵀ over the process row (over the grid for FA* on P > 1), passes over Y over the
-/// dimension they contract.
+/// dimension they contract. A factored Y = UΣVᵀ (model/factored_target.cpp) replaces the passes by r×k
+/// products: ZᵀU from Z's rows summed over the process column (ZᵀY's rows of my columns are then (ZᵀU)Σ·Vᵀ,
+/// local), B·V from B's columns summed over the process row (Y·Bᵀ's columns of my rows U·Σ(B·V)ᵀ, local).
 void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r, rr = r * r;
+  // What one process column's sum of ZᵀY holds (r × its columns; factored: ZᵀU, r×k), and one process row's
+  // of Y·Bᵀ (its rows × r; factored: B·V, r×k), summed over the groups.
+  const double zt_y = p.factored ? r * p.k * Q : r * m, y_bt = p.factored ? r * p.k * P : n * r;
   const AlgorithmKind kind = plan.algorithm;
   const bool fastar = kind == AlgorithmKind::FAStar, gd = kind == AlgorithmKind::GD;
   const bool constant = constant_feedback(kind);
@@ -67,7 +75,7 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
     t.allreduce(P, rr * Q, Q);
   }
   if (fastar) { // W = (ZᵀZ)⁻¹·ZᵀY: one pass summed over the process column, then the solve
-    t.allreduce(P, r * m, Q);
+    t.allreduce(P, zt_y, Q);
     // On P > 1 each rank solves for all r rows of its columns of W itself (model/problem.cpp's
     // solve_optimal_w): W's columns at hand without a message. Without isotropic inputs PDPOTRF + PDPOTRS of
     // the r×r Gram matrix: ScaLAPACK's own messages.
@@ -100,10 +108,10 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
     gather_w();
     t.allreduce(Q, rr * P, P);
   }
-  if (!constant) t.allreduce(Q, n * r, P); // Y·Bᵀ over the process row
+  if (!constant) t.allreduce(Q, y_bt, P); // Y·Bᵀ (factored: B·V) over the process row
   if (fastar) return;
-  t.allreduce(P, r * m, Q); // ZᵀY over the process column
-  gather_w();               // (ZᵀZ)·W needs W's columns
+  t.allreduce(P, zt_y, Q); // ZᵀY (factored: ZᵀU) over the process column
+  gather_w();              // (ZᵀZ)·W needs W's columns
 }
 
 int evaluations(IntegratorKind integrator) {
@@ -119,6 +127,9 @@ TrafficShape TrafficShape::of(const Problem& p) {
   s.rows = p.grid->rows();
   s.cols = p.grid->cols();
   s.dense = p.target && p.target->dense() != nullptr;
+  s.factored = p.target && p.target->left_factor() != nullptr;
+  s.k = s.factored ? p.target->left_factor()->cols() : 0;
+  s.block = p.block;
   s.isotropic = p.target && p.target->isotropic();
   return s;
 }
@@ -135,7 +146,9 @@ StepTraffic traffic_floor(const Problem& p, AlgorithmKind kind, IntegratorKind i
 
 StepTraffic step_traffic(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator) {
   StepTraffic out;
-  if (!p.dense || plan.path != linalg::ProductPath::Panel) {
+  // A factored Y runs the products formulation only (plan_unsupported).
+  const bool covered = p.dense || (p.factored && plan.formulation == Formulation::Products);
+  if (!covered || plan.path != linalg::ProductPath::Panel) {
     out.modelled = false;
     return out;
   }
@@ -158,13 +171,21 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   //   the process row and Zᵀ·E (r×m/Q) over the process column — for FA*, whose W = (ZᵀZ)⁻¹·ZᵀY, ZᵀZ and
   //   ZᵀY instead (so its floor is the products one).
   // The floor is the smaller of the two.
+  // A factored Y = UΣVᵀ: ZᵀU (r×k) over the process column gives every column of ZᵀY = (ZᵀU)ΣVᵀ, and B·V
+  // (r×k) over the process row every row of Y·Bᵀ = UΣ(B·V)ᵀ, where k is below a rank's m/Q columns (n/P
+  // rows); else the dense sums are smaller.
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
   Totals products, residual;
   products.ranks = residual.ranks = P * Q;
   products.allreduce(Q, r * r * P, P);
-  products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
-  if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
+  if (p.factored) {
+    products.allreduce(P, (r * r + r * std::min(p.k, m / Q)) * Q, Q); // ZᵀZ and ZᵀU in one message
+    if (!constant_feedback(kind)) products.allreduce(Q, r * std::min(p.k, n / P) * P, P);
+  } else {
+    products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
+    if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
+  }
   residual.allreduce(Q, n * r, P);
   if (kind != AlgorithmKind::FAStar)
     residual.allreduce(P, r * m, Q);
@@ -178,13 +199,44 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   return out;
 }
 
+double step_flops_per_rank(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator) {
+  const int P = p.rows, Q = p.cols;
+  if (!p.factored)
+    return evaluations(integrator) * evaluation_flops(p.n, p.m, p.r, plan.algorithm, plan.formulation) /
+           (P * Q);
+  // Per evaluation on the busiest rank (process row and column 0: block-cyclic shares round up to whole
+  // blocks, and with r <= grid.block all r columns of Z and rows of W are theirs): an owner's product on its
+  // own piece, and with a replica the same product on all r columns of its rows (rows of its columns), block
+  // by block (linalg/replicated_rows.hpp).
+  const auto share = [&](double size, int procs) {
+    return p.block > 0 ? std::min(size, std::ceil(std::ceil(size / p.block) / procs) * p.block)
+                       : size / procs;
+  };
+  const AlgorithmKind kind = plan.algorithm;
+  const bool fastar = kind == AlgorithmKind::FAStar;
+  const bool z_rep = Q > 1 && !(fastar && p.scale_free), w_rep = P > 1 && !fastar;
+  const double r = p.r, k = p.k, rows = share(p.n, P), cols = share(p.m, Q), zc = share(r, Q),
+               wr = share(r, P);
+  double f = rows * r * r;               // ZᵀZ: SYRK on all r columns of my rows
+  const double cross = 2 * rows * r * k; // ZᵀU from my rows
+  if (fastar) {                          // W = (ZᵀZ)⁻¹(ZᵀU)ΣVᵀ, solved for all r rows of my columns
+    f += r * r * r / 3 + cross + 2 * wr * cols * k + (P > 1 ? 2 * r * cols * k : 0.0) + 2 * r * r * cols;
+  } else {
+    f += cross + 2 * wr * cols * k + (w_rep ? 2 * r * cols * k : 0.0); // ZᵀY = (ZᵀU)Σ·Vᵀ
+    f += 2 * wr * r * cols + (w_rep ? 2 * r * r * cols : 0.0);         // (ZᵀZ)·W
+  }
+  if (!constant_feedback(kind)) // Y·Bᵀ = U·Σ(B·V)ᵀ: B·V from my columns, then my rows
+    f += 2 * r * cols * k + 2 * rows * zc * k + (z_rep ? 2 * rows * r * k : 0.0);
+  f += 2 * r * r * cols;                                     // W·Bᵀ from all r rows of my columns
+  f += 2 * rows * zc * r + (z_rep ? 2 * rows * r * r : 0.0); // Z·(W·Bᵀ)
+  return evaluations(integrator) * f;
+}
+
 double projected_step_seconds(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator,
                               int ranks_per_node, const StepTimeModel& machine) {
   const int ranks = p.rows * p.cols;
-  const double flops =
-      evaluations(integrator) * evaluation_flops(p.n, p.m, p.r, plan.algorithm, plan.formulation);
   const StepTraffic traffic = step_traffic(p, plan, integrator);
-  const double compute = flops / ranks / (machine.gflops_per_rank * 1e9);
+  const double compute = step_flops_per_rank(p, plan, integrator) / (machine.gflops_per_rank * 1e9);
   const double nodes = static_cast<double>(ranks) / ranks_per_node;
   // The ranks of one node share its link; with one node nothing crosses a link.
   const double wire = nodes > 1 ? traffic.bytes * ranks_per_node / (machine.link_gbits * 1e9 / 8) +

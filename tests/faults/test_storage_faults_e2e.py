@@ -113,10 +113,11 @@ def test_checkpoint():
         line, _ = fails_clearly(p, d, errno_name, [f"fasim resume {d}/r.h5.ckpt"])
         with h5py.File(ck, "r") as f:
             assert f.attrs["complete"] == 1, "the newest checkpoint is not complete"
+            step = int(f.attrs["step"])  # not a fixed number: how far the run got depends on the machine
         if good:
             assert sha(ck) == good
         assert leftovers(d) == [] and leftovers(d, "r.h5.ckpt") == [], leftovers(d)
-        r = fasim(["resume", ck, "--run.steps=1000"], ranks=2)
+        r = fasim(["resume", ck, f"--run.steps={step + 300}"], ranks=2)
         assert status(out) == "complete", r.stdout
 
 

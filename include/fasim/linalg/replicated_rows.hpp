@@ -11,10 +11,10 @@
 
 namespace fasim::linalg {
 
-/// rows (local_rows × r, ld) += α·Z_rows·M column block by column block, each block as its owning process
-/// column computes it in tall_times_small (β = 1). `like` has out's layout (n×r, Z's layout).
+/// rows (local_rows × r, ld) = α·Z_rows·M + β·rows column block by column block, each block as its owning
+/// process column computes it in tall_times_small. `like` has out's layout (n×r, Z's layout).
 void owners_times_small(const parallel::DistMatrix& like, PanelView z_rows, const SmallMatrix& m,
-                        double alpha, double* rows, int ld, ThinWorkspace& ws);
+                        double alpha, double* rows, int ld, ThinWorkspace& ws, double beta = 1.0);
 
 /// After pass_over_y<Col> on a grid with more than one process column (the sum over the process row done):
 /// all r columns of this rank's rows of Y·Bᵀ (local_rows × r, ld local_rows) from the pass's buffer.

@@ -21,6 +21,10 @@ struct ThinWorkspace {
 /// out (r×k, replicated) = Zᵀ·U for Z (n×r) and U (n×k) with one row layout; `u_rows` = panel<Row>(U).
 /// Collective.
 void tall_cross(const parallel::DistMatrix& z, PanelView u_rows, int k, SmallMatrix& out, ThinWorkspace& ws);
+/// out (r×k, replicated) = Zᵀ·U like tall_cross, given all r columns of my rows of Z (`z_rows` =
+/// panel<Row>(Z), which the step holds anyway for its Gram matrix): one GEMM, summed over the process column
+/// only (r·k numbers over P ranks; tall_cross sums over the grid). Collective over the process column.
+void panel_cross(const parallel::DistMatrix& z, PanelView z_rows, PanelView u_rows, int k, SmallMatrix& out);
 /// out (r×r, replicated) = Zᵀ·Z for Z (n×r); `z_rows` = panel<Row>(z): one SYRK on the rows, summed over
 /// the process column (r² numbers over P ranks, not over the grid). Collective over the process column.
 void tall_gram(const parallel::DistMatrix& z, PanelView z_rows, SmallMatrix& out, ThinWorkspace& ws);

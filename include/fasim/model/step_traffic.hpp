@@ -18,22 +18,26 @@ struct StepTraffic {
   /// without isotropic inputs on grids with more than one process row: PDPOTRF/PDPOTRS of the r×r Gram
   /// matrix); `bytes` then leaves that part out and is a lower bound.
   bool exact = true;
-  /// False when the model does not cover the target (it covers dense targets).
+  /// False when the model does not cover the target or plan (it covers dense and factored targets on the
+  /// panel path; not diagonal targets, not PDGEMM).
   bool modelled = true;
 };
 
-/// What the model needs of a problem: its sizes, its grid and whether Y is dense.
+/// What the model needs of a problem: its sizes, its grid and how Y is held.
 struct TrafficShape {
   double n = 0, m = 0, r = 0;
   int rows = 1, cols = 1; ///< the process grid P×Q
   bool dense = true;
+  bool factored = false; ///< Y = U·diag(σ)·Vᵀ of rank k (dense = false): its products are r×k ones
+  double k = 0;          ///< the factored target's rank
+  int block = 0; ///< grid.block: where a step's flops fall (0: spread evenly); the bytes never need it
   bool isotropic = true;   ///< Z's rows, W's columns may be replicated (model/panel_replica.hpp) only then
   bool scale_free = false; ///< FA*'s scale-free variant, whose dZ is rescaled by PBLAS: no replica
   static TrafficShape of(const Problem& problem);
 };
 
-/// What the plan's step sends on a P×Q grid (dense targets; one step of `integrator`; the steady state from
-/// the third step on, when Z's rows and W's columns are replicated where the plan allows it).
+/// What the plan's step sends on a P×Q grid (dense and factored targets; one step of `integrator`; the steady
+/// state from the third step on, when Z's rows and W's columns are replicated where the plan allows it).
 StepTraffic step_traffic(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator);
 StepTraffic step_traffic(const Problem& problem, const StepPlan& plan, IntegratorKind integrator,
                          bool scale_free = false);
@@ -49,6 +53,11 @@ struct StepTimeModel {
   double link_gbits = 10;      ///< each node's link, Gbit/s
   double latency_s = 20e-6;    ///< per message
 };
+/// Flops of one step on the busiest rank: a dense Y's ideal share (evaluation_flops / ranks: its pass over Y
+/// is the step); a factored Y's r-sized and r×k products as the panel path computes them, each rank of a
+/// process row (column) forming all r columns of its rows of Z (rows of its columns of W) for the replicas.
+double step_flops_per_rank(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator);
+
 double projected_step_seconds(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator,
                               int ranks_per_node, const StepTimeModel& machine);
 

@@ -47,6 +47,18 @@ public:
   }
   /// The network's inputs X (N×n), for saving, else nullptr.
   virtual const parallel::DistMatrix* network_inputs() const { return nullptr; }
+  /// Whether y_bt_rows and zt_y_cols answer, so that the dynamics may keep Z's rows and W's columns
+  /// replicated (model/panel_replica.hpp): a dense Y (the passes' sums hold them) and a factored one (the
+  /// replicated r×k products do). Default: whether the target holds a dense Y.
+  virtual bool full_panels() const { return dense() != nullptr; }
+  /// Right after y_bt(b, out, ctx) on the panel path of a grid with more than one process column: all r
+  /// columns of this rank's rows of Y·Bᵀ (local_rows × r, ld local_rows), each column block as its owner
+  /// computed it into `out`. Local: no message. Only when full_panels().
+  virtual void y_bt_rows(const parallel::DistMatrix& out, linalg::ProductContext& ctx, double* rows) const;
+  /// Right after zt_y(z, out, ctx) on the panel path of a grid with more than one process row: all r rows of
+  /// this rank's columns of ZᵀY (r × local_cols, ld r), each row block as its owner computed it into `out`.
+  /// Local: no message. Only when full_panels().
+  virtual void zt_y_cols(const parallel::DistMatrix& out, linalg::ProductContext& ctx, double* cols) const;
 };
 
 /// The Gram matrix the dynamics use, ZᵀS Z (= ZᵀZ for isotropic targets), into `out` (r×r, replicated).
@@ -101,6 +113,11 @@ public:
   std::vector<double> singular_values() const override;
   const parallel::DistMatrix* left_factor() const override { return &u_; }
   const parallel::DistMatrix* right_factor() const override { return &v_; }
+  bool full_panels() const override { return true; }
+  /// U's rows times the replicated Σ·(B·V)ᵀ of the last y_bt, every column block as its owner computes it.
+  void y_bt_rows(const parallel::DistMatrix& out, linalg::ProductContext& ctx, double* rows) const override;
+  /// The replicated (ZᵀU)·Σ of the last zt_y times Vᵀ's columns, every row block as its owner computes it.
+  void zt_y_cols(const parallel::DistMatrix& out, linalg::ProductContext& ctx, double* cols) const override;
 
   FactoredTarget(const FactoredTarget&) = delete; // the panel views point into members
   FactoredTarget& operator=(const FactoredTarget&) = delete;
