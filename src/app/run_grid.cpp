@@ -22,8 +22,13 @@ model::GridCostInputs grid_cost_inputs(const io::RunConfig& c) {
   in.shape.n = c.problem.n;
   in.shape.m = c.problem.m;
   in.shape.r = c.run.r;
-  in.shape.dense = c.problem.representation == model::Representation::Dense &&
-                   c.problem.source != model::Source::LinearNetwork;
+  const bool network = c.problem.source == model::Source::LinearNetwork;
+  in.shape.dense = c.problem.representation == model::Representation::Dense && !network;
+  // A Y read from input.file is dense whatever problem.representation says (docs/config.md).
+  in.shape.factored =
+      c.problem.representation == model::Representation::Factored && !network && c.input.file.empty();
+  in.shape.k = c.problem.k;
+  in.shape.block = c.grid.block;
   in.integrator = c.run.integrator;
   const std::optional<model::PlanMode> mode = io::schema::parse<model::PlanMode>(c.plan);
   std::istringstream fixed(mode ? std::string() : c.plan);

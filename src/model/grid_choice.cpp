@@ -27,12 +27,14 @@ GridCandidate grid_cost(int rows, int cols, const GridCostInputs& inputs, const 
 }
 
 namespace {
-/// Whether the model prices every algorithm of the run: a dense target on the panel path, not sensing's
-/// formulation (whose products go through the measurements, not Y).
+/// Whether the model prices every algorithm of the run (step_traffic's `modelled`: dense and factored targets
+/// on the panel path), not sensing's formulation (whose products go through the measurements, not Y).
 bool covered(const GridCostInputs& inputs) {
-  if (!inputs.shape.dense || inputs.algorithms.empty()) return false;
+  if (inputs.algorithms.empty()) return false;
   for (const GridAlgorithm& a : inputs.algorithms)
-    if (a.plan.formulation == Formulation::Sensing || a.plan.path != linalg::ProductPath::Panel) return false;
+    if (a.plan.formulation == Formulation::Sensing ||
+        !step_traffic(inputs.shape, a.plan, inputs.integrator).modelled)
+      return false;
   return true;
 }
 

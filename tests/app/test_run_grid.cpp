@@ -36,7 +36,10 @@ TEST_CASE("run grid: the configuration's algorithms and plans are what the model
   CHECK(fixed.algorithms[1].plan.formulation == model::Formulation::Products);
   const auto pdgemm = app::grid_cost_inputs(config("fa", {"--system.products=pdgemm"}));
   CHECK(pdgemm.algorithms[0].plan.path == linalg::ProductPath::Pdgemm);
-  CHECK_FALSE(app::grid_cost_inputs(config("fa", {"--problem.representation=factored"})).shape.dense);
+  const auto factored = app::grid_cost_inputs(config("fa", {"--problem.representation=factored"}));
+  CHECK_FALSE(factored.shape.dense);
+  CHECK(factored.shape.factored);
+  CHECK(factored.shape.k == 20);
   // r close to n: the residual formulation does fewer flops (model::estimate_plan's rule).
   const auto near_n =
       app::grid_cost_inputs(config("fa", {"--problem.n=100", "--problem.m=100", "--model.r=99"}));

@@ -132,18 +132,33 @@ TEST_CASE("grid choice: a saving below the margin (5 %) keeps the near-square sh
 }
 
 TEST_CASE("grid choice: a run the model does not price keeps the near-square shape") {
-  GridCostInputs factored = run(AlgorithmKind::FA, 2000, 2000, 16);
-  factored.shape.dense = false;
+  GridCostInputs diagonal = run(AlgorithmKind::FA, 2000, 2000, 16);
+  diagonal.shape.dense = false; // neither dense nor factored
   GridCostInputs pdgemm = run(AlgorithmKind::FA, 2000, 2000, 16);
   pdgemm.algorithms[0].plan.path = fasim::linalg::ProductPath::Pdgemm;
   GridCostInputs sensing = run(AlgorithmKind::FA, 2000, 2000, 16, Formulation::Sensing);
-  for (const GridCostInputs& in : {factored, pdgemm, sensing}) {
+  for (const GridCostInputs& in : {diagonal, pdgemm, sensing}) {
     const GridChoice c = choose_grid(16, in, all_fit);
     CHECK_FALSE(c.modelled);
     CHECK(c.rows == 4);
     CHECK(c.cols == 4);
     CHECK(c.reason.find("does not cover") != std::string::npos);
   }
+}
+
+TEST_CASE("grid choice: a factored Y is priced by its r×k products") {
+  GridCostInputs in = run(AlgorithmKind::GD, 1e6, 1e6, 50);
+  in.shape.dense = false;
+  in.shape.factored = true;
+  in.shape.k = 50;
+  const GridChoice c = choose_grid(64, in, all_fit);
+  INFO(c.rows << "x" << c.cols << " " << c.reason);
+  CHECK(c.modelled);
+  CHECK(c.chosen.bytes > 0);
+  CHECK(c.chosen.bytes == grid_cost(c.rows, c.cols, in).bytes);
+  // No pass over Y: far below the dense Y's bytes on the same shape.
+  GridCostInputs dense = run(AlgorithmKind::GD, 1e6, 1e6, 50);
+  CHECK(c.chosen.bytes < grid_cost(c.rows, c.cols, dense).bytes / 10);
 }
 
 TEST_CASE("grid choice: the weighting is bytes at 10 Gbit/s plus 20 us per message") {
