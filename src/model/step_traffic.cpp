@@ -51,7 +51,7 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
   // Euler and RK4 steps keep Z's rows on every rank of the process row (model/panel_replica.hpp; the
   // conditions of VectorField::replicates_z): no gather, one int per evaluation to check the replica, and on
   // one process row the Gram matrix without a message.
-  const bool replica = Q > 1 && p.isotropic && !(fastar && p.scale_free);
+  const bool replica = Q > 1 && p.isotropic;
   // And W's columns on every rank of the process column (VectorField::replicates_w): no gather of W, one int
   // per evaluation over each process column.
   const bool w_replica = P > 1 && p.isotropic && !fastar;
@@ -173,7 +173,9 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   // The floor is the smaller of the two.
   // A factored Y = UΣVᵀ: ZᵀU (r×k) over the process column gives every column of ZᵀY = (ZᵀU)ΣVᵀ, and B·V
   // (r×k) over the process row every row of Y·Bᵀ = UΣ(B·V)ᵀ, where k is below a rank's m/Q columns (n/P
-  // rows); else the dense sums are smaller.
+  // rows); else the dense sums are smaller. A diagonal Y (neither dense nor factored) needs no sum for them:
+  // (ZᵀY)_ij = σ_j·Z_ji, formed in place by a layout that keeps Z's row j beside W's column j (the step's
+  // all-to-alls, transpose_leading, are not modelled).
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
   Totals products, residual;
@@ -182,6 +184,8 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   if (p.factored) {
     products.allreduce(P, (r * r + r * std::min(p.k, m / Q)) * Q, Q); // ZᵀZ and ZᵀU in one message
     if (!constant_feedback(kind)) products.allreduce(Q, r * std::min(p.k, n / P) * P, P);
+  } else if (!p.dense) { // diagonal: ZᵀY's and Y·Bᵀ's entries are Z's and B's own, scaled; no sum
+    products.allreduce(P, r * r * Q, Q);
   } else {
     products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
     if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
@@ -214,7 +218,7 @@ double step_flops_per_rank(const TrafficShape& p, const StepPlan& plan, Integrat
   };
   const AlgorithmKind kind = plan.algorithm;
   const bool fastar = kind == AlgorithmKind::FAStar;
-  const bool z_rep = Q > 1 && !(fastar && p.scale_free), w_rep = P > 1 && !fastar;
+  const bool z_rep = Q > 1, w_rep = P > 1 && !fastar;
   const double r = p.r, k = p.k, rows = share(p.n, P), cols = share(p.m, Q), zc = share(r, Q),
                wr = share(r, P);
   double f = rows * r * r;               // ZᵀZ: SYRK on all r columns of my rows

@@ -32,7 +32,7 @@ struct TrafficShape {
   double k = 0;          ///< the factored target's rank
   int block = 0; ///< grid.block: where a step's flops fall (0: spread evenly); the bytes never need it
   bool isotropic = true;   ///< Z's rows, W's columns may be replicated (model/panel_replica.hpp) only then
-  bool scale_free = false; ///< FA*'s scale-free variant, whose dZ is rescaled by PBLAS: no replica
+  bool scale_free = false; ///< FA*'s scale-free variant (its dZ rescaled; since 2026-12-08 Z's replica too)
   static TrafficShape of(const Problem& problem);
 };
 
