@@ -220,6 +220,30 @@ def md5(path):
         return None
 
 
+def stop_mid_run(ini, out, ranks, sig=signal.SIGUSR1, after_s=0.5, extra=()):
+    """Runs `fasim run ini` into `out` under the launcher, sends `sig` to the launcher `after_s` seconds after the
+    result file appears, and asserts fasim's documented stop (exit, its stop line, status checkpointed). Returns
+    the step of the checkpoint `out.ckpt`. The job must be far longer than any machine runs in `after_s` (steps
+    in the millions): a test then compares with an uninterrupted run to a step past the checkpoint, so no step
+    count is a bet on the machine's speed (an idle AVX-512 core ran 4,000 small steps in 0.12 s)."""
+    cmd = [MPIEXEC, "-n", str(ranks), FASIM, "run", ini, f"--output.file={out}", "--output.progress_seconds=0",
+           *extra]
+    p = subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not os.path.exists(out) and time.time() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    time.sleep(after_s)
+    p.send_signal(sig)
+    stdout, stderr = p.communicate(timeout=300)
+    assert p.returncode in CHECKPOINTED_EXITS, \
+        f"exit code {p.returncode}, expected {CHECKPOINTED_EXITS} (checkpointed):\n{stdout}\n{stderr}"
+    assert "stop requested at step" in stdout, stdout
+    assert attr(out, "status") == "checkpointed", attr(out, "status")
+    step = attr(f"{out}.ckpt", "step")
+    assert step is not None and step > 0, f"checkpoint step {step}"
+    return int(step)
+
+
 def attr(path, name):
     try:
         with h5py.File(path, "r") as f:
