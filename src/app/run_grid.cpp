@@ -27,6 +27,8 @@ model::GridCostInputs grid_cost_inputs(const io::RunConfig& c) {
   // A Y read from input.file is dense whatever problem.representation says (docs/config.md).
   in.shape.factored =
       c.problem.representation == model::Representation::Factored && !network && c.input.file.empty();
+  in.shape.diagonal =
+      c.problem.representation == model::Representation::Diagonal && !network && c.input.file.empty();
   in.shape.k = c.problem.k;
   in.shape.block = c.grid.block;
   in.integrator = c.run.integrator;

@@ -103,7 +103,7 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
   model::TrafficShape shape = grid_cost_inputs(c).shape;
   shape.rows = p;
   shape.cols = q;
-  const bool covered = shape.dense || shape.factored;
+  const bool covered = shape.dense || shape.factored || shape.diagonal;
   // FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS describe another machine (docs/cluster.md); a bad
   // value is one agreed error line. What is measured here is measured on every rank alike (collectives).
   io::ProjectionSettings machine;
@@ -122,7 +122,8 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
       "20 us per message:\n",
       p, q, per_node, gflops, given ? "FASIM_PROJECT_GFLOPS" : "measured here");
   out += line;
-  if (!covered) out += "#   (the model covers dense and factored targets; this problem is neither)\n";
+  if (!covered)
+    out += "#   (the model covers dense, factored and diagonal targets; this problem is none of them)\n";
   for (const auto& spec : c.run.algorithms) {
     if (!covered) break;
     model::StepPlan plan;

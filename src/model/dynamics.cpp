@@ -72,7 +72,6 @@ bool VectorField::replicates_z() const {
   if (plan.path != linalg::ProductPath::Panel || problem_.grid->cols() < 2 || !problem_.target->isotropic() ||
       plan.formulation == Formulation::Sensing) // sensing's field takes Z whole (PBLAS), never its row panel
     return false;
-  if (spec_.kind == AlgorithmKind::FAStar && spec_.scale_free) return false;
   // dZ's rows need Y·Cᵀ's (a constant), or all r columns of Y·Bᵀ's rows (the pass over a dense Y, the
   // factored target's U·Σ(B·V)ᵀ: Target::y_bt_rows), or the residual pass's.
   return constant_feedback(spec_.kind) || problem_.target->full_panels();
@@ -273,7 +272,16 @@ double VectorField::evaluate(State& s, State& d) {
   }
   derivatives(s, feedback(s), d);
   if (spec_.kind == AlgorithmKind::FAStar) {
-    if (spec_.scale_free) parallel::geadd(Op::None, 0.0, d.z, std::sqrt(z_norm2) * scale_free_factor_, d.z);
+    if (spec_.scale_free) { // dZ·‖Z‖_F/(‖Y‖_F‖C‖_F): on Z's replicated rows too, the same product per element
+      const double f = std::sqrt(z_norm2) * scale_free_factor_;
+      parallel::geadd(Op::None, 0.0, d.z, f, d.z);
+      if (tracking_) {
+        double* dz = replica_.increment(d.z);
+        for (std::size_t i = 0, k = static_cast<std::size_t>(std::max(1, s.z.local_rows())) * s.z.cols();
+             i < k; ++i)
+          dz[i] *= f;
+      }
+    }
     d.w.set_zero();
   }
   return z_norm2;

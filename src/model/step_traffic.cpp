@@ -1,6 +1,7 @@
 #include "fasim/model/step_traffic.hpp"
 
 #include "fasim/model/problem.hpp"
+#include "fasim/model/target.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -29,7 +30,25 @@ struct Totals {
     bytes += (p - 1) * kDouble * doubles;
     messages += ranks;
   }
+  /// One alltoallv over the grid in which `doubles` numbers in all leave their rank.
+  void alltoall(double doubles) {
+    if (ranks < 2) return;
+    bytes += kDouble * doubles;
+    messages += ranks;
+  }
 };
+
+/// The numbers a diagonal target's product moves (linalg::transpose_leading): the leading k rows of Z (n×r)
+/// to ZᵀY's r×k corner, or B's (r×m) leading k columns to Y·Bᵀ's — element (i, j), i < k, j < r, in block (I,
+/// J) = (i/b, j/b) on process (I mod P, J mod Q), lands on (J mod P, I mod Q). Counted block by block.
+double leading_moved(double k, double r, int block, int P, int Q) {
+  const double b = block;
+  double moved = 0;
+  for (long I = 0; I * b < k; ++I)
+    for (long J = 0; J * b < r; ++J)
+      if (I % P != J % P || J % Q != I % Q) moved += std::min(b, k - I * b) * std::min(b, r - J * b);
+  return moved;
+}
 
 /// One field evaluation of the plan as fasim runs it today (see the products and passes in src/linalg):
 /// Z's rows are gathered along the process row when Q > 1, W's (B's) columns along the process column when
@@ -42,19 +61,25 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r, rr = r * r;
   // What one process column's sum of ZᵀY holds (r × its columns; factored: ZᵀU, r×k), and one process row's
-  // of Y·Bᵀ (its rows × r; factored: B·V, r×k), summed over the groups.
+  // of Y·Bᵀ (its rows × r; factored: B·V, r×k), summed over the groups. A diagonal Y's are transposes of
+  // Z's leading k rows and B's leading k columns instead: one all-to-all each, no sum.
   const double zt_y = p.factored ? r * p.k * Q : r * m, y_bt = p.factored ? r * p.k * P : n * r;
+  const double moved = p.diagonal ? leading_moved(p.k, r, p.block, P, Q) : 0.0;
+  auto sum_zt_y = [&] { p.diagonal ? t.alltoall(moved) : t.allreduce(P, zt_y, Q); };
+  auto sum_y_bt = [&] { p.diagonal ? t.alltoall(moved) : t.allreduce(Q, y_bt, P); };
   const AlgorithmKind kind = plan.algorithm;
   const bool fastar = kind == AlgorithmKind::FAStar, gd = kind == AlgorithmKind::GD;
   const bool constant = constant_feedback(kind);
   const bool residual = plan.formulation == Formulation::Residual;
   // Euler and RK4 steps keep Z's rows on every rank of the process row (model/panel_replica.hpp; the
   // conditions of VectorField::replicates_z): no gather, one int per evaluation to check the replica, and on
-  // one process row the Gram matrix without a message.
-  const bool replica = Q > 1 && p.isotropic && !(fastar && p.scale_free);
+  // one process row the Gram matrix without a message. A diagonal Y gives no rows of Y·Bᵀ nor columns of ZᵀY
+  // without a message (Target::full_panels): Z's rows only under a constant feedback, W's columns never.
+  const bool full = !p.diagonal;
+  const bool replica = Q > 1 && p.isotropic && (full || constant);
   // And W's columns on every rank of the process column (VectorField::replicates_w): no gather of W, one int
   // per evaluation over each process column.
-  const bool w_replica = P > 1 && p.isotropic && !fastar;
+  const bool w_replica = P > 1 && p.isotropic && !fastar && full;
   bool z_rows = replica, w_cols = w_replica;
   if (replica) t.allreduce(Q, P, P, 4.0);   // ZReplica::holds: one int over each process row
   if (w_replica) t.allreduce(P, Q, Q, 4.0); // WReplica::holds: one int over each process column
@@ -75,12 +100,12 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
     t.allreduce(P, rr * Q, Q);
   }
   if (fastar) { // W = (ZᵀZ)⁻¹·ZᵀY: one pass summed over the process column, then the solve
-    t.allreduce(P, zt_y, Q);
+    sum_zt_y();
     // On P > 1 each rank solves for all r rows of its columns of W itself (model/problem.cpp's
-    // solve_optimal_w): W's columns at hand without a message. Without isotropic inputs PDPOTRF + PDPOTRS of
-    // the r×r Gram matrix: ScaLAPACK's own messages.
-    if (P > 1 && p.isotropic) w_cols = true;
-    if (P > 1 && !p.isotropic) t.exact = false;
+    // solve_optimal_w): W's columns at hand without a message. Without isotropic inputs (or with a diagonal
+    // Y) PDPOTRF + PDPOTRS of the r×r Gram matrix: ScaLAPACK's own messages.
+    if (P > 1 && p.isotropic && full) w_cols = true;
+    if (P > 1 && !(p.isotropic && full)) t.exact = false;
   }
   // The feedback's columns: C is gathered once (pinned), W is the step's own, a rule's B is formed anew.
   auto gather_b = [&] {
@@ -108,10 +133,10 @@ void evaluation(const TrafficShape& p, const StepPlan& plan, Totals& t) {
     gather_w();
     t.allreduce(Q, rr * P, P);
   }
-  if (!constant) t.allreduce(Q, y_bt, P); // Y·Bᵀ (factored: B·V) over the process row
+  if (!constant) sum_y_bt(); // Y·Bᵀ (factored: B·V) over the process row
   if (fastar) return;
-  t.allreduce(P, zt_y, Q); // ZᵀY (factored: ZᵀU) over the process column
-  gather_w();              // (ZᵀZ)·W needs W's columns
+  sum_zt_y(); // ZᵀY (factored: ZᵀU) over the process column
+  gather_w(); // (ZᵀZ)·W needs W's columns
 }
 
 int evaluations(IntegratorKind integrator) {
@@ -128,7 +153,11 @@ TrafficShape TrafficShape::of(const Problem& p) {
   s.cols = p.grid->cols();
   s.dense = p.target && p.target->dense() != nullptr;
   s.factored = p.target && p.target->left_factor() != nullptr;
-  s.k = s.factored ? p.target->left_factor()->cols() : 0;
+  const auto* diagonal = dynamic_cast<const DiagonalTarget*>(p.target.get());
+  s.diagonal = diagonal != nullptr;
+  s.k = s.factored ? p.target->left_factor()->cols()
+        : diagonal ? static_cast<double>(diagonal->sigma().size())
+                   : 0;
   s.block = p.block;
   s.isotropic = p.target && p.target->isotropic();
   return s;
@@ -146,8 +175,10 @@ StepTraffic traffic_floor(const Problem& p, AlgorithmKind kind, IntegratorKind i
 
 StepTraffic step_traffic(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator) {
   StepTraffic out;
-  // A factored Y runs the products formulation only (plan_unsupported).
-  const bool covered = p.dense || (p.factored && plan.formulation == Formulation::Products);
+  // A factored or diagonal Y runs the products formulation only (plan_unsupported); a diagonal one's
+  // all-to-alls are counted on its block layout.
+  const bool covered =
+      p.dense || ((p.factored || (p.diagonal && p.block > 0)) && plan.formulation == Formulation::Products);
   if (!covered || plan.path != linalg::ProductPath::Panel) {
     out.modelled = false;
     return out;
@@ -173,7 +204,9 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   // The floor is the smaller of the two.
   // A factored Y = UΣVᵀ: ZᵀU (r×k) over the process column gives every column of ZᵀY = (ZᵀU)ΣVᵀ, and B·V
   // (r×k) over the process row every row of Y·Bᵀ = UΣ(B·V)ᵀ, where k is below a rank's m/Q columns (n/P
-  // rows); else the dense sums are smaller.
+  // rows); else the dense sums are smaller. A diagonal Y (neither dense nor factored) needs no sum for them:
+  // (ZᵀY)_ij = σ_j·Z_ji, formed in place by a layout that keeps Z's row j beside W's column j (the step's
+  // all-to-alls, transpose_leading, are not modelled).
   const int P = p.rows, Q = p.cols;
   const double n = p.n, m = p.m, r = p.r;
   Totals products, residual;
@@ -182,6 +215,8 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
   if (p.factored) {
     products.allreduce(P, (r * r + r * std::min(p.k, m / Q)) * Q, Q); // ZᵀZ and ZᵀU in one message
     if (!constant_feedback(kind)) products.allreduce(Q, r * std::min(p.k, n / P) * P, P);
+  } else if (!p.dense) { // diagonal: ZᵀY's and Y·Bᵀ's entries are Z's and B's own, scaled; no sum
+    products.allreduce(P, r * r * Q, Q);
   } else {
     products.allreduce(P, (r * r + r * m / Q) * Q, Q); // ZᵀZ and ZᵀY in one message
     if (!constant_feedback(kind)) products.allreduce(Q, n * r, P);
@@ -201,7 +236,7 @@ StepTraffic traffic_floor(const TrafficShape& p, AlgorithmKind kind, IntegratorK
 
 double step_flops_per_rank(const TrafficShape& p, const StepPlan& plan, IntegratorKind integrator) {
   const int P = p.rows, Q = p.cols;
-  if (!p.factored)
+  if (!p.factored && !p.diagonal)
     return evaluations(integrator) * evaluation_flops(p.n, p.m, p.r, plan.algorithm, plan.formulation) /
            (P * Q);
   // Per evaluation on the busiest rank (process row and column 0: block-cyclic shares round up to whole
@@ -214,9 +249,11 @@ double step_flops_per_rank(const TrafficShape& p, const StepPlan& plan, Integrat
   };
   const AlgorithmKind kind = plan.algorithm;
   const bool fastar = kind == AlgorithmKind::FAStar;
-  const bool z_rep = Q > 1 && !(fastar && p.scale_free), w_rep = P > 1 && !fastar;
-  const double r = p.r, k = p.k, rows = share(p.n, P), cols = share(p.m, Q), zc = share(r, Q),
-               wr = share(r, P);
+  // A diagonal Y's products are transposes (no flops worth counting) and it keeps Z's rows only under a
+  // constant feedback, W's columns never.
+  const bool z_rep = Q > 1 && (p.factored || constant_feedback(kind)), w_rep = P > 1 && !fastar && p.factored;
+  const double r = p.r, k = p.factored ? p.k : 0.0, rows = share(p.n, P), cols = share(p.m, Q),
+               zc = share(r, Q), wr = share(r, P);
   double f = rows * r * r;               // ZᵀZ: SYRK on all r columns of my rows
   const double cross = 2 * rows * r * k; // ZᵀU from my rows
   if (fastar) {                          // W = (ZᵀZ)⁻¹(ZᵀU)ΣVᵀ, solved for all r rows of my columns

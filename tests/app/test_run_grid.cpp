@@ -40,6 +40,7 @@ TEST_CASE("run grid: the configuration's algorithms and plans are what the model
   CHECK_FALSE(factored.shape.dense);
   CHECK(factored.shape.factored);
   CHECK(factored.shape.k == 20);
+  CHECK(app::grid_cost_inputs(config("fa", {"--problem.representation=diagonal"})).shape.diagonal);
   // r close to n: the residual formulation does fewer flops (model::estimate_plan's rule).
   const auto near_n =
       app::grid_cost_inputs(config("fa", {"--problem.n=100", "--problem.m=100", "--model.r=99"}));

@@ -132,12 +132,12 @@ TEST_CASE("grid choice: a saving below the margin (5 %) keeps the near-square sh
 }
 
 TEST_CASE("grid choice: a run the model does not price keeps the near-square shape") {
-  GridCostInputs diagonal = run(AlgorithmKind::FA, 2000, 2000, 16);
-  diagonal.shape.dense = false; // neither dense nor factored
+  GridCostInputs network = run(AlgorithmKind::FA, 2000, 2000, 16);
+  network.shape.dense = false; // neither dense, factored nor diagonal: a linear network's target
   GridCostInputs pdgemm = run(AlgorithmKind::FA, 2000, 2000, 16);
   pdgemm.algorithms[0].plan.path = fasim::linalg::ProductPath::Pdgemm;
   GridCostInputs sensing = run(AlgorithmKind::FA, 2000, 2000, 16, Formulation::Sensing);
-  for (const GridCostInputs& in : {diagonal, pdgemm, sensing}) {
+  for (const GridCostInputs& in : {network, pdgemm, sensing}) {
     const GridChoice c = choose_grid(16, in, all_fit);
     CHECK_FALSE(c.modelled);
     CHECK(c.rows == 4);

@@ -1,6 +1,7 @@
 // The communication model (model/step_traffic.hpp) against the PMPI counters: the bytes and messages a step
 // sends, per rank and step (mean over ranks), are exactly what the model says, on every grid shape, for the
 // products and residual formulations; and never below the algebra's floor.
+#include "step_traffic_support.hpp"
 #include "test_support.hpp"
 
 #include "fasim/model/dynamics.hpp"
@@ -12,9 +13,13 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace fasim;
 using namespace fasim::model;
+using testing::kinds_and_scale_free;
+using testing::spec;
 
 namespace {
 // Bit for bit (not ==, which equates -0.0 and +0.0 and never a NaN); the empty pieces of a rank that owns
@@ -22,34 +27,6 @@ namespace {
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() &&
          (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-ProblemSpec spec(int n, int m, Representation representation = Representation::Dense) {
-  ProblemSpec s;
-  s.n = n;
-  s.m = m;
-  s.k = 12;
-  s.seed = 3;
-  s.representation = representation;
-  return s;
-}
-
-/// Per rank per step over `steps` steps after three (the pinned panels, the replicas): the mean over the
-/// grid's ranks of the PMPI counters. Collective over the grid.
-struct Measured {
-  double bytes, messages;
-};
-Measured measure_steps(const parallel::ProcessGrid& g, VectorField& field, Integrator& step, State& s,
-                       double lr) {
-  const auto& gc = g.grid_comm();
-  for (int i = 0; i < 3; ++i) step.step(field, s, lr);
-  gc.barrier();
-  const parallel::Traffic before = parallel::traffic();
-  const int steps = 3;
-  for (int i = 0; i < steps; ++i) step.step(field, s, lr);
-  const parallel::Traffic sent = parallel::traffic() - before;
-  return {gc.allreduce_sum(sent.bytes) / gc.size() / steps,
-          gc.allreduce_sum(static_cast<double>(sent.messages)) / gc.size() / steps};
 }
 } // namespace
 
@@ -61,13 +38,14 @@ TEST_CASE("bytes and messages per step equal the communication model on every gr
     const auto& gc = g->grid_comm();
     for (int block : {4, 64}) { // r = 6: Z's columns in two blocks, or in one
       Problem p = build_problem(spec(70, 53), FeedbackSpec{}, InitSpec{}, 6, g, block);
-      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::USF,
-                        AlgorithmKind::FRSF, AlgorithmKind::KP}) {
+      for (auto [kind, scale_free] : kinds_and_scale_free()) {
+        if (kind == AlgorithmKind::Mixed) continue;
         for (auto formulation : {Formulation::Products, Formulation::Residual}) {
           for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
             AlgorithmSpec a;
             a.kind = kind;
             a.lr = 0.01;
+            a.scale_free = scale_free;
             a.decay = 0.25; // kp: a replica that missed the decay terms would be gathered again, and counted
             StepPlan plan;
             plan.algorithm = kind;
@@ -84,9 +62,10 @@ TEST_CASE("bytes and messages per step equal the communication model on every gr
             const parallel::Traffic sent = parallel::traffic() - before;
             const double bytes = gc.allreduce_sum(sent.bytes) / gc.size() / steps,
                          messages = gc.allreduce_sum(static_cast<double>(sent.messages)) / gc.size() / steps;
-            const StepTraffic model = step_traffic(p, plan, integrator),
+            const StepTraffic model = step_traffic(p, plan, integrator, scale_free),
                               floor = traffic_floor(p, kind, integrator);
             INFO("grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
+                         << std::string(scale_free ? " scale-free" : "")
                          << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
             REQUIRE(model.modelled);
             if (model.exact) {
@@ -101,70 +80,6 @@ TEST_CASE("bytes and messages per step equal the communication model on every gr
       }
     }
   }
-}
-
-TEST_CASE("a factored target's bytes and messages per step equal the model on 1x2, 2x1 and 2x2, within 1.2x "
-          "of the floor (FA*'s scale-free variant on Q > 1 excepted)") {
-  // Y = UΣVᵀ of rank k = 12 (products formulation only): ZᵀU summed over the process column, B·V over the
-  // process row, Z's rows and W's columns replicated; every algorithm, FA*'s scale-free variant, Euler and
-  // RK4, Z's columns in one block or two.
-  const parallel::Communicator world = parallel::Communicator::world();
-  int rows_checked = 0;
-  for (auto [rows, cols] : testing::grid_shapes()) {
-    if (rows * cols < 2) continue;
-    auto g = parallel::ProcessGrid::create(world, rows, cols);
-    if (!g->active()) continue;
-    for (int block : {4, 64}) {
-      Problem p =
-          build_problem(spec(70, 53, Representation::Factored), FeedbackSpec{}, InitSpec{}, 6, g, block);
-      REQUIRE(p.target->left_factor() != nullptr);
-      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::USF,
-                        AlgorithmKind::FRSF, AlgorithmKind::Mixed, AlgorithmKind::KP}) {
-        for (bool scale_free : {false, true}) {
-          if (scale_free && kind != AlgorithmKind::FAStar) continue;
-          for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-            AlgorithmSpec a;
-            a.kind = kind;
-            a.lr = 0.01;
-            a.alpha = 0.3;
-            a.decay = 0.25;
-            a.scale_free = scale_free;
-            StepPlan plan;
-            plan.algorithm = kind;
-            VectorField field(p, a, plan);
-            Integrator step(p, integrator, kind);
-            State s = initial_state(p, kind);
-            const Measured sent = measure_steps(*g, field, step, s, a.lr);
-            const StepTraffic model = step_traffic(p, plan, integrator, scale_free),
-                              floor = traffic_floor(p, kind, integrator);
-            INFO("factored grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
-                                  << std::string(scale_free ? " scale-free" : "")
-                                  << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
-            if (world.rank() == 0 && block == 4)
-              MESSAGE("factored " << rows << "x" << cols << " " << plan.str()
-                                  << std::string(scale_free ? " sf" : "")
-                                  << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler")
-                                  << ": " << sent.bytes << " bytes (model " << model.bytes << ", floor "
-                                  << floor.bytes << "), " << sent.messages << " messages (model "
-                                  << model.messages << ")");
-            REQUIRE(model.modelled);
-            REQUIRE(model.exact);
-            CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
-            CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
-            CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
-            // FA*'s scale-free variant rescales dZ by PBLAS and keeps no replica of Z's rows: it gathers them
-            // (n·r) at every evaluation on Q > 1, as on a dense Y.
-            if (!(scale_free && cols > 1)) CHECK(sent.bytes <= 1.2 * floor.bytes);
-            ++rows_checked;
-          }
-        }
-      }
-    }
-  }
-  if (world.size() < 2)
-    MESSAGE("one rank: no grid with a message to count");
-  else
-    CHECK(rows_checked > 0);
 }
 
 namespace {
@@ -187,12 +102,12 @@ TEST_CASE("replicated panels change no bit: Euler and RK4 steps equal steps that
                                          {4, Representation::Factored},
                                          {64, Representation::Factored}}) {
       Problem p = build_problem(spec(70, 53, representation), FeedbackSpec{}, InitSpec{}, 6, g, block);
-      for (auto kind : {AlgorithmKind::FA, AlgorithmKind::FAStar, AlgorithmKind::GD, AlgorithmKind::USF,
-                        AlgorithmKind::FRSF, AlgorithmKind::Mixed, AlgorithmKind::KP}) {
+      for (auto [kind, scale_free] : kinds_and_scale_free()) {
         for (auto formulation : {Formulation::Products, Formulation::Residual}) {
           if (representation == Representation::Factored && formulation == Formulation::Residual) continue;
           AlgorithmSpec a;
           a.kind = kind;
+          a.scale_free = scale_free; // FA*: dZ and its replicated rows rescaled alike
           a.lr = 0.05;
           a.alpha = 0.3;  // mixed
           a.decay = 0.25; // kp: the decay terms of dW and dB on the replicas too
@@ -210,8 +125,9 @@ TEST_CASE("replicated panels change no bit: Euler and RK4 steps equal steps that
               ig.step(gathered, sg, a.lr);
             }
             INFO("grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
-                         << (integrator == IntegratorKind::RK4 ? " rk4" : " euler")
-                         << (representation == Representation::Factored ? " factored" : " dense"));
+                         << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler")
+                         << std::string(scale_free ? " scale-free" : "")
+                         << std::string(representation == Representation::Factored ? " factored" : " dense"));
             const auto zk = sk.z.packed_local(), zg = sg.z.packed_local(), wk = sk.w.packed_local(),
                        wg = sg.w.packed_local();
             CHECK(same_bits(zk, zg));

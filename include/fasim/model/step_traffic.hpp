@@ -18,8 +18,8 @@ struct StepTraffic {
   /// without isotropic inputs on grids with more than one process row: PDPOTRF/PDPOTRS of the r×r Gram
   /// matrix); `bytes` then leaves that part out and is a lower bound.
   bool exact = true;
-  /// False when the model does not cover the target or plan (it covers dense and factored targets on the
-  /// panel path; not diagonal targets, not PDGEMM).
+  /// False when the model does not cover the target or plan (it covers dense, factored and diagonal targets
+  /// on the panel path — a diagonal one given its block size — not PDGEMM).
   bool modelled = true;
 };
 
@@ -29,15 +29,17 @@ struct TrafficShape {
   int rows = 1, cols = 1; ///< the process grid P×Q
   bool dense = true;
   bool factored = false; ///< Y = U·diag(σ)·Vᵀ of rank k (dense = false): its products are r×k ones
-  double k = 0;          ///< the factored target's rank
-  int block = 0; ///< grid.block: where a step's flops fall (0: spread evenly); the bytes never need it
+  bool diagonal = false; ///< Y = diag(σ) with k values (dense = false): its products are all-to-alls
+  double k = 0;          ///< the factored target's rank, the diagonal target's count of σ
+  int block = 0; ///< grid.block: where a step's flops fall (0: spread evenly); a diagonal Y's bytes need it
   bool isotropic = true;   ///< Z's rows, W's columns may be replicated (model/panel_replica.hpp) only then
-  bool scale_free = false; ///< FA*'s scale-free variant, whose dZ is rescaled by PBLAS: no replica
+  bool scale_free = false; ///< FA*'s scale-free variant (its dZ rescaled; since 2026-12-08 Z's replica too)
   static TrafficShape of(const Problem& problem);
 };
 
-/// What the plan's step sends on a P×Q grid (dense and factored targets; one step of `integrator`; the steady
-/// state from the third step on, when Z's rows and W's columns are replicated where the plan allows it).
+/// What the plan's step sends on a P×Q grid (dense, factored and diagonal targets; one step of `integrator`;
+/// the steady state from the third step on, when Z's rows and W's columns are replicated where the plan
+/// allows it).
 StepTraffic step_traffic(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator);
 StepTraffic step_traffic(const Problem& problem, const StepPlan& plan, IntegratorKind integrator,
                          bool scale_free = false);
@@ -55,7 +57,8 @@ struct StepTimeModel {
 };
 /// Flops of one step on the busiest rank: a dense Y's ideal share (evaluation_flops / ranks: its pass over Y
 /// is the step); a factored Y's r-sized and r×k products as the panel path computes them, each rank of a
-/// process row (column) forming all r columns of its rows of Z (rows of its columns of W) for the replicas.
+/// process row (column) forming all r columns of its rows of Z (rows of its columns of W) for the replicas; a
+/// diagonal Y's r-sized products alone (its own are transposes).
 double step_flops_per_rank(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator);
 
 double projected_step_seconds(const TrafficShape& shape, const StepPlan& plan, IntegratorKind integrator,

@@ -1,0 +1,54 @@
+#pragma once
+// What the communication tests share (tests/model/test_step_traffic.cpp, test_target_traffic.cpp): the
+// problem, the algorithms and a step's counted traffic.
+#include "fasim/model/dynamics.hpp"
+#include "fasim/model/problem.hpp"
+#include "fasim/parallel/traffic.hpp"
+
+#include <utility>
+#include <vector>
+
+namespace fasim::testing {
+
+using model::AlgorithmKind;
+using model::Integrator;
+using model::ProblemSpec;
+using model::Representation;
+using model::State;
+using model::VectorField;
+
+inline ProblemSpec spec(int n, int m, Representation representation = Representation::Dense) {
+  ProblemSpec s;
+  s.n = n;
+  s.m = m;
+  s.k = 12;
+  s.seed = 3;
+  s.representation = representation;
+  return s;
+}
+
+/// Every algorithm, and FA* also in its scale-free variant (dZ rescaled by ‖Z‖_F, Appendix A).
+inline std::vector<std::pair<AlgorithmKind, bool>> kinds_and_scale_free() {
+  using A = AlgorithmKind;
+  return {{A::FA, false},  {A::FAStar, false}, {A::FAStar, true}, {A::GD, false},
+          {A::USF, false}, {A::FRSF, false},   {A::Mixed, false}, {A::KP, false}};
+}
+
+/// Per rank per step over `steps` steps after three (the pinned panels, the replicas): the mean over the
+/// grid's ranks of the PMPI counters. Collective over the grid.
+struct Measured {
+  double bytes, messages;
+};
+inline Measured measure_steps(const parallel::ProcessGrid& g, VectorField& field, Integrator& step, State& s,
+                              double lr) {
+  const auto& gc = g.grid_comm();
+  for (int i = 0; i < 3; ++i) step.step(field, s, lr);
+  gc.barrier();
+  const parallel::Traffic before = parallel::traffic();
+  const int steps = 3;
+  for (int i = 0; i < steps; ++i) step.step(field, s, lr);
+  const parallel::Traffic sent = parallel::traffic() - before;
+  return {gc.allreduce_sum(sent.bytes) / gc.size() / steps,
+          gc.allreduce_sum(static_cast<double>(sent.messages)) / gc.size() / steps};
+}
+} // namespace fasim::testing

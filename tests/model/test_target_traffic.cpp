@@ -1,0 +1,133 @@
+// A factored and a diagonal target's communication (model/step_traffic.hpp) against the PMPI counters: the
+// bytes and messages a step sends, per rank and step (mean over ranks), are what the model says on 1×2, 2×1
+// and 2×2 grids, for every algorithm, Euler and RK4; a factored one within 1.2× of the algebra's floor.
+#include "step_traffic_support.hpp"
+#include "test_support.hpp"
+
+#include "fasim/model/step_traffic.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace fasim;
+using namespace fasim::model;
+using testing::kinds_and_scale_free;
+using testing::measure_steps;
+using testing::Measured;
+using testing::spec;
+
+TEST_CASE("a factored target's bytes and messages per step equal the model on 1x2, 2x1 and 2x2, within 1.2x "
+          "of the floor") {
+  // Y = UΣVᵀ of rank k = 12 (products formulation only): ZᵀU summed over the process column, B·V over the
+  // process row, Z's rows and W's columns replicated; every algorithm, FA*'s scale-free variant, Euler and
+  // RK4, Z's columns in one block or two.
+  const parallel::Communicator world = parallel::Communicator::world();
+  int rows_checked = 0;
+  for (auto [rows, cols] : testing::grid_shapes()) {
+    if (rows * cols < 2) continue;
+    auto g = parallel::ProcessGrid::create(world, rows, cols);
+    if (!g->active()) continue;
+    for (int block : {4, 64}) {
+      Problem p =
+          build_problem(spec(70, 53, Representation::Factored), FeedbackSpec{}, InitSpec{}, 6, g, block);
+      REQUIRE(p.target->left_factor() != nullptr);
+      for (auto [kind, scale_free] : kinds_and_scale_free()) {
+        for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+          AlgorithmSpec a;
+          a.kind = kind;
+          a.lr = 0.01;
+          a.alpha = 0.3;
+          a.decay = 0.25;
+          a.scale_free = scale_free;
+          StepPlan plan;
+          plan.algorithm = kind;
+          VectorField field(p, a, plan);
+          Integrator step(p, integrator, kind);
+          State s = initial_state(p, kind);
+          const Measured sent = measure_steps(*g, field, step, s, a.lr);
+          const StepTraffic model = step_traffic(p, plan, integrator, scale_free),
+                            floor = traffic_floor(p, kind, integrator);
+          INFO("factored grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
+                                << std::string(scale_free ? " scale-free" : "")
+                                << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
+          if (world.rank() == 0 && block == 4)
+            MESSAGE("factored " << rows << "x" << cols << " " << plan.str()
+                                << std::string(scale_free ? " sf" : "")
+                                << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler") << ": "
+                                << sent.bytes << " bytes (model " << model.bytes << ", floor " << floor.bytes
+                                << "), " << sent.messages << " messages (model " << model.messages << ")");
+          REQUIRE(model.modelled);
+          REQUIRE(model.exact);
+          CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
+          CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
+          CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
+          CHECK(sent.bytes <= 1.2 * floor.bytes);
+          ++rows_checked;
+        }
+      }
+    }
+  }
+  if (world.size() < 2)
+    MESSAGE("one rank: no grid with a message to count");
+  else
+    CHECK(rows_checked > 0);
+}
+
+TEST_CASE("a diagonal target's bytes and messages per step equal the model on 1x2, 2x1 and 2x2") {
+  // Y = diag(σ), k = 12: ZᵀY and Y·Bᵀ are all-to-alls of Z's leading k rows and B's leading k columns, whose
+  // bytes depend on the block layout (blocks 4 and 64); Z's rows replicated under a constant feedback only,
+  // W's columns gathered. FA* on P > 1 solves with PDPOTRF/PDPOTRS: at least the model.
+  const parallel::Communicator world = parallel::Communicator::world();
+  int rows_checked = 0;
+  for (auto [rows, cols] : testing::grid_shapes()) {
+    if (rows * cols < 2) continue;
+    auto g = parallel::ProcessGrid::create(world, rows, cols);
+    if (!g->active()) continue;
+    for (int block : {4, 64}) {
+      Problem p =
+          build_problem(spec(70, 53, Representation::Diagonal), FeedbackSpec{}, InitSpec{}, 6, g, block);
+      for (auto [kind, scale_free] : kinds_and_scale_free()) {
+        for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
+          AlgorithmSpec a;
+          a.kind = kind;
+          a.lr = 0.01;
+          a.alpha = 0.3;
+          a.decay = 0.25;
+          a.scale_free = scale_free;
+          StepPlan plan;
+          plan.algorithm = kind;
+          VectorField field(p, a, plan);
+          Integrator step(p, integrator, kind);
+          State s = initial_state(p, kind);
+          const Measured sent = measure_steps(*g, field, step, s, a.lr);
+          const StepTraffic model = step_traffic(p, plan, integrator, scale_free),
+                            floor = traffic_floor(p, kind, integrator);
+          INFO("diagonal grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
+                                << std::string(scale_free ? " scale-free" : "")
+                                << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
+          if (world.rank() == 0 && integrator == IntegratorKind::Euler)
+            MESSAGE("diagonal " << rows << "x" << cols << " block " << block << " "
+                                << std::string(to_string(kind)) << std::string(scale_free ? " sf" : "")
+                                << ": " << sent.bytes << " bytes (model " << model.bytes
+                                << std::string(model.exact ? "" : ", a lower bound") << ", floor "
+                                << floor.bytes << "), " << sent.messages << " messages (model "
+                                << model.messages << ")");
+          REQUIRE(model.modelled);
+          if (model.exact) {
+            CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
+            CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
+          } else {
+            CHECK(sent.bytes >= model.bytes); // ScaLAPACK's Cholesky comes on top
+          }
+          CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
+          ++rows_checked;
+        }
+      }
+    }
+  }
+  if (world.size() < 2)
+    MESSAGE("one rank: no grid with a message to count");
+  else
+    CHECK(rows_checked > 0);
+}
