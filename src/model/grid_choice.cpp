@@ -21,8 +21,10 @@ GridCandidate grid_cost(int rows, int cols, const GridCostInputs& inputs, const 
     const StepTraffic t = step_traffic(shape, a.plan, inputs.integrator);
     c.bytes += t.bytes;
     c.messages += t.messages;
+    c.flops += step_flops_per_rank(shape, a.plan, inputs.integrator);
   }
-  c.seconds = c.bytes / weights.bytes_per_second + c.messages * weights.latency_s;
+  c.wire = c.bytes / weights.bytes_per_second + c.messages * weights.latency_s;
+  c.seconds = c.flops / weights.flops_per_second + c.wire;
   return c;
 }
 
@@ -44,6 +46,12 @@ bool tied(double a, double b) {
 
 std::string shape_text(const GridCandidate& c) {
   return std::to_string(c.rows) + "x" + std::to_string(c.cols);
+}
+
+std::string short_seconds(double s) {
+  char out[32];
+  std::snprintf(out, sizeof out, s >= 1 ? "%.3g s" : "%.3g ms", s >= 1 ? s : 1e3 * s);
+  return out;
 }
 
 std::string cost_text(const GridCandidate& c) {
@@ -106,8 +114,10 @@ GridChoice choose_grid(int ranks, const GridCostInputs& inputs, const std::funct
   if (!best)
     return take(out.square, "near-square (no factorisation of " + std::to_string(ranks) +
                                 " ranks fits in the memory available per rank)");
-  // The near-square shape unless the cheapest saves at least the margin.
-  if (out.square.fits && best->seconds >= (1.0 - weights.margin) * out.square.seconds) best = &out.square;
+  // The near-square shape unless the cheapest saves at least the margin of its communication time.
+  if (out.square.fits && (tied(best->seconds, out.square.seconds) ||
+                          best->seconds > out.square.seconds - weights.margin * out.square.wire))
+    best = &out.square;
   if (best->rows == sp) {
     std::string why = "near-square; " + cost_text(*best) + " messages per rank and step";
     if (out.candidates.size() > 1)
@@ -116,6 +126,9 @@ GridChoice choose_grid(int ranks, const GridCostInputs& inputs, const std::funct
   }
   std::string why = cost_text(*best) + " messages per rank and step vs " + cost_text(out.square) + " on " +
                     shape_text(out.square);
+  if (!tied(best->flops, out.square.flops)) // the busiest rank's products differ (a factored or diagonal Y)
+    why += "; step " + short_seconds(best->seconds) + " vs " + short_seconds(out.square.seconds) + " at " +
+           std::to_string(std::lround(weights.flops_per_second / 1e9)) + " GFLOP/s per rank";
   if (!out.square.fits) why += " (which does not fit in the memory available per rank)";
   return take(*best, why);
 }

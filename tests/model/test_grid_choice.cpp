@@ -146,6 +146,26 @@ TEST_CASE("grid choice: a run the model does not price keeps the near-square sha
   }
 }
 
+TEST_CASE("grid choice: a factored Y's replicas put its products on every rank of a row: flops decide") {
+  // n = m = 10⁷, k = r = 50, block 64 on 4,096 ranks: communication alone would take a flat shape (100 KB on
+  // 4×1024 against 118 KB on 64×64), whose every rank forms the r×k products of all of Z's rows it holds.
+  GridCostInputs in = run(AlgorithmKind::FA, 1e7, 1e7, 50);
+  in.shape.dense = false;
+  in.shape.factored = true;
+  in.shape.k = 50;
+  in.shape.block = 64;
+  GridCostWeights wire_only;
+  wire_only.flops_per_second = std::numeric_limits<double>::infinity();
+  const GridChoice flat = choose_grid(4096, in, all_fit, wire_only);
+  const GridChoice c = choose_grid(4096, in, all_fit);
+  INFO(flat.rows << "x" << flat.cols << " " << flat.reason << " | " << c.rows << "x" << c.cols << " "
+                 << c.reason);
+  CHECK(flat.rows < 64);
+  CHECK(flat.chosen.bytes < flat.square.bytes);
+  CHECK(c.chosen.flops < flat.chosen.flops / 4);
+  CHECK(c.chosen.seconds == doctest::Approx(least_cost(4096, in, all_fit)).epsilon(1e-6));
+}
+
 TEST_CASE("grid choice: a factored Y is priced by its r×k products") {
   GridCostInputs in = run(AlgorithmKind::GD, 1e6, 1e6, 50);
   in.shape.dense = false;
@@ -161,7 +181,8 @@ TEST_CASE("grid choice: a factored Y is priced by its r×k products") {
   CHECK(c.chosen.bytes < grid_cost(c.rows, c.cols, dense).bytes / 10);
 }
 
-TEST_CASE("grid choice: the weighting is bytes at 10 Gbit/s plus 20 us per message") {
+TEST_CASE(
+    "grid choice: the weighting is flops at 30 GFLOP/s plus bytes at 10 Gbit/s plus 20 us per message") {
   const GridCostInputs in = run(AlgorithmKind::GD, 300, 200, 8, Formulation::Residual, IntegratorKind::RK4);
   const GridCandidate c = grid_cost(2, 3, in);
   TrafficShape shape = in.shape;
@@ -170,7 +191,11 @@ TEST_CASE("grid choice: the weighting is bytes at 10 Gbit/s plus 20 us per messa
   const StepTraffic t = step_traffic(shape, in.algorithms[0].plan, IntegratorKind::RK4);
   CHECK(c.bytes == t.bytes);
   CHECK(c.messages == t.messages);
-  CHECK(c.seconds == doctest::Approx(t.bytes / 1.25e9 + t.messages * 20e-6));
+  CHECK(c.wire == doctest::Approx(t.bytes / 1.25e9 + t.messages * 20e-6));
+  CHECK(c.flops == step_flops_per_rank(shape, in.algorithms[0].plan, IntegratorKind::RK4));
+  CHECK(c.seconds == doctest::Approx(c.flops / 30e9 + c.wire));
+  // A dense Y's flops are spread evenly: the same on every shape, so communication alone decides.
+  CHECK(grid_cost(1, 6, in).flops == doctest::Approx(c.flops));
 }
 
 TEST_CASE("grid choice: short_bytes") {

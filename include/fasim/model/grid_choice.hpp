@@ -26,22 +26,30 @@ struct GridCostInputs {
   IntegratorKind integrator = IntegratorKind::Euler;
 };
 
-/// The stated weighting, per rank and step: seconds = bytes / bytes_per_second + messages × latency_s. Fixed,
-/// not measured, so that the same job on the same ranks always gets the same grid (10 Gbit/s per rank and
-/// 20 µs per message, StepTimeModel's defaults: one message weighs as much as 25 KB).
+/// The stated weighting, per rank and step: seconds = flops / flops_per_second (on the busiest rank,
+/// step_flops_per_rank) + bytes / bytes_per_second + messages × latency_s. Fixed, not measured, so that the
+/// same job on the same ranks always gets the same grid (StepTimeModel's defaults: 30 GFLOP/s per rank,
+/// 10 Gbit/s per rank and 20 µs per message, so one message weighs as much as 25 KB). A dense Y's flops are
+/// the same on every shape (its passes dominate, spread evenly): there the choice is communication alone; a
+/// factored or diagonal Y's r-sized products are formed by every rank holding a replica, so there they
+/// decide.
 struct GridCostWeights {
   double bytes_per_second = 10e9 / 8;
   double latency_s = 20e-6;
-  /// The near-square shape stays unless another costs at least this fraction less: a smaller difference is
-  /// within what the stated weighting assumes (at n = m = 10⁶, r = 50, GD and FA together cost 9.497 MB per
-  /// rank and step on 128×512 and 9.498 MB on 256×256), and a moved grid changes results' last bits.
+  /// Another shape than the near-square one is taken only if it saves at least this fraction of the
+  /// near-square shape's communication time: a smaller difference is within what the stated weighting
+  /// assumes (at n = m = 10⁶, r = 50, GD and FA together send 9.497 MB per rank and step on 128×512 and
+  /// 9.498 MB on 256×256), and a moved grid changes results' last bits.
   double margin = 0.05;
+  double flops_per_second = 30e9;
 };
 
 struct GridCandidate {
   int rows = 1, cols = 1;
   double bytes = 0, messages = 0; ///< per rank per step, summed over the algorithms
-  double seconds = 0;             ///< the weighted cost
+  double flops = 0;               ///< on the busiest rank per step, summed over the algorithms
+  double wire = 0;                ///< the communication's time: bytes and messages weighted
+  double seconds = 0;             ///< the whole weighted cost: flops' time + wire
   bool fits = true;               ///< the memory the run would need on this shape is available
 };
 
@@ -62,8 +70,9 @@ GridCandidate grid_cost(int rows, int cols, const GridCostInputs& inputs,
 
 /// The choice among the factorisations of `ranks` (>= 1); `fits(rows, cols)` says whether a shape fits in
 /// memory (a shape for which it is false is not taken unless none fits: then the near-square shape, which the
-/// run's own memory check refuses). The near-square shape stays unless the cheapest costs `margin` less;
-/// ties among the others (costs within a relative 1e-9) go to the shape nearest to square.
+/// run's own memory check refuses). The near-square shape stays unless the cheapest saves `margin` of its
+/// communication time; ties among the others (costs within a relative 1e-9) go to the shape nearest to
+/// square.
 GridChoice choose_grid(int ranks, const GridCostInputs& inputs, const std::function<bool(int, int)>& fits,
                        const GridCostWeights& weights = {});
 
