@@ -257,8 +257,11 @@ class Sequence:
         may_change = self.complete_step is None or target > self.complete_step or not complete_now
         if rc == 75:
             st_rc, st, _ = self.status([f"--run.steps={target}"])
-            # run.sbatch stopped before it started fasim requeues without state: the next start runs.
-            fine = ("resume", "continue", "nothing") + (("run",) if name == "sbatch" else ())
+            # run.sbatch stopped before it started fasim requeues without state: its next start does whatever
+            # was due, a fresh run or the restart of a result interrupted before its first checkpoint included
+            # (slurm/run.sbatch: `run | restart) launch run`). Seen under MPICH, seed 20261201 sequence 11: a
+            # SIGKILLed run at step 0, then USR1 11 ms into run.sbatch.
+            fine = ("resume", "continue", "nothing") + (("run", "restart") if name == "sbatch" else ())
             if st.get("action") not in fine:
                 self.checker.violation("exit75-not-resumable", f"{name} exited 75 but status says action "
                                        f"'{st.get('action')}' ({st.get('reason')})", self.repro())
