@@ -21,13 +21,12 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import h5py
 import numpy as np
 
-from e2e_support import ENV, tmpdir, write
+from e2e_support import ENV, exit_with, tmpdir, write
 from lifecycle_support import (DOCUMENTED_EXITS, STATUSES, Job, attr, command, compare_bitwise, error_lines,
                                flip_bytes_in, last_step, md5, past_launch_window, reap_session, sbatch_command,
                                window_death)
@@ -638,7 +637,7 @@ def main():
     print("exercised: " + ", ".join(f"{k} {v}" for k, v in sorted(checker.counts.items())))
     print(f"lifecycle: {n} sequences, {ops} operations, {completed} ended complete, "
           f"{len(checker.violations)} violation(s), seed {seed}, {time.time() - t0:.0f} s")
-    sys.exit(1 if checker.violations or item_failures else 0)
+    exit_with(1 if checker.violations or item_failures else 0)
 
 
 if __name__ == "__main__":
