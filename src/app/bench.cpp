@@ -3,6 +3,7 @@
 // bench.io_dir it also times writing the last algorithm's state (HDF5 Y + Z + W, a checkpoint) against a raw
 // dd-like write to that directory and prints one more line.
 #include "fasim/app/run.hpp"
+#include "fasim/app/run_grid.hpp"
 #include "fasim/config/config.hpp"
 #include "fasim/config/words.hpp"
 #include "fasim/files/safe_files.hpp"
@@ -17,6 +18,7 @@
 #include "fasim/parallel/collective.hpp"
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/traffic.hpp"
+#include "memory_limits.hpp"
 #include "network_bench.hpp"
 #include "network_simulation.hpp"
 #include "timed_steps.hpp"
@@ -307,8 +309,10 @@ int bench_verb(const parallel::Communicator& world, const std::vector<std::strin
     check_io_dir(c.bench.io_dir);
   });
   parallel::set_blas_threads(c.blas_threads);
-  const auto [rows, cols] = network_grid_shape(world.size(), c, network != 0);
-  auto grid = parallel::ProcessGrid::create(world, rows, cols);
+  // The grid a run of the same configuration takes from step 0 (run_grid.hpp).
+  const RunGrid shape = run_grid(c, {}, {}, world, world.size(), network != 0,
+                                 agreed_memory_per_rank(world, memory_budget(world).per_rank));
+  auto grid = parallel::ProcessGrid::create(world, shape.rows, shape.cols);
   std::exception_ptr failure;
   std::vector<std::string> lines;
   if (grid->active() && network) try {

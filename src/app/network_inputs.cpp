@@ -88,11 +88,6 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& c, const parallel:
   return in;
 }
 
-std::pair<int, int> network_grid_shape(int ranks, const io::RunConfig& c, bool network) {
-  if (network && c.grid.rows == 0 && c.grid.cols == 0) return {ranks, 1};
-  return parallel::ProcessGrid::choose_shape(ranks, c.grid.rows, c.grid.cols);
-}
-
 double estimate_network_bytes_per_rank(const io::RunConfig& c, int p, int q) {
   const std::vector<int> sizes = model::network_sizes(c.network, c.problem.n, c.problem.m, c.run.r);
   const double b = c.grid.block;

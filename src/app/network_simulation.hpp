@@ -89,12 +89,6 @@ bool runs_as_network(const io::RunConfig& config);
 model::NetworkInputs read_network_inputs(const io::RunConfig& config, const parallel::GridPtr& grid,
                                          bool quiet);
 
-/// The process grid of a run (grid.rows, grid.cols; 0 = automatic): for a network beyond the paper's model
-/// with both left automatic, one process column (ranks×1) — its samples are its rows, and there the
-/// replicated plan sends only the weights' gradients while on 1×Q PDGEMM moves sample-sized panels
-/// (BENCHMARKS.md, "Networks in `fasim bench`"); otherwise ProcessGrid::choose_shape's. Local.
-std::pair<int, int> network_grid_shape(int ranks, const io::RunConfig& config, bool network);
-
 /// Bytes per rank a network run needs (X, O, the activations and every algorithm's weights and workspace).
 double estimate_network_bytes_per_rank(const io::RunConfig& config, int p, int q);
 /// The dry run's lines after the memory estimate for a network run: each algorithm's step plan on the p×q

@@ -16,6 +16,7 @@ io::CheckpointRoot checkpoint_root(const io::RunConfig& config, const std::strin
   root.elapsed_seconds = elapsed_seconds;
   root.plans = plans;
   root.blas_library = provenance.blas_library, root.blas_core = provenance.blas_core;
+  root.grid_rows = provenance.grid_rows, root.grid_cols = provenance.grid_cols;
   return root;
 }
 

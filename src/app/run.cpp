@@ -1,6 +1,8 @@
 #include "fasim/app/run.hpp"
 
+#include "fasim/app/run_grid.hpp"
 #include "fasim/app/signals.hpp"
+#include "fasim/config/environment.hpp"
 #include "fasim/files/output_lock.hpp"
 #include "fasim/files/path_limits.hpp"
 #include "fasim/files/publish.hpp"
@@ -323,8 +325,20 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
   comm.broadcast(&network, sizeof network, 0);
   // The grid is made on the ranks it uses: ranks beyond P×Q (if any) wait at the final agreement, and every
   // file of the run is opened on the grid's own communicator.
-  const auto [p, q] = network_grid_shape(comm.size(), c, network != 0);
-  parallel::agreed(comm, [&, p = p, q = q] {
+  const MemoryBudget budget = memory_budget(comm);
+  const double have = budget.per_rank;
+  // A dry run may choose the automatic grid for another rank count (FASIM_PROJECT_RANKS, docs/cluster.md).
+  io::ProjectionSettings projection;
+  if (req.dry_run) parallel::agreed(comm, [&] { projection = io::projection_settings_from_environment(); });
+  const int ranks = projection.ranks > 0 ? projection.ranks : comm.size();
+  // The grid (run_grid.hpp): given, recorded in the file a resume continues, or chosen by the communication
+  // model among the shapes that fit in every rank's memory.
+  const RunGrid grid_choice = run_grid(c, req.resume_from, req.continue_from, comm, ranks, network != 0,
+                                       agreed_memory_per_rank(comm, have));
+  const int p = grid_choice.rows, q = grid_choice.cols;
+  if (!req.dry_run && !req.quiet && comm.rank() == 0 && grid_choice.moved)
+    std::cout << "fasim: grid " << p << "x" << q << " (" << grid_choice.reason << ")" << std::endl;
+  parallel::agreed(comm, [&] {
     if (static_cast<long long>(p) * q > comm.size() && !req.dry_run) // a dry run may project a larger grid
       throw UsageError("process grid " + std::to_string(p) + "x" + std::to_string(q) +
                        " (grid.rows x grid.cols) " + "needs " + std::to_string(p * q) + " ranks but " +
@@ -332,8 +346,6 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
                        " were started: lower grid.rows/grid.cols or start more ranks");
   });
   const double need = network ? estimate_network_bytes_per_rank(c, p, q) : estimate_bytes_per_rank(c, p, q);
-  const MemoryBudget budget = memory_budget(comm);
-  const double have = budget.per_rank;
   // Where `have` comes from, for the dry run and the refusal.
   const std::string source =
       budget.cgroup > 0 && (budget.node == 0 || budget.cgroup < budget.node)
@@ -358,8 +370,11 @@ int run_experiment(const RunRequest& req, const parallel::Communicator& comm) {
               " (" + a.reason + ")";
     });
     if (comm.rank() == 0)
-      std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << comm.size()
-                << " ranks, block " << c.grid.block
+      std::cout << c.resolved_ini << "\n# process grid " << p << "x" << q << " on " << ranks << " ranks"
+                << (ranks != comm.size()
+                        ? " (FASIM_PROJECT_RANKS; " + std::to_string(comm.size()) + " started)"
+                        : std::string())
+                << ", block " << c.grid.block << " (" << grid_choice.reason << ")"
                 << (static_cast<long long>(p) * q > comm.size()
                         ? " (a projection: running it needs " +
                               std::to_string(static_cast<long long>(p) * q) + " ranks)"

@@ -4,6 +4,7 @@
 // here and a stated link rate.
 #include "traffic_report.hpp"
 
+#include "fasim/app/run_grid.hpp"
 #include "fasim/config/environment.hpp"
 #include "fasim/model/step_traffic.hpp"
 
@@ -98,21 +99,10 @@ std::string traffic_fields(const parallel::Communicator& gc, const model::Proble
 }
 
 std::string traffic_projection(const io::RunConfig& c, int p, int q, const parallel::Communicator& comm) {
-  model::TrafficShape shape;
-  shape.n = c.problem.n;
-  shape.m = c.problem.m;
-  shape.r = c.run.r;
+  // The run's sizes and target as the model sees them: the automatic grid's view (run_grid.hpp).
+  model::TrafficShape shape = grid_cost_inputs(c).shape;
   shape.rows = p;
   shape.cols = q;
-  const bool network = c.problem.source == model::Source::LinearNetwork;
-  shape.dense = c.problem.representation == model::Representation::Dense && !network;
-  // A Y read from input.file is dense whatever problem.representation says (docs/config.md).
-  shape.factored =
-      c.problem.representation == model::Representation::Factored && !network && c.input.file.empty();
-  shape.diagonal =
-      c.problem.representation == model::Representation::Diagonal && !network && c.input.file.empty();
-  shape.k = c.problem.k;
-  shape.block = c.grid.block;
   const bool covered = shape.dense || shape.factored || shape.diagonal;
   // FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS describe another machine (docs/cluster.md); a bad
   // value is one agreed error line. What is measured here is measured on every rank alike (collectives).

@@ -52,6 +52,15 @@ ProjectionSettings projection_settings_from_environment(const EnvironmentLookup&
                        "here is used), or unset it");
     s.gflops = *rate;
   }
+  const char* projected = "FASIM_PROJECT_RANKS";
+  if (const std::string text = value_of(lookup, projected); !trim(text).empty()) {
+    const auto n = detail::parse_integer(trim(text));
+    if (!n || *n <= 0 || *n > (1LL << 24))
+      throw UsageError(std::string("environment variable ") + projected + "='" + text +
+                       "' is not a whole number of ranks from 1 to 16777216: set it to one (unset, the "
+                       "ranks started are used), or unset it");
+    s.ranks = static_cast<int>(*n);
+  }
   return s;
 }
 

@@ -255,6 +255,8 @@ void write_checkpoint_file(const std::string& path, const parallel::Communicator
       if (!ck.plans.empty()) f.write_attribute(schema::kPlan, ck.plans);
       if (!ck.blas_core.empty()) f.write_attribute(schema::kBlasCore, ck.blas_core);
       if (!ck.blas_library.empty()) f.write_attribute(schema::kBlasLibrary, ck.blas_library);
+      if (ck.grid_rows > 0 && ck.grid_cols > 0)
+        f.write_attribute(schema::kGrid, std::vector<long long>{ck.grid_rows, ck.grid_cols});
       f.write_attribute(schema::kElapsedSeconds, ck.elapsed_seconds);
       f.write_attribute(schema::kComplete, 0LL);
     });
@@ -293,6 +295,13 @@ CheckpointHeader read_checkpoint_header(const File& f, const std::string& path, 
   h.step = attribute_or(f, schema::kStep, 0LL);
   h.elapsed_seconds = attribute_or(f, schema::kElapsedSeconds, 0.0);
   h.plans = attribute_or(f, schema::kPlan, std::string()); // absent before plans existed
+  if (f.has_attribute(schema::kGrid)) {                    // absent before format 6
+    const std::vector<long long> grid = f.read_attribute<std::vector<long long>>(schema::kGrid);
+    if (grid.size() != 2 || grid[0] < 1 || grid[1] < 1 || grid[0] * grid[1] > (1LL << 30))
+      throw UsageError("checkpoint '" + path + "' has a grid attribute that is not two positive numbers");
+    h.grid_rows = static_cast<int>(grid[0]);
+    h.grid_cols = static_cast<int>(grid[1]);
+  }
   // The groups are numbered in run.algorithms order.
   const auto names = detail::split_list(
       find_ini_value(parse_ini(h.config_ini, "the configuration stored in '" + path + "'"), "run.algorithms")

@@ -45,6 +45,9 @@ RunSummary read_run_summary(const std::string& path) {
   s.fasim_version = attribute_or<std::string>(f, schema::kFasimVersion, "");
   s.git_commit = attribute_or<std::string>(f, schema::kGitCommit, "");
   s.created = attribute_or<std::string>(f, schema::kCreated, "");
+  if (const auto grid = attribute_or(f, schema::kGrid, std::vector<long long>{});
+      grid.size() == 2 && grid[0] > 0 && grid[1] > 0 && grid[0] * grid[1] <= (1LL << 30))
+    s.grid_rows = static_cast<int>(grid[0]), s.grid_cols = static_cast<int>(grid[1]);
   if (f.exists(schema::kProblemGroup)) {
     const Group p = f.open_group(schema::kProblemGroup);
     s.n = attribute_or(p, schema::kN, 0LL), s.m = attribute_or(p, schema::kM, 0LL);

@@ -190,7 +190,7 @@ def test_checkpoint_and_resume_are_bitwise():
         fasim(["run", ini, f"--output.file={cut}", "--run.steps=40", f"--run.integrator={integrator}",
                "--output.checkpoint_every=40", *grid], ranks=2)
         with h5py.File(f"{cut}.ckpt", "r") as ck:
-            assert ck.attrs["format_version"] == 5 and ck.attrs["depth"] == 3 and ck.attrs["step"] == 40
+            assert ck.attrs["format_version"] == 6 and ck.attrs["depth"] == 3 and ck.attrs["step"] == 40
             kp = ck["algorithms/3"]
             assert {"W1", "W2", "W3", "B2", "B3", "trajectory"} <= set(kp.keys()), list(kp.keys())
             assert "B2" not in ck["algorithms/0"] and ck["algorithms/0/trajectory"].shape[1] == 5

@@ -64,6 +64,9 @@ TEST_CASE("environment: FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS, a
   CHECK(machine({{"FASIM_PROJECT_RANKS_PER_NODE", "64"}}).ranks_per_node == 64);
   CHECK(machine({{"FASIM_PROJECT_GFLOPS", " 40 "}}).gflops == 40.0);
   CHECK(machine({{"FASIM_PROJECT_GFLOPS", "2.5e1"}}).gflops == 25.0);
+  CHECK(machine({}).ranks == 0); // 0: the ranks started
+  CHECK(machine({{"FASIM_PROJECT_RANKS", " 65536 "}}).ranks == 65536);
+  CHECK(machine({{"FASIM_PROJECT_RANKS_PER_NODE", "64"}}).ranks == 0);
 }
 
 TEST_CASE("environment: a bad FASIM_PROJECT_* value is refused, not replaced by this machine's") {
@@ -72,7 +75,8 @@ TEST_CASE("environment: a bad FASIM_PROJECT_* value is refused, not replaced by 
   };
   const std::pair<std::string, std::vector<std::string>> cases[] = {
       {"FASIM_PROJECT_RANKS_PER_NODE", {"abc", "0", "-4", "2.5", "64x", "1e12"}},
-      {"FASIM_PROJECT_GFLOPS", {"fast", "0", "-40", "nan", "inf", "40GF"}}};
+      {"FASIM_PROJECT_GFLOPS", {"fast", "0", "-40", "nan", "inf", "40GF"}},
+      {"FASIM_PROJECT_RANKS", {"many", "0", "-2", "1.5", "16777217", "4k"}}};
   for (const auto& [name, values] : cases)
     for (const std::string& bad : values) {
       const std::string why = refused({{name, bad}});

@@ -99,7 +99,7 @@ def test_info_on_a_network_result_and_its_checkpoint(tmp):
         assert info["algorithms"][alg]["final_loss"] == value, (alg, info["algorithms"][alg], value)
         assert info["algorithms"][alg]["stop_reason"] == "steps", info["algorithms"][alg]
     ck = json.loads(fasim(["info", out + ".ckpt", "--json"]).stdout)
-    assert ck["kind"] == "checkpoint" and ck["step"] == 40 and ck["format_version"] == 5, ck
+    assert ck["kind"] == "checkpoint" and ck["step"] == 40 and ck["format_version"] == 6, ck
     for alg, value in loss.items():
         assert ck["algorithms"][alg]["last_loss"] == value, (alg, ck["algorithms"][alg], value)
     text = fasim(["info", out]).stdout

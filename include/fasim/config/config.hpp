@@ -14,7 +14,7 @@ namespace fasim::io {
 
 struct CommandLine;
 
-/// BLACS process grid; rows = cols = 0 lets the app choose a near-square grid for the rank count.
+/// BLACS process grid; rows = cols = 0 lets the app choose it (app/run_grid.hpp: by the communication model).
 struct GridSpec {
   int rows = 0, cols = 0, block = 64;
   bool operator==(const GridSpec&) const = default;

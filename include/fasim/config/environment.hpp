@@ -22,10 +22,13 @@ parallel::FailureSettings failure_settings_from_environment(const EnvironmentLoo
 struct ProjectionSettings {
   int ranks_per_node = 0; ///< FASIM_PROJECT_RANKS_PER_NODE: ranks sharing a node's link (a whole number > 0)
   double gflops = 0;      ///< FASIM_PROJECT_GFLOPS: one rank's DGEMM rate in GFLOP/s (a finite number > 0)
+  /// FASIM_PROJECT_RANKS: the rank count whose automatic grid the dry run chooses and projects (a whole
+  /// number from 1 to 2^24; the ranks started otherwise).
+  int ranks = 0;
 };
 
-/// FASIM_PROJECT_RANKS_PER_NODE and FASIM_PROJECT_GFLOPS (unset or empty: 0, measured here). A bad value is
-/// refused (UsageError: the variable, its value, what to set instead).
+/// FASIM_PROJECT_RANKS_PER_NODE, FASIM_PROJECT_GFLOPS and FASIM_PROJECT_RANKS (unset or empty: 0, measured
+/// here). A bad value is refused (UsageError: the variable, its value, what to set instead).
 ProjectionSettings projection_settings_from_environment(const EnvironmentLookup& lookup = nullptr);
 
 /// How progress lines are written: chosen by fasim (Auto: in place only on the terminal of a process started

@@ -33,6 +33,7 @@ struct CheckpointRoot {
   double elapsed_seconds = 0.0;
   std::string plans; ///< the step plans run so far (RunProvenance::plans); a resume runs the same ones
   std::string blas_library, blas_core; ///< the BLAS of the run that wrote it (rank 0's); not written when ""
+  int grid_rows = 0, grid_cols = 0;    ///< the process grid that wrote it (format 6); not written when 0
 };
 
 struct Checkpoint : CheckpointRoot {
@@ -58,6 +59,7 @@ struct CheckpointHeader {
   long long step = 0;
   double elapsed_seconds = 0.0;
   std::string plans;                                 ///< "" before plans were stored
+  int grid_rows = 0, grid_cols = 0;                  ///< the grid that wrote it; 0 before format 6
   std::vector<CheckpointAlgorithmHeader> algorithms; ///< in run.algorithms order
 };
 

@@ -33,6 +33,7 @@ struct RunSummary {
   std::string run_id;      ///< "" for files written before run ids
   std::string sweep_point; ///< "" unless written by `fasim sweep`
   std::string fasim_version, git_commit, created;
+  int grid_rows = 0, grid_cols = 0; ///< the grid of the run that created it (0 when the file has none)
   long long n = 0, m = 0, k = 0, r = 0;
   std::string source; ///< /problem attribute source (a schema::Names<model::Source> word)
   double optimal_error = NAN, lemma1_error = NAN;

@@ -35,8 +35,9 @@ inline constexpr const char* kSchemaVersion = "1.6";
 /// kCheckpointFormat. 1: the first format; 2: digests, run_id, schema_version (rows of 10 metrics, later 13
 /// without a bump); 3: rows of 13 metrics and kp's learned B; 4: blas_library and blas_core (the run's BLAS);
 /// 5: network runs' checkpoints (root attribute depth; per algorithm W1 … WL, kp's B2 … BL, and rows of step,
-/// time, loss, align_1 … align_{L−1}); the paper's model's as in 4.
-inline constexpr long long kCheckpointFormat = 5;
+/// time, loss, align_1 … align_{L−1}); the paper's model's as in 4; 6: the root attribute grid ([rows,
+/// columns] of the process grid that wrote it: a resume with an automatic grid keeps it).
+inline constexpr long long kCheckpointFormat = 6;
 
 // Root attributes of a result file.
 inline constexpr const char* kStatus = "status";
@@ -51,7 +52,7 @@ inline constexpr const char* kCreated = "created";
 inline constexpr const char* kSweepPoint = "sweep_point"; ///< "key=value;..." of a `fasim sweep` point
 // Provenance (root attributes of a result file).
 inline constexpr const char* kMpiSize = "mpi_size";
-inline constexpr const char* kGrid = "grid";   ///< [rows, columns] of the process grid
+inline constexpr const char* kGrid = "grid";   ///< [rows, columns] of the process grid (also a checkpoint's)
 inline constexpr const char* kBlock = "block"; ///< the block-cyclic block size
 // The BLAS of a result (the run that created it; each run's history line names its kernel) and of a
 // checkpoint (checkpoint format 4): bitwise equality holds only for the same build, BLAS kernel and grid
