@@ -118,6 +118,17 @@ void require_own_regular_file(const std::string& path, const std::string& what) 
 void rename_over(const std::string& from, const std::string& to, const std::string& what) {
   if (std::rename(from.c_str(), to.c_str()) != 0) {
     const int error = errno;
+    if (error == ENOENT) {
+      // Our own temporary or the directory vanished: something is deleting files there (a user's rm -rf of
+      // the output directory mid-run). Name that cause; "no such file" alone reads like fasim's own mistake.
+      const fs::path dir = directory_of(to);
+      std::error_code ec;
+      const std::string cause = fs::is_directory(dir, ec)
+                                    ? "the temporary was deleted by something else before it could be renamed"
+                                    : "its directory '" + dir.string() + "' was deleted or moved";
+      throw Error("cannot rename " + what + " '" + from + "' to '" + to + "': " + cause +
+                  "; make sure nothing removes files in '" + dir.string() + "' while fasim writes there");
+    }
     throw Error("cannot rename " + what + " '" + from + "' to '" + to + "': " + std::strerror(error) +
                 "; check that the directory exists and is writable");
   }

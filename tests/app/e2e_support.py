@@ -1,6 +1,7 @@
 """Helpers for fasim's end-to-end tests: run the real executable under the build's MPI launcher (FASIM_MPIEXEC, set
 by ctest: Open MPI's mpirun or MPICH's Hydra), read result files with h5py."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -112,8 +113,37 @@ def run_tests(tests):
             failed += 1
             print(f"FAIL {t.__name__}: {e}", flush=True)
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    sys.exit(1 if failed else SKIP_EXIT if skipped else 0)
+    exit_with(1 if failed else SKIP_EXIT if skipped else 0)
+
+
+_made = []  # the directories tmpdir() made in this process
 
 
 def tmpdir():
-    return tempfile.mkdtemp(prefix="fasim-e2e-")
+    d = tempfile.mkdtemp(prefix="fasim-e2e-")
+    _made.append(d)
+    return d
+
+
+def _writable_and_retry(function, path, exc_info):
+    """rmtree's error handler: a test may have removed its directory itself (nothing to do) or left one read-only
+    (the paths tests do: open it and retry)."""
+    if isinstance(exc_info[1], FileNotFoundError):
+        return
+    os.chmod(os.path.dirname(path), 0o700)
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o700)
+    function(path)
+
+
+def exit_with(code):
+    """Ends a test script with `code`. After a pass or a skip (0, SKIP_EXIT) the directories it made with tmpdir()
+    are removed — every process a test starts has exited by then — so repeated suites do not fill /tmp (about
+    120 directories and 0.5 GB per suite before); after a failure they are kept and named. FASIM_TEST_KEEP=1
+    keeps them always."""
+    if code in (0, SKIP_EXIT) and os.environ.get("FASIM_TEST_KEEP", "0") != "1":
+        for d in _made:
+            shutil.rmtree(d, onerror=_writable_and_retry)
+    elif _made:
+        print(f"kept for inspection: {' '.join(_made[:8])}{' …' if len(_made) > 8 else ''}", flush=True)
+    sys.exit(code)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from e2e_support import ENV, FASIM, tmpdir, write
+from e2e_support import ENV, FASIM, exit_with, tmpdir, write
 
 FASIM_ABS = os.path.abspath(FASIM)
 SKIP = 77
@@ -143,7 +143,7 @@ def main():
             failures.append(leftover)
     for f in failures:
         print("FAIL " + f)
-    sys.exit(1 if failures else 0)
+    exit_with(1 if failures else 0)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from e2e_support import ENV, FASIM, MPIEXEC, tmpdir, write
+from e2e_support import ENV, FASIM, MPIEXEC, exit_with, tmpdir, write
 from test_paths_e2e import CONFIG as PATHS_CONFIG
 
 FASIM_ABS = os.path.abspath(FASIM)
@@ -48,7 +48,7 @@ def main():
         env.pop("HDF5_USE_FILE_LOCKING", None)
         if run(["/usr/bin/python3", "-c", PROBE, f"{d}/probe"], d, env).returncode != 0:
             print(f"SKIP: LD_PRELOAD={SHIM} does not make locks fail here")
-            sys.exit(SKIP)
+            exit_with(SKIP)
         # Two ranks: MPICH's MPI-IO (ROMIO) locks byte ranges for data sieving in collective writes unless
         # told not to (src/format/hdf5.cpp); a singleton would not show it.
         p = run([MPIEXEC, "-n", "2", FASIM_ABS, "run", "small.ini"], d, env)
@@ -79,7 +79,7 @@ def main():
                 print(f"PASS {err}: {name}", flush=True)
     for f in failures:
         print("FAIL " + f)
-    sys.exit(1 if failures else 0)
+    exit_with(1 if failures else 0)
 
 
 if __name__ == "__main__":

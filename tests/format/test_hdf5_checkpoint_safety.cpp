@@ -240,3 +240,23 @@ TEST_CASE("a ring generation deleted while the ring rotates is not taken for a f
   CHECK(read_all(ck + ".2") == ck + ".1");
   std::filesystem::remove(again);
 }
+
+TEST_CASE("a rename whose temporary or directory was deleted by someone else says so") {
+  // faults_e2e's rm -rf of the output directory can land between a checkpoint's write and its rename.
+  ScratchDir dir;
+  const auto world = parallel::Communicator::world();
+  if (world.rank() != 0) return;
+  const auto message = [](const std::string& from, const std::string& to) {
+    try {
+      io::rename_over(from, to, "checkpoint");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string gone = message(dir.file("r.ckpt.tmp"), dir.file("r.ckpt"));
+  CHECK(gone.find("the temporary was deleted by something else") != std::string::npos);
+  std::ofstream(dir.file("s.tmp")) << "x";
+  const std::string no_dir = message(dir.file("s.tmp"), dir.file("removed/s"));
+  CHECK(no_dir.find("its directory '" + dir.file("removed") + "' was deleted or moved") != std::string::npos);
+}
