@@ -59,7 +59,7 @@ struct GridChoice {
   bool modelled = true;
   GridCandidate chosen, square;          ///< the chosen shape and the near-square one
   std::vector<GridCandidate> candidates; ///< every factorisation, rows ascending
-  /// "automatic: 21 KB, 4 messages per rank and step vs 1.7 MB, 6 on 2x2" (the near-square shape, as
+  /// "automatic: 30 KB, 2 messages per rank and step vs 2.0 MB, 5 on 2x2" (the near-square shape, as
   /// parallel::ProcessGrid::choose_shape makes it), or why the near-square shape.
   std::string reason;
 };
@@ -76,7 +76,8 @@ GridCandidate grid_cost(int rows, int cols, const GridCostInputs& inputs,
 GridChoice choose_grid(int ranks, const GridCostInputs& inputs, const std::function<bool(int, int)>& fits,
                        const GridCostWeights& weights = {});
 
-/// "21 KB", "1.7 MB", "800 MB": bytes in decimal units, two significant digits.
+/// Bytes in decimal units, one decimal below 10 of a unit ("1.7 MB"), whole numbers above ("21 KB", "945
+/// KB").
 std::string short_bytes(double bytes);
 
 } // namespace fasim::model
