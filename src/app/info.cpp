@@ -115,7 +115,12 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
         << ",\"kind\":\"checkpoint\",\"format_version\":" << h.format_version
         << ",\"complete\":" << (h.complete ? "true" : "false") << ",\"step\":" << step
         << ",\"steps\":" << steps_planned << ",\"elapsed_seconds\":" << json_number(elapsed)
-        << ",\"config_sha256\":" << json_string(digest) << ",\"algorithms\":{";
+        << ",\"config_sha256\":" << json_string(digest) << ",\"grid\":";
+    if (h.grid_rows > 0)
+      out << "[" << h.grid_rows << "," << h.grid_cols << "]";
+    else
+      out << "null";
+    out << ",\"algorithms\":{";
     for (std::size_t i = 0; i < h.algorithms.size(); ++i) {
       const io::CheckpointAlgorithmHeader& a = h.algorithms[i];
       out << (i ? "," : "") << json_string(a.name)
@@ -132,7 +137,9 @@ std::string describe_checkpoint(const io::File& f, const std::string& path, bool
       << (h.complete ? "complete" : "INCOMPLETE (cut short while writing; do not resume from it)")
       << "\nstep " << step;
   if (steps_planned >= 0) out << " of " << steps_planned;
-  out << ", elapsed " << shown(elapsed) << " s\nconfig sha256 " << digest << "\n";
+  out << ", elapsed " << shown(elapsed) << " s";
+  if (h.grid_rows > 0) out << ", grid " << h.grid_rows << "x" << h.grid_cols; // checkpoint format 6
+  out << "\nconfig sha256 " << digest << "\n";
   char line[200];
   std::snprintf(line, sizeof line, "%-8s %14s %8s %-18s %10s\n", "alg", "last loss", "records", "stop",
                 "stop step");

@@ -2,6 +2,7 @@
 """End-to-end: the automatic grid (docs/config.md "The automatic grid"). The dry run prints the chosen grid and
 why; a run records it in its result and checkpoint; a resume keeps the recorded grid (bitwise the uninterrupted
 run) even where a fresh choice would differ, and says so when its ranks cannot hold it."""
+import json
 import os
 import subprocess
 import sys
@@ -63,6 +64,8 @@ def test_run_records_the_grid_and_a_resume_on_fewer_ranks_says_so():
     fasim(["run", ini, f"--output.file={d}/r.h5", "--output.checkpoint_every=200"], ranks=4)
     assert grid_attr(f"{d}/r.h5") == [1, 4]
     assert grid_attr(f"{d}/r.h5.ckpt") == [1, 4]
+    assert ", grid 1x4\n" in fasim(["info", f"{d}/r.h5.ckpt"]).stdout
+    assert json.loads(fasim(["info", f"{d}/r.h5.ckpt", "--json"]).stdout)["grid"] == [1, 4]
     with h5py.File(f"{d}/r.h5", "r") as f:
         assert "grid 1x4" in f.attrs["history"], f.attrs["history"]
     # Continued on 2 ranks: the recorded 1×4 needs 4, so the grid is chosen anew (1×2) and the line says why.
