@@ -125,15 +125,28 @@ def tmpdir():
     return d
 
 
-def _writable_and_retry(function, path, exc_info):
-    """rmtree's error handler: a test may have removed its directory itself (nothing to do) or left one read-only
-    (the paths tests do: open it and retry)."""
-    if isinstance(exc_info[1], FileNotFoundError):
-        return
-    os.chmod(os.path.dirname(path), 0o700)
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, 0o700)
-    function(path)
+def _remove_tree(root):
+    """Removes a directory a test made. Only entries inside `root` are ever made writable (a test may leave one
+    read-only: the paths tests do); what cannot be removed is named, never forced."""
+    problems = []
+
+    def on_error(function, path, exc_info):
+        error = exc_info[1]
+        if isinstance(error, FileNotFoundError):
+            return  # the test removed it itself
+        parent = os.path.dirname(path)
+        if isinstance(error, PermissionError) and path != root and (parent + os.sep).startswith(root + os.sep):
+            try:
+                os.chmod(parent, 0o700)
+                function(path)
+                return
+            except OSError as again:
+                error = again
+        problems.append(f"{path}: {error.strerror or error}")
+
+    shutil.rmtree(root, onerror=on_error)
+    for problem in problems:
+        print(f"could not remove {problem}", flush=True)
 
 
 def exit_with(code):
@@ -143,7 +156,7 @@ def exit_with(code):
     keeps them always."""
     if code in (0, SKIP_EXIT) and os.environ.get("FASIM_TEST_KEEP", "0") != "1":
         for d in _made:
-            shutil.rmtree(d, onerror=_writable_and_retry)
+            _remove_tree(d)
     elif _made:
         print(f"kept for inspection: {' '.join(_made[:8])}{' …' if len(_made) > 8 else ''}", flush=True)
     sys.exit(code)
