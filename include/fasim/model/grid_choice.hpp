@@ -76,8 +76,7 @@ GridCandidate grid_cost(int rows, int cols, const GridCostInputs& inputs,
 GridChoice choose_grid(int ranks, const GridCostInputs& inputs, const std::function<bool(int, int)>& fits,
                        const GridCostWeights& weights = {});
 
-/// Bytes in decimal units, one decimal below 10 of a unit ("1.7 MB"), whole numbers above ("21 KB", "945
-/// KB").
+/// Bytes in decimal units: one decimal below 10 of a unit ("1.7 MB"), whole numbers above ("945 KB").
 std::string short_bytes(double bytes);
 
 } // namespace fasim::model
