@@ -14,6 +14,22 @@ MPIEXEC = os.environ.get("FASIM_MPIEXEC", "mpirun")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OPENBLAS_NUM_THREADS="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", FASIM_AGREE_TIMEOUT="10")
 
+
+def _kernel_of_env_sh():
+    """The OpenBLAS kernel scripts/env.sh picks (it keeps the user's OPENBLAS_CORETYPE, else names the best one
+    this CPU runs). Every process a test starts uses it — the ones started directly and the ones slurm/run.sbatch
+    starts after sourcing env.sh — so a test compares results of one kernel even when ctest is run without
+    env.sh: then a CPU OpenBLAS 0.3.21 does not know (an "Intel Xeon Processor" with AVX-512) got Prescott's
+    kernels in the direct runs and SkylakeX's under run.sbatch, and lifecycle_e2e saw results that differ."""
+    env_sh = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "env.sh")
+    probe = subprocess.run(["bash", "-c", 'source "$1" >/dev/null 2>&1; printf %s "${OPENBLAS_CORETYPE:-}"', "_",
+                            env_sh], env=ENV, capture_output=True, text=True, timeout=60)
+    return probe.stdout.strip()
+
+
+if not ENV.get("OPENBLAS_CORETYPE") and (_kernel := _kernel_of_env_sh()):
+    ENV["OPENBLAS_CORETYPE"] = _kernel
+
 SMALL = """
 [problem]
 source = synthetic
