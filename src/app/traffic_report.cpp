@@ -99,8 +99,11 @@ std::string traffic_fields(const parallel::Communicator& gc, const model::Proble
 }
 
 std::string traffic_projection(const io::RunConfig& c, int p, int q, const parallel::Communicator& comm) {
-  // The run's sizes and target as the model sees them: the automatic grid's view (run_grid.hpp).
-  model::TrafficShape shape = grid_cost_inputs(c).shape;
+  // The run's sizes, target and each algorithm's plan as the model sees them: the automatic grid's view
+  // (run_grid.hpp), so these lines price the plans the grid was chosen for (a fixed system.plan, the pdgemm
+  // path and sensing included).
+  const model::GridCostInputs inputs = grid_cost_inputs(c);
+  model::TrafficShape shape = inputs.shape;
   shape.rows = p;
   shape.cols = q;
   const bool covered = shape.dense || shape.factored || shape.diagonal;
@@ -124,26 +127,28 @@ std::string traffic_projection(const io::RunConfig& c, int p, int q, const paral
   out += line;
   if (!covered)
     out += "#   (the model covers dense, factored and diagonal targets; this problem is none of them)\n";
-  for (const auto& spec : c.run.algorithms) {
+  for (const model::GridAlgorithm& a : inputs.algorithms) {
     if (!covered) break;
-    model::StepPlan plan;
-    plan.algorithm = spec.kind;
-    // The formulation `auto` picks (model::estimate_plan): the residual one for completion, or when it does
-    // fewer flops (a dense Y only).
-    const bool masked = c.completion.observe != model::Observe::Full;
-    if (shape.dense &&
-        (masked ||
-         model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Residual) <
-             model::evaluation_flops(shape.n, shape.m, shape.r, spec.kind, model::Formulation::Products)))
-      plan.formulation = model::Formulation::Residual;
+    const model::StepPlan& plan = a.plan;
+    shape.scale_free = a.scale_free;
     const auto traffic = model::step_traffic(shape, plan, c.run.integrator);
-    const auto floor = model::traffic_floor(shape, spec.kind, c.run.integrator);
+    if (plan.formulation == model::Formulation::Sensing || !traffic.modelled) {
+      // What grid_choice leaves unpriced too: sensing's products go through the measurements, and the pdgemm
+      // path's sends are PBLAS's own.
+      std::snprintf(line, sizeof line, "#   %-6s %-8s not modelled (%s): no projection\n",
+                    model::to_string(plan.algorithm), model::to_string(plan.formulation),
+                    plan.formulation == model::Formulation::Sensing ? "sensing's measurements"
+                                                                    : "the pdgemm path");
+      out += line;
+      continue;
+    }
+    const auto floor = model::traffic_floor(shape, plan.algorithm, c.run.integrator);
     model::StepTimeModel at10{gflops, 10.0, 20e-6}, at100{gflops, 100.0, 20e-6};
     std::snprintf(
         line, sizeof line,
         "#   %-6s %-8s %12.0f bytes %6.1f messages (floor %.0f bytes)%s; step %.3g ms at 10 Gbit/s, "
         "%.3g ms at 100 Gbit/s\n",
-        model::to_string(spec.kind), model::to_string(plan.formulation), traffic.bytes, traffic.messages,
+        model::to_string(plan.algorithm), model::to_string(plan.formulation), traffic.bytes, traffic.messages,
         floor.bytes, traffic.exact ? "" : " + PDPOTRF/PDPOTRS",
         1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at10),
         1e3 * model::projected_step_seconds(shape, plan, c.run.integrator, per_node, at100));

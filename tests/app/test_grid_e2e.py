@@ -58,6 +58,22 @@ def test_dry_run_prints_the_chosen_grid_and_why():
     assert not os.path.exists(f"{d}/r.h5")
 
 
+def test_dry_run_prices_the_plans_the_grid_was_chosen_for():
+    """The projection lines price each algorithm's plan as the run would take it (a fixed system.plan), and name
+    the plans the model does not price (the pdgemm path) instead of printing another plan's numbers."""
+    d = tmpdir()
+    ini = write(f"{d}/g.ini", FA.replace("algorithms = fa", "algorithms = gd,fa"))
+    fixed = fasim(["run", ini, f"--output.file={d}/r.h5", "--dry-run",
+                   "--system.plan=gd:residual,zt_y=yt_z,y_bt=y_bt,path=panel"], ranks=2).stdout
+    assert any(line.split()[1:3] == ["gd", "residual"] for line in fixed.splitlines() if line.startswith("#   ")), fixed
+    guessed = fasim(["run", ini, f"--output.file={d}/r.h5", "--dry-run"], ranks=2).stdout
+    assert any(line.split()[1:3] == ["gd", "products"] for line in guessed.splitlines() if line.startswith("#   ")), \
+        guessed
+    pdgemm = fasim(["run", ini, f"--output.file={d}/r.h5", "--dry-run", "--system.products=pdgemm"], ranks=2).stdout
+    lines = [line for line in pdgemm.splitlines() if line.startswith("#   ")]
+    assert len(lines) == 2 and all("not modelled (the pdgemm path)" in line for line in lines), pdgemm
+
+
 def test_run_records_the_grid_and_a_resume_on_fewer_ranks_says_so():
     d = tmpdir()
     ini = write(f"{d}/fa.ini", FA)
@@ -106,5 +122,6 @@ def test_resume_keeps_the_recorded_grid():
 
 
 if __name__ == "__main__":
-    run_tests([test_dry_run_prints_the_chosen_grid_and_why, test_run_records_the_grid_and_a_resume_on_fewer_ranks_says_so,
+    run_tests([test_dry_run_prints_the_chosen_grid_and_why, test_dry_run_prices_the_plans_the_grid_was_chosen_for,
+               test_run_records_the_grid_and_a_resume_on_fewer_ranks_says_so,
                test_resume_keeps_the_recorded_grid])
