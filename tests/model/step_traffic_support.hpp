@@ -3,6 +3,7 @@
 // problem, the algorithms and a step's counted traffic.
 #include "fasim/model/dynamics.hpp"
 #include "fasim/model/problem.hpp"
+#include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/traffic.hpp"
 
 #include <utility>
@@ -50,5 +51,30 @@ inline Measured measure_steps(const parallel::ProcessGrid& g, VectorField& field
   const parallel::Traffic sent = parallel::traffic() - before;
   return {gc.allreduce_sum(sent.bytes) / gc.size() / steps,
           gc.allreduce_sum(static_cast<double>(sent.messages)) / gc.size() / steps};
+}
+/// One algorithm's steps on `p` with the products plan, counted (measure_steps) beside the model's bytes and
+/// messages and the algebra's floor. Collective over the grid.
+struct Counted {
+  model::StepPlan plan;
+  Measured sent;
+  model::StepTraffic model, floor;
+};
+inline Counted count_products_steps(const model::Problem& p, const parallel::ProcessGrid& g,
+                                    AlgorithmKind kind, bool scale_free, model::IntegratorKind integrator) {
+  model::AlgorithmSpec a;
+  a.kind = kind;
+  a.lr = 0.01;
+  a.alpha = 0.3;  // mixed
+  a.decay = 0.25; // kp: the decay terms on the replicas too
+  a.scale_free = scale_free;
+  Counted c;
+  c.plan.algorithm = kind;
+  VectorField field(p, a, c.plan);
+  Integrator step(p, integrator, kind);
+  State s = model::initial_state(p, kind);
+  c.sent = measure_steps(g, field, step, s, a.lr);
+  c.model = model::step_traffic(p, c.plan, integrator, scale_free);
+  c.floor = model::traffic_floor(p, kind, integrator);
+  return c;
 }
 } // namespace fasim::testing

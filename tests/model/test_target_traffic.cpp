@@ -12,9 +12,8 @@
 
 using namespace fasim;
 using namespace fasim::model;
+using testing::count_products_steps;
 using testing::kinds_and_scale_free;
-using testing::measure_steps;
-using testing::Measured;
 using testing::spec;
 
 TEST_CASE("a factored target's bytes and messages per step equal the model on 1x2, 2x1 and 2x2, within 1.2x "
@@ -34,20 +33,7 @@ TEST_CASE("a factored target's bytes and messages per step equal the model on 1x
       REQUIRE(p.target->left_factor() != nullptr);
       for (auto [kind, scale_free] : kinds_and_scale_free()) {
         for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-          AlgorithmSpec a;
-          a.kind = kind;
-          a.lr = 0.01;
-          a.alpha = 0.3;
-          a.decay = 0.25;
-          a.scale_free = scale_free;
-          StepPlan plan;
-          plan.algorithm = kind;
-          VectorField field(p, a, plan);
-          Integrator step(p, integrator, kind);
-          State s = initial_state(p, kind);
-          const Measured sent = measure_steps(*g, field, step, s, a.lr);
-          const StepTraffic model = step_traffic(p, plan, integrator, scale_free),
-                            floor = traffic_floor(p, kind, integrator);
+          const auto [plan, sent, model, floor] = count_products_steps(p, *g, kind, scale_free, integrator);
           INFO("factored grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
                                 << std::string(scale_free ? " scale-free" : "")
                                 << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
@@ -89,20 +75,7 @@ TEST_CASE("a diagonal target's bytes and messages per step equal the model on 1x
           build_problem(spec(70, 53, Representation::Diagonal), FeedbackSpec{}, InitSpec{}, 6, g, block);
       for (auto [kind, scale_free] : kinds_and_scale_free()) {
         for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-          AlgorithmSpec a;
-          a.kind = kind;
-          a.lr = 0.01;
-          a.alpha = 0.3;
-          a.decay = 0.25;
-          a.scale_free = scale_free;
-          StepPlan plan;
-          plan.algorithm = kind;
-          VectorField field(p, a, plan);
-          Integrator step(p, integrator, kind);
-          State s = initial_state(p, kind);
-          const Measured sent = measure_steps(*g, field, step, s, a.lr);
-          const StepTraffic model = step_traffic(p, plan, integrator, scale_free),
-                            floor = traffic_floor(p, kind, integrator);
+          const auto [plan, sent, model, floor] = count_products_steps(p, *g, kind, scale_free, integrator);
           INFO("diagonal grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
                                 << std::string(scale_free ? " scale-free" : "")
                                 << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
