@@ -4,6 +4,7 @@
 #include "fasim/parallel/error.hpp"
 #include "fasim/parallel/process_grid.hpp"
 #include "network_simulation.hpp"
+#include "run_inputs.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -74,17 +75,11 @@ model::NetworkInputs read_network_inputs(const io::RunConfig& c, const parallel:
       take({schema::layer_dataset(schema::kLayerDirectFeedback, l)}, sizes[l], c.problem.m, in.d[l - 1]);
   }
   if (taken.empty()) {
-    std::string found;
-    for (const auto& p : f.dataset_paths()) found += (found.empty() ? "" : ", ") + p;
     throw UsageError("input file '" + c.input.file + "' (input.file) holds nothing a network reads: it has " +
-                     (found.empty() ? std::string("no datasets") : "the datasets " + found) +
+                     datasets_held(f) +
                      "; a network reads X, O (or Y), W1 … WL, C2 … CL (or C), D1 … D{L−1} at the root");
   }
-  if (!quiet && grid->grid_comm().rank() == 0) {
-    std::string list;
-    for (const auto& t : taken) list += (list.empty() ? "" : ", ") + t;
-    std::cout << "input: " << list << " of '" << c.input.file << "'" << std::endl;
-  }
+  print_inputs_taken(taken, c.input.file, grid, quiet);
   return in;
 }
 

@@ -125,24 +125,32 @@ model::ProblemInputs read_inputs(const io::RunConfig& c, const parallel::GridPtr
     take(schema::kNetworkOutputs, samples, m, in.o);
   }
   if (taken.empty()) {
-    std::string found, at_root, in_results;
-    for (const auto& p : f.dataset_paths()) found += (found.empty() ? "" : ", ") + p;
+    std::string at_root, in_results;
     for (const auto& in : kInputNames) {
       at_root += (at_root.empty() ? "" : ", ") + std::string(in.name);
       if (in.results_group)
         in_results += (in_results.empty() ? "" : ", ") + schema::path("", in.results_group, in.name);
     }
     throw UsageError("input file '" + c.input.file + "' (input.file) holds nothing fasim reads: it has " +
-                     (found.empty() ? std::string("no datasets") : "the datasets " + found) +
-                     "; fasim reads " + at_root + " at the root, or " + in_results +
+                     datasets_held(f) + "; fasim reads " + at_root + " at the root, or " + in_results +
                      " of a fasim result file");
   }
-  if (!quiet && grid->grid_comm().rank() == 0) {
-    std::string list;
-    for (const auto& t : taken) list += (list.empty() ? "" : ", ") + t;
-    std::cout << "input: " << list << " of '" << c.input.file << "'" << std::endl;
-  }
+  print_inputs_taken(taken, c.input.file, grid, quiet);
   return in;
+}
+
+std::string datasets_held(const io::File& file) {
+  std::string found;
+  for (const auto& p : file.dataset_paths()) found += (found.empty() ? "" : ", ") + p;
+  return found.empty() ? std::string("no datasets") : "the datasets " + found;
+}
+
+void print_inputs_taken(const std::vector<std::string>& taken, const std::string& file,
+                        const parallel::GridPtr& grid, bool quiet) {
+  if (quiet || grid->grid_comm().rank() != 0) return;
+  std::string list;
+  for (const auto& t : taken) list += (list.empty() ? "" : ", ") + t;
+  std::cout << "input: " << list << " of '" << file << "'" << std::endl;
 }
 
 } // namespace fasim::app
