@@ -353,6 +353,19 @@ def test_sigusr1_checkpoints_exits_75_and_resumes_bitwise():
             assert np.array_equal(a[k], b[k]), f"{k} differs after a signal and resume"
 
 
+def test_input_file_with_nothing_a_network_reads_is_refused():
+    """One line naming what the file holds and what a network reads; no result is written."""
+    d = tmpdir()
+    with h5py.File(f"{d}/in.h5", "w") as f:
+        f["foo"] = np.ones((3, 2))
+    ini = write(f"{d}/a.ini", NET + f"[input]\nfile = {d}/in.h5\n")
+    p = fasim(["run", ini, f"--output.file={d}/z.h5"], ranks=2, check=False)
+    lines = [line for line in p.stderr.splitlines() if line.startswith("fasim: error")]
+    assert p.returncode == 2 and len(lines) == 1, (p.returncode, p.stderr)
+    assert "holds nothing a network reads: it has the datasets /foo; a network reads X, O" in lines[0], lines[0]
+    assert not os.path.exists(f"{d}/z.h5")
+
+
 def test_bad_network_configurations_are_one_line_usage_errors():
     d = tmpdir()
     ini = write(f"{d}/a.ini", NET)
@@ -395,4 +408,5 @@ if __name__ == "__main__":
                test_fastar_refused_and_continue_in_place_is_bitwise, test_checkpoint_and_resume_are_bitwise,
                test_stored_plan_is_what_resume_runs, test_summary_holds_each_steps_traffic,
                test_linear_network_runs_the_gram_plan, test_shipped_paper_jobs_as_networks_are_bitwise,
-               test_sigusr1_checkpoints_exits_75_and_resumes_bitwise, test_bad_network_configurations_are_one_line_usage_errors])
+               test_sigusr1_checkpoints_exits_75_and_resumes_bitwise, test_bad_network_configurations_are_one_line_usage_errors,
+               test_input_file_with_nothing_a_network_reads_is_refused])
