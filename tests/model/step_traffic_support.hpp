@@ -5,6 +5,9 @@
 #include "fasim/model/problem.hpp"
 #include "fasim/model/step_traffic.hpp"
 #include "fasim/parallel/traffic.hpp"
+#include "test_support.hpp"
+
+#include <doctest/doctest.h>
 
 #include <utility>
 #include <vector>
@@ -76,5 +79,41 @@ inline Counted count_products_steps(const model::Problem& p, const parallel::Pro
   c.model = model::step_traffic(p, c.plan, integrator, scale_free);
   c.floor = model::traffic_floor(p, kind, integrator);
   return c;
+}
+/// One case of a target's traffic test, as for_each_traffic_case hands it to the check.
+struct TrafficCase {
+  int rows, cols, block;
+  bool scale_free;
+  model::IntegratorKind integrator;
+  const model::Problem& problem;
+  Counted counted;
+};
+
+/// Every case of a target's traffic test (tests/model/test_target_traffic.cpp): the grids with a message to
+/// count that the ranks allow (1×2, 2×1, 2×2), blocks 4 and 64, every algorithm (FA* also scale-free), Euler
+/// and RK4, each counted (count_products_steps) and given to `check`. Collective; at the end, that some case
+/// ran wherever there are two ranks.
+template <class Check> void for_each_traffic_case(Representation representation, Check check) {
+  const parallel::Communicator world = parallel::Communicator::world();
+  int cases = 0;
+  for (auto [rows, cols] : grid_shapes()) {
+    if (rows * cols < 2) continue;
+    auto g = parallel::ProcessGrid::create(world, rows, cols);
+    if (!g->active()) continue;
+    for (int block : {4, 64}) {
+      const model::Problem p = model::build_problem(spec(70, 53, representation), model::FeedbackSpec{},
+                                                    model::InitSpec{}, 6, g, block);
+      for (auto [kind, scale_free] : kinds_and_scale_free())
+        for (auto integrator : {model::IntegratorKind::Euler, model::IntegratorKind::RK4}) {
+          check(TrafficCase{rows, cols, block, scale_free, integrator, p,
+                            count_products_steps(p, *g, kind, scale_free, integrator)});
+          ++cases;
+        }
+    }
+  }
+  if (world.size() < 2)
+    MESSAGE("one rank: no grid with a message to count");
+  else
+    CHECK(cases > 0);
 }
 } // namespace fasim::testing

@@ -12,7 +12,7 @@
 
 using namespace fasim;
 using namespace fasim::model;
-using testing::count_products_steps;
+using testing::for_each_traffic_case;
 using testing::kinds_and_scale_free;
 using testing::spec;
 
@@ -21,86 +21,50 @@ TEST_CASE("a factored target's bytes and messages per step equal the model on 1x
   // Y = UΣVᵀ of rank k = 12 (products formulation only): ZᵀU summed over the process column, B·V over the
   // process row, Z's rows and W's columns replicated; every algorithm, FA*'s scale-free variant, Euler and
   // RK4, Z's columns in one block or two.
-  const parallel::Communicator world = parallel::Communicator::world();
-  int rows_checked = 0;
-  for (auto [rows, cols] : testing::grid_shapes()) {
-    if (rows * cols < 2) continue;
-    auto g = parallel::ProcessGrid::create(world, rows, cols);
-    if (!g->active()) continue;
-    for (int block : {4, 64}) {
-      Problem p =
-          build_problem(spec(70, 53, Representation::Factored), FeedbackSpec{}, InitSpec{}, 6, g, block);
-      REQUIRE(p.target->left_factor() != nullptr);
-      for (auto [kind, scale_free] : kinds_and_scale_free()) {
-        for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-          const auto [plan, sent, model, floor] = count_products_steps(p, *g, kind, scale_free, integrator);
-          INFO("factored grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
-                                << std::string(scale_free ? " scale-free" : "")
-                                << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
-          if (world.rank() == 0 && block == 4)
-            MESSAGE("factored " << rows << "x" << cols << " " << plan.str()
-                                << std::string(scale_free ? " sf" : "")
-                                << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler") << ": "
-                                << sent.bytes << " bytes (model " << model.bytes << ", floor " << floor.bytes
-                                << "), " << sent.messages << " messages (model " << model.messages << ")");
-          REQUIRE(model.modelled);
-          REQUIRE(model.exact);
-          CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
-          CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
-          CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
-          CHECK(sent.bytes <= 1.2 * floor.bytes);
-          ++rows_checked;
-        }
-      }
-    }
-  }
-  if (world.size() < 2)
-    MESSAGE("one rank: no grid with a message to count");
-  else
-    CHECK(rows_checked > 0);
+  const bool root = parallel::Communicator::world().rank() == 0;
+  for_each_traffic_case(Representation::Factored, [root](const testing::TrafficCase& t) {
+    const auto& [plan, sent, model, floor] = t.counted;
+    const char* integrator = t.integrator == IntegratorKind::RK4 ? " rk4" : " euler";
+    REQUIRE(t.problem.target->left_factor() != nullptr);
+    INFO("factored grid " << t.rows << "x" << t.cols << " block " << t.block << " plan " << plan.str()
+                          << std::string(t.scale_free ? " scale-free" : "") << integrator);
+    if (root && t.block == 4)
+      MESSAGE("factored " << t.rows << "x" << t.cols << " " << plan.str()
+                          << std::string(t.scale_free ? " sf" : "") << integrator << ": " << sent.bytes
+                          << " bytes (model " << model.bytes << ", floor " << floor.bytes << "), "
+                          << sent.messages << " messages (model " << model.messages << ")");
+    REQUIRE(model.modelled);
+    REQUIRE(model.exact);
+    CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
+    CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
+    CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
+    CHECK(sent.bytes <= 1.2 * floor.bytes);
+  });
 }
 
 TEST_CASE("a diagonal target's bytes and messages per step equal the model on 1x2, 2x1 and 2x2") {
   // Y = diag(σ), k = 12: ZᵀY and Y·Bᵀ are all-to-alls of Z's leading k rows and B's leading k columns, whose
   // bytes depend on the block layout (blocks 4 and 64); Z's rows replicated under a constant feedback only,
   // W's columns gathered. FA* on P > 1 solves with PDPOTRF/PDPOTRS: at least the model.
-  const parallel::Communicator world = parallel::Communicator::world();
-  int rows_checked = 0;
-  for (auto [rows, cols] : testing::grid_shapes()) {
-    if (rows * cols < 2) continue;
-    auto g = parallel::ProcessGrid::create(world, rows, cols);
-    if (!g->active()) continue;
-    for (int block : {4, 64}) {
-      Problem p =
-          build_problem(spec(70, 53, Representation::Diagonal), FeedbackSpec{}, InitSpec{}, 6, g, block);
-      for (auto [kind, scale_free] : kinds_and_scale_free()) {
-        for (auto integrator : {IntegratorKind::Euler, IntegratorKind::RK4}) {
-          const auto [plan, sent, model, floor] = count_products_steps(p, *g, kind, scale_free, integrator);
-          INFO("diagonal grid " << rows << "x" << cols << " block " << block << " plan " << plan.str()
-                                << std::string(scale_free ? " scale-free" : "")
-                                << std::string(integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
-          if (world.rank() == 0 && integrator == IntegratorKind::Euler)
-            MESSAGE("diagonal " << rows << "x" << cols << " block " << block << " "
-                                << std::string(to_string(kind)) << std::string(scale_free ? " sf" : "")
-                                << ": " << sent.bytes << " bytes (model " << model.bytes
-                                << std::string(model.exact ? "" : ", a lower bound") << ", floor "
-                                << floor.bytes << "), " << sent.messages << " messages (model "
-                                << model.messages << ")");
-          REQUIRE(model.modelled);
-          if (model.exact) {
-            CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
-            CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
-          } else {
-            CHECK(sent.bytes >= model.bytes); // ScaLAPACK's Cholesky comes on top
-          }
-          CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
-          ++rows_checked;
-        }
-      }
+  const bool root = parallel::Communicator::world().rank() == 0;
+  for_each_traffic_case(Representation::Diagonal, [root](const testing::TrafficCase& t) {
+    const auto& [plan, sent, model, floor] = t.counted;
+    INFO("diagonal grid " << t.rows << "x" << t.cols << " block " << t.block << " plan " << plan.str()
+                          << std::string(t.scale_free ? " scale-free" : "")
+                          << std::string(t.integrator == IntegratorKind::RK4 ? " rk4" : " euler"));
+    if (root && t.integrator == IntegratorKind::Euler)
+      MESSAGE("diagonal " << t.rows << "x" << t.cols << " block " << t.block << " "
+                          << std::string(to_string(plan.algorithm)) << std::string(t.scale_free ? " sf" : "")
+                          << ": " << sent.bytes << " bytes (model " << model.bytes
+                          << std::string(model.exact ? "" : ", a lower bound") << ", floor " << floor.bytes
+                          << "), " << sent.messages << " messages (model " << model.messages << ")");
+    REQUIRE(model.modelled);
+    if (model.exact) {
+      CHECK(sent.bytes == doctest::Approx(model.bytes).epsilon(1e-12));
+      CHECK(sent.messages == doctest::Approx(model.messages).epsilon(1e-12));
+    } else {
+      CHECK(sent.bytes >= model.bytes); // ScaLAPACK's Cholesky comes on top
     }
-  }
-  if (world.size() < 2)
-    MESSAGE("one rank: no grid with a message to count");
-  else
-    CHECK(rows_checked > 0);
+    CHECK(sent.bytes >= floor.bytes * (1 - 1e-12));
+  });
 }
