@@ -140,6 +140,8 @@ RunGrid run_grid(const io::RunConfig& c, const std::string& resume_from, const s
         rows = s.grid_rows, cols = s.grid_cols;
       }
     } catch (const std::exception&) {
+      // Only the grid is wanted here; the resume's own read of the file comes next and refuses an unreadable
+      // or damaged one with its one line, so this choice is never acted on for such a file.
       rows = cols = 0;
     }
     const std::string& file = !resume_from.empty() ? resume_from : continue_from;
